@@ -1,0 +1,125 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// decodeJSON reads the request body as one JSON value into v. Malformed JSON, a value of the
+// wrong type, an empty body or trailing data are ErrInvalid errors naming the problem; a body
+// over the limit keeps its *http.MaxBytesError.
+func decodeJSON(r *http.Request, v any) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return err
+		}
+		return conductor.Invalidf("Cannot read request body: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return conductor.Invalidf("Request body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return conductor.Invalidf("Malformed JSON: unexpected data after the JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return conductor.Invalidf("Malformed JSON at offset %d: %s", syntax.Offset, syntax.Error())
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "(root)"
+		}
+		return conductor.Invalidf("Invalid JSON value for field %q: expected %s, got %s", field, typeErr.Type, typeErr.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return conductor.Invalidf("Malformed JSON: unexpected end of input")
+	}
+	return conductor.Invalidf("Malformed JSON: %s", err.Error())
+}
+
+// writeJSON answers v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		data = []byte(`{"status":500,"message":"error encoding response","retryable":false}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+// writeText answers s as text/plain with status 200.
+func writeText(w http.ResponseWriter, s string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, s)
+}
+
+// queryBool parses an optional boolean query parameter.
+func queryBool(r *http.Request, name string, fallback bool) (bool, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return fallback, nil
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		return false, conductor.Invalidf("Invalid value for query parameter %q: %q is not a boolean", name, raw)
+	}
+	return b, nil
+}
+
+// parseInt parses an integer from a path or query parameter named name.
+func parseInt(name, raw string) (int, error) {
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return 0, conductor.Invalidf("Invalid value for parameter %q: %q is not an integer", name, raw)
+	}
+	return n, nil
+}
+
+// queryOptionalInt parses an optional integer query parameter; absent gives nil.
+func queryOptionalInt(r *http.Request, name string) (*int, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return nil, nil
+	}
+	n, err := parseInt(name, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+func formatInt(n int64) string { return fmt.Sprint(n) }
+
+// writeList answers a list as JSON, [] when empty, or the error.
+func (s *server) writeList(w http.ResponseWriter, r *http.Request, list any, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if v := reflect.ValueOf(list); v.Kind() == reflect.Slice && v.IsNil() {
+		list = []any{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}

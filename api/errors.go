@@ -1,0 +1,57 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// ErrorResponse is Conductor's error body.
+type ErrorResponse struct {
+	Status           int                    `json:"status"`
+	Message          string                 `json:"message"`
+	Instance         string                 `json:"instance,omitempty"`
+	Retryable        bool                   `json:"retryable"`
+	ValidationErrors []conductor.FieldError `json:"validationErrors,omitempty"`
+}
+
+// errBodyTooLarge and friends are request-shape errors raised by the HTTP layer itself.
+var errMethodNotAllowed = errors.New("method not allowed")
+
+// writeError answers err with its status and Conductor's error body. Errors of no known kind
+// are internal: their text is logged with the request ID, never sent.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	resp := ErrorResponse{Instance: s.instance}
+	var validation conductor.ValidationErrors
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &validation):
+		resp.Status, resp.Message, resp.ValidationErrors = http.StatusBadRequest, conductor.ValidationMessage, validation
+		resp.Instance = ""
+	case errors.As(err, &tooLarge):
+		resp.Status = http.StatusRequestEntityTooLarge
+		resp.Message = "Request body is larger than the limit of " + formatInt(tooLarge.Limit) + " bytes"
+	case errors.Is(err, conductor.ErrInvalid):
+		resp.Status, resp.Message = http.StatusBadRequest, err.Error()
+	case errors.Is(err, conductor.ErrNotFound):
+		resp.Status, resp.Message = http.StatusNotFound, err.Error()
+	case errors.Is(err, conductor.ErrConflict):
+		resp.Status, resp.Message = http.StatusConflict, err.Error()
+	case errors.Is(err, errMethodNotAllowed):
+		resp.Status, resp.Message = http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on "+r.URL.Path
+	default:
+		resp.Status = http.StatusInternalServerError
+		resp.Message = "Internal server error (request " + requestID(r.Context()) + ")"
+		resp.Retryable = true
+		s.logger.ErrorContext(r.Context(), "api: request failed",
+			slog.String("request_id", requestID(r.Context())), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	writeJSON(w, resp.Status, resp)
+}
+
+func notFoundRoute(r *http.Request) error {
+	return conductor.NotFoundf("No route for %s %s", r.Method, r.URL.Path)
+}

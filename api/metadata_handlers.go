@@ -1,0 +1,178 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+func (s *server) createWorkflowDef(w http.ResponseWriter, r *http.Request) {
+	overwrite, err := queryBool(r, "overwrite", false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	def := new(conductor.WorkflowDef)
+	if err := decodeJSON(r, def); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.engine.CreateWorkflowDef(r.Context(), def, overwrite); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *server) upsertWorkflowDefs(w http.ResponseWriter, r *http.Request) {
+	var defs []*conductor.WorkflowDef
+	if err := decodeJSON(r, &defs); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(defs) == 0 {
+		s.writeError(w, r, conductor.Invalidf("Workflow definition list cannot be empty"))
+		return
+	}
+	for i, def := range defs {
+		if def == nil {
+			s.writeError(w, r, conductor.Invalidf("Workflow definition at index %d is null", i))
+			return
+		}
+	}
+	resp, err := s.engine.UpsertWorkflowDefs(r.Context(), defs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *server) validateWorkflowDef(w http.ResponseWriter, r *http.Request) {
+	def := new(conductor.WorkflowDef)
+	if err := decodeJSON(r, def); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.engine.ValidateWorkflowDef(r.Context(), def); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *server) getWorkflowDef(w http.ResponseWriter, r *http.Request) {
+	version, err := queryOptionalInt(r, "version")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	def, err := s.engine.WorkflowDef(r.Context(), chi.URLParam(r, "name"), version)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, def)
+}
+
+func (s *server) listWorkflowDefs(w http.ResponseWriter, r *http.Request) {
+	defs, err := s.engine.WorkflowDefs(r.Context())
+	s.writeList(w, r, defs, err)
+}
+
+func (s *server) listLatestWorkflowDefs(w http.ResponseWriter, r *http.Request) {
+	defs, err := s.engine.LatestWorkflowDefs(r.Context())
+	s.writeList(w, r, defs, err)
+}
+
+func (s *server) workflowNamesAndVersions(w http.ResponseWriter, r *http.Request) {
+	byName, err := s.engine.WorkflowNamesAndVersions(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, byName)
+}
+
+func (s *server) workflowNames(w http.ResponseWriter, r *http.Request) {
+	names, err := s.engine.WorkflowNames(r.Context())
+	s.writeList(w, r, names, err)
+}
+
+func (s *server) workflowDefVersions(w http.ResponseWriter, r *http.Request) {
+	versions, err := s.engine.WorkflowDefVersions(r.Context(), chi.URLParam(r, "name"))
+	s.writeList(w, r, versions, err)
+}
+
+func (s *server) deleteWorkflowDef(w http.ResponseWriter, r *http.Request) {
+	version, err := parseInt("version", chi.URLParam(r, "version"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.engine.DeleteWorkflowDef(r.Context(), chi.URLParam(r, "name"), version); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *server) createTaskDefs(w http.ResponseWriter, r *http.Request) {
+	var defs []*conductor.TaskDef
+	if err := decodeJSON(r, &defs); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(defs) == 0 {
+		s.writeError(w, r, conductor.Invalidf("Task definition list cannot be empty"))
+		return
+	}
+	for i, def := range defs {
+		if def == nil {
+			s.writeError(w, r, conductor.Invalidf("Task definition at index %d is null", i))
+			return
+		}
+	}
+	if err := s.engine.CreateTaskDefs(r.Context(), defs); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *server) updateTaskDef(w http.ResponseWriter, r *http.Request) {
+	def := new(conductor.TaskDef)
+	if err := decodeJSON(r, def); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.engine.UpdateTaskDef(r.Context(), def); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *server) listTaskDefs(w http.ResponseWriter, r *http.Request) {
+	defs, err := s.engine.TaskDefs(r.Context())
+	s.writeList(w, r, defs, err)
+}
+
+func (s *server) getTaskDef(w http.ResponseWriter, r *http.Request) {
+	def, err := s.engine.TaskDef(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, def)
+}
+
+func (s *server) deleteTaskDef(w http.ResponseWriter, r *http.Request) {
+	if err := s.engine.DeleteTaskDef(r.Context(), chi.URLParam(r, "name")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,99 @@
+// Package api serves Podium's Conductor-compatible REST API: the route table, thin handlers
+// that decode a request, call the engine and encode the answer, and the mapping of errors to
+// HTTP statuses and Conductor's error body.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/podiumhq/podium/engine"
+)
+
+// MaxBodyBytesDefault caps request bodies when Config.MaxBodyBytes is 0.
+const MaxBodyBytesDefault = 8 << 20
+
+// Config is what NewRouter needs.
+type Config struct {
+	Engine *engine.Engine
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics; Gatherer serves /metrics. Both default to a fresh registry.
+	Registry *prometheus.Registry
+	// Version is reported by /api/version.
+	Version string
+	// MaxBodyBytes caps request bodies; 0 takes MaxBodyBytesDefault.
+	MaxBodyBytes int64
+}
+
+type server struct {
+	engine        *engine.Engine
+	logger        *slog.Logger
+	metrics       *metrics
+	instance      string
+	serverVersion string
+	maxBodyBytes  int64
+}
+
+// NewRouter returns the HTTP handler serving the whole API.
+func NewRouter(cfg Config) http.Handler {
+	reg := cfg.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	s := &server{
+		engine:        cfg.Engine,
+		logger:        cfg.Logger,
+		metrics:       newMetrics(reg),
+		serverVersion: cfg.Version,
+		maxBodyBytes:  cfg.MaxBodyBytes,
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBodyBytes <= 0 {
+		s.maxBodyBytes = MaxBodyBytesDefault
+	}
+	s.instance, _ = os.Hostname()
+
+	r := chi.NewRouter()
+	r.Use(withRequestID, s.instrument, s.recoverer, s.limitBody)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, notFoundRoute(r))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errMethodNotAllowed)
+	})
+
+	r.Get("/health", s.health)
+	r.Get("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP)
+
+	r.Route("/api", func(r chi.Router) {
+		r.Get("/health", s.health)
+		r.Get("/version", s.version)
+
+		r.Route("/metadata", func(r chi.Router) {
+			r.Post("/workflow", s.createWorkflowDef)
+			r.Put("/workflow", s.upsertWorkflowDefs)
+			r.Get("/workflow", s.listWorkflowDefs)
+			r.Post("/workflow/validate", s.validateWorkflowDef)
+			r.Get("/workflow/latest-versions", s.listLatestWorkflowDefs)
+			r.Get("/workflow/names-and-versions", s.workflowNamesAndVersions)
+			r.Get("/workflow/names", s.workflowNames)
+			r.Get("/workflow/{name}", s.getWorkflowDef)
+			r.Get("/workflow/{name}/versions", s.workflowDefVersions)
+			r.Delete("/workflow/{name}/{version}", s.deleteWorkflowDef)
+
+			r.Post("/taskdefs", s.createTaskDefs)
+			r.Put("/taskdefs", s.updateTaskDef)
+			r.Get("/taskdefs", s.listTaskDefs)
+			r.Get("/taskdefs/{name}", s.getTaskDef)
+			r.Delete("/taskdefs/{name}", s.deleteTaskDef)
+		})
+	})
+	return r
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/podiumhq/podium/api"
+	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/store"
+)
+
+// serve wires config → store → migrations → engine → api, serves until ctx ends, then tears
+// down in reverse order within cfg.ShutdownTimeout.
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	logger.Info("podium: starting", "version", version, "config", cfg)
+	var teardown shutdownSteps
+	defer func() { teardown.run(logger, cfg.ShutdownTimeout) }()
+
+	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns)})
+	if err != nil {
+		return err
+	}
+	teardown.add("database pool", func(context.Context) error { st.Close(); return nil })
+	if err := migrate(st, logger); err != nil {
+		return err
+	}
+
+	eng := engine.New(engine.Config{Store: st, Logger: logger})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	router := api.NewRouter(api.Config{
+		Engine: eng, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("error listening on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	teardown.add("http server", srv.Shutdown)
+	logger.Info("podium: listening", "addr", ln.Addr().String())
+
+	select {
+	case <-ctx.Done():
+		logger.Info("podium: shutting down")
+		return nil
+	case err := <-serveErr:
+		return fmt.Errorf("http server stopped: %w", err)
+	}
+}
+
+func migrate(st *store.Store, logger *slog.Logger) error {
+	mg, err := st.Migrator()
+	if err != nil {
+		return err
+	}
+	before, _, _ := mg.Version()
+	err = mg.Up()
+	after, _, _ := mg.Version()
+	if cerr := mg.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if before != after {
+		logger.Info("podium: migrated database", "from_version", before, "to_version", after)
+	}
+	return nil
+}
+
+// shutdownSteps is an ordered teardown list, run in reverse order of registration under one
+// time budget.
+type shutdownSteps struct {
+	names []string
+	fns   []func(context.Context) error
+}
+
+func (s *shutdownSteps) add(name string, fn func(context.Context) error) {
+	s.names = append(s.names, name)
+	s.fns = append(s.fns, fn)
+}
+
+func (s *shutdownSteps) run(logger *slog.Logger, budget time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	for i := len(s.fns) - 1; i >= 0; i-- {
+		start := time.Now()
+		err := s.fns[i](ctx)
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("podium: shutdown step failed", "step", s.names[i], "error", err)
+			continue
+		}
+		logger.Info("podium: stopped", "step", s.names[i], "took", time.Since(start).Round(time.Millisecond))
+	}
+}

@@ -1,0 +1,178 @@
+// Package config builds Podium's one typed Config from the environment. Every key has a
+// default, a validator and, for secrets, a redaction flag; KEY_FILE reads the value from a file
+// (Docker and Kubernetes secrets). Config is built once in main and passed down explicitly.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults.
+const (
+	AddrDefault            = "127.0.0.1:8080"
+	DatabaseURLDefault     = "postgres://postgres@127.0.0.1:5432/podium?sslmode=disable"
+	DataDirDefault         = "data"
+	LogFormatDefault       = "text"
+	LogLevelDefault        = "info"
+	DBMaxConnsDefault      = 20
+	MaxBodyBytesDefault    = 8 << 20
+	ShutdownTimeoutDefault = 30 * time.Second
+)
+
+// Config is the server's whole configuration.
+type Config struct {
+	// Addr is the HTTP listen address (PODIUM_ADDR).
+	Addr string
+	// DatabaseURL locates PostgreSQL (PODIUM_DATABASE_URL, else DATABASE_URL). A missing
+	// database on a local server is created.
+	DatabaseURL string
+	// DataDir holds files the server generates for itself (PODIUM_DATA_DIR).
+	DataDir string
+	// LogFormat is text or json (PODIUM_LOG_FORMAT).
+	LogFormat string
+	// LogLevel is debug, info, warn or error (PODIUM_LOG_LEVEL).
+	LogLevel slog.Level
+	// DBMaxConns caps the database pool (PODIUM_DB_MAX_CONNS).
+	DBMaxConns int
+	// MaxBodyBytes caps request bodies (PODIUM_MAX_BODY_BYTES).
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds graceful shutdown (PODIUM_SHUTDOWN_TIMEOUT, a Go duration).
+	ShutdownTimeout time.Duration
+}
+
+// option is one row of the key table.
+type option struct {
+	key    string
+	alias  string // an older or generic name read when key is unset
+	def    string
+	secret bool
+	set    func(c *Config, v string) error
+}
+
+var options = []option{
+	{key: "PODIUM_ADDR", def: AddrDefault, set: func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return fmt.Errorf("must be host:port: %w", err)
+		}
+		c.Addr = v
+		return nil
+	}},
+	{key: "PODIUM_DATABASE_URL", alias: "DATABASE_URL", def: DatabaseURLDefault, secret: true, set: func(c *Config, v string) error {
+		if !strings.Contains(v, "://") && !strings.Contains(v, "=") {
+			return errors.New("must be a postgres:// URL or a key=value connection string")
+		}
+		c.DatabaseURL = v
+		return nil
+	}},
+	{key: "PODIUM_DATA_DIR", def: DataDirDefault, set: func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{key: "PODIUM_LOG_FORMAT", def: LogFormatDefault, set: func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return errors.New("must be text or json")
+		}
+		c.LogFormat = v
+		return nil
+	}},
+	{key: "PODIUM_LOG_LEVEL", def: LogLevelDefault, set: func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{key: "PODIUM_DB_MAX_CONNS", def: strconv.Itoa(DBMaxConnsDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 1000 {
+			return errors.New("must be an integer from 2 to 1000")
+		}
+		c.DBMaxConns = n
+		return nil
+	}},
+	{key: "PODIUM_MAX_BODY_BYTES", def: strconv.Itoa(MaxBodyBytesDefault), set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			return errors.New("must be an integer of at least 1024")
+		}
+		c.MaxBodyBytes = n
+		return nil
+	}},
+	{key: "PODIUM_SHUTDOWN_TIMEOUT", def: ShutdownTimeoutDefault.String(), set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("must be a positive duration such as 30s")
+		}
+		c.ShutdownTimeout = d
+		return nil
+	}},
+}
+
+// Load builds the configuration from getenv (os.Getenv in main). It reports every bad key at once.
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	var errs []error
+	for _, o := range options {
+		raw, err := lookup(getenv, o)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := o.set(&c, raw); err != nil {
+			shown := raw
+			if o.secret {
+				shown = "<redacted>"
+			}
+			errs = append(errs, fmt.Errorf("%s=%q: %w", o.key, shown, err))
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// lookup returns the value of o from KEY, KEY_FILE, the alias or the default, in that order.
+func lookup(getenv func(string) string, o option) (string, error) {
+	v, file := getenv(o.key), getenv(o.key+"_FILE")
+	switch {
+	case v != "" && file != "":
+		return "", fmt.Errorf("%s and %s_FILE are both set; set one", o.key, o.key)
+	case v != "":
+		return v, nil
+	case file != "":
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("%s_FILE: %w", o.key, err)
+		}
+		return strings.TrimRight(string(data), "\r\n"), nil
+	case o.alias != "" && getenv(o.alias) != "":
+		return getenv(o.alias), nil
+	}
+	return o.def, nil
+}
+
+// LogValue renders the configuration for logs with secrets redacted.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr),
+		slog.String("database_url", RedactURL(c.DatabaseURL)),
+		slog.String("data_dir", c.DataDir),
+		slog.String("log_format", c.LogFormat),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+	)
+}
+
+// RedactURL hides the password of a connection URL, and the whole value when it is not a URL.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" {
+		return "<redacted>"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}

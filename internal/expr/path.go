@@ -1,0 +1,162 @@
+package expr
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// SegmentKind tells what one step of a Path selects.
+type SegmentKind int
+
+// Kinds of path segments.
+const (
+	SegmentKey      SegmentKind = iota // a member of an object: a.b, a['b']
+	SegmentIndex                       // an element of an array: a[0]
+	SegmentWildcard                    // every element of an array: a[*]
+	SegmentLength                      // the length of the value: a.length()
+)
+
+// Segment is one step of a Path.
+type Segment struct {
+	Kind  SegmentKind
+	Key   string
+	Index int
+}
+
+// Path is a parsed JSONPath of the subset Podium evaluates.
+type Path struct {
+	raw      string
+	segments []Segment
+}
+
+// ErrUnsupportedPath marks a syntactically valid JSONPath form Podium does not evaluate.
+var ErrUnsupportedPath = errors.New("unsupported JSONPath")
+
+// ParsePath parses a JSONPath such as workflow.input.a, $.t1.output.items[0]['id'],
+// t1.output.items[*].id or t1.output.list.length().
+func ParsePath(raw string) (Path, error) {
+	p := Path{raw: raw}
+	s := strings.TrimSpace(raw)
+	switch {
+	case s == "" || s == "$":
+		return p, nil
+	case strings.HasPrefix(s, "$."):
+		s = s[2:]
+	case strings.HasPrefix(s, "$["):
+		s = s[1:]
+	}
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '.':
+			if i == 0 || i+1 >= len(s) {
+				return p, fmt.Errorf("invalid path %q: misplaced '.'", raw)
+			}
+			if s[i+1] == '.' {
+				return p, fmt.Errorf("%w %q: deep scan '..' is not supported", ErrUnsupportedPath, raw)
+			}
+			i++
+		case c == '[':
+			seg, n, err := parseBracket(s[i:])
+			if err != nil {
+				return p, fmt.Errorf("invalid path %q: %w", raw, err)
+			}
+			p.segments = append(p.segments, seg)
+			i += n
+		default:
+			end := i + strings.IndexAny(s[i:]+".", ".[")
+			name := s[i:end]
+			if strings.ContainsAny(name, "]'\"()?@") {
+				if name == "length()" && len(p.segments) > 0 && end == len(s) {
+					p.segments = append(p.segments, Segment{Kind: SegmentLength})
+					i = end
+					continue
+				}
+				return p, fmt.Errorf("%w %q: unexpected characters in %q", ErrUnsupportedPath, raw, name)
+			}
+			p.segments = append(p.segments, Segment{Kind: SegmentKey, Key: name})
+			i = end
+		}
+	}
+	return p, nil
+}
+
+// parseBracket parses one [..] selector at the start of s and returns it and its length.
+func parseBracket(s string) (Segment, int, error) {
+	end := strings.IndexByte(s, ']')
+	if end < 0 {
+		return Segment{}, 0, errors.New("unterminated '['")
+	}
+	body := strings.TrimSpace(s[1:end])
+	switch {
+	case body == "*":
+		return Segment{Kind: SegmentWildcard}, end + 1, nil
+	case len(body) >= 2 && (body[0] == '\'' || body[0] == '"'):
+		quote := body[0]
+		closing := strings.IndexByte(s[2:], quote)
+		if closing < 0 {
+			return Segment{}, 0, errors.New("unterminated quoted key")
+		}
+		key := s[2 : 2+closing]
+		rest := s[2+closing+1:]
+		if !strings.HasPrefix(strings.TrimLeft(rest, " "), "]") {
+			return Segment{}, 0, fmt.Errorf("%w: several keys in one bracket", ErrUnsupportedPath)
+		}
+		n := 2 + closing + 1 + strings.IndexByte(rest, ']') + 1
+		return Segment{Kind: SegmentKey, Key: key}, n, nil
+	case strings.HasPrefix(body, "?"):
+		return Segment{}, 0, fmt.Errorf("%w: filter expressions are not supported", ErrUnsupportedPath)
+	}
+	idx, err := strconv.Atoi(body)
+	if err != nil || idx < 0 {
+		return Segment{}, 0, fmt.Errorf("%w: selector [%s]", ErrUnsupportedPath, body)
+	}
+	return Segment{Kind: SegmentIndex, Index: idx}, end + 1, nil
+}
+
+// String returns the path as it was written.
+func (p Path) String() string { return p.raw }
+
+// Segments returns the parsed steps of the path.
+func (p Path) Segments() []Segment { return p.segments }
+
+// Root returns the first key of the path (workflow, a task reference name, or a bare name such
+// as CPEWF_TASK_ID), or "" when the path does not start with a key.
+func (p Path) Root() string {
+	if len(p.segments) == 0 || p.segments[0].Kind != SegmentKey {
+		return ""
+	}
+	return p.segments[0].Key
+}
+
+// GJSON returns the equivalent gjson path. A trailing length() is not part of it: callers
+// check HasLength and measure the selected value themselves.
+func (p Path) GJSON() string {
+	var b strings.Builder
+	for _, seg := range p.segments {
+		var comp string
+		switch seg.Kind {
+		case SegmentKey:
+			comp = gjson.Escape(seg.Key)
+		case SegmentIndex:
+			comp = strconv.Itoa(seg.Index)
+		case SegmentWildcard:
+			comp = "#"
+		case SegmentLength:
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(comp)
+	}
+	return b.String()
+}
+
+// HasLength reports whether the path ends in length().
+func (p Path) HasLength() bool {
+	return len(p.segments) > 0 && p.segments[len(p.segments)-1].Kind == SegmentLength
+}

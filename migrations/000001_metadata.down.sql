@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS task_defs;
+DROP TABLE IF EXISTS workflow_defs;

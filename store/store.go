@@ -1,0 +1,123 @@
+// Package store is Podium's only door to PostgreSQL: every SQL statement lives here. It opens
+// the pgx pool, applies the embedded migrations, and maps rows to internal/conductor types and
+// database errors to conductor error kinds.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// Config tunes the connection pool.
+type Config struct {
+	// URL is a PostgreSQL connection string (postgres://… or key=value).
+	URL string
+	// MaxConns caps the pool; 0 takes MaxConnsDefault.
+	MaxConns int32
+	// StatementTimeout aborts any statement running longer; 0 takes StatementTimeoutDefault.
+	StatementTimeout time.Duration
+	// ApplicationName shows in pg_stat_activity; "" takes "podium".
+	ApplicationName string
+}
+
+// Pool defaults.
+const (
+	MaxConnsDefault         = 20
+	StatementTimeoutDefault = 30 * time.Second
+)
+
+// DBTX is what queries run on: the pool or a transaction.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Queries holds every query method; it runs them on the pool or inside a transaction.
+type Queries struct {
+	db DBTX
+}
+
+// Store owns the connection pool.
+type Store struct {
+	*Queries
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database of cfg.URL, creating that database first when it is missing
+// on a local server.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	pcfg, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("error parsing database URL: %w", err)
+	}
+	pcfg.MaxConns = max(cfg.MaxConns, 0)
+	if pcfg.MaxConns == 0 {
+		pcfg.MaxConns = MaxConnsDefault
+	}
+	timeout := cmpOr(cfg.StatementTimeout, StatementTimeoutDefault)
+	params := pcfg.ConnConfig.RuntimeParams
+	params["application_name"] = cmpOr(cfg.ApplicationName, "podium")
+	params["timezone"] = "UTC"
+	params["statement_timeout"] = fmt.Sprint(timeout.Milliseconds())
+	params["idle_in_transaction_session_timeout"] = fmt.Sprint((2 * timeout).Milliseconds())
+	pcfg.MaxConnIdleTime = 5 * time.Minute
+	pcfg.HealthCheckPeriod = 30 * time.Second
+
+	if err := ensureDatabase(ctx, pcfg.ConnConfig); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("error creating pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("error connecting to database: %w", err)
+	}
+	return &Store{Queries: &Queries{db: pool}, pool: pool}, nil
+}
+
+// Close releases every connection.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// InTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(&Queries{db: tx})
+	})
+}
+
+// interpretError maps driver errors to conductor error kinds; others get context.
+func interpretError(err error, doing string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return conductor.ErrNotFound
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+		return conductor.ErrConflict
+	}
+	return fmt.Errorf("error %s: %w", doing, err)
+}
+
+func cmpOr[T comparable](v, fallback T) T {
+	var zero T
+	if v == zero {
+		return fallback
+	}
+	return v
+}

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+const workflowDefColumns = `definition, create_time, update_time`
+
+// WorkflowDefInsert stores def, which must not exist yet: an existing name and version gives
+// conductor.ErrConflict. createTime becomes now.
+func (q *Queries) WorkflowDefInsert(ctx context.Context, def *conductor.WorkflowDef, now time.Time) error {
+	doc, err := encodeDefinition(def)
+	if err != nil {
+		return err
+	}
+	tag, err := q.db.Exec(ctx, `
+		INSERT INTO workflow_defs (name, version, definition, create_time)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (name, version) DO NOTHING`,
+		def.Name, def.Version, doc, now)
+	if err != nil {
+		return interpretError(err, "inserting workflow definition")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrConflict
+	}
+	def.CreateTime, def.UpdateTime = now.UnixMilli(), 0
+	return nil
+}
+
+// WorkflowDefUpsert stores def, replacing the same name and version if present (keeping its
+// createTime and setting updateTime to now). def's times are set to the stored ones.
+func (q *Queries) WorkflowDefUpsert(ctx context.Context, def *conductor.WorkflowDef, now time.Time) error {
+	doc, err := encodeDefinition(def)
+	if err != nil {
+		return err
+	}
+	var created time.Time
+	var updated *time.Time
+	err = q.db.QueryRow(ctx, `
+		INSERT INTO workflow_defs (name, version, definition, create_time)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (name, version) DO UPDATE
+		SET definition = excluded.definition, update_time = excluded.create_time
+		RETURNING create_time, update_time`,
+		def.Name, def.Version, doc, now).Scan(&created, &updated)
+	if err != nil {
+		return interpretError(err, "upserting workflow definition")
+	}
+	def.CreateTime, def.UpdateTime = created.UnixMilli(), millisOrZero(updated)
+	return nil
+}
+
+// WorkflowDefGet returns the definition name at version, or its latest version when version
+// is nil. Absent gives conductor.ErrNotFound.
+func (q *Queries) WorkflowDefGet(ctx context.Context, name string, version *int) (*conductor.WorkflowDef, error) {
+	var row pgx.Row
+	if version == nil {
+		row = q.db.QueryRow(ctx, `SELECT `+workflowDefColumns+` FROM workflow_defs
+			WHERE name = $1 ORDER BY version DESC LIMIT 1`, name)
+	} else {
+		row = q.db.QueryRow(ctx, `SELECT `+workflowDefColumns+` FROM workflow_defs
+			WHERE name = $1 AND version = $2`, name, *version)
+	}
+	def, err := scanWorkflowDef(row)
+	if err != nil {
+		return nil, interpretError(err, "reading workflow definition")
+	}
+	return def, nil
+}
+
+// WorkflowDefList returns every version of every definition, by name then version.
+func (q *Queries) WorkflowDefList(ctx context.Context) ([]*conductor.WorkflowDef, error) {
+	return q.queryWorkflowDefs(ctx, `SELECT `+workflowDefColumns+` FROM workflow_defs ORDER BY name, version`)
+}
+
+// WorkflowDefListLatest returns the latest version of each definition, by name.
+func (q *Queries) WorkflowDefListLatest(ctx context.Context) ([]*conductor.WorkflowDef, error) {
+	return q.queryWorkflowDefs(ctx, `SELECT DISTINCT ON (name) `+workflowDefColumns+`
+		FROM workflow_defs ORDER BY name, version DESC`)
+}
+
+// WorkflowDefListVersions returns every version of the definition name, oldest first.
+func (q *Queries) WorkflowDefListVersions(ctx context.Context, name string) ([]*conductor.WorkflowDef, error) {
+	return q.queryWorkflowDefs(ctx, `SELECT `+workflowDefColumns+` FROM workflow_defs
+		WHERE name = $1 ORDER BY version`, name)
+}
+
+// WorkflowDefSummaries returns name, version and times of every definition, by name then version,
+// without reading the documents.
+func (q *Queries) WorkflowDefSummaries(ctx context.Context) ([]conductor.WorkflowDefSummary, error) {
+	rows, err := q.db.Query(ctx, `SELECT name, version, create_time, update_time
+		FROM workflow_defs ORDER BY name, version`)
+	if err != nil {
+		return nil, interpretError(err, "listing workflow definitions")
+	}
+	summaries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (conductor.WorkflowDefSummary, error) {
+		var s conductor.WorkflowDefSummary
+		var created time.Time
+		var updated *time.Time
+		err := row.Scan(&s.Name, &s.Version, &created, &updated)
+		s.CreateTime, s.UpdateTime = created.UnixMilli(), millisOrZero(updated)
+		return s, err
+	})
+	return summaries, interpretError(err, "listing workflow definitions")
+}
+
+// WorkflowDefDelete removes one version of a definition; absent gives conductor.ErrNotFound.
+func (q *Queries) WorkflowDefDelete(ctx context.Context, name string, version int) error {
+	tag, err := q.db.Exec(ctx, `DELETE FROM workflow_defs WHERE name = $1 AND version = $2`, name, version)
+	if err != nil {
+		return interpretError(err, "deleting workflow definition")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	return nil
+}
+
+func (q *Queries) queryWorkflowDefs(ctx context.Context, sql string, args ...any) ([]*conductor.WorkflowDef, error) {
+	rows, err := q.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, interpretError(err, "listing workflow definitions")
+	}
+	defs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.WorkflowDef, error) {
+		return scanWorkflowDef(row)
+	})
+	return defs, interpretError(err, "listing workflow definitions")
+}
+
+func scanWorkflowDef(row pgx.Row) (*conductor.WorkflowDef, error) {
+	var doc []byte
+	var created time.Time
+	var updated *time.Time
+	if err := row.Scan(&doc, &created, &updated); err != nil {
+		return nil, err
+	}
+	def := new(conductor.WorkflowDef)
+	if err := json.Unmarshal(doc, def); err != nil {
+		return nil, fmt.Errorf("error decoding stored workflow definition: %w", err)
+	}
+	def.CreateTime, def.UpdateTime = created.UnixMilli(), millisOrZero(updated)
+	return def, nil
+}
+
+// encodeDefinition renders a definition document for a jsonb column. Times live in columns.
+func encodeDefinition(def any) ([]byte, error) {
+	doc, err := json.Marshal(def)
+	if err != nil {
+		return nil, fmt.Errorf("error encoding definition: %w", err)
+	}
+	return doc, nil
+}
+
+func millisOrZero(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.UnixMilli()
+}
