@@ -1,0 +1,82 @@
+package config_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/internal/config"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, config.AddrDefault, c.Addr)
+	require.Equal(t, config.DatabaseURLDefault, c.DatabaseURL)
+	require.Equal(t, slog.LevelInfo, c.LogLevel)
+	require.Equal(t, config.DBMaxConnsDefault, c.DBMaxConns)
+	require.Equal(t, 30*time.Second, c.ShutdownTimeout)
+}
+
+func TestLoadValuesAliasesAndFiles(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "db")
+	require.NoError(t, os.WriteFile(file, []byte("postgres://u:pw@db:5432/x\n"), 0o600))
+
+	c, err := config.Load(env(map[string]string{
+		"PODIUM_ADDR": "0.0.0.0:9000", "PODIUM_DATABASE_URL_FILE": file, "PODIUM_LOG_LEVEL": "debug",
+		"PODIUM_LOG_FORMAT": "json", "PODIUM_DB_MAX_CONNS": "7", "PODIUM_SHUTDOWN_TIMEOUT": "5s",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "0.0.0.0:9000", c.Addr)
+	require.Equal(t, "postgres://u:pw@db:5432/x", c.DatabaseURL, "file value without trailing newline")
+	require.Equal(t, slog.LevelDebug, c.LogLevel)
+	require.Equal(t, 7, c.DBMaxConns)
+
+	c, err = config.Load(env(map[string]string{"DATABASE_URL": "postgres://alias/x"}))
+	require.NoError(t, err)
+	require.Equal(t, "postgres://alias/x", c.DatabaseURL, "DATABASE_URL is read when PODIUM_DATABASE_URL is unset")
+}
+
+func TestLoadReportsEveryBadKeyWithoutLeakingSecrets(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(env(map[string]string{
+		"PODIUM_ADDR": "nonsense", "PODIUM_LOG_FORMAT": "xml", "PODIUM_DB_MAX_CONNS": "0",
+		"PODIUM_DATABASE_URL": "hunter2-not-a-url", "PODIUM_SHUTDOWN_TIMEOUT": "-1s",
+	}))
+	require.Error(t, err)
+	for _, key := range []string{"PODIUM_ADDR", "PODIUM_LOG_FORMAT", "PODIUM_DB_MAX_CONNS", "PODIUM_DATABASE_URL", "PODIUM_SHUTDOWN_TIMEOUT"} {
+		require.Contains(t, err.Error(), key)
+	}
+	require.NotContains(t, err.Error(), "hunter2")
+}
+
+func TestLoadRejectsValueAndFileTogether(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(env(map[string]string{"PODIUM_ADDR": "127.0.0.1:1", "PODIUM_ADDR_FILE": "/x"}))
+	require.ErrorContains(t, err, "both set")
+	_, err = config.Load(env(map[string]string{"PODIUM_ADDR_FILE": "/does/not/exist"}))
+	require.ErrorContains(t, err, "PODIUM_ADDR_FILE")
+}
+
+func TestLogValueRedactsPassword(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{"PODIUM_DATABASE_URL": "postgres://podium:s3cr3t@db/podium?password=other"}))
+	require.NoError(t, err)
+	var b strings.Builder
+	slog.New(slog.NewTextHandler(&b, nil)).Info("cfg", "config", c)
+	require.NotContains(t, b.String(), "s3cr3t")
+	require.NotContains(t, b.String(), "other")
+	require.Contains(t, b.String(), "podium:xxxxx@db")
+	require.Equal(t, "<redacted>", config.RedactURL("host=db password=x"))
+}
