@@ -1,0 +1,60 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/store/storetest"
+)
+
+func TestPanicBecomes500WithoutLeakingInternals(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	s := &server{
+		logger:  slog.New(slog.NewTextHandler(&logs, nil)),
+		metrics: newMetrics(prometheus.NewRegistry()),
+	}
+	h := withRequestID(s.instrument(s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("db password is hunter2")
+	}))))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/boom", nil))
+
+	require.Equal(t, http.StatusInternalServerError, rec.Code)
+	var body ErrorResponse
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	require.Equal(t, 500, body.Status)
+	require.NotContains(t, rec.Body.String(), "hunter2", "the panic value stays out of the response")
+	id := rec.Header().Get(requestIDHeader)
+	require.NotEmpty(t, id)
+	require.Contains(t, body.Message, id, "the message names the request ID to find the log line")
+	require.Contains(t, logs.String(), "handler panicked")
+	require.Contains(t, logs.String(), id)
+}
+
+func TestHealthReportsUnreachableDatabase(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	router := NewRouter(Config{Engine: engine.New(engine.Config{Store: st})})
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+
+	st.Close()
+	rec = httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/health", nil))
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	var body healthResponse
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	require.False(t, body.Healthy)
+	require.Equal(t, "database", body.HealthResults[0].Name)
+	require.False(t, body.HealthResults[0].Healthy)
+}
