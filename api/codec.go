@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/podiumhq/podium/internal/conductor"
 )
@@ -122,4 +125,13 @@ func (s *server) writeList(w http.ResponseWriter, r *http.Request, list any, err
 		list = []any{}
 	}
 	writeJSON(w, http.StatusOK, list)
+}
+
+// pathParam returns the unescaped value of a route parameter ("my%20flow" → "my flow").
+func pathParam(r *http.Request, name string) string {
+	raw := chi.URLParam(r, name)
+	if v, err := url.PathUnescape(raw); err == nil {
+		return v
+	}
+	return raw
 }

@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
@@ -69,7 +67,7 @@ func (s *server) getWorkflowDef(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	def, err := s.engine.WorkflowDef(r.Context(), chi.URLParam(r, "name"), version)
+	def, err := s.engine.WorkflowDef(r.Context(), pathParam(r, "name"), version)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -102,17 +100,17 @@ func (s *server) workflowNames(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) workflowDefVersions(w http.ResponseWriter, r *http.Request) {
-	versions, err := s.engine.WorkflowDefVersions(r.Context(), chi.URLParam(r, "name"))
+	versions, err := s.engine.WorkflowDefVersions(r.Context(), pathParam(r, "name"))
 	s.writeList(w, r, versions, err)
 }
 
 func (s *server) deleteWorkflowDef(w http.ResponseWriter, r *http.Request) {
-	version, err := parseInt("version", chi.URLParam(r, "version"))
+	version, err := parseInt("version", pathParam(r, "version"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.DeleteWorkflowDef(r.Context(), chi.URLParam(r, "name"), version); err != nil {
+	if err := s.engine.DeleteWorkflowDef(r.Context(), pathParam(r, "name"), version); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -161,7 +159,7 @@ func (s *server) listTaskDefs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) getTaskDef(w http.ResponseWriter, r *http.Request) {
-	def, err := s.engine.TaskDef(r.Context(), chi.URLParam(r, "name"))
+	def, err := s.engine.TaskDef(r.Context(), pathParam(r, "name"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -170,7 +168,7 @@ func (s *server) getTaskDef(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) deleteTaskDef(w http.ResponseWriter, r *http.Request) {
-	if err := s.engine.DeleteTaskDef(r.Context(), chi.URLParam(r, "name")); err != nil {
+	if err := s.engine.DeleteTaskDef(r.Context(), pathParam(r, "name")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

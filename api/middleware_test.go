@@ -58,3 +58,18 @@ func TestHealthReportsUnreachableDatabase(t *testing.T) {
 	require.Equal(t, "database", body.HealthResults[0].Name)
 	require.False(t, body.HealthResults[0].Healthy)
 }
+
+func TestPathParamsAreUnescaped(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewStore(t)
+	router := NewRouter(Config{Engine: engine.New(engine.Config{Store: st})})
+	body := `{"name":"my flow/1","tasks":[{"name":"a","taskReferenceName":"a"}]}`
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/metadata/workflow", bytes.NewBufferString(body)))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+
+	rec = httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/metadata/workflow/my%20flow%2F1", nil))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), `"name":"my flow/1"`)
+}
