@@ -91,13 +91,13 @@ func queryBool(r *http.Request, name string, fallback bool) (bool, error) {
 	return b, nil
 }
 
-// parseInt parses an integer from a path or query parameter named name.
+// parseInt parses a 32-bit integer (Conductor's int) from a path or query parameter named name.
 func parseInt(name, raw string) (int, error) {
-	n, err := strconv.Atoi(raw)
+	n, err := strconv.ParseInt(raw, 10, 32)
 	if err != nil {
-		return 0, conductor.Invalidf("Invalid value for parameter %q: %q is not an integer", name, raw)
+		return 0, conductor.Invalidf("Invalid value for parameter %q: %q is not a 32-bit integer", name, raw)
 	}
-	return n, nil
+	return int(n), nil
 }
 
 // queryOptionalInt parses an optional integer query parameter; absent gives nil.

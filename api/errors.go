@@ -17,7 +17,7 @@ type ErrorResponse struct {
 	ValidationErrors []conductor.FieldError `json:"validationErrors,omitempty"`
 }
 
-// errBodyTooLarge and friends are request-shape errors raised by the HTTP layer itself.
+// errMethodNotAllowed answers a known path requested with a verb it does not serve.
 var errMethodNotAllowed = errors.New("method not allowed")
 
 // writeError answers err with its status and Conductor's error body. Errors of no known kind

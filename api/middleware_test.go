@@ -73,3 +73,21 @@ func TestPathParamsAreUnescaped(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Contains(t, rec.Body.String(), `"name":"my flow/1"`)
 }
+
+func TestMethodNotAllowedListsAllowedMethodsAndHeadWorks(t *testing.T) {
+	t.Parallel()
+	router := NewRouter(Config{})
+	rec := httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest(http.MethodPatch, "/api/metadata/workflow", nil))
+	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	require.Equal(t, []string{"GET", "HEAD", "POST", "PUT"}, rec.Header().Values("Allow"))
+
+	rec = httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/metadata/taskdefs/x", nil))
+	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	require.Equal(t, []string{"GET", "HEAD", "DELETE"}, rec.Header().Values("Allow"))
+
+	rec = httptest.NewRecorder()
+	router.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, "/api/version", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+}

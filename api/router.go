@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -22,7 +24,7 @@ const MaxBodyBytesDefault = 8 << 20
 type Config struct {
 	Engine *engine.Engine
 	Logger *slog.Logger
-	// Registry receives the HTTP metrics; Gatherer serves /metrics. Both default to a fresh registry.
+	// Registry receives the HTTP metrics and is served on /metrics; nil means a fresh registry.
 	Registry *prometheus.Registry
 	// Version is reported by /api/version.
 	Version string
@@ -61,12 +63,15 @@ func NewRouter(cfg Config) http.Handler {
 	s.instance, _ = os.Hostname()
 
 	r := chi.NewRouter()
-	r.Use(withRequestID, s.instrument, s.recoverer, s.limitBody)
+	r.Use(withRequestID, s.instrument, s.recoverer, s.limitBody, middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFoundRoute(r))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, errMethodNotAllowed)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		for _, m := range allowedMethods(r, req.URL.Path) {
+			w.Header().Add("Allow", m)
+		}
+		s.writeError(w, req, errMethodNotAllowed)
 	})
 
 	r.Get("/health", s.health)
@@ -96,4 +101,15 @@ func NewRouter(cfg Config) http.Handler {
 		})
 	})
 	return r
+}
+
+// allowedMethods lists the methods routes answers on path, for the Allow header of a 405.
+func allowedMethods(routes chi.Routes, path string) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if routes.Match(chi.NewRouteContext(), m, path) || (m == http.MethodHead && slices.Contains(allowed, http.MethodGet)) {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }

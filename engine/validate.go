@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -31,8 +32,8 @@ func validateWorkflowDef(def *conductor.WorkflowDef, taskDefs map[string]*conduc
 	if def.SchemaVersion != conductor.SupportedSchemaVer {
 		errs.Add("schemaVersion", fmt.Sprintf("workflowDef schemaVersion: %d is only supported", conductor.SupportedSchemaVer), def.SchemaVersion)
 	}
-	if def.Version < 0 {
-		errs.Add("version", "WorkflowDef version must be >= 0", def.Version)
+	if def.Version < 0 || def.Version > math.MaxInt32 {
+		errs.Add("version", "WorkflowDef version must be between 0 and 2147483647", def.Version)
 	}
 	if !def.TimeoutPolicy.Valid() {
 		errs.Add("timeoutPolicy", "timeoutPolicy must be one of TIME_OUT_WF, ALERT_ONLY", string(def.TimeoutPolicy))

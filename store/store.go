@@ -108,8 +108,13 @@ func interpretError(err error, doing string) error {
 		return conductor.ErrNotFound
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
-		return conductor.ErrConflict
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return conductor.ErrConflict
+		case "22P05", "22021": // untranslatable_character, character_not_in_repertoire
+			return conductor.Invalidf("text contains a character that cannot be stored (such as \\u0000)")
+		}
 	}
 	return fmt.Errorf("error %s: %w", doing, err)
 }

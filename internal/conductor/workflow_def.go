@@ -194,6 +194,9 @@ func (p *SubWorkflowParams) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
+	if string(params.WorkflowDefinition) == "null" {
+		params.WorkflowDefinition = nil
+	}
 	params.Extra = extra
 	*p = params
 	return nil
