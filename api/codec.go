@@ -36,7 +36,7 @@ func decodeJSON(r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return conductor.Invalidf("Malformed JSON: unexpected data after the JSON value")
 	}
 	return nil

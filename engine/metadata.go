@@ -46,8 +46,12 @@ func (e *Engine) UpsertWorkflowDefs(ctx context.Context, defs []*conductor.Workf
 	now := e.now()
 	for _, def := range defs {
 		if err := e.store.WorkflowDefUpsert(ctx, def, now); err != nil {
-			e.logger.ErrorContext(ctx, "metadata: storing workflow definition failed", "workflow_name", def.Name, "error", err)
 			resp.BulkErrorResults[def.Name] = "failed to store the workflow definition"
+			if errors.Is(err, conductor.ErrInvalid) {
+				resp.BulkErrorResults[def.Name] = err.Error()
+			} else {
+				e.logger.ErrorContext(ctx, "metadata: storing workflow definition failed", "workflow_name", def.Name, "error", err)
+			}
 			continue
 		}
 		resp.BulkSuccessfulResults = append(resp.BulkSuccessfulResults, def.Name)

@@ -140,12 +140,11 @@ func (v *defValidator) typeRules(t *conductor.WorkflowTask, path string) {
 	case conductor.TaskTypeEvent:
 		need(t.Sink != "", "sink")
 	case conductor.TaskTypeHTTP:
-		tmpl := map[string]any(nil)
-		if td := v.taskDefs[t.Name]; td != nil {
-			tmpl = td.InputTemplate
-		}
-		if t.TaskDefinition != nil && tmpl == nil {
+		var tmpl map[string]any // an inline taskDefinition wins over the registered one
+		if t.TaskDefinition != nil {
 			tmpl = t.TaskDefinition.InputTemplate
+		} else if td := v.taskDefs[t.Name]; td != nil {
+			tmpl = td.InputTemplate
 		}
 		has := func(k string) bool { return in[k] != nil || tmpl[k] != nil }
 		need(has("http_request") || has("uri"), "inputParameters.http_request or inputParameters.uri")

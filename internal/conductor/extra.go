@@ -14,14 +14,14 @@ import (
 // a newer client or another Conductor flavour sends survive a store-and-fetch round trip.
 type Extra map[string]json.RawMessage
 
-// knownKeys caches, per struct type, the JSON member names its fields claim.
-var knownKeys sync.Map // reflect.Type → map[string]struct{}
+// knownFields caches, per struct type, the JSON member names its fields claim and their indexes.
+var knownFields sync.Map // reflect.Type → map[string]int
 
-func jsonKeys(t reflect.Type) map[string]struct{} {
-	if cached, ok := knownKeys.Load(t); ok {
-		return cached.(map[string]struct{})
+func jsonFields(t reflect.Type) map[string]int {
+	if cached, ok := knownFields.Load(t); ok {
+		return cached.(map[string]int)
 	}
-	keys := make(map[string]struct{}, t.NumField())
+	fields := make(map[string]int, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -32,36 +32,80 @@ func jsonKeys(t reflect.Type) map[string]struct{} {
 		if name == "" {
 			name = f.Name
 		}
-		keys[name] = struct{}{}
+		fields[name] = i
 	}
-	knownKeys.Store(t, keys)
-	return keys
+	knownFields.Store(t, fields)
+	return fields
 }
 
-// decodeObject decodes data into target (a pointer to a struct without custom JSON methods),
-// keeping numbers exact, and returns the members no field of target claims.
+// decodeObject decodes data into target (a pointer to a struct without custom JSON methods,
+// pre-filled with defaults) the way Jackson does, and returns the members no field claims:
+//   - member names match exactly ("Name" is an unknown member, not name);
+//   - null for a field sets its zero value (0, false, "", nil), not the default;
+//   - numbers in untyped values stay exact (json.Number).
 func decodeObject(data []byte, target any) (Extra, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(target); err != nil {
-		return nil, err
-	}
 	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil || members == nil {
+	if err := json.Unmarshal(data, &members); err != nil {
+		if typedErr := decodeTyped(data, target); typedErr != nil {
+			return nil, typedErr // the typed decoder names the offending field
+		}
 		return nil, err
 	}
-	known := jsonKeys(reflect.TypeOf(target).Elem())
+	rv := reflect.ValueOf(target).Elem()
+	fields := jsonFields(rv.Type())
 	var extra Extra
+	var nulls []int
+	inexact := false
 	for k, v := range members {
-		if _, ok := known[k]; ok {
+		i, ok := fields[k]
+		if ok {
+			if string(v) == "null" {
+				nulls = append(nulls, i)
+			}
 			continue
 		}
 		if extra == nil {
 			extra = Extra{}
 		}
 		extra[k] = v
+		inexact = inexact || foldsToField(k, fields)
+	}
+	if inexact {
+		exact := make(map[string]json.RawMessage, len(members))
+		for k, v := range members {
+			if _, ok := fields[k]; ok {
+				exact[k] = v
+			}
+		}
+		var err error
+		if data, err = json.Marshal(exact); err != nil {
+			return nil, err
+		}
+	}
+	if err := decodeTyped(data, target); err != nil {
+		return nil, err
+	}
+	for _, i := range nulls {
+		rv.Field(i).SetZero()
 	}
 	return extra, nil
+}
+
+func decodeTyped(data []byte, target any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(target)
+}
+
+// foldsToField reports whether encoding/json's case-insensitive matching would put member
+// name into one of fields.
+func foldsToField(name string, fields map[string]int) bool {
+	for f := range fields {
+		if strings.EqualFold(f, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // encodeObject encodes v (a struct without custom JSON methods) and appends the extra members

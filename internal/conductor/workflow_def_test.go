@@ -116,3 +116,14 @@ func TestValidationErrorsKind(t *testing.T) {
 	require.NotErrorIs(t, conductor.NotFoundf("x"), conductor.ErrConflict)
 	require.EqualError(t, conductor.Conflictf("Workflow with %s.%d already exists!", "a", 1), "Workflow with a.1 already exists!")
 }
+
+func TestDecodeMatchesJacksonRules(t *testing.T) {
+	t.Parallel()
+	var def conductor.TaskDef
+	require.NoError(t, json.Unmarshal([]byte(`{"name":"a","Name":"b","retryCount":null,"RetryLogic":"X"}`), &def))
+	require.Equal(t, "a", def.Name, "member names are case-sensitive")
+	require.Equal(t, 0, def.RetryCount, "null sets the zero value, not the default")
+	require.Equal(t, conductor.RetryFixed, def.RetryLogic, "a differently cased member does not set the field")
+	require.Equal(t, json.RawMessage(`"b"`), def.Extra["Name"], "and survives as an unknown member")
+	require.Equal(t, json.RawMessage(`"X"`), def.Extra["RetryLogic"])
+}

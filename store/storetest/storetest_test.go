@@ -42,7 +42,7 @@ func TestDroppedWhenTestEnds(t *testing.T) {
 func TestLeftoversOfDeadProcessesAreDropped(t *testing.T) {
 	t.Parallel()
 	NewDatabaseURL(t) // builds the template first, so the sweep below knows which one is current
-	dead := 1 << 22 // above the kernel's pid_max ceiling, so never alive
+	dead := 1 << 22   // above the kernel's pid_max ceiling, so never alive
 	require.ErrorIs(t, syscall.Kill(dead, 0), syscall.ESRCH)
 	deadName := fmt.Sprintf("%s%d_1_1", instancePrefix, dead)
 	liveName := fmt.Sprintf("%s%d_1_%d", instancePrefix, 1, time.Now().UnixNano()%1e6) // pid 1 is alive
