@@ -131,13 +131,8 @@ func TestBinaryServesCreatesDatabaseAndSurvivesRestart(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, `"healthy":true`)
 
-	example, err := os.ReadFile("../../../shared/examples/rotate_secret_workflow.json")
-	if os.IsNotExist(err) {
-		example = []byte(`{"name":"update_rotate_secrets_tracker_app","version":1,"schemaVersion":2,
-			"tasks":[{"name":"t","taskReferenceName":"t","type":"SIMPLE"}]}`)
-	} else {
-		require.NoError(t, err)
-	}
+	example, err := os.ReadFile("../../api/testdata/rotate_secret_workflow.json")
+	require.NoError(t, err)
 	status, body = p.call(t, http.MethodPost, "/api/metadata/workflow", string(example))
 	require.Equal(t, http.StatusOK, status, body)
 	p.stop(t)
