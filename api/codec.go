@@ -20,26 +20,32 @@ import (
 // wrong type, an empty body or trailing data are ErrInvalid errors naming the problem; a body
 // over the limit keeps its *http.MaxBytesError.
 func decodeJSON(r *http.Request, v any) error {
+	_, err := decodeJSONBody(r, v)
+	return err
+}
+
+// decodeJSONBody is decodeJSON that also returns the raw body.
+func decodeJSONBody(r *http.Request, v any) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return err
+			return nil, err
 		}
-		return conductor.Invalidf("Cannot read request body: %v", err)
+		return nil, conductor.Invalidf("Cannot read request body: %v", err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return conductor.Invalidf("Request body is required")
+		return nil, conductor.Invalidf("Request body is required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return nil, jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return conductor.Invalidf("Malformed JSON: unexpected data after the JSON value")
+		return nil, conductor.Invalidf("Malformed JSON: unexpected data after the JSON value")
 	}
-	return nil
+	return body, nil
 }
 
 func jsonError(err error) error {
@@ -134,4 +140,11 @@ func pathParam(r *http.Request, name string) string {
 		return v
 	}
 	return raw
+}
+
+// decodeBytes decodes one JSON value from data, keeping numbers exact.
+func decodeBytes(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
 }

@@ -99,6 +99,35 @@ func NewRouter(cfg Config) http.Handler {
 			r.Get("/taskdefs/{name}", s.getTaskDef)
 			r.Delete("/taskdefs/{name}", s.deleteTaskDef)
 		})
+
+		r.Route("/workflow", func(r chi.Router) {
+			r.Post("/", s.startWorkflow)
+			r.Post("/{name}", s.startWorkflowByName)
+			r.Get("/{workflowId}", s.getWorkflow)
+			r.Get("/{workflowId}/status", s.getWorkflowStatus)
+			r.Delete("/{workflowId}", s.terminateWorkflow)
+			r.Delete("/{workflowId}/remove", s.removeWorkflow)
+			r.Put("/{workflowId}/pause", s.pauseWorkflow)
+			r.Put("/{workflowId}/resume", s.resumeWorkflow)
+			r.Put("/decide/{workflowId}", s.decideWorkflow)
+		})
+
+		r.Route("/tasks", func(r chi.Router) {
+			r.Get("/poll/{taskType}", s.pollTask)
+			r.Get("/poll/batch/{taskType}", s.batchPoll)
+			r.Post("/", s.updateTask)
+			r.Post("/update-v2", s.updateTaskV2)
+			r.Post("/{workflowId}/{taskRefName}/{status}", s.updateTaskByRef)
+			r.Post("/{workflowId}/{taskRefName}/{status}/sync", s.updateTaskByRefSync)
+			r.Get("/queue/size", s.queueSize)
+			r.Get("/queue/sizes", s.queueSizes)
+			r.Get("/queue/all", s.queueSizes)
+			r.Get("/queue/polldata", s.pollData)
+			r.Get("/queue/polldata/all", s.allPollData)
+			r.Get("/{taskId}", s.getTask)
+			r.Post("/{taskId}/log", s.addTaskLog)
+			r.Get("/{taskId}/log", s.getTaskLogs)
+		})
 	})
 	return r
 }

@@ -1,17 +1,31 @@
-// Package engine holds Conductor's semantics on top of the store. So far it owns the metadata
-// service: registering, validating and reading workflow and task definitions.
+// Package engine holds Conductor's semantics on top of the store: definition registration,
+// starting and deciding workflows, the task queue (poll, update, leases, timeouts, retries),
+// the sweeper and the internal workers that run asynchronous system tasks.
+//
+// Every state change runs in one transaction that locks the workflow row, applies the change,
+// decides to a fixed point and saves the result (see DESIGN.md §2). Nothing correct depends on
+// in-memory state: notifications only wake pollers early.
 package engine
 
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
+	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/store"
 )
 
 // Clock tells the time; tests inject a fixed one.
 type Clock func() time.Time
+
+// Defaults of Config.
+const (
+	PollRecheckDefault   = time.Second
+	SweepIntervalDefault = time.Second
+	SystemWorkersDefault = 16
+)
 
 // Config is what New needs.
 type Config struct {
@@ -19,23 +33,59 @@ type Config struct {
 	Logger *slog.Logger
 	// Now defaults to time.Now.
 	Now Clock
+	// SystemTasks maps system task types to handlers; nil means systask.Default().
+	SystemTasks *systask.Registry
+	// ExprParams are the bare ${NAME} values expressions may read (an allow-list).
+	ExprParams map[string]string
+	// PollRecheck is how often a waiting poll re-checks its queue without a notification.
+	PollRecheck time.Duration
+	// SweepInterval is how often the sweeper looks for timeouts and timers.
+	SweepInterval time.Duration
+	// SystemWorkers is how many async system tasks (HTTP calls, …) run at once per process.
+	SystemWorkers int
 }
 
 // Engine executes Conductor operations against the store.
 type Engine struct {
-	store  *store.Store
-	logger *slog.Logger
-	now    Clock
+	store         *store.Store
+	logger        *slog.Logger
+	now           Clock
+	systasks      *systask.Registry
+	exprParams    map[string]string
+	pollRecheck   time.Duration
+	sweepInterval time.Duration
+	systemWorkers int
+	hub           *hub
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	stopped chan struct{}
 }
 
-// New returns an engine over cfg.Store.
+// New returns an engine over cfg.Store. Call Start to run its background loops.
 func New(cfg Config) *Engine {
-	e := &Engine{store: cfg.Store, logger: cfg.Logger, now: cfg.Now}
+	e := &Engine{
+		store: cfg.Store, logger: cfg.Logger, now: cfg.Now, systasks: cfg.SystemTasks,
+		exprParams: cfg.ExprParams, pollRecheck: cfg.PollRecheck, sweepInterval: cfg.SweepInterval,
+		systemWorkers: cfg.SystemWorkers, hub: newHub(),
+	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if e.systasks == nil {
+		e.systasks = systask.Default()
+	}
+	if e.pollRecheck <= 0 {
+		e.pollRecheck = PollRecheckDefault
+	}
+	if e.sweepInterval <= 0 {
+		e.sweepInterval = SweepIntervalDefault
+	}
+	if e.systemWorkers <= 0 {
+		e.systemWorkers = SystemWorkersDefault
 	}
 	return e
 }

@@ -167,9 +167,9 @@ func TestMigrateSubcommand(t *testing.T) {
 		return string(out)
 	}
 	require.Contains(t, run("migrate", "version"), "schema version 0")
-	require.Contains(t, run("migrate", "up"), "schema version 1 ")
+	require.Contains(t, run("migrate", "up"), "schema version 2 ")
 	require.Contains(t, run("migrate", "down", "all"), "schema version 0")
-	require.Contains(t, run("migrate", "up"), "schema version 1 ")
+	require.Contains(t, run("migrate", "up"), "schema version 2 ")
 
 	cmd := exec.Command(binary, "migrate", "sideways")
 	cmd.Env = env

@@ -35,6 +35,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 
 	eng := engine.New(engine.Config{Store: st, Logger: logger})
+	if err := eng.Start(ctx); err != nil {
+		return err
+	}
+	teardown.add("engine", eng.Stop)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{

@@ -1,7 +1,10 @@
-// Package expr parses Conductor parameter templates: strings holding ${…} expressions whose
-// bodies are JSONPath-like paths into the workflow document (workflow.input.x, ref.output.y[0]).
+// Package expr parses and evaluates Conductor parameter templates: strings holding ${…}
+// expressions whose bodies are JSONPath-like paths into the workflow document
+// (workflow.input.x, ref.output.y[0]).
 //
 // Parsing is strict: a path form Podium cannot evaluate faithfully (deep scan, filters) is an
-// error at registration time rather than a silently wrong value at run time. Paths compile to
-// gjson paths.
+// error at registration time rather than a silently wrong value at run time. Evaluate applies
+// templates to a decoded JSON value against the document, with the rules of Conductor's
+// ParametersUtils (spec/conductor.md §4). Paths compile to gjson lookups on the document bytes;
+// parsed templates are cached, so evaluating the same definition again parses nothing.
 package expr

@@ -31,6 +31,7 @@ type Segment struct {
 type Path struct {
 	raw      string
 	segments []Segment
+	plan     []op // how to evaluate the path over gjson; see compile
 }
 
 // ErrUnsupportedPath marks a syntactically valid JSONPath form Podium does not evaluate.
@@ -81,6 +82,7 @@ func ParsePath(raw string) (Path, error) {
 			i = end
 		}
 	}
+	p.plan = compile(p.segments)
 	return p, nil
 }
 

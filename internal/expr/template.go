@@ -23,11 +23,22 @@ type Part struct {
 type Expr struct {
 	Path    Path
 	Dynamic *Template
+
+	// src is the text between ${ and }, for expressions left in place unevaluated.
+	src string
+	// invalid marks a path that failed to parse in a lenient template: it evaluates to null.
+	invalid bool
 }
 
 // ParseTemplate parses s. $${…} is an escape for the literal text ${…}; an unterminated ${ is
 // literal text. It fails only when an expression's path is invalid or unsupported.
 func ParseTemplate(s string) (*Template, error) {
+	return parseTemplate(s, false)
+}
+
+// parseTemplate parses s; when lenient, an invalid or unsupported path does not fail the parse
+// but yields an expression that evaluates to null, as Conductor does at run time.
+func parseTemplate(s string, lenient bool) (*Template, error) {
 	t := &Template{}
 	var lit strings.Builder
 	for i := 0; i < len(s); {
@@ -42,7 +53,7 @@ func ParseTemplate(s string) (*Template, error) {
 				i = len(s)
 				continue
 			}
-			e, err := parseExpr(s[i+2 : end])
+			e, err := parseExpr(s[i+2:end], lenient)
 			if err != nil {
 				return nil, err
 			}
@@ -82,19 +93,22 @@ func matchBrace(s string, from int) int {
 	return -1
 }
 
-func parseExpr(body string) (*Expr, error) {
+func parseExpr(body string, lenient bool) (*Expr, error) {
 	if strings.Contains(body, "${") {
-		inner, err := ParseTemplate(body)
+		inner, err := parseTemplate(body, lenient)
 		if err != nil {
 			return nil, err
 		}
-		return &Expr{Dynamic: inner}, nil
+		return &Expr{Dynamic: inner, src: body}, nil
 	}
 	p, err := ParsePath(body)
 	if err != nil {
+		if lenient {
+			return &Expr{src: body, invalid: true}, nil
+		}
 		return nil, fmt.Errorf("expression ${%s}: %w", body, err)
 	}
-	return &Expr{Path: p}, nil
+	return &Expr{Path: p, src: body}, nil
 }
 
 // Parts returns the pieces of the template in order.

@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/podiumhq/podium/engine/systask"
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+)
+
+// maxVariablesBytes caps workflow variables, as Conductor does, so SET_VARIABLE cannot bloat rows.
+const maxVariablesBytes = 256 << 10
+
+// runInline executes the scheduled tasks the decider runs itself (SWITCH, SET_VARIABLE, …,
+// and synchronous system task handlers). It reports whether any ran.
+func (x *execution) runInline() bool {
+	ran := false
+	for _, rec := range append([]*store.TaskRecord(nil), x.tasks...) {
+		t := rec.Task
+		if t.Status != conductor.TaskScheduled || rec.QueueName != "" || t.Retried {
+			continue
+		}
+		wt := t.WorkflowTask
+		if wt == nil {
+			continue
+		}
+		if t.StartTime == 0 {
+			t.StartTime = x.now.UnixMilli()
+		}
+		ran = true
+		switch wt.Type {
+		case conductor.TaskTypeSwitch, conductor.TaskTypeDecision:
+			x.runSwitch(rec)
+		case conductor.TaskTypeSetVariable:
+			x.runSetVariable(rec)
+		case conductor.TaskTypeTerminate:
+			x.runTerminate(rec)
+		case conductor.TaskTypeNoop:
+			x.finish(rec, conductor.TaskCompleted, "")
+		case conductor.TaskTypeWait:
+			x.runWait(rec)
+		default:
+			h, ok := x.e.systasks.Get(wt.Type)
+			if !ok || h.Mode() != systask.Sync {
+				ran = false
+				continue
+			}
+			x.apply(rec, h.Execute(context.Background(), x.systaskView(rec)))
+		}
+	}
+	return ran
+}
+
+// systaskView is what a system task handler sees of an attempt.
+func (x *execution) systaskView(rec *store.TaskRecord) *systask.Task {
+	t := rec.Task
+	return &systask.Task{
+		TaskID: t.TaskID, WorkflowID: t.WorkflowInstanceID, RefName: t.ReferenceTaskName, TaskType: t.TaskType,
+		RetryCount: t.RetryCount, PollCount: t.PollCount, Input: t.InputData, WorkflowTask: t.WorkflowTask,
+	}
+}
+
+// apply records a handler's result on an attempt.
+func (x *execution) apply(rec *store.TaskRecord, res systask.Result) {
+	t := rec.Task
+	if res.Output != nil {
+		t.OutputData = res.Output
+	}
+	if len(res.Logs) > 0 {
+		x.logs[t.TaskID] = append(x.logs[t.TaskID], res.Logs...)
+	}
+	if res.Status.IsTerminal() {
+		x.finish(rec, res.Status, res.ReasonForIncompletion)
+		return
+	}
+	t.Status = conductor.TaskInProgress
+	t.ReasonForIncompletion = res.ReasonForIncompletion
+	t.CallbackAfterSeconds = res.CallbackAfterSeconds
+	rec.QueueName, rec.VisibleAt, rec.LeaseUntil = "", nil, nil
+	if res.CallbackAfterSeconds > 0 && rec.Task.WorkflowTask != nil {
+		// Evaluate again later: back to the internal queue, invisible until then.
+		visible := x.now.Add(time.Duration(res.CallbackAfterSeconds) * time.Second)
+		t.Status = conductor.TaskScheduled
+		rec.QueueName, rec.VisibleAt = systemQueue(t.TaskType), &visible
+	}
+	x.markDirty(rec)
+}
+
+// runSwitch evaluates the case of a SWITCH (value-param or javascript) or legacy DECISION.
+func (x *execution) runSwitch(rec *store.TaskRecord) {
+	t := rec.Task
+	wt := t.WorkflowTask
+	var value any
+	var err error
+	switch {
+	case wt.Type == conductor.TaskTypeDecision && wt.CaseValueParam != "":
+		value = t.InputData[wt.CaseValueParam]
+	case wt.Type == conductor.TaskTypeDecision:
+		value, err = x.e.evalScript(wt.CaseExpression, t.InputData)
+	case wt.EvaluatorType == "value-param":
+		value = t.InputData[wt.Expression]
+	default:
+		value, err = x.e.evalScript(wt.Expression, t.InputData)
+	}
+	if err != nil {
+		t.OutputData = map[string]any{"error": err.Error()}
+		x.finish(rec, conductor.TaskFailed, "Error evaluating the switch expression: "+err.Error())
+		return
+	}
+	caseValue := caseString(value)
+	t.InputData["case"] = caseValue
+	if wt.Type == conductor.TaskTypeDecision {
+		t.OutputData = map[string]any{"caseOutput": []any{caseValue}}
+	} else {
+		t.OutputData = map[string]any{"evaluationResult": []any{caseValue}, "selectedCase": caseValue}
+	}
+	x.finish(rec, conductor.TaskCompleted, "")
+}
+
+// caseString renders a switch value as the decisionCases key it selects.
+func caseString(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return v
+	case json.Number:
+		return v.String()
+	case float64:
+		if v == float64(int64(v)) {
+			return fmt.Sprint(int64(v))
+		}
+	}
+	return fmt.Sprint(v)
+}
+
+// chosenBranch returns the task list a finished SWITCH or DECISION selected.
+func (x *execution) chosenBranch(t *conductor.Task) []conductor.WorkflowTask {
+	wt := t.WorkflowTask
+	caseValue, _ := t.InputData["case"].(string)
+	branch, ok := wt.DecisionCases[caseValue]
+	if !ok || (wt.Type == conductor.TaskTypeDecision && len(branch) == 0) {
+		return wt.DefaultCase
+	}
+	return branch
+}
+
+// runSetVariable merges the task input into the workflow variables.
+func (x *execution) runSetVariable(rec *store.TaskRecord) {
+	t := rec.Task
+	vars := maps.Clone(x.wf.Variables)
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	maps.Copy(vars, t.InputData)
+	data, err := json.Marshal(vars)
+	if err != nil || len(data) > maxVariablesBytes {
+		x.finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf(
+			"The variables payload size: %d of workflow: %s is greater than the permissible limit: %d bytes",
+			len(data), x.wf.WorkflowID, maxVariablesBytes))
+		return
+	}
+	x.wf.Variables = vars
+	x.touch()
+	x.finish(rec, conductor.TaskCompleted, "")
+}
+
+// runTerminate completes a TERMINATE task; the decider then ends the workflow with it.
+func (x *execution) runTerminate(rec *store.TaskRecord) {
+	t := rec.Task
+	switch out := t.InputData["workflowOutput"].(type) {
+	case map[string]any:
+		t.OutputData = out
+	case nil:
+		t.OutputData = map[string]any{}
+	default:
+		t.OutputData = map[string]any{"output": out}
+	}
+	x.finish(rec, conductor.TaskCompleted, "")
+}
+
+// runWait starts a WAIT task: it stays IN_PROGRESS until its deadline (duration or until) or,
+// without one, until an external update.
+func (x *execution) runWait(rec *store.TaskRecord) {
+	t := rec.Task
+	duration, hasDuration := t.InputData["duration"].(string)
+	until, hasUntil := t.InputData["until"].(string)
+	var deadline time.Time
+	var err error
+	switch {
+	case hasDuration && hasUntil:
+		err = fmt.Errorf("both duration and until are set")
+	case hasDuration:
+		var d time.Duration
+		if d, err = parseWaitDuration(duration); err == nil {
+			deadline = x.now.Add(d)
+		}
+	case hasUntil:
+		deadline, err = parseWaitUntil(until)
+	}
+	if err != nil {
+		x.finish(rec, conductor.TaskFailedWithTerminalError, "Invalid WAIT input: "+err.Error())
+		return
+	}
+	t.Status = conductor.TaskInProgress
+	if !deadline.IsZero() {
+		rec.VisibleAt = &deadline
+		t.OutputData = map[string]any{}
+	}
+	x.markDirty(rec)
+}

@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+)
+
+// notifyChannel carries "new pollable work" hints; the payload is the queue name.
+const notifyChannel = "podium_tasks"
+
+// mutate runs change on the locked execution workflowID, decides to a fixed point and saves the
+// result, all in one transaction. change may return an error to abort without writing.
+func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *execution) error) (*conductor.Workflow, error) {
+	var wf *conductor.Workflow
+	err := e.store.InTx(ctx, func(q *store.Queries) error {
+		rec, tasks, err := q.WorkflowLock(ctx, workflowID)
+		if errors.Is(err, conductor.ErrNotFound) {
+			return conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+		}
+		if err != nil {
+			return err
+		}
+		x := newExecution(e, rec, tasks, e.now())
+		if err := change(x); err != nil {
+			return err
+		}
+		x.decide()
+		if err := x.save(ctx, q); err != nil {
+			return err
+		}
+		wf = x.snapshot()
+		return nil
+	})
+	return wf, err
+}
+
+// save writes everything the decision changed, and the starts it asked for.
+func (x *execution) save(ctx context.Context, q *store.Queries) error {
+	dirty := make([]*store.TaskRecord, 0, len(x.dirty))
+	for _, rec := range x.dirty {
+		rec.Task.Normalize()
+		dirty = append(dirty, rec)
+	}
+	slices.SortFunc(dirty, func(a, b *store.TaskRecord) int { return a.Task.Seq - b.Task.Seq })
+	x.rec.NextCheckAt = x.nextCheckAt()
+	x.wf.UpdateTime = x.now.UnixMilli()
+	if x.wf.Output == nil {
+		x.wf.Output = map[string]any{}
+	}
+	if x.isNew {
+		if err := q.WorkflowInsert(ctx, x.rec); err != nil {
+			return err
+		}
+	} else if err := q.WorkflowUpdate(ctx, x.rec); err != nil {
+		return err
+	}
+	if err := q.TaskSave(ctx, x.wf.WorkflowID, dirty); err != nil {
+		return err
+	}
+	for taskID, lines := range x.logs {
+		if err := q.TaskLogAdd(ctx, taskID, lines, x.now); err != nil {
+			return err
+		}
+	}
+	for _, req := range x.toStart {
+		if id, err := x.e.startInTx(ctx, q, req, x.now); err != nil {
+			x.wf.Output["conductor.failure_workflow"] = "failed to start the failure workflow: " + err.Error()
+		} else {
+			x.wf.Output["conductor.failure_workflow"] = id
+		}
+		if err := q.WorkflowUpdate(ctx, x.rec); err != nil {
+			return err
+		}
+	}
+	return x.e.notify(ctx, q, x.queues)
+}
+
+// notify hints listeners that queues received work; delivered on commit.
+func (e *Engine) notify(ctx context.Context, q *store.Queries, queues map[string]bool) error {
+	if len(queues) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(queues))
+	for name := range queues {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return q.Notify(ctx, notifyChannel, strings.Join(names, "\n"))
+}
+
+// snapshot returns the workflow with its tasks, as the API shows it.
+func (x *execution) snapshot() *conductor.Workflow {
+	wf := *x.wf
+	wf.Tasks = nil
+	for _, rec := range x.tasks {
+		rec.Task.Normalize()
+		wf.Tasks = append(wf.Tasks, rec.Task)
+	}
+	wf.WorkflowDefinition = x.def
+	wf.Normalize()
+	return &wf
+}

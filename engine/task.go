@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+)
+
+// MaxLongPoll bounds how long a poll may wait for work (Conductor's limit).
+const MaxLongPoll = 5 * time.Second
+
+// PollRequest asks for up to Count tasks of TaskType.
+type PollRequest struct {
+	TaskType string
+	WorkerID string
+	Domain   string
+	Count    int
+	// Timeout is how long to wait for work when none is visible; 0 returns at once.
+	Timeout time.Duration
+}
+
+// Poll claims up to req.Count tasks, waiting up to req.Timeout for work to appear. Waiting is
+// woken by notifications of new work, with a periodic re-check as a fallback.
+func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, error) {
+	if req.Count <= 0 {
+		req.Count = 1
+	}
+	queue := queueName(req.Domain, req.TaskType)
+	deadline := time.Now().Add(min(req.Timeout, MaxLongPoll))
+	if req.WorkerID != "" {
+		if err := e.store.PollDataRecord(ctx, queue, req.WorkerID, req.Domain, e.now()); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		wake := e.hub.subscribe(queue)
+		tasks, err := e.store.TaskClaim(ctx, queue, req.Count, req.WorkerID, e.now())
+		if err != nil || len(tasks) > 0 {
+			e.hub.unsubscribe(queue, wake)
+			return tasks, err
+		}
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
+			e.hub.unsubscribe(queue, wake)
+			return nil, nil
+		}
+		timer := time.NewTimer(min(remaining, e.pollRecheck))
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+		e.hub.unsubscribe(queue, wake)
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+	}
+}
+
+// UpdateTask applies a worker's result and decides the workflow. Results for finished tasks or
+// ended workflows are accepted and ignored, as in Conductor.
+func (e *Engine) UpdateTask(ctx context.Context, res *conductor.TaskResult) error {
+	if err := validateTaskResult(res); err != nil {
+		return err
+	}
+	_, err := e.mutate(ctx, res.WorkflowInstanceID, func(x *execution) error {
+		rec := x.task(res.TaskID)
+		if rec == nil {
+			return conductor.NotFoundf("Task not found for taskId: %s", res.TaskID)
+		}
+		x.applyResult(rec, res)
+		return nil
+	})
+	return err
+}
+
+func validateTaskResult(res *conductor.TaskResult) error {
+	var errs conductor.ValidationErrors
+	if res.TaskID == "" {
+		errs.Add("taskId", "Task ID cannot be null or empty", nil)
+	}
+	if res.WorkflowInstanceID == "" {
+		errs.Add("workflowInstanceId", "Workflow Id cannot be null or empty", nil)
+	}
+	if res.Status == "" {
+		errs.Add("status", "Status cannot be null", nil)
+	} else if !res.Status.Valid() || res.Status == conductor.TaskScheduled {
+		errs.Add("status", "Status must be one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", string(res.Status))
+	}
+	return errs.Err()
+}
+
+// applyResult records a worker's result on an attempt (§3.2).
+func (x *execution) applyResult(rec *store.TaskRecord, res *conductor.TaskResult) {
+	t := rec.Task
+	if x.wf.Status.IsTerminal() || t.Status.IsTerminal() {
+		return
+	}
+	if res.WorkerID != "" {
+		t.WorkerID = res.WorkerID
+	}
+	for _, l := range res.Logs {
+		x.logs[t.TaskID] = append(x.logs[t.TaskID], l.Log)
+	}
+	if res.ExtendLease && res.Status == conductor.TaskInProgress && t.Status == conductor.TaskInProgress && res.OutputData == nil {
+		x.extendLease(rec)
+		return
+	}
+	if res.OutputData != nil {
+		t.OutputData = res.OutputData
+	}
+	if res.ReasonForIncompletion != "" {
+		t.ReasonForIncompletion = truncate(res.ReasonForIncompletion, 500)
+	}
+	if res.Status == conductor.TaskInProgress {
+		t.CallbackAfterSeconds = max(res.CallbackAfterSeconds, 0)
+		if x.e.isWorkerTask(t.WorkflowTask) {
+			// Back to the queue, invisible for callbackAfterSeconds; the next poll resumes it.
+			visible := x.now.Add(time.Duration(t.CallbackAfterSeconds) * time.Second)
+			t.Status = conductor.TaskScheduled
+			rec.QueueName = queueName(t.Domain, t.TaskType)
+			rec.VisibleAt, rec.LeaseUntil = &visible, nil
+			if t.CallbackAfterSeconds == 0 {
+				x.queues[rec.QueueName] = true
+			}
+		} else {
+			t.Status = conductor.TaskInProgress
+		}
+		x.markDirty(rec)
+		return
+	}
+	x.finish(rec, res.Status, res.ReasonForIncompletion)
+}
+
+// extendLease restarts the response-timeout clock of a claimed task.
+func (x *execution) extendLease(rec *store.TaskRecord) {
+	if rec.ResponseTimeoutSeconds > 0 {
+		until := x.now.Add(time.Duration(rec.ResponseTimeoutSeconds) * time.Second)
+		rec.LeaseUntil = &until
+	}
+	x.markDirty(rec)
+}
+
+// UpdateTaskByRef applies status and output to the pending attempt of ref (also matching loop
+// copies ref__N). It returns the task id, or "" when no attempt is pending.
+func (e *Engine) UpdateTaskByRef(ctx context.Context, workflowID, ref string, status conductor.TaskStatus, output map[string]any, workerID string) (string, *conductor.Workflow, error) {
+	if !status.Valid() || status == conductor.TaskScheduled {
+		return "", nil, conductor.Invalidf("Invalid task status %q", status)
+	}
+	var taskID string
+	wf, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		for i := len(x.tasks) - 1; i >= 0; i-- {
+			rec := x.tasks[i]
+			base, _, _ := cutLoopSuffix(rec.Task.ReferenceTaskName)
+			if (rec.Task.ReferenceTaskName == ref || base == ref) && !rec.Task.Status.IsTerminal() && !rec.Task.Retried {
+				taskID = rec.Task.TaskID
+				merged := deepCopyMap(rec.Task.OutputData)
+				for k, v := range output {
+					merged[k] = v
+				}
+				x.applyResult(rec, &conductor.TaskResult{
+					WorkflowInstanceID: workflowID, TaskID: taskID, Status: status, OutputData: merged, WorkerID: workerID,
+				})
+				return nil
+			}
+		}
+		return nil
+	})
+	return taskID, wf, err
+}
+
+// Task returns one attempt.
+func (e *Engine) Task(ctx context.Context, taskID string) (*conductor.Task, error) {
+	rec, err := e.store.TaskGet(ctx, taskID)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return nil, conductor.NotFoundf("Task not found for taskId: %s", taskID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rec.Task.Normalize()
+	return rec.Task, nil
+}
+
+// AddTaskLog appends a line to a task's execution log.
+func (e *Engine) AddTaskLog(ctx context.Context, taskID, line string) error {
+	if _, err := e.Task(ctx, taskID); err != nil {
+		return err
+	}
+	return e.store.TaskLogAdd(ctx, taskID, []string{line}, e.now())
+}
+
+// TaskLogs returns a task's execution log.
+func (e *Engine) TaskLogs(ctx context.Context, taskID string) ([]conductor.TaskExecLog, error) {
+	return e.store.TaskLogList(ctx, taskID)
+}
+
+// QueueSize counts waiting tasks of a type (and domain).
+func (e *Engine) QueueSize(ctx context.Context, taskType, domain string) (int, error) {
+	return e.store.TaskQueueSize(ctx, queueName(domain, taskType))
+}
+
+// QueueSizes counts waiting tasks per worker queue.
+func (e *Engine) QueueSizes(ctx context.Context) (map[string]int, error) {
+	sizes, err := e.store.TaskQueueSizes(ctx)
+	for name := range sizes {
+		if len(name) >= len(systemQueuePrefix) && name[:len(systemQueuePrefix)] == systemQueuePrefix {
+			delete(sizes, name)
+		}
+	}
+	return sizes, err
+}
+
+// PollData returns the last polls of a task type's queue, or of all queues when taskType is "".
+func (e *Engine) PollData(ctx context.Context, taskType string) ([]store.PollData, error) {
+	return e.store.PollDataList(ctx, taskType)
+}

@@ -1,0 +1,289 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+)
+
+// Idempotency strategies of StartWorkflowRequest.
+const (
+	IdempotencyFail           = "FAIL"
+	IdempotencyReturnExisting = "RETURN_EXISTING"
+	IdempotencyFailOnRunning  = "FAIL_ON_RUNNING"
+)
+
+// StartWorkflow starts an execution and returns its id. The first tasks are scheduled (and
+// inline system tasks run) in the same transaction that stores the workflow.
+func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflowRequest) (string, error) {
+	if err := validateStart(req); err != nil {
+		return "", err
+	}
+	var id string
+	err := e.store.InTx(ctx, func(q *store.Queries) error {
+		var err error
+		id, err = e.startInTx(ctx, q, req, e.now())
+		return err
+	})
+	return id, err
+}
+
+func validateStart(req *conductor.StartWorkflowRequest) error {
+	if req.InputIsNull {
+		return conductor.Invalidf("NULL input passed when starting workflow")
+	}
+	if req.Name == "" && req.WorkflowDef == nil {
+		return conductor.Invalidf("Workflow name cannot be null or empty")
+	}
+	if req.Priority < 0 || req.Priority > 99 {
+		return conductor.Invalidf("priority: %d should be between 0 and 99", req.Priority)
+	}
+	switch req.IdempotencyStrategy {
+	case "", IdempotencyFail, IdempotencyReturnExisting, IdempotencyFailOnRunning:
+	default:
+		return conductor.Invalidf("idempotencyStrategy must be one of FAIL, RETURN_EXISTING, FAIL_ON_RUNNING")
+	}
+	return nil
+}
+
+// startInTx starts a workflow inside the caller's transaction.
+func (e *Engine) startInTx(ctx context.Context, q *store.Queries, req *conductor.StartWorkflowRequest, now time.Time) (string, error) {
+	def, err := e.definitionFor(ctx, q, req)
+	if err != nil {
+		return "", err
+	}
+	if req.IdempotencyKey != "" {
+		existing, status, err := q.WorkflowIDByIdempotencyKey(ctx, def.Name, req.IdempotencyKey)
+		switch {
+		case errors.Is(err, conductor.ErrNotFound):
+		case err != nil:
+			return "", err
+		case req.IdempotencyStrategy == IdempotencyReturnExisting:
+			return existing, nil
+		case req.IdempotencyStrategy == IdempotencyFailOnRunning && status.IsTerminal():
+			if err := q.WorkflowClearIdempotencyKey(ctx, existing); err != nil {
+				return "", err
+			}
+		default:
+			return "", conductor.Conflictf("Workflow with idempotencyKey %s already exists: %s", req.IdempotencyKey, existing)
+		}
+	}
+
+	input := maps.Clone(req.Input)
+	if input == nil {
+		input = map[string]any{}
+	}
+	for k, v := range def.InputTemplate {
+		if _, ok := input[k]; !ok {
+			input[k] = v
+		}
+	}
+	wf := &conductor.Workflow{
+		WorkflowID:      newID(),
+		WorkflowName:    def.Name,
+		WorkflowVersion: def.Version,
+		Status:          conductor.WorkflowRunning,
+		CreateTime:      now.UnixMilli(),
+		UpdateTime:      now.UnixMilli(),
+		Input:           input,
+		Output:          map[string]any{},
+		CorrelationID:   req.CorrelationID,
+		Priority:        req.Priority,
+		TaskToDomain:    req.TaskToDomain,
+		Variables:       deepCopyMap(def.Variables),
+		CreatedBy:       req.CreatedBy,
+		IdempotencyKey:  req.IdempotencyKey,
+	}
+	x := newExecution(e, &store.WorkflowRecord{Workflow: wf, Definition: def}, nil, now)
+	x.isNew = true
+	if len(def.Tasks) > 0 {
+		x.schedule(&def.Tasks[0])
+	}
+	x.decide()
+	if err := x.save(ctx, q); errors.Is(err, conductor.ErrConflict) {
+		return "", conductor.Conflictf("Workflow with idempotencyKey %s already exists", req.IdempotencyKey)
+	} else if err != nil {
+		return "", err
+	}
+	return wf.WorkflowID, nil
+}
+
+// definitionFor returns the snapshot an execution of req runs: the inline definition or the
+// registered one, deep-copied, with registered task definitions embedded into its tasks.
+func (e *Engine) definitionFor(ctx context.Context, q *store.Queries, req *conductor.StartWorkflowRequest) (*conductor.WorkflowDef, error) {
+	var def *conductor.WorkflowDef
+	if req.WorkflowDef != nil {
+		def = req.WorkflowDef
+		if def.Name == "" {
+			def.Name = req.Name
+		}
+		taskDefs, err := e.taskDefsUsedBy(ctx, def)
+		if err != nil {
+			return nil, err
+		}
+		if err := validateWorkflowDef(def, taskDefs).Err(); err != nil {
+			return nil, err
+		}
+	} else {
+		stored, err := q.WorkflowDefGet(ctx, req.Name, req.Version)
+		if errors.Is(err, conductor.ErrNotFound) {
+			v := "null"
+			if req.Version != nil {
+				v = fmt.Sprint(*req.Version)
+			}
+			return nil, conductor.NotFoundf("No such workflow found by name: %s, version: %s", req.Name, v)
+		}
+		if err != nil {
+			return nil, err
+		}
+		def = stored
+	}
+	snapshot, err := copyDef(def)
+	if err != nil {
+		return nil, err
+	}
+	cache := map[string]*conductor.TaskDef{}
+	var embed func(tasks []conductor.WorkflowTask) error
+	embed = func(tasks []conductor.WorkflowTask) error {
+		for i := range tasks {
+			t := &tasks[i]
+			if t.TaskDefinition == nil {
+				td, seen := cache[t.Name]
+				if !seen {
+					found, err := q.TaskDefGet(ctx, t.Name)
+					if err != nil && !errors.Is(err, conductor.ErrNotFound) {
+						return err
+					}
+					td, cache[t.Name] = found, found
+				}
+				t.TaskDefinition = td
+			}
+			for _, list := range t.Children() {
+				if err := embed(list); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return snapshot, embed(snapshot.Tasks)
+}
+
+func copyDef(def *conductor.WorkflowDef) (*conductor.WorkflowDef, error) {
+	data, err := json.Marshal(def)
+	if err != nil {
+		return nil, fmt.Errorf("error copying workflow definition: %w", err)
+	}
+	c := new(conductor.WorkflowDef)
+	if err := json.Unmarshal(data, c); err != nil {
+		return nil, fmt.Errorf("error copying workflow definition: %w", err)
+	}
+	return c, nil
+}
+
+// deepCopyMap copies a decoded JSON map so the copy shares nothing with m.
+func deepCopyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = deepCopy(v)
+	}
+	return out
+}
+
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return deepCopyMap(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
+
+// Workflow returns an execution, with its tasks when includeTasks.
+func (e *Engine) Workflow(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error) {
+	wf, err := e.store.WorkflowGet(ctx, workflowID, includeTasks)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+	}
+	return wf, err
+}
+
+// Terminate ends a running or paused workflow as TERMINATED (§1.2): 409 for a COMPLETED one,
+// a no-op for a TERMINATED one; FAILED and TIMED_OUT executions flip to TERMINATED. The
+// failure workflow is not started.
+func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error {
+	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		switch x.wf.Status {
+		case conductor.WorkflowCompleted:
+			return conductor.Conflictf("Cannot terminate a COMPLETED workflow.")
+		case conductor.WorkflowTerminated:
+			return nil
+		}
+		wf := x.wf
+		wf.Status = conductor.WorkflowTerminated
+		wf.ReasonForIncompletion = reason
+		if wf.EndTime == 0 {
+			wf.EndTime = x.now.UnixMilli()
+		}
+		wf.Output = x.workflowOutput()
+		x.recordFailedNames()
+		x.touch()
+		x.cancelPending()
+		return nil
+	})
+	return err
+}
+
+// Pause stops scheduling new tasks of a running workflow; worker updates are still recorded.
+func (e *Engine) Pause(ctx context.Context, workflowID string) error {
+	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		if x.wf.Status.IsTerminal() {
+			return conductor.Conflictf("Workflow %s has ended, status cannot be updated to PAUSED.", workflowID)
+		}
+		if x.wf.Status != conductor.WorkflowPaused {
+			x.wf.Status = conductor.WorkflowPaused
+			x.touch()
+		}
+		return nil
+	})
+	return err
+}
+
+// Resume lets a paused workflow continue and decides it.
+func (e *Engine) Resume(ctx context.Context, workflowID string) error {
+	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		if x.wf.Status != conductor.WorkflowPaused {
+			return conductor.Conflictf("The workflow %s is not PAUSED so cannot resume", workflowID)
+		}
+		x.wf.Status = conductor.WorkflowRunning
+		x.touch()
+		return nil
+	})
+	return err
+}
+
+// Decide re-evaluates a workflow now.
+func (e *Engine) Decide(ctx context.Context, workflowID string) error {
+	_, err := e.mutate(ctx, workflowID, func(*execution) error { return nil })
+	return err
+}
+
+// RemoveWorkflow deletes an execution and its tasks.
+func (e *Engine) RemoveWorkflow(ctx context.Context, workflowID string) error {
+	err := e.store.WorkflowDelete(ctx, workflowID)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+	}
+	return err
+}

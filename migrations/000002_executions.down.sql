@@ -1,0 +1,4 @@
+DROP TABLE IF EXISTS poll_data;
+DROP TABLE IF EXISTS task_logs;
+DROP TABLE IF EXISTS tasks;
+DROP TABLE IF EXISTS workflows;

@@ -1,0 +1,268 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// WorkflowRecord is a workflow execution as stored: the Conductor document plus the snapshot
+// of its definition and the sweeper's next check time.
+type WorkflowRecord struct {
+	Workflow    *conductor.Workflow
+	Definition  *conductor.WorkflowDef
+	NextCheckAt *time.Time
+}
+
+// TaskRecord is a task attempt as stored: the Conductor document plus its queue bookkeeping.
+type TaskRecord struct {
+	Task *conductor.Task
+	// QueueName is set while the task waits in a queue (worker or internal); "" otherwise.
+	QueueName string
+	// VisibleAt is when a queued task becomes claimable.
+	VisibleAt *time.Time
+	// LeaseUntil is when a claimed (IN_PROGRESS) task times out if nothing is heard.
+	LeaseUntil *time.Time
+	// ResponseTimeoutSeconds and TimeoutSeconds set LeaseUntil when the task is claimed.
+	ResponseTimeoutSeconds int64
+	TimeoutSeconds         int64
+}
+
+// WorkflowInsert stores a new execution. An idempotency key already used for the workflow name
+// gives conductor.ErrConflict.
+func (q *Queries) WorkflowInsert(ctx context.Context, rec *WorkflowRecord) error {
+	wf := rec.Workflow
+	def, doc, err := encodeWorkflow(rec)
+	if err != nil {
+		return err
+	}
+	_, err = q.db.Exec(ctx, `
+		INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id,
+			idempotency_key, parent_workflow_id, priority, create_time, update_time, end_time,
+			next_check_at, definition, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		wf.WorkflowID, wf.WorkflowName, wf.WorkflowVersion, wf.Status, nullString(wf.CorrelationID),
+		nullString(wf.IdempotencyKey), nullString(wf.ParentWorkflowID), wf.Priority,
+		time.UnixMilli(wf.CreateTime), time.UnixMilli(max(wf.UpdateTime, wf.CreateTime)), nullMillis(wf.EndTime),
+		rec.NextCheckAt, def, doc)
+	return interpretError(err, "inserting workflow")
+}
+
+// WorkflowUpdate rewrites an execution's row (not its definition snapshot).
+func (q *Queries) WorkflowUpdate(ctx context.Context, rec *WorkflowRecord) error {
+	wf := rec.Workflow
+	doc, err := json.Marshal(workflowDoc(wf))
+	if err != nil {
+		return fmt.Errorf("error encoding workflow: %w", err)
+	}
+	tag, err := q.db.Exec(ctx, `
+		UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
+			end_time = $6, next_check_at = $7, doc = $8
+		WHERE workflow_id = $1`,
+		wf.WorkflowID, wf.Status, nullString(wf.CorrelationID), wf.Priority, time.UnixMilli(wf.UpdateTime),
+		nullMillis(wf.EndTime), rec.NextCheckAt, doc)
+	if err != nil {
+		return interpretError(err, "updating workflow")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	return nil
+}
+
+// WorkflowLock reads an execution and locks it (and its task rows) until the transaction ends.
+// It must run inside InTx. Tasks come back in seq order.
+func (q *Queries) WorkflowLock(ctx context.Context, workflowID string) (*WorkflowRecord, []*TaskRecord, error) {
+	rec, err := scanWorkflow(q.db.QueryRow(ctx, `SELECT definition, doc, next_check_at FROM workflows
+		WHERE workflow_id = $1 FOR UPDATE`, workflowID), true)
+	if err != nil {
+		return nil, nil, interpretError(err, "locking workflow")
+	}
+	tasks, err := q.taskRecords(ctx, `SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq FOR UPDATE`, workflowID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rec, tasks, nil
+}
+
+// WorkflowGet reads an execution without locking, with its tasks when includeTasks.
+func (q *Queries) WorkflowGet(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error) {
+	rec, err := scanWorkflow(q.db.QueryRow(ctx, `SELECT definition, doc, next_check_at FROM workflows
+		WHERE workflow_id = $1`, workflowID), true)
+	if err != nil {
+		return nil, interpretError(err, "reading workflow")
+	}
+	wf := rec.Workflow
+	wf.WorkflowDefinition = rec.Definition
+	if includeTasks {
+		tasks, err := q.taskRecords(ctx, `SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq`, workflowID)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tasks {
+			wf.Tasks = append(wf.Tasks, t.Task)
+		}
+	}
+	wf.Normalize()
+	return wf, nil
+}
+
+// WorkflowDelete removes an execution with its tasks and their logs.
+func (q *Queries) WorkflowDelete(ctx context.Context, workflowID string) error {
+	if _, err := q.db.Exec(ctx, `DELETE FROM task_logs WHERE task_id IN
+		(SELECT task_id FROM tasks WHERE workflow_id = $1)`, workflowID); err != nil {
+		return interpretError(err, "deleting task logs")
+	}
+	tag, err := q.db.Exec(ctx, `DELETE FROM workflows WHERE workflow_id = $1`, workflowID)
+	if err != nil {
+		return interpretError(err, "deleting workflow")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	return nil
+}
+
+// WorkflowIDByIdempotencyKey finds the execution started with key for the workflow name.
+func (q *Queries) WorkflowIDByIdempotencyKey(ctx context.Context, name, key string) (string, conductor.WorkflowStatus, error) {
+	var id string
+	var status conductor.WorkflowStatus
+	err := q.db.QueryRow(ctx, `SELECT workflow_id::text, status FROM workflows
+		WHERE workflow_name = $1 AND idempotency_key = $2`, name, key).Scan(&id, &status)
+	return id, status, interpretError(err, "reading workflow by idempotency key")
+}
+
+// TaskSave inserts or rewrites task rows in one round trip.
+func (q *Queries) TaskSave(ctx context.Context, workflowID string, tasks []*TaskRecord) error {
+	if len(tasks) == 0 {
+		return nil
+	}
+	batch := &pgx.Batch{}
+	for _, rec := range tasks {
+		t := rec.Task
+		doc, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("error encoding task: %w", err)
+		}
+		batch.Queue(`
+			INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
+				visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, queue_name = excluded.queue_name,
+				priority = excluded.priority, visible_at = excluded.visible_at, lease_until = excluded.lease_until,
+				response_timeout_seconds = excluded.response_timeout_seconds,
+				timeout_seconds = excluded.timeout_seconds, update_time = excluded.update_time, doc = excluded.doc`,
+			t.TaskID, workflowID, t.Seq, t.ReferenceTaskName, t.TaskType, t.Status, nullString(rec.QueueName),
+			t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
+			time.UnixMilli(t.UpdateTime), doc)
+	}
+	err := q.db.SendBatch(ctx, batch).Close()
+	return interpretError(err, "saving tasks")
+}
+
+// Notify queues a notification delivered when the transaction commits.
+func (q *Queries) Notify(ctx context.Context, channel, payload string) error {
+	_, err := q.db.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
+	return interpretError(err, "notifying")
+}
+
+const taskColumns = `doc, queue_name, visible_at, lease_until, response_timeout_seconds, timeout_seconds`
+
+func (q *Queries) taskRecords(ctx context.Context, sql string, args ...any) ([]*TaskRecord, error) {
+	rows, err := q.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, interpretError(err, "reading tasks")
+	}
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) {
+		return scanTask(row)
+	})
+	return recs, interpretError(err, "reading tasks")
+}
+
+func scanTask(row pgx.Row) (*TaskRecord, error) {
+	var doc []byte
+	var queue *string
+	rec := &TaskRecord{}
+	if err := row.Scan(&doc, &queue, &rec.VisibleAt, &rec.LeaseUntil, &rec.ResponseTimeoutSeconds, &rec.TimeoutSeconds); err != nil {
+		return nil, err
+	}
+	rec.Task = new(conductor.Task)
+	if err := decodeDoc(doc, rec.Task); err != nil {
+		return nil, fmt.Errorf("error decoding stored task: %w", err)
+	}
+	if queue != nil {
+		rec.QueueName = *queue
+	}
+	return rec, nil
+}
+
+func scanWorkflow(row pgx.Row, withDef bool) (*WorkflowRecord, error) {
+	var defDoc, doc []byte
+	rec := &WorkflowRecord{}
+	if err := row.Scan(&defDoc, &doc, &rec.NextCheckAt); err != nil {
+		return nil, err
+	}
+	rec.Workflow = new(conductor.Workflow)
+	if err := decodeDoc(doc, rec.Workflow); err != nil {
+		return nil, fmt.Errorf("error decoding stored workflow: %w", err)
+	}
+	if withDef {
+		rec.Definition = new(conductor.WorkflowDef)
+		if err := json.Unmarshal(defDoc, rec.Definition); err != nil {
+			return nil, fmt.Errorf("error decoding workflow definition snapshot: %w", err)
+		}
+	}
+	return rec, nil
+}
+
+func encodeWorkflow(rec *WorkflowRecord) (def, doc []byte, err error) {
+	if def, err = json.Marshal(rec.Definition); err != nil {
+		return nil, nil, fmt.Errorf("error encoding workflow definition: %w", err)
+	}
+	if doc, err = json.Marshal(workflowDoc(rec.Workflow)); err != nil {
+		return nil, nil, fmt.Errorf("error encoding workflow: %w", err)
+	}
+	return def, doc, nil
+}
+
+// workflowDoc is the stored form of a workflow: without tasks and definition, which have
+// their own storage.
+func workflowDoc(wf *conductor.Workflow) *conductor.Workflow {
+	c := *wf
+	c.Tasks, c.WorkflowDefinition = nil, nil
+	return &c
+}
+
+// decodeDoc decodes a stored JSON document keeping numbers exact.
+func decodeDoc(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nullMillis(ms int64) *time.Time {
+	if ms == 0 {
+		return nil
+	}
+	t := time.UnixMilli(ms)
+	return &t
+}
+
+// WorkflowClearIdempotencyKey releases the idempotency key of an ended execution.
+func (q *Queries) WorkflowClearIdempotencyKey(ctx context.Context, workflowID string) error {
+	_, err := q.db.Exec(ctx, `UPDATE workflows SET idempotency_key = NULL WHERE workflow_id = $1`, workflowID)
+	return interpretError(err, "clearing idempotency key")
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// TaskClaim hands up to n visible SCHEDULED tasks of queue to workerID in one statement: they
+// become IN_PROGRESS with pollCount+1, startTime (first claim only), and a lease that expires at
+// the response timeout or the run timeout, whichever is first. Rows locked by a decider or
+// another claimer are skipped, so no task is handed out twice.
+func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID string, now time.Time) ([]*conductor.Task, error) {
+	rows, err := q.db.Query(ctx, `
+		WITH picked AS (
+			SELECT task_id FROM tasks
+			WHERE queue_name = $1 AND status = 'SCHEDULED' AND visible_at <= $3
+			ORDER BY priority DESC, visible_at, task_id
+			LIMIT $2
+			FOR UPDATE SKIP LOCKED
+		), started AS (
+			SELECT t.task_id,
+				CASE WHEN coalesce((t.doc->>'startTime')::bigint, 0) > 0
+					THEN (t.doc->>'startTime')::bigint ELSE $5::bigint END AS start_ms
+			FROM tasks t JOIN picked USING (task_id)
+		)
+		UPDATE tasks t SET
+			status = 'IN_PROGRESS',
+			update_time = $3,
+			lease_until = least(
+				CASE WHEN t.response_timeout_seconds > 0 THEN $3 + make_interval(secs => t.response_timeout_seconds) END,
+				CASE WHEN t.timeout_seconds > 0 THEN to_timestamp(s.start_ms / 1000.0) + make_interval(secs => t.timeout_seconds) END),
+			doc = t.doc || jsonb_build_object(
+				'status', 'IN_PROGRESS',
+				'workerId', $4::text,
+				'pollCount', coalesce((t.doc->>'pollCount')::int, 0) + 1,
+				'startTime', s.start_ms,
+				'updateTime', $5::bigint,
+				'callbackAfterSeconds', 0)
+		FROM started s WHERE t.task_id = s.task_id
+		RETURNING t.doc`, queue, n, now, nullString(workerID), now.UnixMilli())
+	if err != nil {
+		return nil, interpretError(err, "claiming tasks")
+	}
+	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.Task, error) {
+		var doc []byte
+		if err := row.Scan(&doc); err != nil {
+			return nil, err
+		}
+		t := new(conductor.Task)
+		return t, decodeDoc(doc, t)
+	})
+	return tasks, interpretError(err, "claiming tasks")
+}
+
+// TaskGet reads one task attempt.
+func (q *Queries) TaskGet(ctx context.Context, taskID string) (*TaskRecord, error) {
+	rec, err := scanTask(q.db.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE task_id = $1`, taskID))
+	return rec, interpretError(err, "reading task")
+}
+
+// TaskQueueSize counts the tasks waiting in queue (visible or not yet).
+func (q *Queries) TaskQueueSize(ctx context.Context, queue string) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE queue_name = $1 AND status = 'SCHEDULED'`, queue).Scan(&n)
+	return n, interpretError(err, "counting queue")
+}
+
+// TaskQueueSizes counts waiting tasks per queue.
+func (q *Queries) TaskQueueSizes(ctx context.Context) (map[string]int, error) {
+	rows, err := q.db.Query(ctx, `SELECT queue_name, count(*) FROM tasks
+		WHERE status = 'SCHEDULED' AND queue_name IS NOT NULL GROUP BY queue_name`)
+	if err != nil {
+		return nil, interpretError(err, "counting queues")
+	}
+	sizes := map[string]int{}
+	var name string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&name, &n}, func() error { sizes[name] = n; return nil })
+	return sizes, interpretError(err, "counting queues")
+}
+
+// PollDataRecord remembers that workerID polled queue at now.
+func (q *Queries) PollDataRecord(ctx context.Context, queue, workerID, domain string, now time.Time) error {
+	_, err := q.db.Exec(ctx, `
+		INSERT INTO poll_data (queue_name, worker_id, domain, last_poll_time) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (queue_name, worker_id) DO UPDATE SET domain = excluded.domain, last_poll_time = excluded.last_poll_time`,
+		queue, workerID, domain, now)
+	return interpretError(err, "recording poll")
+}
+
+// PollData is the last poll of one worker on one queue.
+type PollData struct {
+	QueueName    string `json:"queueName"`
+	Domain       string `json:"domain,omitempty"`
+	WorkerID     string `json:"workerId"`
+	LastPollTime int64  `json:"lastPollTime"`
+}
+
+// PollDataList returns poll records of queue, or of every queue when queue is "".
+func (q *Queries) PollDataList(ctx context.Context, queue string) ([]PollData, error) {
+	rows, err := q.db.Query(ctx, `SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data
+		WHERE $1 = '' OR queue_name = $1 ORDER BY queue_name, worker_id`, queue)
+	if err != nil {
+		return nil, interpretError(err, "listing poll data")
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (PollData, error) {
+		var p PollData
+		var at time.Time
+		err := row.Scan(&p.QueueName, &p.Domain, &p.WorkerID, &at)
+		p.LastPollTime = at.UnixMilli()
+		return p, err
+	})
+	return list, interpretError(err, "listing poll data")
+}
+
+// TaskLogAdd appends lines to a task's execution log.
+func (q *Queries) TaskLogAdd(ctx context.Context, taskID string, lines []string, now time.Time) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	_, err := q.db.Exec(ctx, `INSERT INTO task_logs (task_id, log, created_time)
+		SELECT $1, l, $3 FROM unnest($2::text[]) AS l`, taskID, lines, now)
+	return interpretError(err, "adding task log")
+}
+
+// TaskLogList returns a task's execution log, oldest first.
+func (q *Queries) TaskLogList(ctx context.Context, taskID string) ([]conductor.TaskExecLog, error) {
+	rows, err := q.db.Query(ctx, `SELECT log, created_time FROM task_logs WHERE task_id = $1 ORDER BY id`, taskID)
+	if err != nil {
+		return nil, interpretError(err, "listing task log")
+	}
+	logs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (conductor.TaskExecLog, error) {
+		l := conductor.TaskExecLog{TaskID: taskID}
+		var at time.Time
+		err := row.Scan(&l.Log, &at)
+		l.CreatedTime = at.UnixMilli()
+		return l, err
+	})
+	return logs, interpretError(err, "listing task log")
+}
+
+// WorkflowsDue lists executions the sweeper must decide: their next check time has passed, or
+// one of their claimed tasks' leases expired.
+func (q *Queries) WorkflowsDue(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	rows, err := q.db.Query(ctx, `
+		(SELECT workflow_id::text FROM workflows WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2)
+		UNION
+		(SELECT DISTINCT workflow_id::text FROM tasks WHERE status = 'IN_PROGRESS' AND lease_until <= $1 LIMIT $2)`,
+		now, limit)
+	if err != nil {
+		return nil, interpretError(err, "listing due workflows")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, interpretError(err, "listing due workflows")
+}
