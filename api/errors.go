@@ -55,3 +55,5 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func notFoundRoute(r *http.Request) error {
 	return conductor.NotFoundf("No route for %s %s", r.Method, r.URL.Path)
 }
+
+func isConflict(err error) bool { return errors.Is(err, conductor.ErrConflict) }

@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -16,26 +19,82 @@ import (
 	"github.com/podiumhq/podium/store/storetest"
 )
 
-// testBundle is a real API server on a fresh database.
+// testBundle is a real API server on a fresh database, with its engine's clock under the
+// test's control.
 type testBundle struct {
 	t      *testing.T
 	server *httptest.Server
-	logs   *bytes.Buffer
+	engine *engine.Engine
+	clock  *testClock
+	logs   *syncBuffer
+}
+
+// testClock is an adjustable clock; it starts at the real time.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers (the server logs from goroutines).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // setup starts an API server backed by a fresh migrated database; both go away when t ends.
+// The engine's background loops (sweeper, internal workers) run with the bundle's clock; tests
+// that need exact timing advance the clock and call b.sweep() instead of sleeping.
 func setup(t *testing.T, opts ...func(*api.Config)) *testBundle {
 	t.Helper()
 	st := storetest.NewStore(t)
-	logs := &bytes.Buffer{}
+	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := api.Config{Engine: engine.New(engine.Config{Store: st, Logger: logger}), Logger: logger, Version: "test"}
+	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
+	eng := engine.New(engine.Config{Store: st, Logger: logger, Now: clock.Now,
+		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour})
+	require.NoError(t, eng.Start(context.Background()))
+	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
+	cfg := api.Config{Engine: eng, Logger: logger, Version: "test"}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	srv := httptest.NewServer(api.NewRouter(cfg))
 	t.Cleanup(srv.Close)
-	return &testBundle{t: t, server: srv, logs: logs}
+	return &testBundle{t: t, server: srv, engine: eng, clock: clock, logs: logs}
+}
+
+// sweep runs the engine's sweeper once (timeouts, timers) at the bundle clock's time.
+func (b *testBundle) sweep() {
+	b.t.Helper()
+	_, err := b.engine.Sweep(context.Background())
+	require.NoError(b.t, err)
 }
 
 // response is a finished HTTP exchange.

@@ -14,6 +14,7 @@ import (
 // loaded under the workflow lock, plus everything the decision changed, to be saved at once.
 type execution struct {
 	e     *Engine
+	q     *store.Queries // the transaction the execution is locked in
 	now   time.Time
 	rec   *store.WorkflowRecord
 	wf    *conductor.Workflow
@@ -21,12 +22,13 @@ type execution struct {
 	tasks []*store.TaskRecord
 	nodes map[string]*node
 
-	dirty     map[string]*store.TaskRecord // task id → changed or new attempt
-	queues    map[string]bool              // queues that received pollable work
-	logs      map[string][]string          // task id → log lines to append
-	toStart   []*conductor.StartWorkflowRequest
-	wfChanged bool
-	isNew     bool // the workflow row is inserted, not updated, on save
+	dirty      map[string]*store.TaskRecord // task id → changed or new attempt
+	queues     map[string]bool              // queues that received pollable work
+	logs       map[string][]string          // task id → log lines to append
+	toStart    []*conductor.StartWorkflowRequest
+	wfChanged  bool
+	isNew      bool // the workflow row is inserted, not updated, on save
+	defChanged bool // the definition snapshot was replaced (restart with the latest definition)
 }
 
 // node locates a WorkflowTask in the definition tree.

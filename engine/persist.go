@@ -26,6 +26,7 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 			return err
 		}
 		x := newExecution(e, rec, tasks, e.now())
+		x.q = q
 		if err := change(x); err != nil {
 			return err
 		}
@@ -52,12 +53,20 @@ func (x *execution) save(ctx context.Context, q *store.Queries) error {
 	if x.wf.Output == nil {
 		x.wf.Output = map[string]any{}
 	}
+	if x.wf.Status.IsTerminal() && x.wfChanged {
+		x.queues[workflowDoneQueue(x.wf.WorkflowID)] = true
+	}
 	if x.isNew {
 		if err := q.WorkflowInsert(ctx, x.rec); err != nil {
 			return err
 		}
 	} else if err := q.WorkflowUpdate(ctx, x.rec); err != nil {
 		return err
+	}
+	if x.defChanged {
+		if err := q.WorkflowSetDefinition(ctx, x.wf.WorkflowID, x.def); err != nil {
+			return err
+		}
 	}
 	if err := q.TaskSave(ctx, x.wf.WorkflowID, dirty); err != nil {
 		return err
@@ -105,3 +114,6 @@ func (x *execution) snapshot() *conductor.Workflow {
 	wf.Normalize()
 	return &wf
 }
+
+// workflowDoneQueue is the hub key woken when a workflow ends (for synchronous execution).
+func workflowDoneQueue(workflowID string) string { return "workflow:" + workflowID }

@@ -50,8 +50,15 @@ func (e *Engine) taskDefOf(wt *conductor.WorkflowTask) *conductor.TaskDef {
 	return &def
 }
 
-// schedule creates the first attempt of wt.
-func (x *execution) schedule(wt *conductor.WorkflowTask) *store.TaskRecord {
+// schedule creates the first attempt of wt. A task skipped ahead of time is not created: the
+// workflow moves on to what follows it.
+func (x *execution) schedule(wt *conductor.WorkflowTask) {
+	if prev := x.latest(wt.TaskReferenceName); prev != nil && prev.Task.Status == conductor.TaskSkipped {
+		for _, next := range x.successors(prev.Task) {
+			x.schedule(next)
+		}
+		return
+	}
 	t := &conductor.Task{
 		TaskID:              newID(),
 		ReferenceTaskName:   wt.TaskReferenceName,
@@ -67,7 +74,6 @@ func (x *execution) schedule(wt *conductor.WorkflowTask) *store.TaskRecord {
 	rec := &store.TaskRecord{Task: t}
 	x.prepare(rec, wt, time.Duration(wt.StartDelay)*time.Second)
 	x.add(rec)
-	return rec
 }
 
 // prepare sets the type, status, input and queue of a new attempt of wt made visible after delay.

@@ -266,3 +266,14 @@ func (q *Queries) WorkflowClearIdempotencyKey(ctx context.Context, workflowID st
 	_, err := q.db.Exec(ctx, `UPDATE workflows SET idempotency_key = NULL WHERE workflow_id = $1`, workflowID)
 	return interpretError(err, "clearing idempotency key")
 }
+
+// WorkflowSetDefinition replaces an execution's definition snapshot.
+func (q *Queries) WorkflowSetDefinition(ctx context.Context, workflowID string, def *conductor.WorkflowDef) error {
+	doc, err := json.Marshal(def)
+	if err != nil {
+		return fmt.Errorf("error encoding workflow definition: %w", err)
+	}
+	_, err = q.db.Exec(ctx, `UPDATE workflows SET definition = $2, workflow_version = $3 WHERE workflow_id = $1`,
+		workflowID, doc, def.Version)
+	return interpretError(err, "replacing workflow definition")
+}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"reflect"
-	"runtime/metrics"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +51,8 @@ const (
 	minRedactedLength = 8
 	// programCacheSize bounds the compiled-script cache; it is emptied when full.
 	programCacheSize = 1024
+	// programCacheMaxExpression is the longest expression cached, in bytes.
+	programCacheMaxExpression = 16 << 10
 )
 
 // ScriptLimits bounds one script evaluation. Zero fields take the XxxDefault values; a negative
@@ -228,6 +228,9 @@ func compileScript(expression string) (*goja.Program, error) {
 	if err != nil {
 		return nil, syntaxError(err)
 	}
+	if len(expression) > programCacheMaxExpression {
+		return prg, nil
+	}
 	programCache.Lock()
 	if len(programCache.programs) >= programCacheSize {
 		clear(programCache.programs)
@@ -279,155 +282,6 @@ func (e *evaluation) run(ctx context.Context, prg *goja.Program) (any, error) {
 		return nil, e.fail(ctx, err, "script error")
 	}
 	return e.export(ctx, v)
-}
-
-// hiddenGlobals are removed from every runtime: typed arrays and ArrayBuffer allocate their whole
-// length at once (DataView stays: without them it has nothing to view), and GoError is goja's own.
-var hiddenGlobals = []string{
-	"ArrayBuffer", "Int8Array", "Uint8Array", "Uint8ClampedArray",
-	"Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "Float32Array", "Float64Array",
-	"BigInt64Array", "BigUint64Array", "GoError",
-}
-
-// harden prepares a fresh runtime before the script runs; see ScriptLimits.
-func (e *evaluation) harden() error {
-	vm := e.vm
-	global := vm.GlobalObject()
-	for _, name := range hiddenGlobals {
-		if err := global.Delete(name); err != nil {
-			return fmt.Errorf("hiding %s: %w", name, err)
-		}
-	}
-	maxStr, maxArr := float64(e.limits.MaxStringLength), float64(e.limits.MaxArrayLength)
-	strProto := vm.Get("String").ToObject(vm).Get("prototype").ToObject(vm)
-	arrCtor := vm.Get("Array").ToObject(vm)
-	arrProto := arrCtor.Get("prototype").ToObject(vm)
-	guards := []struct {
-		obj   *goja.Object
-		name  string
-		check func(goja.FunctionCall)
-	}{
-		{strProto, "repeat", func(c goja.FunctionCall) {
-			e.limit(float64(stringLength(c.This))*toInteger(c.Argument(0)), maxStr, "Invalid string length")
-		}},
-		{strProto, "padStart", func(c goja.FunctionCall) { e.limit(toInteger(c.Argument(0)), maxStr, "Invalid string length") }},
-		{strProto, "padEnd", func(c goja.FunctionCall) { e.limit(toInteger(c.Argument(0)), maxStr, "Invalid string length") }},
-		{arrProto, "fill", func(c goja.FunctionCall) {
-			n := lengthOf(vm, c.This)
-			e.limit(span(n, c.Argument(1), c.Argument(2)), maxArr, "Invalid array length")
-		}},
-		{arrProto, "join", func(c goja.FunctionCall) {
-			n, sep := lengthOf(vm, c.This), 1.0
-			if s := c.Argument(0); !goja.IsUndefined(s) {
-				sep = float64(stringLength(s))
-			}
-			e.limit(n, maxArr, "Invalid array length")
-			e.limit(n*sep, maxStr, "Invalid string length")
-		}},
-		{arrCtor, "from", func(c goja.FunctionCall) {
-			if src := c.Argument(0); !goja.IsUndefined(src) && !goja.IsNull(src) && src.ExportType() != reflectString {
-				e.limit(lengthOf(vm, src), maxArr, "Invalid array length")
-			}
-		}},
-	}
-	for _, g := range guards {
-		if err := guard(vm, g.obj, g.name, g.check); err != nil {
-			return err
-		}
-	}
-	noop := vm.ToValue(func(goja.FunctionCall) goja.Value { return goja.Undefined() })
-	console := vm.NewObject()
-	for _, name := range []string{"debug", "error", "info", "log", "trace", "warn"} {
-		if err := console.Set(name, noop); err != nil {
-			return fmt.Errorf("defining console.%s: %w", name, err)
-		}
-	}
-	if err := global.DefineDataProperty("console", console, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
-		return fmt.Errorf("defining console: %w", err)
-	}
-	return nil
-}
-
-var reflectString = reflect.TypeFor[string]()
-
-// guard replaces obj[name] with a function that runs check before the original.
-func guard(vm *goja.Runtime, obj *goja.Object, name string, check func(goja.FunctionCall)) error {
-	origValue := obj.Get(name)
-	orig, ok := goja.AssertFunction(origValue)
-	if !ok {
-		return fmt.Errorf("guarding %s: not a function", name)
-	}
-	wrapped := vm.ToValue(func(c goja.FunctionCall) goja.Value {
-		check(c)
-		v, err := orig(c.This, c.Arguments...)
-		if err != nil {
-			panic(err) // rethrow: goja turns an *Exception back into the JavaScript exception
-		}
-		return v
-	}).ToObject(vm)
-	for _, p := range []struct {
-		key string
-		val goja.Value
-	}{{"name", vm.ToValue(name)}, {"length", origValue.ToObject(vm).Get("length")}} {
-		if err := wrapped.DefineDataProperty(p.key, p.val, goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
-			return fmt.Errorf("guarding %s: %w", name, err)
-		}
-	}
-	if err := obj.DefineDataProperty(name, wrapped, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
-		return fmt.Errorf("guarding %s: %w", name, err)
-	}
-	return nil
-}
-
-// limit throws a RangeError with msg when n exceeds limit.
-func (e *evaluation) limit(n, limit float64, msg string) {
-	if n <= limit {
-		return
-	}
-	// The global RangeError is looked up only now, so most runtimes never build it; a script
-	// that replaced it gets what it replaced it with.
-	if ctor, ok := goja.AssertConstructor(e.vm.Get("RangeError")); ok {
-		if obj, err := ctor(nil, e.vm.ToValue(msg)); err == nil {
-			panic(obj)
-		}
-	}
-	panic(e.vm.NewTypeError(msg))
-}
-
-// toInteger is ECMAScript's ToIntegerOrInfinity (NaN is 0).
-func toInteger(v goja.Value) float64 {
-	f := v.ToFloat()
-	if math.IsNaN(f) {
-		return 0
-	}
-	return math.Trunc(f)
-}
-
-func stringLength(v goja.Value) int {
-	if s, ok := v.ToString().(goja.String); ok {
-		return s.Length()
-	}
-	return len(v.String())
-}
-
-// lengthOf is ToLength(ToObject(v).length).
-func lengthOf(vm *goja.Runtime, v goja.Value) float64 {
-	return max(toInteger(v.ToObject(vm).Get("length")), 0)
-}
-
-// span is the number of indexes of a length-n array that fill(…, start, end) writes.
-func span(n float64, start, end goja.Value) float64 {
-	rel := func(v goja.Value, def float64) float64 {
-		if goja.IsUndefined(v) {
-			return def
-		}
-		k := toInteger(v)
-		if k < 0 {
-			return max(n+k, 0)
-		}
-		return min(k, n)
-	}
-	return max(rel(end, n)-rel(start, 0), 0)
 }
 
 // fail turns an error out of the runtime into the error EvalScript returns; what names the
@@ -676,66 +530,4 @@ func redact(msg string, input any) string {
 	}
 	walk(input)
 	return msg
-}
-
-// watchdog interrupts a running script on timeout, context end or heap growth.
-type watchdog struct {
-	vm       *goja.Runtime
-	limits   ScriptLimits
-	timer    *time.Timer
-	stopCtx  func() bool
-	heap     *time.Timer
-	done     chan struct{}
-	heapDone chan struct{}
-}
-
-func startWatchdog(ctx context.Context, vm *goja.Runtime, limits ScriptLimits) *watchdog {
-	w := &watchdog{vm: vm, limits: limits, done: make(chan struct{}), heapDone: make(chan struct{})}
-	w.timer = time.AfterFunc(limits.Timeout, func() { vm.Interrupt(causeTimeout) })
-	w.stopCtx = context.AfterFunc(ctx, func() { vm.Interrupt(causeContext) })
-	if limits.MaxHeapGrowth > 0 {
-		w.heap = time.AfterFunc(heapWatchDelay, func() {
-			defer close(w.heapDone)
-			w.watchHeap()
-		})
-	}
-	return w
-}
-
-func (w *watchdog) stop() {
-	w.timer.Stop()
-	w.stopCtx()
-	close(w.done)
-	if w.heap != nil && !w.heap.Stop() {
-		<-w.heapDone // the watch started: wait for it to see done
-	}
-}
-
-const heapMetric = "/memory/classes/heap/objects:bytes"
-
-func (w *watchdog) watchHeap() {
-	sample := []metrics.Sample{{Name: heapMetric}}
-	read := func() int64 {
-		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
-			return 0
-		}
-		return int64(sample[0].Value.Uint64()) //nolint:gosec // heap sizes fit int64
-	}
-	base := read()
-	tick := time.NewTicker(heapWatchInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-w.done:
-			return
-		case <-tick.C:
-			if cur := read(); cur < base {
-				base = cur // a collection ran: measure from the new low
-			} else if cur-base > w.limits.MaxHeapGrowth {
-				w.vm.Interrupt(causeMemory)
-				return
-			}
-		}
-	}
 }

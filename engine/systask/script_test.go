@@ -192,6 +192,8 @@ func TestEvalScript(t *testing.T) {
 			"for(;;){ try { for(;;){} } catch (e) {} finally { continue } }",
 			"[1, 2].sort(function(){ for(;;){} })",
 			"new Promise(function(){ for(;;){} })",
+			// An interrupt landing in code a guard runs must not be swallowed.
+			"RangeError = function(){ for(;;){} }; for(;;){ try { 'x'.repeat(1e10) } catch (e) {} }",
 		} {
 			start := time.Now()
 			require.Equal(t, "script timed out after 100ms", scriptError(t, expr, nil, limits), expr)
@@ -237,6 +239,10 @@ func TestEvalScript(t *testing.T) {
 		} {
 			require.Contains(t, scriptError(t, expr, nil, systask.ScriptLimits{}), "script error: "+want, expr)
 		}
+		require.Equal(t, "script error: custom (line 1, column 26)",
+			scriptError(t, "RangeError = function(){ throw 'custom' }; 'x'.repeat(1e10)", nil, systask.ScriptLimits{}))
+		require.Contains(t, scriptError(t, "RangeError = 1; 'x'.repeat(1e10)", nil, systask.ScriptLimits{}),
+			"TypeError: Invalid string length")
 		got := evalScript(t, `[['a', 'b'].join('-') + 'ab'.repeat(2) + '1'.padStart(3, '0') + '1'.padEnd(2, '.') +
 			Array(2).fill(1).join('') + Array(4).fill(2, 1, -1).join() + Array.from('ab').join(''),
 			String.prototype.repeat.name, String.prototype.repeat.length, Array.prototype.fill.length,

@@ -1,0 +1,330 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+func (s *server) restartWorkflow(w http.ResponseWriter, r *http.Request) {
+	latest, err := queryBool(r, "useLatestDefinitions", false)
+	if err == nil {
+		err = s.engine.Restart(r.Context(), pathParam(r, "workflowId"), latest)
+	}
+	s.writeNoContent(w, r, err)
+}
+
+func (s *server) retryWorkflow(w http.ResponseWriter, r *http.Request) {
+	resume, err := queryBool(r, "resumeSubworkflowTasks", false)
+	if err == nil {
+		err = s.engine.Retry(r.Context(), pathParam(r, "workflowId"), resume)
+	}
+	s.writeNoContent(w, r, err)
+}
+
+// rerunWorkflow answers POST /api/workflow/{id}/rerun with the (same) workflow id as text.
+func (s *server) rerunWorkflow(w http.ResponseWriter, r *http.Request) {
+	req := new(engine.RerunRequest)
+	if err := decodeJSON(r, req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := pathParam(r, "workflowId")
+	if err := s.engine.Rerun(r.Context(), id, req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeText(w, id)
+}
+
+// skipTask answers PUT /api/workflow/{id}/skiptask/{ref}. The optional SkipTaskRequest comes
+// as a JSON body (SDKs) or as taskInput/taskOutput query parameters holding JSON (Spring).
+func (s *server) skipTask(w http.ResponseWriter, r *http.Request) {
+	req := new(engine.SkipTaskRequest)
+	if r.ContentLength != 0 {
+		if err := decodeJSON(r, req); err != nil && !isEmptyBody(err) {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	for name, dst := range map[string]*map[string]any{"taskInput": &req.TaskInput, "taskOutput": &req.TaskOutput} {
+		if raw := r.URL.Query().Get(name); raw != "" {
+			if err := json.Unmarshal([]byte(raw), dst); err != nil {
+				s.writeError(w, r, conductor.Invalidf("Query parameter %s must be a JSON object", name))
+				return
+			}
+		}
+	}
+	s.writeEmpty(w, r, s.engine.SkipTask(r.Context(), pathParam(r, "workflowId"), pathParam(r, "taskReferenceName"), req))
+}
+
+func isEmptyBody(err error) bool { return err != nil && err.Error() == "Request body is required" }
+
+func (s *server) resetCallbacks(w http.ResponseWriter, r *http.Request) {
+	s.writeNoContent(w, r, s.engine.ResetCallbacks(r.Context(), pathParam(r, "workflowId")))
+}
+
+// runningWorkflows answers GET /api/workflow/running/{name}: ids of RUNNING executions of
+// ?version (default 1, as in Conductor), optionally within ?startTime and ?endTime (ms).
+func (s *server) runningWorkflows(w http.ResponseWriter, r *http.Request) {
+	version, err := queryInt(r, "version", 1)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var start, end time.Time
+	startMs, err1 := queryInt(r, "startTime", 0)
+	endMs, err2 := queryInt(r, "endTime", 0)
+	if err1 != nil || err2 != nil {
+		s.writeError(w, r, conductor.Invalidf("startTime and endTime must be epoch milliseconds"))
+		return
+	}
+	if startMs > 0 && endMs > 0 {
+		start, end = time.UnixMilli(int64(startMs)), time.UnixMilli(int64(endMs))
+	}
+	ids, err := s.engine.RunningWorkflows(r.Context(), pathParam(r, "name"), version, start, end)
+	s.writeList(w, r, ids, err)
+}
+
+func correlatedFlags(r *http.Request) (includeClosed, includeTasks bool, err error) {
+	if includeClosed, err = queryBool(r, "includeClosed", false); err != nil {
+		return
+	}
+	includeTasks, err = queryBool(r, "includeTasks", false)
+	return
+}
+
+func (s *server) correlatedWorkflows(w http.ResponseWriter, r *http.Request) {
+	closed, tasks, err := correlatedFlags(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wfs, err := s.engine.CorrelatedWorkflows(r.Context(), pathParam(r, "name"), pathParam(r, "correlationId"), closed, tasks)
+	s.writeList(w, r, wfs, err)
+}
+
+// correlatedWorkflowsBatch answers POST /api/workflow/{name}/correlated: {correlationId: [Workflow]}.
+func (s *server) correlatedWorkflowsBatch(w http.ResponseWriter, r *http.Request) {
+	closed, tasks, err := correlatedFlags(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var ids []string
+	if err := decodeJSON(r, &ids); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := map[string][]*conductor.Workflow{}
+	for _, id := range ids {
+		wfs, err := s.engine.CorrelatedWorkflows(r.Context(), pathParam(r, "name"), id, closed, tasks)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out[id] = append([]*conductor.Workflow{}, wfs...)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func searchRequest(r *http.Request) (engine.SearchRequest, error) {
+	start, err := queryInt(r, "start", 0)
+	if err != nil {
+		return engine.SearchRequest{}, err
+	}
+	size, err := queryInt(r, "size", 100)
+	if err != nil {
+		return engine.SearchRequest{}, err
+	}
+	q := r.URL.Query()
+	return engine.SearchRequest{Start: start, Size: size, Sort: strings.Join(q["sort"], "|"),
+		FreeText: q.Get("freeText"), Query: q.Get("query")}, nil
+}
+
+// searchWorkflows answers GET /api/workflow/search with WorkflowSummary rows.
+func (s *server) searchWorkflows(w http.ResponseWriter, r *http.Request) {
+	req, err := searchRequest(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.engine.SearchWorkflowSummaries(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// searchWorkflowsV2 answers GET /api/workflow/search-v2 with whole workflows.
+func (s *server) searchWorkflowsV2(w http.ResponseWriter, r *http.Request) {
+	req, err := searchRequest(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.engine.SearchWorkflows(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// workflowTasks answers GET /api/workflow/{id}/tasks: a page of its tasks, optionally by status.
+func (s *server) workflowTasks(w http.ResponseWriter, r *http.Request) {
+	start, err := queryInt(r, "start", 0)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	count, err := queryInt(r, "count", 15)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wf, err := s.engine.Workflow(r.Context(), pathParam(r, "workflowId"), true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	statuses := map[string]bool{}
+	for _, v := range r.URL.Query()["status"] {
+		for _, st := range strings.Split(v, ",") {
+			statuses[strings.TrimSpace(st)] = true
+		}
+	}
+	var matched []*conductor.Task
+	for _, t := range wf.Tasks {
+		if len(statuses) == 0 || statuses[string(t.Status)] {
+			matched = append(matched, t)
+		}
+	}
+	page := []*conductor.Task{}
+	if start >= 0 && start < len(matched) && count > 0 {
+		page = matched[start:min(len(matched), start+count)]
+	}
+	writeJSON(w, http.StatusOK, engine.SearchResult[*conductor.Task]{TotalHits: int64(len(matched)), Results: page})
+}
+
+// executeWorkflow answers POST /api/workflow/execute/{name}/{version}: start, wait up to
+// ?waitForSeconds (default 10) for the end (or ?waitUntilTaskRef), answer the workflow.
+func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
+	version, err := parseInt("version", pathParam(r, "version"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wait, err := queryInt(r, "waitForSeconds", 10)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req := new(conductor.StartWorkflowRequest)
+	if err := decodeJSON(r, req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req.Name = pathParam(r, "name")
+	req.Version = nil
+	if version > 0 {
+		req.Version = &version
+	}
+	var refs []string
+	if v := r.URL.Query().Get("waitUntilTaskRef"); v != "" {
+		refs = strings.Split(v, ",")
+	}
+	wf, err := s.engine.Execute(r.Context(), &engine.ExecuteRequest{
+		Start: req, WaitUntilTaskRefs: refs, Wait: time.Duration(min(max(wait, 0), 300)) * time.Second,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, signalResponse{Workflow: wf, ResponseType: "TARGET_WORKFLOW",
+		TargetWorkflowID: wf.WorkflowID, TargetWorkflowStatus: wf.Status})
+}
+
+// signalResponse is the synchronous execution answer: the workflow plus where it stands.
+type signalResponse struct {
+	*conductor.Workflow
+	ResponseType         string                   `json:"responseType"`
+	TargetWorkflowID     string                   `json:"targetWorkflowId"`
+	TargetWorkflowStatus conductor.WorkflowStatus `json:"targetWorkflowStatus"`
+}
+
+// bulk runs one operation on a JSON list of workflow ids and answers a BulkResponse.
+func (s *server) bulk(op func(r *http.Request) (func(ctx context.Context, id string) error, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		fn, err := op(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var ids []string
+		if err := decodeJSON(r, &ids); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		resp, err := s.engine.Bulk(r.Context(), ids, fn)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, resp)
+	}
+}
+
+func (s *server) bulkRoutes() map[string]http.HandlerFunc {
+	e := s.engine
+	plain := func(fn func(ctx context.Context, id string) error) http.HandlerFunc {
+		return s.bulk(func(*http.Request) (func(context.Context, string) error, error) { return fn, nil })
+	}
+	return map[string]http.HandlerFunc{
+		"pause":  plain(e.Pause),
+		"resume": plain(e.Resume),
+		"remove": plain(e.RemoveWorkflow),
+		"retry":  plain(func(ctx context.Context, id string) error { return e.Retry(ctx, id, false) }),
+		"restart": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
+			latest, err := queryBool(r, "useLatestDefinitions", false)
+			return func(ctx context.Context, id string) error { return e.Restart(ctx, id, latest) }, err
+		}),
+		"terminate": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
+			reason := r.URL.Query().Get("reason")
+			return func(ctx context.Context, id string) error { return e.Terminate(ctx, id, reason) }, nil
+		}),
+		"terminate-remove": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
+			reason := r.URL.Query().Get("reason")
+			return func(ctx context.Context, id string) error {
+				if err := e.Terminate(ctx, id, reason); err != nil {
+					return err
+				}
+				return e.RemoveWorkflow(ctx, id)
+			}, nil
+		}),
+	}
+}
+
+func (s *server) terminateRemoveWorkflow(w http.ResponseWriter, r *http.Request) {
+	id := pathParam(r, "workflowId")
+	err := s.engine.Terminate(r.Context(), id, r.URL.Query().Get("reason"))
+	if err == nil || isConflict(err) {
+		err = s.engine.RemoveWorkflow(r.Context(), id)
+	}
+	s.writeEmpty(w, r, err)
+}
+
+// writeNoContent answers 204, or the error.
+func (s *server) writeNoContent(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

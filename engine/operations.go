@@ -1,0 +1,329 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+)
+
+// Restart runs an ended workflow again from the start under the same id: its tasks are wiped,
+// its input kept; with useLatestDefinitions it runs the latest version of its definition.
+func (e *Engine) Restart(ctx context.Context, workflowID string, useLatestDefinitions bool) error {
+	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		if !x.wf.Status.IsTerminal() {
+			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be restarted", workflowID)
+		}
+		if x.wf.Status == conductor.WorkflowCompleted && !x.def.Restartable {
+			return conductor.NotFoundf("WorkflowId: %s is an instance of WorkflowDef: %s and version: %d and is non restartable",
+				workflowID, x.def.Name, x.def.Version)
+		}
+		if useLatestDefinitions {
+			def, err := x.e.definitionFor(ctx, x.q, &conductor.StartWorkflowRequest{Name: x.wf.WorkflowName})
+			if err != nil {
+				return err
+			}
+			x.replaceDefinition(def)
+		}
+		return x.restartFrom(ctx, 0, nil)
+	})
+	return err
+}
+
+// replaceDefinition makes the execution run def from now on.
+func (x *execution) replaceDefinition(def *conductor.WorkflowDef) {
+	x.def, x.rec.Definition = def, def
+	x.wf.WorkflowVersion = def.Version
+	x.defChanged = true
+	x.nodes = map[string]*node{}
+	x.index(def.Tasks, nil)
+}
+
+// restartFrom drops every attempt after seq (all when 0), reopens the workflow and, when seq
+// is 0, schedules the first task again.
+func (x *execution) restartFrom(ctx context.Context, seq int, input map[string]any) error {
+	if err := x.q.TaskDeleteAfterSeq(ctx, x.wf.WorkflowID, seq); err != nil {
+		return err
+	}
+	kept := x.tasks[:0]
+	for _, rec := range x.tasks {
+		if rec.Task.Seq <= seq {
+			kept = append(kept, rec)
+		} else {
+			delete(x.dirty, rec.Task.TaskID)
+		}
+	}
+	x.tasks = kept
+	wf := x.wf
+	if input != nil {
+		wf.Input = input
+	}
+	wf.Status = conductor.WorkflowRunning
+	wf.EndTime = 0
+	wf.ReasonForIncompletion = ""
+	wf.Output = map[string]any{}
+	wf.FailedReferenceTaskNames, wf.FailedTaskNames = nil, nil
+	if seq == 0 {
+		wf.CreateTime = x.now.UnixMilli()
+		wf.Variables = deepCopyMap(x.def.Variables)
+		if len(x.def.Tasks) > 0 {
+			x.schedule(&x.def.Tasks[0])
+		}
+	}
+	x.touch()
+	return nil
+}
+
+// Retry resumes a failed, timed-out or terminated workflow from its failed tasks (§3.7).
+func (e *Engine) Retry(ctx context.Context, workflowID string, resumeSubworkflowTasks bool) error {
+	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		if !x.wf.Status.IsTerminal() {
+			return conductor.NotFoundf("Workflow is still running.  status=%s", x.wf.Status)
+		}
+		if x.wf.Status == conductor.WorkflowCompleted {
+			return conductor.Conflictf("Workflow %s is COMPLETED; only an unsuccessful workflow can be retried", workflowID)
+		}
+		var failed []*store.TaskRecord
+		for _, rec := range x.tasks {
+			t := rec.Task
+			if t.Retried {
+				continue
+			}
+			switch t.Status {
+			case conductor.TaskFailed, conductor.TaskFailedWithTerminalError, conductor.TaskTimedOut, conductor.TaskCanceled:
+				failed = append(failed, rec)
+			}
+		}
+		if len(failed) == 0 {
+			return conductor.Conflictf("There are no retryable tasks in workflow %s", workflowID)
+		}
+		for _, rec := range failed {
+			x.reattempt(rec)
+		}
+		wf := x.wf
+		wf.Status = conductor.WorkflowRunning
+		wf.EndTime = 0
+		wf.ReasonForIncompletion = ""
+		wf.LastRetriedTime = x.now.UnixMilli()
+		x.touch()
+		return nil
+	})
+	return err
+}
+
+// reattempt schedules a new attempt of a finished task, superseding it.
+func (x *execution) reattempt(rec *store.TaskRecord) {
+	t := rec.Task
+	next := &conductor.Task{
+		TaskID: newID(), ReferenceTaskName: t.ReferenceTaskName, TaskDefName: t.TaskDefName,
+		WorkflowInstanceID: t.WorkflowInstanceID, WorkflowType: t.WorkflowType, CorrelationID: t.CorrelationID,
+		WorkflowPriority: t.WorkflowPriority, ScheduledTime: x.now.UnixMilli(), WorkflowTask: t.WorkflowTask,
+		RetryCount: t.RetryCount + 1, RetriedTaskID: t.TaskID, Iteration: t.Iteration,
+	}
+	nextRec := &store.TaskRecord{Task: next}
+	x.prepare(nextRec, t.WorkflowTask, 0)
+	t.Retried, t.Executed = true, true
+	x.markDirty(rec)
+	x.add(nextRec)
+}
+
+// RerunRequest reruns an ended workflow, from the start or from one task.
+type RerunRequest struct {
+	ReRunFromWorkflowID string         `json:"reRunFromWorkflowId,omitempty"`
+	WorkflowInput       map[string]any `json:"workflowInput,omitempty"`
+	ReRunFromTaskID     string         `json:"reRunFromTaskId,omitempty"`
+	TaskInput           map[string]any `json:"taskInput,omitempty"`
+	CorrelationID       string         `json:"correlationId,omitempty"`
+}
+
+// Rerun reruns an ended workflow: without a task id from the start (optionally with new input
+// and correlationId); with one, that task is reset and every later task dropped.
+func (e *Engine) Rerun(ctx context.Context, workflowID string, req *RerunRequest) error {
+	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		if !x.wf.Status.IsTerminal() {
+			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be rerun", workflowID)
+		}
+		if req.CorrelationID != "" {
+			x.wf.CorrelationID = req.CorrelationID
+		}
+		if req.ReRunFromTaskID == "" {
+			return x.restartFrom(ctx, 0, req.WorkflowInput)
+		}
+		rec := x.task(req.ReRunFromTaskID)
+		if rec == nil {
+			return conductor.Invalidf("Task %s not found", req.ReRunFromTaskID)
+		}
+		if err := x.restartFrom(ctx, rec.Task.Seq, req.WorkflowInput); err != nil {
+			return err
+		}
+		t := rec.Task
+		t.Status, t.Executed, t.Retried = conductor.TaskScheduled, false, false
+		t.StartTime, t.EndTime, t.PollCount, t.ReasonForIncompletion, t.WorkerID = 0, 0, 0, "", ""
+		t.ScheduledTime, t.OutputData = x.now.UnixMilli(), map[string]any{}
+		x.prepare(rec, t.WorkflowTask, 0)
+		if req.TaskInput != nil {
+			t.InputData = req.TaskInput
+		}
+		x.markDirty(rec)
+		if rec.QueueName != "" {
+			x.queues[rec.QueueName] = true
+		}
+		return nil
+	})
+	return err
+}
+
+// SkipTaskRequest carries the input and output recorded on a skipped task.
+type SkipTaskRequest struct {
+	TaskInput  map[string]any `json:"taskInput,omitempty"`
+	TaskOutput map[string]any `json:"taskOutput,omitempty"`
+}
+
+// SkipTask records ref as SKIPPED in a running workflow before it is scheduled; when the
+// workflow reaches it, it moves on to what follows.
+func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *SkipTaskRequest) error {
+	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		if x.wf.Status != conductor.WorkflowRunning {
+			return conductor.Conflictf("Cannot skip task %s: workflow %s is %s, not RUNNING", ref, workflowID, x.wf.Status)
+		}
+		n := x.nodes[ref]
+		if n == nil {
+			return conductor.Invalidf("Task %s is not part of workflow %s", ref, x.wf.WorkflowName)
+		}
+		if x.latest(ref) != nil {
+			return conductor.Conflictf("Task %s has already been scheduled in workflow %s", ref, workflowID)
+		}
+		t := &conductor.Task{
+			TaskID: newID(), ReferenceTaskName: ref, TaskDefName: n.task.Name, TaskType: n.task.Name,
+			WorkflowInstanceID: workflowID, WorkflowType: x.wf.WorkflowName, CorrelationID: x.wf.CorrelationID,
+			Status: conductor.TaskSkipped, ScheduledTime: x.now.UnixMilli(), EndTime: x.now.UnixMilli(),
+			WorkflowTask: n.task, InputData: req.TaskInput, OutputData: req.TaskOutput, Executed: true,
+		}
+		x.add(&store.TaskRecord{Task: t})
+		return nil
+	})
+	return err
+}
+
+// ResetCallbacks makes every postponed worker task of a running workflow pollable now.
+func (e *Engine) ResetCallbacks(ctx context.Context, workflowID string) error {
+	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+		if x.wf.Status.IsTerminal() {
+			return conductor.Conflictf("Workflow %s has ended", workflowID)
+		}
+		for _, rec := range x.tasks {
+			t := rec.Task
+			if t.Status == conductor.TaskScheduled && rec.QueueName != "" && t.CallbackAfterSeconds > 0 {
+				t.CallbackAfterSeconds = 0
+				now := x.now
+				rec.VisibleAt = &now
+				x.queues[rec.QueueName] = true
+				x.markDirty(rec)
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// RunningWorkflows lists the ids of RUNNING executions of name at version, optionally created
+// between start and end.
+func (e *Engine) RunningWorkflows(ctx context.Context, name string, version int, start, end time.Time) ([]string, error) {
+	return e.store.WorkflowRunningIDs(ctx, name, version, start, end)
+}
+
+// CorrelatedWorkflows returns executions of name with correlationID.
+func (e *Engine) CorrelatedWorkflows(ctx context.Context, name, correlationID string, includeClosed, includeTasks bool) ([]*conductor.Workflow, error) {
+	ids, err := e.store.WorkflowIDsByCorrelation(ctx, name, correlationID, includeClosed)
+	if err != nil {
+		return nil, err
+	}
+	wfs := make([]*conductor.Workflow, 0, len(ids))
+	for _, id := range ids {
+		wf, err := e.Workflow(ctx, id, includeTasks)
+		if errors.Is(err, conductor.ErrNotFound) {
+			continue // removed meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		wfs = append(wfs, wf)
+	}
+	return wfs, nil
+}
+
+// ExecuteRequest starts a workflow and waits for it.
+type ExecuteRequest struct {
+	Start *conductor.StartWorkflowRequest
+	// WaitUntilTaskRefs ends the wait when any of these tasks has finished.
+	WaitUntilTaskRefs []string
+	Wait              time.Duration
+}
+
+// Execute starts a workflow and waits up to req.Wait for it to end (or for one of
+// req.WaitUntilTaskRefs to finish), then returns its state.
+func (e *Engine) Execute(ctx context.Context, req *ExecuteRequest) (*conductor.Workflow, error) {
+	id, err := e.StartWorkflow(ctx, req.Start)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(req.Wait)
+	for {
+		wake := e.hub.subscribe(workflowDoneQueue(id))
+		wf, err := e.Workflow(ctx, id, true)
+		if err != nil || wf.Status.IsTerminal() || reached(wf, req.WaitUntilTaskRefs) || time.Until(deadline) <= 0 {
+			e.hub.unsubscribe(workflowDoneQueue(id), wake)
+			return wf, err
+		}
+		timer := time.NewTimer(min(time.Until(deadline), 100*time.Millisecond))
+		select {
+		case <-ctx.Done():
+		case <-wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+		e.hub.unsubscribe(workflowDoneQueue(id), wake)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func reached(wf *conductor.Workflow, refs []string) bool {
+	for _, t := range wf.Tasks {
+		for _, ref := range refs {
+			if t.ReferenceTaskName == ref && t.Status.IsTerminal() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// MaxBulk is the largest number of workflow ids one bulk request may name.
+const MaxBulk = 1000
+
+// Bulk applies op to each id and reports per-id outcomes; an error for one id never fails
+// the others.
+func (e *Engine) Bulk(ctx context.Context, ids []string, op func(ctx context.Context, id string) error) (*conductor.BulkResponse, error) {
+	if len(ids) > MaxBulk {
+		return nil, conductor.Invalidf("Cannot process more than %d workflows. Please use multiple requests.", MaxBulk)
+	}
+	resp := &conductor.BulkResponse{BulkSuccessfulResults: []string{}, BulkErrorResults: map[string]string{}}
+	for _, id := range ids {
+		if err := op(ctx, id); err != nil {
+			msg := err.Error()
+			if !errors.Is(err, conductor.ErrNotFound) && !errors.Is(err, conductor.ErrConflict) && !errors.Is(err, conductor.ErrInvalid) {
+				e.logger.ErrorContext(ctx, "engine: bulk operation failed", "workflow_id", id, "error", err)
+				msg = fmt.Sprintf("internal error on workflow %s", id)
+			}
+			resp.BulkErrorResults[id] = msg
+			continue
+		}
+		resp.BulkSuccessfulResults = append(resp.BulkSuccessfulResults, id)
+	}
+	return resp, nil
+}
