@@ -56,6 +56,8 @@ type Engine struct {
 	sweepInterval time.Duration
 	systemWorkers int
 	hub           *hub
+	limits        limitsCache
+	snapshots     snapshotCache
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc

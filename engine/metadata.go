@@ -13,6 +13,7 @@ import (
 // CreateWorkflowDef registers def. Without overwrite an existing name and version is a
 // conflict; with it the stored version is replaced (keeping its createTime).
 func (e *Engine) CreateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef, overwrite bool) error {
+	defer e.snapshots.invalidate()
 	if err := e.ValidateWorkflowDef(ctx, def); err != nil {
 		return err
 	}
@@ -29,6 +30,7 @@ func (e *Engine) CreateWorkflowDef(ctx context.Context, def *conductor.WorkflowD
 // UpsertWorkflowDefs creates or replaces every definition. If any definition is invalid the
 // whole request fails and nothing is stored; storage failures are reported per definition.
 func (e *Engine) UpsertWorkflowDefs(ctx context.Context, defs []*conductor.WorkflowDef) (*conductor.BulkResponse, error) {
+	defer e.snapshots.invalidate()
 	taskDefs, err := e.taskDefsUsedBy(ctx, defs...)
 	if err != nil {
 		return nil, err
@@ -161,6 +163,7 @@ func (e *Engine) WorkflowNamesAndVersions(ctx context.Context) (map[string][]con
 
 // DeleteWorkflowDef removes one version of a definition. Running executions keep their snapshot.
 func (e *Engine) DeleteWorkflowDef(ctx context.Context, name string, version int) error {
+	defer e.snapshots.invalidate()
 	err := e.store.WorkflowDefDelete(ctx, name, version)
 	if errors.Is(err, conductor.ErrNotFound) {
 		return conductor.NotFoundf("No such workflow definition: %s version: %d", name, version)
@@ -171,6 +174,8 @@ func (e *Engine) DeleteWorkflowDef(ctx context.Context, name string, version int
 // CreateTaskDefs validates every definition and then creates or replaces them all at once.
 // A name given twice keeps the last one.
 func (e *Engine) CreateTaskDefs(ctx context.Context, defs []*conductor.TaskDef) error {
+	defer e.snapshots.invalidate()
+	defer e.limits.invalidate()
 	var errs conductor.ValidationErrors
 	for i, def := range defs {
 		errs = append(errs, validateTaskDef(def, fmt.Sprintf("[%d].", i))...)
@@ -193,6 +198,8 @@ func (e *Engine) CreateTaskDefs(ctx context.Context, defs []*conductor.TaskDef) 
 
 // UpdateTaskDef replaces an existing task definition.
 func (e *Engine) UpdateTaskDef(ctx context.Context, def *conductor.TaskDef) error {
+	defer e.snapshots.invalidate()
+	defer e.limits.invalidate()
 	if err := validateTaskDef(def, "").Err(); err != nil {
 		return err
 	}
@@ -219,6 +226,8 @@ func (e *Engine) TaskDefs(ctx context.Context) ([]*conductor.TaskDef, error) {
 
 // DeleteTaskDef removes a task definition.
 func (e *Engine) DeleteTaskDef(ctx context.Context, name string) error {
+	defer e.snapshots.invalidate()
+	defer e.limits.invalidate()
 	err := e.store.TaskDefDelete(ctx, name)
 	if errors.Is(err, conductor.ErrNotFound) {
 		return conductor.NotFoundf("No such taskType found by name: %s", name)

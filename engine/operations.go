@@ -273,10 +273,13 @@ func (e *Engine) Execute(ctx context.Context, req *ExecuteRequest) (*conductor.W
 	deadline := time.Now().Add(req.Wait)
 	for {
 		wake := e.hub.subscribe(workflowDoneQueue(id))
-		wf, err := e.Workflow(ctx, id, true)
-		if err != nil || wf.Status.IsTerminal() || reached(wf, req.WaitUntilTaskRefs) || time.Until(deadline) <= 0 {
+		done, err := e.executionDone(ctx, id, req.WaitUntilTaskRefs)
+		if err != nil || done || time.Until(deadline) <= 0 {
 			e.hub.unsubscribe(workflowDoneQueue(id), wake)
-			return wf, err
+			if err != nil {
+				return nil, err
+			}
+			return e.Workflow(ctx, id, true)
 		}
 		timer := time.NewTimer(min(time.Until(deadline), 100*time.Millisecond))
 		select {
@@ -290,6 +293,20 @@ func (e *Engine) Execute(ctx context.Context, req *ExecuteRequest) (*conductor.W
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// executionDone reports whether a synchronous execution may answer: the workflow ended or one
+// of refs finished. Without refs only the status is read.
+func (e *Engine) executionDone(ctx context.Context, id string, refs []string) (bool, error) {
+	if len(refs) == 0 {
+		status, err := e.store.WorkflowStatusGet(ctx, id)
+		return status.IsTerminal(), err
+	}
+	wf, err := e.Workflow(ctx, id, true)
+	if err != nil {
+		return false, err
+	}
+	return wf.Status.IsTerminal() || reached(wf, refs), nil
 }
 
 func reached(wf *conductor.Workflow, refs []string) bool {

@@ -40,7 +40,7 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 	return wf, err
 }
 
-// save writes everything the decision changed, and the starts it asked for.
+// save writes everything the decision changed in one round trip, then the starts it asked for.
 func (x *execution) save(ctx context.Context, q *store.Queries) error {
 	dirty := make([]*store.TaskRecord, 0, len(x.dirty))
 	for _, rec := range x.dirty {
@@ -56,25 +56,12 @@ func (x *execution) save(ctx context.Context, q *store.Queries) error {
 	if x.wf.Status.IsTerminal() && x.wfChanged {
 		x.queues[workflowDoneQueue(x.wf.WorkflowID)] = true
 	}
-	if x.isNew {
-		if err := q.WorkflowInsert(ctx, x.rec); err != nil {
-			return err
-		}
-	} else if err := q.WorkflowUpdate(ctx, x.rec); err != nil {
+	err := q.SaveExecution(ctx, &store.ExecutionSave{
+		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Logs: x.logs,
+		NotifyChannel: notifyChannel, Notify: notifyPayload(x.queues), Now: x.now,
+	})
+	if err != nil {
 		return err
-	}
-	if x.defChanged {
-		if err := q.WorkflowSetDefinition(ctx, x.wf.WorkflowID, x.def); err != nil {
-			return err
-		}
-	}
-	if err := q.TaskSave(ctx, x.wf.WorkflowID, dirty); err != nil {
-		return err
-	}
-	for taskID, lines := range x.logs {
-		if err := q.TaskLogAdd(ctx, taskID, lines, x.now); err != nil {
-			return err
-		}
 	}
 	for _, req := range x.toStart {
 		if id, err := x.e.startInTx(ctx, q, req, x.now); err != nil {
@@ -86,20 +73,17 @@ func (x *execution) save(ctx context.Context, q *store.Queries) error {
 			return err
 		}
 	}
-	return x.e.notify(ctx, q, x.queues)
+	return nil
 }
 
-// notify hints listeners that queues received work; delivered on commit.
-func (e *Engine) notify(ctx context.Context, q *store.Queries, queues map[string]bool) error {
-	if len(queues) == 0 {
-		return nil
-	}
+// notifyPayload lists the queues that received work, one per line.
+func notifyPayload(queues map[string]bool) string {
 	names := make([]string, 0, len(queues))
 	for name := range queues {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	return q.Notify(ctx, notifyChannel, strings.Join(names, "\n"))
+	return strings.Join(names, "\n")
 }
 
 // snapshot returns the workflow with its tasks, as the API shows it.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
@@ -37,7 +38,7 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 	}
 	for {
 		wake := e.hub.subscribe(queue)
-		tasks, err := e.store.TaskClaim(ctx, queue, req.Count, req.WorkerID, e.now())
+		tasks, err := e.claim(ctx, queue, req)
 		if err != nil || len(tasks) > 0 {
 			e.hub.unsubscribe(queue, wake)
 			return tasks, err
@@ -59,6 +60,21 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 			return nil, nil
 		}
 	}
+}
+
+// claim hands out tasks of queue, honouring the task definition's concurrency and rate limits.
+func (e *Engine) claim(ctx context.Context, queue string, req PollRequest) ([]*conductor.Task, error) {
+	lim := store.TaskLimits{}
+	if !strings.HasPrefix(req.TaskType, systemQueuePrefix) {
+		var err error
+		if lim, err = e.taskLimits(ctx, req.TaskType); err != nil {
+			return nil, err
+		}
+	}
+	if lim.ConcurrentExecLimit > 0 || lim.RateLimitPerFrequency > 0 {
+		return e.store.TaskClaimLimited(ctx, queue, req.TaskType, req.Count, req.WorkerID, e.now(), lim)
+	}
+	return e.store.TaskClaim(ctx, queue, req.Count, req.WorkerID, e.now())
 }
 
 // UpdateTask applies a worker's result and decides the workflow. Results for finished tasks or

@@ -131,6 +131,9 @@ func (e *Engine) definitionFor(ctx context.Context, q *store.Queries, req *condu
 			return nil, err
 		}
 	} else {
+		if cached := e.snapshots.get(req.Name, req.Version); cached != nil {
+			return cached, nil
+		}
 		stored, err := q.WorkflowDefGet(ctx, req.Name, req.Version)
 		if errors.Is(err, conductor.ErrNotFound) {
 			v := "null"
@@ -172,7 +175,13 @@ func (e *Engine) definitionFor(ctx context.Context, q *store.Queries, req *condu
 		}
 		return nil
 	}
-	return snapshot, embed(snapshot.Tasks)
+	if err := embed(snapshot.Tasks); err != nil {
+		return nil, err
+	}
+	if req.WorkflowDef == nil {
+		e.snapshots.put(req.Name, req.Version, snapshot)
+	}
+	return snapshot, nil
 }
 
 func copyDef(def *conductor.WorkflowDef) (*conductor.WorkflowDef, error) {

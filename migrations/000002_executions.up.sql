@@ -37,6 +37,7 @@ CREATE TABLE tasks (
     priority         integer     NOT NULL DEFAULT 0,
     visible_at       timestamptz,
     lease_until      timestamptz,
+    started_at       timestamptz,
     response_timeout_seconds bigint NOT NULL DEFAULT 0,
     timeout_seconds  bigint      NOT NULL DEFAULT 0,
     update_time      timestamptz NOT NULL,
@@ -47,6 +48,7 @@ CREATE INDEX tasks_pollable ON tasks (queue_name, priority DESC, visible_at)
     WHERE status = 'SCHEDULED' AND queue_name IS NOT NULL;
 CREATE INDEX tasks_lease ON tasks (lease_until) WHERE status = 'IN_PROGRESS' AND lease_until IS NOT NULL;
 CREATE INDEX tasks_in_progress_type ON tasks (task_type) WHERE status = 'IN_PROGRESS';
+CREATE INDEX tasks_started ON tasks (task_type, started_at) WHERE started_at IS NOT NULL;
 
 -- Execution log lines workers attach to tasks.
 CREATE TABLE task_logs (

@@ -13,7 +13,8 @@ import (
 )
 
 // WorkflowRecord is a workflow execution as stored: the Conductor document plus the snapshot
-// of its definition and the sweeper's next check time.
+// of its definition and the sweeper's next check time. Definitions read from the store are
+// shared between readers and must not be modified.
 type WorkflowRecord struct {
 	Workflow    *conductor.Workflow
 	Definition  *conductor.WorkflowDef
@@ -76,19 +77,93 @@ func (q *Queries) WorkflowUpdate(ctx context.Context, rec *WorkflowRecord) error
 	return nil
 }
 
-// WorkflowLock reads an execution and locks it (and its task rows) until the transaction ends.
-// It must run inside InTx. Tasks come back in seq order.
+// WorkflowLock reads an execution and locks it (and its task rows) until the transaction ends,
+// in one round trip. It must run inside InTx. Tasks come back in seq order.
 func (q *Queries) WorkflowLock(ctx context.Context, workflowID string) (*WorkflowRecord, []*TaskRecord, error) {
-	rec, err := scanWorkflow(q.db.QueryRow(ctx, `SELECT definition, doc, next_check_at FROM workflows
-		WHERE workflow_id = $1 FOR UPDATE`, workflowID), true)
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT definition, doc, next_check_at FROM workflows WHERE workflow_id = $1 FOR UPDATE`, workflowID)
+	batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq FOR UPDATE`, workflowID)
+	results := q.db.SendBatch(ctx, batch)
+	defer results.Close()
+	rec, err := scanWorkflow(results.QueryRow(), true)
 	if err != nil {
 		return nil, nil, interpretError(err, "locking workflow")
 	}
-	tasks, err := q.taskRecords(ctx, `SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq FOR UPDATE`, workflowID)
+	rows, err := results.Query()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, interpretError(err, "reading tasks")
 	}
-	return rec, tasks, nil
+	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) { return scanTask(row) })
+	if err != nil {
+		return nil, nil, interpretError(err, "reading tasks")
+	}
+	return rec, tasks, results.Close()
+}
+
+// ExecutionSave is everything one decision writes.
+type ExecutionSave struct {
+	Workflow *WorkflowRecord
+	// Insert stores a new execution instead of updating one.
+	Insert bool
+	// DefinitionChanged rewrites the definition snapshot too.
+	DefinitionChanged bool
+	Tasks             []*TaskRecord
+	Logs              map[string][]string
+	// Notify is the payload sent on NotifyChannel at commit, if not empty.
+	NotifyChannel, Notify string
+	Now                   time.Time
+}
+
+// SaveExecution writes a decision in one round trip: the workflow row, changed and new task
+// attempts, log lines and the commit-time notification.
+func (q *Queries) SaveExecution(ctx context.Context, s *ExecutionSave) error {
+	batch := &pgx.Batch{}
+	wf := s.Workflow.Workflow
+	doc, err := json.Marshal(workflowDoc(wf))
+	if err != nil {
+		return fmt.Errorf("error encoding workflow: %w", err)
+	}
+	if s.Insert {
+		def, err := json.Marshal(s.Workflow.Definition)
+		if err != nil {
+			return fmt.Errorf("error encoding workflow definition: %w", err)
+		}
+		batch.Queue(`
+			INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id,
+				idempotency_key, parent_workflow_id, priority, create_time, update_time, end_time,
+				next_check_at, definition, doc)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			wf.WorkflowID, wf.WorkflowName, wf.WorkflowVersion, wf.Status, nullString(wf.CorrelationID),
+			nullString(wf.IdempotencyKey), nullString(wf.ParentWorkflowID), wf.Priority,
+			time.UnixMilli(wf.CreateTime), time.UnixMilli(max(wf.UpdateTime, wf.CreateTime)), nullMillis(wf.EndTime),
+			s.Workflow.NextCheckAt, def, doc)
+	} else {
+		batch.Queue(`
+			UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
+				end_time = $6, next_check_at = $7, doc = $8
+			WHERE workflow_id = $1`,
+			wf.WorkflowID, wf.Status, nullString(wf.CorrelationID), wf.Priority, time.UnixMilli(wf.UpdateTime),
+			nullMillis(wf.EndTime), s.Workflow.NextCheckAt, doc)
+		if s.DefinitionChanged {
+			def, err := json.Marshal(s.Workflow.Definition)
+			if err != nil {
+				return fmt.Errorf("error encoding workflow definition: %w", err)
+			}
+			batch.Queue(`UPDATE workflows SET definition = $2, workflow_version = $3 WHERE workflow_id = $1`,
+				wf.WorkflowID, def, s.Workflow.Definition.Version)
+		}
+	}
+	if err := queueTaskSaves(batch, wf.WorkflowID, s.Tasks); err != nil {
+		return err
+	}
+	for taskID, lines := range s.Logs {
+		batch.Queue(`INSERT INTO task_logs (task_id, log, created_time) SELECT $1, l, $3 FROM unnest($2::text[]) AS l`,
+			taskID, lines, s.Now)
+	}
+	if s.Notify != "" {
+		batch.Queue(`SELECT pg_notify($1, $2)`, s.NotifyChannel, s.Notify)
+	}
+	return interpretError(q.db.SendBatch(ctx, batch).Close(), "saving execution")
 }
 
 // WorkflowGet reads an execution without locking, with its tasks when includeTasks.
@@ -144,6 +219,13 @@ func (q *Queries) TaskSave(ctx context.Context, workflowID string, tasks []*Task
 		return nil
 	}
 	batch := &pgx.Batch{}
+	if err := queueTaskSaves(batch, workflowID, tasks); err != nil {
+		return err
+	}
+	return interpretError(q.db.SendBatch(ctx, batch).Close(), "saving tasks")
+}
+
+func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) error {
 	for _, rec := range tasks {
 		t := rec.Task
 		doc, err := json.Marshal(t)
@@ -162,8 +244,7 @@ func (q *Queries) TaskSave(ctx context.Context, workflowID string, tasks []*Task
 			t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
 			time.UnixMilli(t.UpdateTime), doc)
 	}
-	err := q.db.SendBatch(ctx, batch).Close()
-	return interpretError(err, "saving tasks")
+	return nil
 }
 
 // Notify queues a notification delivered when the transaction commits.
@@ -213,10 +294,11 @@ func scanWorkflow(row pgx.Row, withDef bool) (*WorkflowRecord, error) {
 		return nil, fmt.Errorf("error decoding stored workflow: %w", err)
 	}
 	if withDef {
-		rec.Definition = new(conductor.WorkflowDef)
-		if err := json.Unmarshal(defDoc, rec.Definition); err != nil {
-			return nil, fmt.Errorf("error decoding workflow definition snapshot: %w", err)
+		def, err := decodeDefinition(defDoc)
+		if err != nil {
+			return nil, err
 		}
+		rec.Definition = def
 	}
 	return rec, nil
 }
@@ -276,4 +358,11 @@ func (q *Queries) WorkflowSetDefinition(ctx context.Context, workflowID string, 
 	_, err = q.db.Exec(ctx, `UPDATE workflows SET definition = $2, workflow_version = $3 WHERE workflow_id = $1`,
 		workflowID, doc, def.Version)
 	return interpretError(err, "replacing workflow definition")
+}
+
+// WorkflowStatusGet reads only an execution's status.
+func (q *Queries) WorkflowStatusGet(ctx context.Context, workflowID string) (conductor.WorkflowStatus, error) {
+	var status conductor.WorkflowStatus
+	err := q.db.QueryRow(ctx, `SELECT status FROM workflows WHERE workflow_id = $1`, workflowID).Scan(&status)
+	return status, interpretError(err, "reading workflow status")
 }

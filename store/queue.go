@@ -30,6 +30,7 @@ func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID s
 		UPDATE tasks t SET
 			status = 'IN_PROGRESS',
 			update_time = $3,
+			started_at = $3,
 			lease_until = least(
 				CASE WHEN t.response_timeout_seconds > 0 THEN $3 + make_interval(secs => t.response_timeout_seconds) END,
 				CASE WHEN t.timeout_seconds > 0 THEN to_timestamp(s.start_ms / 1000.0) + make_interval(secs => t.timeout_seconds) END),
@@ -54,6 +55,50 @@ func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID s
 		return t, decodeDoc(doc, t)
 	})
 	return tasks, interpretError(err, "claiming tasks")
+}
+
+// TaskLimits are a task definition's poll-time limits; zero values mean none.
+type TaskLimits struct {
+	// ConcurrentExecLimit caps the attempts of the task type IN_PROGRESS at once.
+	ConcurrentExecLimit int
+	// RateLimitPerFrequency caps the attempts started per RateLimitFrequencyInSeconds.
+	RateLimitPerFrequency       int
+	RateLimitFrequencyInSeconds int
+}
+
+// TaskClaimLimited is TaskClaim under a task definition's limits: under a per-type lock it
+// counts what runs (and what started in the rate window) and claims only what the limits leave.
+func (s *Store) TaskClaimLimited(ctx context.Context, queue, taskType string, n int, workerID string, now time.Time, lim TaskLimits) ([]*conductor.Task, error) {
+	var tasks []*conductor.Task
+	err := s.InTx(ctx, func(q *Queries) error {
+		if _, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('podium.task_limit:' || $1))`, taskType); err != nil {
+			return interpretError(err, "locking task limits")
+		}
+		if lim.ConcurrentExecLimit > 0 {
+			var running int
+			if err := q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE task_type = $1 AND status = 'IN_PROGRESS'`,
+				taskType).Scan(&running); err != nil {
+				return interpretError(err, "counting running tasks")
+			}
+			n = min(n, lim.ConcurrentExecLimit-running)
+		}
+		if lim.RateLimitPerFrequency > 0 {
+			window := time.Duration(max(lim.RateLimitFrequencyInSeconds, 1)) * time.Second
+			var started int
+			if err := q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE task_type = $1 AND started_at > $2`,
+				taskType, now.Add(-window)).Scan(&started); err != nil {
+				return interpretError(err, "counting started tasks")
+			}
+			n = min(n, lim.RateLimitPerFrequency-started)
+		}
+		if n <= 0 {
+			return nil
+		}
+		var err error
+		tasks, err = q.TaskClaim(ctx, queue, n, workerID, now)
+		return err
+	})
+	return tasks, err
 }
 
 // TaskGet reads one task attempt.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served only on PODIUM_DEBUG_ADDR
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,7 +35,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 
-	eng := engine.New(engine.Config{Store: st, Logger: logger})
+	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
@@ -61,6 +62,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	teardown.add("http server", srv.Shutdown)
 	logger.Info("podium: listening", "addr", ln.Addr().String())
+	if cfg.DebugAddr != "" {
+		debug := &http.Server{Addr: cfg.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = debug.ListenAndServe() }()
+		teardown.add("debug server", debug.Shutdown)
+		logger.Info("podium: serving pprof", "addr", cfg.DebugAddr)
+	}
 
 	select {
 	case <-ctx.Done():

@@ -44,12 +44,14 @@ func jsonFields(t reflect.Type) map[string]int {
 //   - null for a field sets its zero value (0, false, "", nil), not the default;
 //   - numbers in untyped values stay exact (json.Number).
 func decodeObject(data []byte, target any) (Extra, error) {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil {
-		if typedErr := decodeTyped(data, target); typedErr != nil {
-			return nil, typedErr // the typed decoder names the offending field
+	members, ok := objectMembers(data)
+	if !ok {
+		// Not a well-formed object: the typed decoder reports the problem precisely.
+		if err := decodeTyped(data, target); err != nil {
+			return nil, err
 		}
-		return nil, err
+		var check map[string]json.RawMessage
+		return nil, json.Unmarshal(data, &check)
 	}
 	rv := reflect.ValueOf(target).Elem()
 	fields := jsonFields(rv.Type())
@@ -133,4 +135,124 @@ func encodeObject(v any, extra Extra) ([]byte, error) {
 	}
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// objectMembers splits a JSON object into its members without decoding their values. It
+// reports false when data is not a well-formed object. Member names are unescaped only when
+// they contain escapes (rare), keeping the common path allocation-light.
+func objectMembers(data []byte) (map[string]json.RawMessage, bool) {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return nil, false
+	}
+	members := map[string]json.RawMessage{}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return members, skipSpace(data, i+1) == len(data)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return nil, false
+		}
+		end, escaped := scanString(data, i)
+		if end < 0 {
+			return nil, false
+		}
+		var key string
+		if escaped {
+			if err := json.Unmarshal(data[i:end], &key); err != nil {
+				return nil, false
+			}
+		} else {
+			key = string(data[i+1 : end-1])
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) || data[i] != ':' {
+			return nil, false
+		}
+		start := skipSpace(data, i+1)
+		valueEnd := scanValue(data, start)
+		if valueEnd < 0 {
+			return nil, false
+		}
+		members[key] = json.RawMessage(data[start:valueEnd])
+		i = skipSpace(data, valueEnd)
+		if i >= len(data) {
+			return nil, false
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			return members, skipSpace(data, i+1) == len(data)
+		default:
+			return nil, false
+		}
+	}
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString returns the index after the string starting at data[i] == '"', and whether it
+// holds escapes; -1 when unterminated.
+func scanString(data []byte, i int) (int, bool) {
+	escaped := false
+	for j := i + 1; j < len(data); j++ {
+		switch data[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			return j + 1, escaped
+		}
+	}
+	return -1, false
+}
+
+// scanValue returns the index after the JSON value starting at data[i], or -1. It matches
+// brackets and skips strings; full validity is checked once for the whole object.
+func scanValue(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '"':
+		end, _ := scanString(data, i)
+		return end
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(data); j++ {
+			switch data[j] {
+			case '"':
+				end, _ := scanString(data, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	default:
+		j := i
+		for j < len(data) && data[j] != ',' && data[j] != '}' && data[j] != ']' && data[j] != ' ' &&
+			data[j] != '\t' && data[j] != '\n' && data[j] != '\r' {
+			j++
+		}
+		if j == i {
+			return -1
+		}
+		return j
+	}
 }

@@ -46,6 +46,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds graceful shutdown (PODIUM_SHUTDOWN_TIMEOUT, a Go duration).
 	ShutdownTimeout time.Duration
+	// DebugAddr, when set, serves net/http/pprof there (PODIUM_DEBUG_ADDR); keep it on loopback.
+	DebugAddr string
+	// SystemWorkers is how many async system tasks run at once per process (PODIUM_SYSTEM_WORKERS).
+	SystemWorkers int
 }
 
 // option is one row of the key table.
@@ -107,6 +111,23 @@ var options = []option{
 		c.ShutdownTimeout = d
 		return nil
 	}},
+	{key: "PODIUM_DEBUG_ADDR", def: "", set: func(c *Config, v string) error {
+		if v != "" {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("must be host:port: %w", err)
+			}
+		}
+		c.DebugAddr = v
+		return nil
+	}},
+	{key: "PODIUM_SYSTEM_WORKERS", def: "32", set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return errors.New("must be an integer from 1 to 10000")
+		}
+		c.SystemWorkers = n
+		return nil
+	}},
 }
 
 // Load builds the configuration from getenv (os.Getenv in main). It reports every bad key at once.
@@ -161,6 +182,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("debug_addr", c.DebugAddr),
+		slog.Int("system_workers", c.SystemWorkers),
 	)
 }
 

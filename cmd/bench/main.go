@@ -1,0 +1,69 @@
+// Command bench drives a running Podium server over HTTP and reports throughput and latency
+// percentiles for three scenarios:
+//
+//	http    workflows of one HTTP task calling a local stub endpoint, start to completion
+//	simple  workflows of three SIMPLE tasks run by workers polling over HTTP, start to completion
+//	starts  workflow starts per second (the workflow waits on a task nobody polls)
+//
+// Usage: bench [-addr http://127.0.0.1:8080] [-scenario all] [-duration 10s] [-concurrency 32] [-workers 8]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+)
+
+func main() {
+	cfg := config{}
+	flag.StringVar(&cfg.addr, "addr", "http://127.0.0.1:8080", "Podium base URL (loopback only)")
+	flag.StringVar(&cfg.scenario, "scenario", "all", "http, simple, starts or all")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each scenario runs")
+	flag.IntVar(&cfg.concurrency, "concurrency", 32, "concurrent clients starting workflows")
+	flag.IntVar(&cfg.workers, "workers", 8, "polling workers per task type (simple scenario)")
+	flag.IntVar(&cfg.batch, "batch", 32, "tasks per batch poll (simple scenario)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	addr        string
+	scenario    string
+	duration    time.Duration
+	concurrency int
+	workers     int
+	batch       int
+}
+
+func run(ctx context.Context, cfg config) error {
+	if err := checkLoopback(cfg.addr); err != nil {
+		return err
+	}
+	c := newClient(cfg.addr)
+	scenarios := map[string]func(context.Context, *client, config) (*report, error){
+		"http": benchHTTP, "simple": benchSimple, "starts": benchStarts,
+	}
+	order := []string{"http", "simple", "starts"}
+	if cfg.scenario != "all" {
+		if _, ok := scenarios[cfg.scenario]; !ok {
+			return fmt.Errorf("unknown scenario %q", cfg.scenario)
+		}
+		order = []string{cfg.scenario}
+	}
+	for _, name := range order {
+		rep, err := scenarios[name](ctx, c, cfg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		rep.print(os.Stdout)
+	}
+	return nil
+}
