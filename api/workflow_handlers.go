@@ -76,8 +76,8 @@ func (s *server) getWorkflow(w http.ResponseWriter, r *http.Request) {
 type workflowStatus struct {
 	WorkflowID    string                   `json:"workflowId"`
 	CorrelationID string                   `json:"correlationId,omitempty"`
-	Output        map[string]any           `json:"output,omitempty"`
-	Variables     map[string]any           `json:"variables,omitempty"`
+	Output        any                      `json:"output,omitempty"`
+	Variables     any                      `json:"variables,omitempty"`
 	Status        conductor.WorkflowStatus `json:"status"`
 }
 
@@ -99,7 +99,7 @@ func (s *server) getWorkflowStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := workflowStatus{WorkflowID: wf.WorkflowID, CorrelationID: wf.CorrelationID, Status: wf.Status}
 	if includeOutput {
-		resp.Output = wf.Output
+		resp.Output = wf.Output // never nil: Normalize fills it
 	}
 	if includeVariables {
 		resp.Variables = wf.Variables

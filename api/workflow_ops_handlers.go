@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
 )
@@ -227,9 +229,13 @@ func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := new(conductor.StartWorkflowRequest)
-	if err := decodeJSON(r, req); err != nil {
+	body, err := decodeJSONBody(r, req)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if in := gjson.GetBytes(body, "input"); in.Exists() && in.Type == gjson.Null {
+		req.InputIsNull = true
 	}
 	req.Name = pathParam(r, "name")
 	req.Version = nil
@@ -301,23 +307,21 @@ func (s *server) bulkRoutes() map[string]http.HandlerFunc {
 		}),
 		"terminate-remove": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
 			reason := r.URL.Query().Get("reason")
-			return func(ctx context.Context, id string) error {
-				if err := e.Terminate(ctx, id, reason); err != nil {
-					return err
-				}
-				return e.RemoveWorkflow(ctx, id)
-			}, nil
+			return func(ctx context.Context, id string) error { return terminateRemove(ctx, e, id, reason) }, nil
 		}),
 	}
 }
 
 func (s *server) terminateRemoveWorkflow(w http.ResponseWriter, r *http.Request) {
-	id := pathParam(r, "workflowId")
-	err := s.engine.Terminate(r.Context(), id, r.URL.Query().Get("reason"))
-	if err == nil || isConflict(err) {
-		err = s.engine.RemoveWorkflow(r.Context(), id)
+	s.writeEmpty(w, r, terminateRemove(r.Context(), s.engine, pathParam(r, "workflowId"), r.URL.Query().Get("reason")))
+}
+
+// terminateRemove terminates a workflow unless it already ended, then deletes it.
+func terminateRemove(ctx context.Context, e *engine.Engine, id, reason string) error {
+	if err := e.Terminate(ctx, id, reason); err != nil && !isConflict(err) {
+		return err
 	}
-	s.writeEmpty(w, r, err)
+	return e.RemoveWorkflow(ctx, id)
 }
 
 // writeNoContent answers 204, or the error.

@@ -22,9 +22,10 @@ type Clock func() time.Time
 
 // Defaults of Config.
 const (
-	PollRecheckDefault   = time.Second
-	SweepIntervalDefault = time.Second
-	SystemWorkersDefault = 16
+	PollRecheckDefault     = time.Second
+	SweepIntervalDefault   = time.Second
+	SystemWorkersDefault   = 16
+	SystemTaskLeaseDefault = 15 * time.Second
 )
 
 // Config is what New needs.
@@ -43,21 +44,25 @@ type Config struct {
 	SweepInterval time.Duration
 	// SystemWorkers is how many async system tasks (HTTP calls, …) run at once per process.
 	SystemWorkers int
+	// SystemTaskLease is how long an internal worker holds a system task without renewing it;
+	// a crashed process's tasks are taken over after it. It is renewed every third of it.
+	SystemTaskLease time.Duration
 }
 
 // Engine executes Conductor operations against the store.
 type Engine struct {
-	store         *store.Store
-	logger        *slog.Logger
-	now           Clock
-	systasks      *systask.Registry
-	exprParams    map[string]string
-	pollRecheck   time.Duration
-	sweepInterval time.Duration
-	systemWorkers int
-	hub           *hub
-	limits        limitsCache
-	snapshots     snapshotCache
+	store           *store.Store
+	logger          *slog.Logger
+	now             Clock
+	systasks        *systask.Registry
+	exprParams      map[string]string
+	pollRecheck     time.Duration
+	sweepInterval   time.Duration
+	systemWorkers   int
+	systemTaskLease time.Duration
+	hub             *hub
+	limits          limitsCache
+	snapshots       snapshotCache
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -69,7 +74,7 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		store: cfg.Store, logger: cfg.Logger, now: cfg.Now, systasks: cfg.SystemTasks,
 		exprParams: cfg.ExprParams, pollRecheck: cfg.PollRecheck, sweepInterval: cfg.SweepInterval,
-		systemWorkers: cfg.SystemWorkers, hub: newHub(),
+		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
 	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
@@ -85,6 +90,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.sweepInterval <= 0 {
 		e.sweepInterval = SweepIntervalDefault
+	}
+	if e.systemTaskLease <= 0 {
+		e.systemTaskLease = SystemTaskLeaseDefault
 	}
 	if e.systemWorkers <= 0 {
 		e.systemWorkers = SystemWorkersDefault

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+
 	"errors"
+	"github.com/google/uuid"
 	"slices"
 	"strings"
 
@@ -17,6 +19,9 @@ const notifyChannel = "podium_tasks"
 // result, all in one transaction. change may return an error to abort without writing.
 func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *execution) error) (*conductor.Workflow, error) {
 	var wf *conductor.Workflow
+	if !validID(workflowID) {
+		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+	}
 	err := e.store.InTx(ctx, func(q *store.Queries) error {
 		rec, tasks, err := q.WorkflowLock(ctx, workflowID)
 		if errors.Is(err, conductor.ErrNotFound) {
@@ -101,3 +106,9 @@ func (x *execution) snapshot() *conductor.Workflow {
 
 // workflowDoneQueue is the hub key woken when a workflow ends (for synchronous execution).
 func workflowDoneQueue(workflowID string) string { return "workflow:" + workflowID }
+
+// validID reports whether id can name a workflow or task (ids are UUIDs); anything else is
+// simply not found, without asking the database.
+func validID(id string) bool {
+	return uuid.Validate(id) == nil
+}

@@ -164,10 +164,29 @@ func (e *Engine) waitForSystemWork(ctx context.Context, types []string) {
 // runSystemTask executes one claimed async system task outside any transaction and applies its
 // result through the same path as a worker's update.
 func (e *Engine) runSystemTask(ctx context.Context, h systask.Handler, t *conductor.Task, workerID string) {
+	// Keep the lease alive while the task runs, so a short lease still finds a crashed
+	// worker's tasks quickly without taking over a slow but live call.
+	heartbeat, stopHeartbeat := context.WithCancel(ctx)
+	defer stopHeartbeat()
+	go func() {
+		ticker := time.NewTicker(e.systemTaskLease / 3)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-heartbeat.Done():
+				return
+			case <-ticker.C:
+				if err := e.store.TaskExtendLease(heartbeat, t.TaskID, e.now().Add(e.systemTaskLease)); err != nil && heartbeat.Err() == nil {
+					e.logger.Warn("engine: extending a system task lease failed", "task_id", t.TaskID, "error", err)
+				}
+			}
+		}
+	}()
 	res := h.Execute(ctx, &systask.Task{
 		TaskID: t.TaskID, WorkflowID: t.WorkflowInstanceID, RefName: t.ReferenceTaskName, TaskType: t.TaskType,
 		RetryCount: t.RetryCount, PollCount: t.PollCount, Input: t.InputData, WorkflowTask: t.WorkflowTask,
 	})
+	stopHeartbeat()
 	if ctx.Err() != nil {
 		return // shutting down: the lease expires and another worker runs it again
 	}

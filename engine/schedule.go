@@ -17,10 +17,6 @@ const systemQueuePrefix = "_system:"
 // systemQueue returns the internal queue of an async system task type.
 func systemQueue(taskType string) string { return systemQueuePrefix + taskType }
 
-// systemTaskLeaseSeconds bounds how long an internal worker may hold an async system task
-// before another one takes it over (the first died).
-const systemTaskLeaseSeconds = 300
-
 // builtinSync are the task types the decider itself executes inline.
 var builtinSync = map[string]bool{
 	conductor.TaskTypeSwitch: true, conductor.TaskTypeDecision: true, conductor.TaskTypeSetVariable: true,
@@ -106,7 +102,7 @@ func (x *execution) prepare(rec *store.TaskRecord, wt *conductor.WorkflowTask, d
 			rec.QueueName = systemQueue(wt.Type)
 			rec.VisibleAt = &visible
 			rec.TimeoutSeconds = def.TimeoutSeconds
-			rec.ResponseTimeoutSeconds = systemTaskLeaseSeconds
+			rec.ResponseTimeoutSeconds = int64(max(x.e.systemTaskLease/time.Second, 1))
 		}
 	}
 }

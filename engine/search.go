@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,6 +131,13 @@ func parseQuery(query string) ([][]store.SearchCondition, error) {
 			i++
 		default:
 			return nil, conductor.Invalidf("Invalid query: unknown operator %q", op)
+		}
+		if field.text == "version" || field.text == "priority" {
+			for _, v := range cond.Values {
+				if _, err := strconv.Atoi(v); err != nil {
+					return nil, conductor.Invalidf("Invalid query: %s must be an integer, got %q", field.text, v)
+				}
+			}
 		}
 		and = append(and, cond)
 		if i < len(toks) {

@@ -32,7 +32,7 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 	queue := queueName(req.Domain, req.TaskType)
 	deadline := time.Now().Add(min(req.Timeout, MaxLongPoll))
 	if req.WorkerID != "" {
-		if err := e.store.PollDataRecord(ctx, queue, req.WorkerID, req.Domain, e.now()); err != nil {
+		if err := e.store.PollDataRecord(ctx, req.TaskType, req.WorkerID, req.Domain, e.now()); err != nil {
 			return nil, err
 		}
 	}
@@ -91,7 +91,16 @@ func (e *Engine) UpdateTask(ctx context.Context, res *conductor.TaskResult) erro
 		x.applyResult(rec, res)
 		return nil
 	})
+	if errors.Is(err, conductor.ErrNotFound) {
+		return conductor.NotFoundf("Task not found for taskId: %s", res.TaskID)
+	}
 	return err
+}
+
+// resultStatuses are the statuses a worker may report (Conductor's TaskResult.Status).
+var resultStatuses = map[conductor.TaskStatus]bool{
+	conductor.TaskInProgress: true, conductor.TaskCompleted: true, conductor.TaskFailed: true,
+	conductor.TaskFailedWithTerminalError: true, conductor.TaskCanceled: true,
 }
 
 func validateTaskResult(res *conductor.TaskResult) error {
@@ -104,7 +113,7 @@ func validateTaskResult(res *conductor.TaskResult) error {
 	}
 	if res.Status == "" {
 		errs.Add("status", "Status cannot be null", nil)
-	} else if !res.Status.Valid() || res.Status == conductor.TaskScheduled {
+	} else if !resultStatuses[res.Status] {
 		errs.Add("status", "Status must be one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", string(res.Status))
 	}
 	return errs.Err()
@@ -164,8 +173,8 @@ func (x *execution) extendLease(rec *store.TaskRecord) {
 // UpdateTaskByRef applies status and output to the pending attempt of ref (also matching loop
 // copies ref__N). It returns the task id, or "" when no attempt is pending.
 func (e *Engine) UpdateTaskByRef(ctx context.Context, workflowID, ref string, status conductor.TaskStatus, output map[string]any, workerID string) (string, *conductor.Workflow, error) {
-	if !status.Valid() || status == conductor.TaskScheduled {
-		return "", nil, conductor.Invalidf("Invalid task status %q", status)
+	if !resultStatuses[status] {
+		return "", nil, conductor.Invalidf("Invalid task status %q: want one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", status)
 	}
 	var taskID string
 	wf, err := e.mutate(ctx, workflowID, func(x *execution) error {
@@ -191,6 +200,9 @@ func (e *Engine) UpdateTaskByRef(ctx context.Context, workflowID, ref string, st
 
 // Task returns one attempt.
 func (e *Engine) Task(ctx context.Context, taskID string) (*conductor.Task, error) {
+	if !validID(taskID) {
+		return nil, conductor.NotFoundf("Task not found for taskId: %s", taskID)
+	}
 	rec, err := e.store.TaskGet(ctx, taskID)
 	if errors.Is(err, conductor.ErrNotFound) {
 		return nil, conductor.NotFoundf("Task not found for taskId: %s", taskID)
@@ -212,6 +224,9 @@ func (e *Engine) AddTaskLog(ctx context.Context, taskID, line string) error {
 
 // TaskLogs returns a task's execution log.
 func (e *Engine) TaskLogs(ctx context.Context, taskID string) ([]conductor.TaskExecLog, error) {
+	if !validID(taskID) {
+		return nil, conductor.NotFoundf("Task not found for taskId: %s", taskID)
+	}
 	return e.store.TaskLogList(ctx, taskID)
 }
 

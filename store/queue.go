@@ -202,3 +202,9 @@ func (q *Queries) WorkflowsDue(ctx context.Context, now time.Time, limit int) ([
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return ids, interpretError(err, "listing due workflows")
 }
+
+// TaskExtendLease pushes the lease of a claimed task to until, if it is still IN_PROGRESS.
+func (q *Queries) TaskExtendLease(ctx context.Context, taskID string, until time.Time) error {
+	_, err := q.db.Exec(ctx, `UPDATE tasks SET lease_until = $2 WHERE task_id = $1 AND status = 'IN_PROGRESS'`, taskID, until)
+	return interpretError(err, "extending lease")
+}
