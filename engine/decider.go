@@ -230,19 +230,41 @@ func (x *execution) checkTaskTimeouts(rec *store.TaskRecord) {
 	}
 	def := x.e.taskDefOf(wt)
 	now := x.now.UnixMilli()
-	switch {
-	case t.Status == conductor.TaskInProgress && x.e.isWorkerTask(wt) && def.ResponseTimeoutSeconds > 0 &&
-		now-t.UpdateTime >= (def.ResponseTimeoutSeconds+t.CallbackAfterSeconds)*1000:
-		x.finish(rec, conductor.TaskTimedOut, fmt.Sprintf("responseTimeoutSeconds: %d exceeded", def.ResponseTimeoutSeconds))
-	case t.Status == conductor.TaskInProgress && def.TimeoutSeconds > 0 && t.StartTime > 0 &&
-		now-(t.StartTime+int64(t.StartDelayInSeconds)*1000) >= def.TimeoutSeconds*1000:
+	// Conductor's order: run timeout, then poll timeout, then response timeout.
+	if deadline, ok := runDeadline(t, def); ok && now >= deadline {
 		x.timeoutByPolicy(rec, def, fmt.Sprintf("Task timed out after %d seconds. Timeout configured as %d seconds. Timeout policy configured to %s",
 			(now-t.StartTime)/1000, def.TimeoutSeconds, def.TimeoutPolicy))
-	case t.Status == conductor.TaskScheduled && def.PollTimeoutSeconds != nil && *def.PollTimeoutSeconds > 0 && x.e.isWorkerTask(wt) &&
-		now-(t.ScheduledTime+int64(t.StartDelayInSeconds)*1000) >= (int64(*def.PollTimeoutSeconds)+t.CallbackAfterSeconds)*1000:
+		if t.Status.IsTerminal() {
+			return
+		}
+	}
+	if deadline, ok := pollDeadline(t, def, x.e.isWorkerTask(wt)); ok && now >= deadline {
 		x.timeoutByPolicy(rec, def, fmt.Sprintf("Task poll timed out after %d seconds. Poll timeout configured as %d seconds",
 			(now-t.ScheduledTime)/1000, *def.PollTimeoutSeconds))
+		if t.Status.IsTerminal() {
+			return
+		}
 	}
+	if t.Status == conductor.TaskInProgress && x.e.isWorkerTask(wt) && def.ResponseTimeoutSeconds > 0 &&
+		now-t.UpdateTime >= (def.ResponseTimeoutSeconds+t.CallbackAfterSeconds)*1000 {
+		x.finish(rec, conductor.TaskTimedOut, fmt.Sprintf("responseTimeoutSeconds: %d exceeded", def.ResponseTimeoutSeconds))
+	}
+}
+
+// runDeadline is when a started, unfinished attempt exceeds its definition's timeoutSeconds.
+func runDeadline(t *conductor.Task, def *conductor.TaskDef) (int64, bool) {
+	if def.TimeoutSeconds <= 0 || t.StartTime == 0 || t.Status.IsTerminal() {
+		return 0, false
+	}
+	return t.StartTime + int64(t.StartDelayInSeconds)*1000 + def.TimeoutSeconds*1000, true
+}
+
+// pollDeadline is when a queued worker task nobody polled exceeds its pollTimeoutSeconds.
+func pollDeadline(t *conductor.Task, def *conductor.TaskDef, worker bool) (int64, bool) {
+	if !worker || t.Status != conductor.TaskScheduled || def.PollTimeoutSeconds == nil || *def.PollTimeoutSeconds <= 0 {
+		return 0, false
+	}
+	return t.ScheduledTime + (int64(t.StartDelayInSeconds)+int64(*def.PollTimeoutSeconds)+t.CallbackAfterSeconds)*1000, true
 }
 
 // timeoutByPolicy times out an attempt as its definition's timeoutPolicy says.
@@ -443,8 +465,14 @@ func (x *execution) nextCheckAt() *time.Time {
 			consider(*rec.VisibleAt)
 		}
 		def := x.e.taskDefOf(t.WorkflowTask)
-		if t.Status == conductor.TaskScheduled && def.PollTimeoutSeconds != nil && *def.PollTimeoutSeconds > 0 {
-			consider(time.UnixMilli(t.ScheduledTime + (int64(t.StartDelayInSeconds)+int64(*def.PollTimeoutSeconds)+t.CallbackAfterSeconds)*1000))
+		if def.TimeoutPolicy == conductor.TaskTimeoutAlertOnly {
+			continue // nothing happens at the deadline but a log line
+		}
+		if deadline, ok := runDeadline(t, def); ok {
+			consider(time.UnixMilli(deadline))
+		}
+		if deadline, ok := pollDeadline(t, def, x.e.isWorkerTask(t.WorkflowTask)); ok {
+			consider(time.UnixMilli(deadline))
 		}
 	}
 	return next

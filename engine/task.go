@@ -112,7 +112,9 @@ func validateTaskResult(res *conductor.TaskResult) error {
 		errs.Add("workflowInstanceId", "Workflow Id cannot be null or empty", nil)
 	}
 	if res.Status == "" {
-		errs.Add("status", "Status cannot be null", nil)
+		if len(errs) == 0 {
+			errs.Add("status", "Status cannot be null", nil)
+		}
 	} else if !resultStatuses[res.Status] {
 		errs.Add("status", "Status must be one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", string(res.Status))
 	}
@@ -165,6 +167,9 @@ func (x *execution) applyResult(rec *store.TaskRecord, res *conductor.TaskResult
 func (x *execution) extendLease(rec *store.TaskRecord) {
 	if rec.ResponseTimeoutSeconds > 0 {
 		until := x.now.Add(time.Duration(rec.ResponseTimeoutSeconds) * time.Second)
+		if deadline, ok := runDeadline(rec.Task, x.e.taskDefOf(rec.Task.WorkflowTask)); ok && time.UnixMilli(deadline).Before(until) {
+			until = time.UnixMilli(deadline)
+		}
 		rec.LeaseUntil = &until
 	}
 	x.markDirty(rec)
