@@ -64,9 +64,10 @@ test: ## Vet, check gofmt and run all tests with -race (sets up a local PostgreS
 	@$(gofmt_check)
 	$(GO) test -race -count=1 -timeout 8m ./...
 
-bench: ## Run the benchmarks (no tests) with allocation counts
+bench: ## Run the Go benchmarks, then the load tool (cmd/bench) against a fresh local server
 	@$(ensure_test_db)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	bash scripts/bench.sh $(BENCH_ARGS)
 
 lint: vet fmt-check ## Run go vet and the gofmt check
 

@@ -19,19 +19,39 @@ const (
 	IdempotencyFailOnRunning  = "FAIL_ON_RUNNING"
 )
 
-// StartWorkflow starts an execution and returns its id. The first tasks are scheduled (and
-// inline system tasks run) in the same transaction that stores the workflow.
+// StartWorkflow starts an execution and returns its id. The workflow and its first tasks
+// (inline system tasks already run) are written in one batch, which PostgreSQL runs as one
+// implicit transaction: one round trip when the definition is cached.
 func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflowRequest) (string, error) {
 	if err := validateStart(req); err != nil {
 		return "", err
 	}
-	var id string
-	err := e.store.InTx(ctx, func(q *store.Queries) error {
-		var err error
-		id, err = e.startInTx(ctx, q, req, e.now())
-		return err
-	})
-	return id, err
+	x, existing, err := e.prepareStart(ctx, e.store.Queries, req, e.now())
+	if err != nil || existing != "" {
+		return existing, err
+	}
+	if len(x.toStart) == 0 {
+		err = x.save(ctx, e.store.Queries)
+	} else {
+		// Starting a failure workflow as well takes more than one batch: use a transaction.
+		err = e.store.InTx(ctx, func(q *store.Queries) error { return x.save(ctx, q) })
+	}
+	if errors.Is(err, conductor.ErrConflict) {
+		return e.idempotentConflict(ctx, req, x.def.Name)
+	}
+	if err != nil {
+		return "", err
+	}
+	return x.wf.WorkflowID, nil
+}
+
+// idempotentConflict answers a start that lost an idempotency-key race to another start.
+func (e *Engine) idempotentConflict(ctx context.Context, req *conductor.StartWorkflowRequest, name string) (string, error) {
+	existing, _, err := e.store.WorkflowIDByIdempotencyKey(ctx, name, req.IdempotencyKey)
+	if err == nil && req.IdempotencyStrategy == IdempotencyReturnExisting {
+		return existing, nil
+	}
+	return "", conductor.Conflictf("Workflow with idempotencyKey %s already exists: %s", req.IdempotencyKey, existing)
 }
 
 func validateStart(req *conductor.StartWorkflowRequest) error {
@@ -52,26 +72,39 @@ func validateStart(req *conductor.StartWorkflowRequest) error {
 	return nil
 }
 
-// startInTx starts a workflow inside the caller's transaction.
+// startInTx starts a workflow inside the caller's transaction (a failure workflow).
 func (e *Engine) startInTx(ctx context.Context, q *store.Queries, req *conductor.StartWorkflowRequest, now time.Time) (string, error) {
+	x, existing, err := e.prepareStart(ctx, q, req, now)
+	if err != nil || existing != "" {
+		return existing, err
+	}
+	if err := x.save(ctx, q); err != nil {
+		return "", err
+	}
+	return x.wf.WorkflowID, nil
+}
+
+// prepareStart builds and decides a new execution of req in memory, or returns the id of the
+// execution its idempotency key names when the strategy says to return it.
+func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conductor.StartWorkflowRequest, now time.Time) (*execution, string, error) {
 	def, err := e.definitionFor(ctx, q, req)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	if req.IdempotencyKey != "" {
 		existing, status, err := q.WorkflowIDByIdempotencyKey(ctx, def.Name, req.IdempotencyKey)
 		switch {
 		case errors.Is(err, conductor.ErrNotFound):
 		case err != nil:
-			return "", err
+			return nil, "", err
 		case req.IdempotencyStrategy == IdempotencyReturnExisting:
-			return existing, nil
+			return nil, existing, nil
 		case req.IdempotencyStrategy == IdempotencyFailOnRunning && status.IsTerminal():
 			if err := q.WorkflowClearIdempotencyKey(ctx, existing); err != nil {
-				return "", err
+				return nil, "", err
 			}
 		default:
-			return "", conductor.Conflictf("Workflow with idempotencyKey %s already exists: %s", req.IdempotencyKey, existing)
+			return nil, "", conductor.Conflictf("Workflow with idempotencyKey %s already exists: %s", req.IdempotencyKey, existing)
 		}
 	}
 
@@ -102,16 +135,12 @@ func (e *Engine) startInTx(ctx context.Context, q *store.Queries, req *conductor
 	}
 	x := newExecution(e, &store.WorkflowRecord{Workflow: wf, Definition: def}, nil, now)
 	x.isNew = true
+	x.q = q
 	if len(def.Tasks) > 0 {
 		x.schedule(&def.Tasks[0])
 	}
 	x.decide()
-	if err := x.save(ctx, q); errors.Is(err, conductor.ErrConflict) {
-		return "", conductor.Conflictf("Workflow with idempotencyKey %s already exists", req.IdempotencyKey)
-	} else if err != nil {
-		return "", err
-	}
-	return wf.WorkflowID, nil
+	return x, "", nil
 }
 
 // definitionFor returns the snapshot an execution of req runs: the inline definition or the

@@ -33,6 +33,19 @@ type TaskRecord struct {
 	// ResponseTimeoutSeconds and TimeoutSeconds set LeaseUntil when the task is claimed.
 	ResponseTimeoutSeconds int64
 	TimeoutSeconds         int64
+	// KeepWorkflowTask stores the task's WorkflowTask with it, for tasks not found in the
+	// definition snapshot by reference name (generated at run time).
+	KeepWorkflowTask bool
+}
+
+// attachWorkflowTask gives a task read from storage its definition node and task definition.
+func attachWorkflowTask(t *conductor.Task, def *conductor.WorkflowDef) {
+	if t.WorkflowTask == nil && def != nil {
+		t.WorkflowTask = def.TaskByRef(t.ReferenceTaskName)
+	}
+	if t.WorkflowTask != nil && t.TaskDefinition == nil {
+		t.TaskDefinition = t.WorkflowTask.TaskDefinition
+	}
 }
 
 // WorkflowInsert stores a new execution. An idempotency key already used for the workflow name
@@ -96,6 +109,9 @@ func (q *Queries) WorkflowLock(ctx context.Context, workflowID string) (*Workflo
 	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) { return scanTask(row) })
 	if err != nil {
 		return nil, nil, interpretError(err, "reading tasks")
+	}
+	for _, t := range tasks {
+		attachWorkflowTask(t.Task, rec.Definition)
 	}
 	return rec, tasks, results.Close()
 }
@@ -166,26 +182,38 @@ func (q *Queries) SaveExecution(ctx context.Context, s *ExecutionSave) error {
 	return interpretError(q.db.SendBatch(ctx, batch).Close(), "saving execution")
 }
 
-// WorkflowGet reads an execution without locking, with its tasks when includeTasks.
+// WorkflowGet reads an execution without locking, with its tasks when includeTasks, in one
+// round trip.
 func (q *Queries) WorkflowGet(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error) {
-	rec, err := scanWorkflow(q.db.QueryRow(ctx, `SELECT definition, doc, next_check_at FROM workflows
-		WHERE workflow_id = $1`, workflowID), true)
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT definition, doc, next_check_at FROM workflows WHERE workflow_id = $1`, workflowID)
+	if includeTasks {
+		batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq`, workflowID)
+	}
+	results := q.db.SendBatch(ctx, batch)
+	defer results.Close()
+	rec, err := scanWorkflow(results.QueryRow(), true)
 	if err != nil {
 		return nil, interpretError(err, "reading workflow")
 	}
 	wf := rec.Workflow
 	wf.WorkflowDefinition = rec.Definition
 	if includeTasks {
-		tasks, err := q.taskRecords(ctx, `SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq`, workflowID)
+		rows, err := results.Query()
 		if err != nil {
-			return nil, err
+			return nil, interpretError(err, "reading tasks")
+		}
+		tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) { return scanTask(row) })
+		if err != nil {
+			return nil, interpretError(err, "reading tasks")
 		}
 		for _, t := range tasks {
+			attachWorkflowTask(t.Task, rec.Definition)
 			wf.Tasks = append(wf.Tasks, t.Task)
 		}
 	}
 	wf.Normalize()
-	return wf, nil
+	return wf, interpretError(results.Close(), "reading workflow")
 }
 
 // WorkflowDelete removes an execution with its tasks and their logs.
@@ -228,7 +256,12 @@ func (q *Queries) TaskSave(ctx context.Context, workflowID string, tasks []*Task
 func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) error {
 	for _, rec := range tasks {
 		t := rec.Task
-		doc, err := json.Marshal(t)
+		stored := *t
+		if !rec.KeepWorkflowTask {
+			// The definition snapshot holds it; it is attached again on every read.
+			stored.WorkflowTask, stored.TaskDefinition = nil, nil
+		}
+		doc, err := json.Marshal(&stored)
 		if err != nil {
 			return fmt.Errorf("error encoding task: %w", err)
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,17 +43,26 @@ func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID s
 				'updateTime', $5::bigint,
 				'callbackAfterSeconds', 0)
 		FROM started s WHERE t.task_id = s.task_id
-		RETURNING t.doc`, queue, n, now, nullString(workerID), now.UnixMilli())
+		RETURNING t.doc, (SELECT w.definition FROM workflows w WHERE w.workflow_id = t.workflow_id)`,
+		queue, n, now, nullString(workerID), now.UnixMilli())
 	if err != nil {
 		return nil, interpretError(err, "claiming tasks")
 	}
 	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.Task, error) {
-		var doc []byte
-		if err := row.Scan(&doc); err != nil {
+		var doc, defDoc []byte
+		if err := row.Scan(&doc, &defDoc); err != nil {
 			return nil, err
 		}
 		t := new(conductor.Task)
-		return t, decodeDoc(doc, t)
+		if err := decodeDoc(doc, t); err != nil {
+			return nil, err
+		}
+		def, err := decodeDefinition(defDoc)
+		if err != nil {
+			return nil, err
+		}
+		attachWorkflowTask(t, def)
+		return t, nil
 	})
 	return tasks, interpretError(err, "claiming tasks")
 }
@@ -103,8 +113,30 @@ func (s *Store) TaskClaimLimited(ctx context.Context, queue, taskType string, n 
 
 // TaskGet reads one task attempt.
 func (q *Queries) TaskGet(ctx context.Context, taskID string) (*TaskRecord, error) {
-	rec, err := scanTask(q.db.QueryRow(ctx, `SELECT `+taskColumns+` FROM tasks WHERE task_id = $1`, taskID))
-	return rec, interpretError(err, "reading task")
+	var defDoc []byte
+	var queue *string
+	var doc []byte
+	rec := &TaskRecord{}
+	err := q.db.QueryRow(ctx, `SELECT t.doc, t.queue_name, t.visible_at, t.lease_until, t.response_timeout_seconds,
+			t.timeout_seconds, w.definition
+		FROM tasks t JOIN workflows w USING (workflow_id) WHERE t.task_id = $1`, taskID).
+		Scan(&doc, &queue, &rec.VisibleAt, &rec.LeaseUntil, &rec.ResponseTimeoutSeconds, &rec.TimeoutSeconds, &defDoc)
+	if err != nil {
+		return nil, interpretError(err, "reading task")
+	}
+	rec.Task = new(conductor.Task)
+	if err := decodeDoc(doc, rec.Task); err != nil {
+		return nil, fmt.Errorf("error decoding stored task: %w", err)
+	}
+	if queue != nil {
+		rec.QueueName = *queue
+	}
+	def, err := decodeDefinition(defDoc)
+	if err != nil {
+		return nil, err
+	}
+	attachWorkflowTask(rec.Task, def)
+	return rec, nil
 }
 
 // TaskQueueSize counts the tasks waiting in queue (visible or not yet).
