@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 
-	"errors"
 	"github.com/google/uuid"
 	"slices"
 	"strings"
@@ -22,31 +21,49 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 	if !validID(workflowID) {
 		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
 	}
-	err := e.store.InTx(ctx, func(q *store.Queries) error {
-		rec, tasks, err := q.WorkflowLock(ctx, workflowID)
-		if errors.Is(err, conductor.ErrNotFound) {
-			return conductor.NotFoundf("No such workflow found by id: %s", workflowID)
-		}
-		if err != nil {
-			return err
-		}
+	err := e.store.MutateWorkflow(ctx, workflowID, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
 		x := newExecution(e, rec, tasks, e.now())
 		x.q = q
 		if err := change(x); err != nil {
-			return err
+			return nil, err
 		}
 		x.decide()
-		if err := x.save(ctx, q); err != nil {
-			return err
+		s, err := x.prepareSave(ctx)
+		if err != nil {
+			return nil, err
 		}
 		wf = x.snapshot()
-		return nil
+		return s, nil
 	})
+	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
+		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+	}
 	return wf, err
 }
 
-// save writes everything the decision changed in one round trip, then the starts it asked for.
+// save writes everything the decision changed (after the starts it asked for) on q.
 func (x *execution) save(ctx context.Context, q *store.Queries) error {
+	x.q = q
+	s, err := x.prepareSave(ctx)
+	if err != nil {
+		return err
+	}
+	return q.SaveExecution(ctx, s)
+}
+
+// prepareSave starts the workflows the decision asked for (failure workflows, in the same
+// transaction) and returns everything to write.
+func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, error) {
+	if x.wf.Output == nil {
+		x.wf.Output = map[string]any{}
+	}
+	for _, req := range x.toStart {
+		if id, err := x.e.startInTx(ctx, x.q, req, x.now); err != nil {
+			x.wf.Output["conductor.failure_workflow"] = "failed to start the failure workflow: " + err.Error()
+		} else {
+			x.wf.Output["conductor.failure_workflow"] = id
+		}
+	}
 	dirty := make([]*store.TaskRecord, 0, len(x.dirty))
 	for _, rec := range x.dirty {
 		rec.Task.Normalize()
@@ -55,30 +72,13 @@ func (x *execution) save(ctx context.Context, q *store.Queries) error {
 	slices.SortFunc(dirty, func(a, b *store.TaskRecord) int { return a.Task.Seq - b.Task.Seq })
 	x.rec.NextCheckAt = x.nextCheckAt()
 	x.wf.UpdateTime = x.now.UnixMilli()
-	if x.wf.Output == nil {
-		x.wf.Output = map[string]any{}
-	}
 	if x.wf.Status.IsTerminal() && x.wfChanged {
 		x.queues[workflowDoneQueue(x.wf.WorkflowID)] = true
 	}
-	err := q.SaveExecution(ctx, &store.ExecutionSave{
+	return &store.ExecutionSave{
 		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Logs: x.logs,
 		NotifyChannel: notifyChannel, Notify: notifyPayload(x.queues), Now: x.now,
-	})
-	if err != nil {
-		return err
-	}
-	for _, req := range x.toStart {
-		if id, err := x.e.startInTx(ctx, q, req, x.now); err != nil {
-			x.wf.Output["conductor.failure_workflow"] = "failed to start the failure workflow: " + err.Error()
-		} else {
-			x.wf.Output["conductor.failure_workflow"] = id
-		}
-		if err := q.WorkflowUpdate(ctx, x.rec); err != nil {
-			return err
-		}
-	}
-	return nil
+	}, nil
 }
 
 // notifyPayload lists the queues that received work, one per line.

@@ -134,6 +134,13 @@ type ExecutionSave struct {
 // attempts, log lines and the commit-time notification.
 func (q *Queries) SaveExecution(ctx context.Context, s *ExecutionSave) error {
 	batch := &pgx.Batch{}
+	if err := queueExecutionSave(batch, s); err != nil {
+		return err
+	}
+	return interpretError(q.db.SendBatch(ctx, batch).Close(), "saving execution")
+}
+
+func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave) error {
 	wf := s.Workflow.Workflow
 	doc, err := json.Marshal(workflowDoc(wf))
 	if err != nil {
@@ -179,7 +186,72 @@ func (q *Queries) SaveExecution(ctx context.Context, s *ExecutionSave) error {
 	if s.Notify != "" {
 		batch.Queue(`SELECT pg_notify($1, $2)`, s.NotifyChannel, s.Notify)
 	}
-	return interpretError(q.db.SendBatch(ctx, batch).Close(), "saving execution")
+	return nil
+}
+
+// MutateWorkflow changes one execution in a transaction that costs two round trips: BEGIN is
+// sent with the statements that lock and load the workflow and its tasks, and COMMIT with the
+// writes fn returns. fn may run further queries on q inside the transaction. Any error rolls
+// the transaction back.
+func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
+	fn func(q *Queries, rec *WorkflowRecord, tasks []*TaskRecord) (*ExecutionSave, error)) (err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return interpretError(err, "acquiring a connection")
+	}
+	// A connection released mid-transaction (after an error below) is closed by the pool.
+	defer conn.Release()
+	open := false
+	defer func() {
+		if err != nil && open {
+			if _, rbErr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
+				conn.Conn().Close(context.WithoutCancel(ctx)) //nolint:errcheck // the connection is discarded either way
+			}
+		}
+	}()
+
+	batch := &pgx.Batch{}
+	batch.Queue("BEGIN")
+	batch.Queue(`SELECT definition, doc, next_check_at FROM workflows WHERE workflow_id = $1 FOR UPDATE`, workflowID)
+	batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq FOR UPDATE`, workflowID)
+	results := conn.SendBatch(ctx, batch)
+	_, err = results.Exec()
+	open = err == nil
+	var rec *WorkflowRecord
+	var tasks []*TaskRecord
+	if err == nil {
+		rec, err = scanWorkflow(results.QueryRow(), true)
+	}
+	if err == nil {
+		var rows pgx.Rows
+		if rows, err = results.Query(); err == nil {
+			tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) { return scanTask(row) })
+		}
+	}
+	if closeErr := results.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return interpretError(err, "locking workflow")
+	}
+	for _, t := range tasks {
+		attachWorkflowTask(t.Task, rec.Definition)
+	}
+
+	save, err := fn(&Queries{db: conn}, rec, tasks)
+	if err != nil {
+		return err
+	}
+	batch = &pgx.Batch{}
+	if err = queueExecutionSave(batch, save); err != nil {
+		return err
+	}
+	batch.Queue("COMMIT")
+	if err = conn.SendBatch(ctx, batch).Close(); err != nil {
+		return interpretError(err, "saving execution")
+	}
+	open = false
+	return nil
 }
 
 // WorkflowGet reads an execution without locking, with its tasks when includeTasks, in one
