@@ -48,48 +48,6 @@ func attachWorkflowTask(t *conductor.Task, def *conductor.WorkflowDef) {
 	}
 }
 
-// WorkflowInsert stores a new execution. An idempotency key already used for the workflow name
-// gives conductor.ErrConflict.
-func (q *Queries) WorkflowInsert(ctx context.Context, rec *WorkflowRecord) error {
-	wf := rec.Workflow
-	def, doc, err := encodeWorkflow(rec)
-	if err != nil {
-		return err
-	}
-	_, err = q.db.Exec(ctx, `
-		INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id,
-			idempotency_key, parent_workflow_id, priority, create_time, update_time, end_time,
-			next_check_at, definition, doc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		wf.WorkflowID, wf.WorkflowName, wf.WorkflowVersion, wf.Status, nullString(wf.CorrelationID),
-		nullString(wf.IdempotencyKey), nullString(wf.ParentWorkflowID), wf.Priority,
-		time.UnixMilli(wf.CreateTime), time.UnixMilli(max(wf.UpdateTime, wf.CreateTime)), nullMillis(wf.EndTime),
-		rec.NextCheckAt, def, doc)
-	return interpretError(err, "inserting workflow")
-}
-
-// WorkflowUpdate rewrites an execution's row (not its definition snapshot).
-func (q *Queries) WorkflowUpdate(ctx context.Context, rec *WorkflowRecord) error {
-	wf := rec.Workflow
-	doc, err := json.Marshal(workflowDoc(wf))
-	if err != nil {
-		return fmt.Errorf("error encoding workflow: %w", err)
-	}
-	tag, err := q.db.Exec(ctx, `
-		UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
-			end_time = $6, next_check_at = $7, doc = $8
-		WHERE workflow_id = $1`,
-		wf.WorkflowID, wf.Status, nullString(wf.CorrelationID), wf.Priority, time.UnixMilli(wf.UpdateTime),
-		nullMillis(wf.EndTime), rec.NextCheckAt, doc)
-	if err != nil {
-		return interpretError(err, "updating workflow")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
-}
-
 // WorkflowLock reads an execution and locks it (and its task rows) until the transaction ends,
 // in one round trip. It must run inside InTx. Tasks come back in seq order.
 func (q *Queries) WorkflowLock(ctx context.Context, workflowID string) (*WorkflowRecord, []*TaskRecord, error) {
@@ -313,18 +271,6 @@ func (q *Queries) WorkflowIDByIdempotencyKey(ctx context.Context, name, key stri
 	return id, status, interpretError(err, "reading workflow by idempotency key")
 }
 
-// TaskSave inserts or rewrites task rows in one round trip.
-func (q *Queries) TaskSave(ctx context.Context, workflowID string, tasks []*TaskRecord) error {
-	if len(tasks) == 0 {
-		return nil
-	}
-	batch := &pgx.Batch{}
-	if err := queueTaskSaves(batch, workflowID, tasks); err != nil {
-		return err
-	}
-	return interpretError(q.db.SendBatch(ctx, batch).Close(), "saving tasks")
-}
-
 func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) error {
 	for _, rec := range tasks {
 		t := rec.Task
@@ -350,12 +296,6 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 			time.UnixMilli(t.UpdateTime), doc)
 	}
 	return nil
-}
-
-// Notify queues a notification delivered when the transaction commits.
-func (q *Queries) Notify(ctx context.Context, channel, payload string) error {
-	_, err := q.db.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
-	return interpretError(err, "notifying")
 }
 
 const taskColumns = `doc, queue_name, visible_at, lease_until, response_timeout_seconds, timeout_seconds`
@@ -408,16 +348,6 @@ func scanWorkflow(row pgx.Row, withDef bool) (*WorkflowRecord, error) {
 	return rec, nil
 }
 
-func encodeWorkflow(rec *WorkflowRecord) (def, doc []byte, err error) {
-	if def, err = json.Marshal(rec.Definition); err != nil {
-		return nil, nil, fmt.Errorf("error encoding workflow definition: %w", err)
-	}
-	if doc, err = json.Marshal(workflowDoc(rec.Workflow)); err != nil {
-		return nil, nil, fmt.Errorf("error encoding workflow: %w", err)
-	}
-	return def, doc, nil
-}
-
 // workflowDoc is the stored form of a workflow: without tasks and definition, which have
 // their own storage.
 func workflowDoc(wf *conductor.Workflow) *conductor.Workflow {
@@ -452,17 +382,6 @@ func nullMillis(ms int64) *time.Time {
 func (q *Queries) WorkflowClearIdempotencyKey(ctx context.Context, workflowID string) error {
 	_, err := q.db.Exec(ctx, `UPDATE workflows SET idempotency_key = NULL WHERE workflow_id = $1`, workflowID)
 	return interpretError(err, "clearing idempotency key")
-}
-
-// WorkflowSetDefinition replaces an execution's definition snapshot.
-func (q *Queries) WorkflowSetDefinition(ctx context.Context, workflowID string, def *conductor.WorkflowDef) error {
-	doc, err := json.Marshal(def)
-	if err != nil {
-		return fmt.Errorf("error encoding workflow definition: %w", err)
-	}
-	_, err = q.db.Exec(ctx, `UPDATE workflows SET definition = $2, workflow_version = $3 WHERE workflow_id = $1`,
-		workflowID, doc, def.Version)
-	return interpretError(err, "replacing workflow definition")
 }
 
 // WorkflowStatusGet reads only an execution's status.
