@@ -24,6 +24,11 @@ func pollRequest(r *http.Request, count int, timeout time.Duration) engine.PollR
 // pollTask answers GET /api/tasks/poll/{taskType}: one task, or 204 when none is available.
 func (s *server) pollTask(w http.ResponseWriter, r *http.Request) {
 	tasks, err := s.engine.Poll(r.Context(), pollRequest(r, 1, 100*time.Millisecond))
+	s.writeFirstTask(w, r, tasks, err)
+}
+
+// writeFirstTask answers the first of tasks, 204 when there is none, or the error.
+func (s *server) writeFirstTask(w http.ResponseWriter, r *http.Request, tasks []*conductor.Task, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -94,15 +99,7 @@ func (s *server) updateTaskV2(w http.ResponseWriter, r *http.Request) {
 	tasks, err := s.engine.Poll(r.Context(), engine.PollRequest{
 		TaskType: done.TaskType, WorkerID: res.WorkerID, Domain: done.Domain, Count: 1,
 	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if len(tasks) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	writeJSON(w, http.StatusOK, tasks[0])
+	s.writeFirstTask(w, r, tasks, err)
 }
 
 // updateTaskByRef answers POST /api/tasks/{workflowId}/{taskRefName}/{status}: the body is

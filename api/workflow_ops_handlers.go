@@ -151,27 +151,25 @@ func searchRequest(r *http.Request) (engine.SearchRequest, error) {
 
 // searchWorkflows answers GET /api/workflow/search with WorkflowSummary rows.
 func (s *server) searchWorkflows(w http.ResponseWriter, r *http.Request) {
-	req, err := searchRequest(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	res, err := s.engine.SearchWorkflowSummaries(r.Context(), req)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.search(w, r, func(ctx context.Context, req engine.SearchRequest) (any, error) {
+		return s.engine.SearchWorkflowSummaries(ctx, req)
+	})
 }
 
 // searchWorkflowsV2 answers GET /api/workflow/search-v2 with whole workflows.
 func (s *server) searchWorkflowsV2(w http.ResponseWriter, r *http.Request) {
+	s.search(w, r, func(ctx context.Context, req engine.SearchRequest) (any, error) {
+		return s.engine.SearchWorkflows(ctx, req)
+	})
+}
+
+func (s *server) search(w http.ResponseWriter, r *http.Request, run func(context.Context, engine.SearchRequest) (any, error)) {
 	req, err := searchRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.engine.SearchWorkflows(r.Context(), req)
+	res, err := run(r.Context(), req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
