@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,9 @@ type ErrorResponse struct {
 	Retryable        bool                   `json:"retryable"`
 	ValidationErrors []conductor.FieldError `json:"validationErrors,omitempty"`
 }
+
+// statusClientClosedRequest is the de-facto status (from nginx) of a request whose client left.
+const statusClientClosedRequest = 499
 
 // errMethodNotAllowed answers a known path requested with a verb it does not serve.
 var errMethodNotAllowed = errors.New("method not allowed")
@@ -41,6 +45,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		resp.Status, resp.Message = http.StatusConflict, err.Error()
 	case errors.Is(err, errMethodNotAllowed):
 		resp.Status, resp.Message = http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on "+r.URL.Path
+	case r.Context().Err() != nil && errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer and nothing failed on our side.
+		resp.Status, resp.Message = statusClientClosedRequest, "Client closed the request"
 	default:
 		resp.Status = http.StatusInternalServerError
 		resp.Message = "Internal server error (request " + requestID(r.Context()) + ")"
