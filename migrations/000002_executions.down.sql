@@ -2,3 +2,4 @@ DROP TABLE IF EXISTS poll_data;
 DROP TABLE IF EXISTS task_logs;
 DROP TABLE IF EXISTS tasks;
 DROP TABLE IF EXISTS workflows;
+DROP TABLE IF EXISTS workflow_snapshots;

@@ -1,5 +1,12 @@
+-- Definition snapshots executions run, shared by every execution of the same snapshot and
+-- keyed by the SHA-256 of their JSON, so a workflow row carries 32 bytes instead of the document.
+CREATE TABLE workflow_snapshots (
+    hash       bytea PRIMARY KEY,
+    definition jsonb NOT NULL
+);
+
 -- Workflow executions. Hot fields are columns (for locking, sweeping and search); the rest of
--- the Conductor Workflow document lives in doc. definition is the snapshot the execution runs.
+-- the Conductor Workflow document lives in doc (json: written and read whole, never queried).
 CREATE TABLE workflows (
     workflow_id      uuid        PRIMARY KEY,
     workflow_name    text        NOT NULL,
@@ -14,8 +21,8 @@ CREATE TABLE workflows (
     end_time         timestamptz,
     -- next_check_at: when the sweeper must re-decide (timeouts, timers); NULL = nothing pending.
     next_check_at    timestamptz,
-    definition       jsonb       NOT NULL,
-    doc              jsonb       NOT NULL
+    snapshot         bytea       NOT NULL,
+    doc              json        NOT NULL
 );
 CREATE INDEX workflows_name_status ON workflows (workflow_name, status, create_time DESC);
 CREATE INDEX workflows_correlation ON workflows (correlation_id) WHERE correlation_id IS NOT NULL;

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -9,44 +10,69 @@ import (
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
-// defCacheLimit bounds each generation of the decoded-definition cache.
-const defCacheLimit = 1024
+// snapshotCacheLimit bounds each generation of a store's snapshot cache.
+const snapshotCacheLimit = 1024
 
-// defCache keeps decoded workflow definition snapshots keyed by a hash of their stored bytes,
-// so loading an execution does not decode the same definition again and again. Entries are
-// shared: callers must treat the returned definition as read-only. Two generations bound the
-// memory: when the young one fills up it becomes the old one.
-var defCache = &decodedDefs{young: map[[32]byte]*conductor.WorkflowDef{}}
-
-type decodedDefs struct {
+// snapshots caches decoded definition snapshots of one database by their hash. An entry is
+// present only once its row is known to exist, so a hit also spares the insert. Entries are
+// shared: callers must treat the definitions as read-only. Two generations bound the memory:
+// when the young one fills up it becomes the old one.
+type snapshots struct {
 	mu         sync.Mutex
 	young, old map[[32]byte]*conductor.WorkflowDef
 }
 
-// decodeDefinition returns the definition stored as data, decoding it only on a cache miss.
-func decodeDefinition(data []byte) (*conductor.WorkflowDef, error) {
-	key := sha256.Sum256(data)
-	c := defCache
+func newSnapshots() *snapshots {
+	return &snapshots{young: map[[32]byte]*conductor.WorkflowDef{}}
+}
+
+func (c *snapshots) get(hash [32]byte) *conductor.WorkflowDef {
 	c.mu.Lock()
-	def, ok := c.young[key]
+	defer c.mu.Unlock()
+	def, ok := c.young[hash]
 	if !ok {
-		if def, ok = c.old[key]; ok {
-			c.young[key] = def
+		if def, ok = c.old[hash]; ok {
+			c.young[hash] = def
 		}
 	}
-	c.mu.Unlock()
-	if ok {
-		return def, nil
-	}
-	def = new(conductor.WorkflowDef)
-	if err := json.Unmarshal(data, def); err != nil {
-		return nil, fmt.Errorf("error decoding workflow definition snapshot: %w", err)
-	}
+	return def
+}
+
+func (c *snapshots) put(hash [32]byte, def *conductor.WorkflowDef) {
 	c.mu.Lock()
-	if len(c.young) >= defCacheLimit {
+	defer c.mu.Unlock()
+	if len(c.young) >= snapshotCacheLimit {
 		c.old, c.young = c.young, map[[32]byte]*conductor.WorkflowDef{}
 	}
-	c.young[key] = def
-	c.mu.Unlock()
+	c.young[hash] = def
+}
+
+// encodeSnapshot renders a definition snapshot and its key.
+func encodeSnapshot(def *conductor.WorkflowDef) ([]byte, [32]byte, error) {
+	doc, err := json.Marshal(def)
+	if err != nil {
+		return nil, [32]byte{}, fmt.Errorf("error encoding workflow definition: %w", err)
+	}
+	return doc, sha256.Sum256(doc), nil
+}
+
+// snapshot returns the definition snapshot with key hash, reading it on a cache miss.
+func (q *Queries) snapshot(ctx context.Context, hash []byte) (*conductor.WorkflowDef, error) {
+	if len(hash) != 32 {
+		return nil, fmt.Errorf("error reading workflow definition snapshot: bad key of %d bytes", len(hash))
+	}
+	key := [32]byte(hash)
+	if def := q.defs.get(key); def != nil {
+		return def, nil
+	}
+	var doc []byte
+	if err := q.db.QueryRow(ctx, `SELECT definition FROM workflow_snapshots WHERE hash = $1`, hash).Scan(&doc); err != nil {
+		return nil, interpretError(err, "reading workflow definition snapshot")
+	}
+	def := new(conductor.WorkflowDef)
+	if err := json.Unmarshal(doc, def); err != nil {
+		return nil, fmt.Errorf("error decoding workflow definition snapshot: %w", err)
+	}
+	q.defs.put(key, def)
 	return def, nil
 }

@@ -19,6 +19,8 @@ type WorkflowRecord struct {
 	Workflow    *conductor.Workflow
 	Definition  *conductor.WorkflowDef
 	NextCheckAt *time.Time
+	// snapshot is the key of Definition's stored snapshot.
+	snapshot []byte
 }
 
 // TaskRecord is a task attempt as stored: the Conductor document plus its queue bookkeeping.
@@ -48,32 +50,6 @@ func attachWorkflowTask(t *conductor.Task, def *conductor.WorkflowDef) {
 	}
 }
 
-// WorkflowLock reads an execution and locks it (and its task rows) until the transaction ends,
-// in one round trip. It must run inside InTx. Tasks come back in seq order.
-func (q *Queries) WorkflowLock(ctx context.Context, workflowID string) (*WorkflowRecord, []*TaskRecord, error) {
-	batch := &pgx.Batch{}
-	batch.Queue(`SELECT definition, doc, next_check_at FROM workflows WHERE workflow_id = $1 FOR UPDATE`, workflowID)
-	batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq FOR UPDATE`, workflowID)
-	results := q.db.SendBatch(ctx, batch)
-	defer results.Close()
-	rec, err := scanWorkflow(results.QueryRow(), true)
-	if err != nil {
-		return nil, nil, interpretError(err, "locking workflow")
-	}
-	rows, err := results.Query()
-	if err != nil {
-		return nil, nil, interpretError(err, "reading tasks")
-	}
-	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) { return scanTask(row) })
-	if err != nil {
-		return nil, nil, interpretError(err, "reading tasks")
-	}
-	for _, t := range tasks {
-		attachWorkflowTask(t.Task, rec.Definition)
-	}
-	return rec, tasks, results.Close()
-}
-
 // ExecutionSave is everything one decision writes.
 type ExecutionSave struct {
 	Workflow *WorkflowRecord
@@ -86,38 +62,61 @@ type ExecutionSave struct {
 	// Notify is the payload sent on NotifyChannel at commit, if not empty.
 	NotifyChannel, Notify string
 	Now                   time.Time
+
+	// newSnapshot is set when the batch stores a snapshot the cache does not know yet.
+	newSnapshot *[32]byte
+}
+
+// saved records, after the batch committed, that its new snapshot exists.
+func (s *ExecutionSave) saved(defs *snapshots) {
+	if s.newSnapshot != nil {
+		defs.put(*s.newSnapshot, s.Workflow.Definition)
+	}
 }
 
 // SaveExecution writes a decision in one round trip: the workflow row, changed and new task
 // attempts, log lines and the commit-time notification.
 func (q *Queries) SaveExecution(ctx context.Context, s *ExecutionSave) error {
 	batch := &pgx.Batch{}
-	if err := queueExecutionSave(batch, s); err != nil {
+	if err := queueExecutionSave(batch, s, q.defs); err != nil {
 		return err
 	}
-	return interpretError(q.db.SendBatch(ctx, batch).Close(), "saving execution")
+	if err := q.db.SendBatch(ctx, batch).Close(); err != nil {
+		return interpretError(err, "saving execution")
+	}
+	if !q.inTx {
+		s.saved(q.defs) // committed; inside a transaction the cache learns nothing it could regret
+	}
+	return nil
 }
 
-func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave) error {
+func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) error {
 	wf := s.Workflow.Workflow
 	doc, err := json.Marshal(workflowDoc(wf))
 	if err != nil {
 		return fmt.Errorf("error encoding workflow: %w", err)
 	}
-	if s.Insert {
-		def, err := json.Marshal(s.Workflow.Definition)
+	if s.Insert || s.DefinitionChanged {
+		def, hash, err := encodeSnapshot(s.Workflow.Definition)
 		if err != nil {
-			return fmt.Errorf("error encoding workflow definition: %w", err)
+			return err
 		}
+		s.Workflow.snapshot = hash[:]
+		if defs.get(hash) == nil {
+			batch.Queue(`INSERT INTO workflow_snapshots (hash, definition) VALUES ($1, $2) ON CONFLICT DO NOTHING`, hash[:], def)
+			s.newSnapshot = &hash
+		}
+	}
+	if s.Insert {
 		batch.Queue(`
 			INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id,
 				idempotency_key, parent_workflow_id, priority, create_time, update_time, end_time,
-				next_check_at, definition, doc)
+				next_check_at, snapshot, doc)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			wf.WorkflowID, wf.WorkflowName, wf.WorkflowVersion, wf.Status, nullString(wf.CorrelationID),
 			nullString(wf.IdempotencyKey), nullString(wf.ParentWorkflowID), wf.Priority,
 			time.UnixMilli(wf.CreateTime), time.UnixMilli(max(wf.UpdateTime, wf.CreateTime)), nullMillis(wf.EndTime),
-			s.Workflow.NextCheckAt, def, doc)
+			s.Workflow.NextCheckAt, s.Workflow.snapshot, doc)
 	} else {
 		batch.Queue(`
 			UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
@@ -126,12 +125,8 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave) error {
 			wf.WorkflowID, wf.Status, nullString(wf.CorrelationID), wf.Priority, time.UnixMilli(wf.UpdateTime),
 			nullMillis(wf.EndTime), s.Workflow.NextCheckAt, doc)
 		if s.DefinitionChanged {
-			def, err := json.Marshal(s.Workflow.Definition)
-			if err != nil {
-				return fmt.Errorf("error encoding workflow definition: %w", err)
-			}
-			batch.Queue(`UPDATE workflows SET definition = $2, workflow_version = $3 WHERE workflow_id = $1`,
-				wf.WorkflowID, def, s.Workflow.Definition.Version)
+			batch.Queue(`UPDATE workflows SET snapshot = $2, workflow_version = $3 WHERE workflow_id = $1`,
+				wf.WorkflowID, s.Workflow.snapshot, s.Workflow.Definition.Version)
 		}
 	}
 	if err := queueTaskSaves(batch, wf.WorkflowID, s.Tasks); err != nil {
@@ -170,7 +165,7 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 
 	batch := &pgx.Batch{}
 	batch.Queue("BEGIN")
-	batch.Queue(`SELECT definition, doc, next_check_at FROM workflows WHERE workflow_id = $1 FOR UPDATE`, workflowID)
+	batch.Queue(`SELECT snapshot, doc, next_check_at FROM workflows WHERE workflow_id = $1 FOR UPDATE`, workflowID)
 	batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq FOR UPDATE`, workflowID)
 	results := conn.SendBatch(ctx, batch)
 	_, err = results.Exec()
@@ -178,7 +173,7 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 	var rec *WorkflowRecord
 	var tasks []*TaskRecord
 	if err == nil {
-		rec, err = scanWorkflow(results.QueryRow(), true)
+		rec, err = scanWorkflow(results.QueryRow())
 	}
 	if err == nil {
 		var rows pgx.Rows
@@ -192,16 +187,20 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 	if err != nil {
 		return interpretError(err, "locking workflow")
 	}
+	q := &Queries{db: conn, defs: s.defs, inTx: true}
+	if rec.Definition, err = q.snapshot(ctx, rec.snapshot); err != nil {
+		return err
+	}
 	for _, t := range tasks {
 		attachWorkflowTask(t.Task, rec.Definition)
 	}
 
-	save, err := fn(&Queries{db: conn}, rec, tasks)
+	save, err := fn(q, rec, tasks)
 	if err != nil {
 		return err
 	}
 	batch = &pgx.Batch{}
-	if err = queueExecutionSave(batch, save); err != nil {
+	if err = queueExecutionSave(batch, save, s.defs); err != nil {
 		return err
 	}
 	batch.Queue("COMMIT")
@@ -209,6 +208,7 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 		return interpretError(err, "saving execution")
 	}
 	open = false
+	save.saved(s.defs)
 	return nil
 }
 
@@ -216,34 +216,40 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 // round trip.
 func (q *Queries) WorkflowGet(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error) {
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT definition, doc, next_check_at FROM workflows WHERE workflow_id = $1`, workflowID)
+	batch.Queue(`SELECT snapshot, doc, next_check_at FROM workflows WHERE workflow_id = $1`, workflowID)
 	if includeTasks {
 		batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq`, workflowID)
 	}
 	results := q.db.SendBatch(ctx, batch)
 	defer results.Close()
-	rec, err := scanWorkflow(results.QueryRow(), true)
+	rec, err := scanWorkflow(results.QueryRow())
 	if err != nil {
 		return nil, interpretError(err, "reading workflow")
 	}
 	wf := rec.Workflow
-	wf.WorkflowDefinition = rec.Definition
+	var tasks []*TaskRecord
 	if includeTasks {
 		rows, err := results.Query()
 		if err != nil {
 			return nil, interpretError(err, "reading tasks")
 		}
-		tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) { return scanTask(row) })
+		tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) { return scanTask(row) })
 		if err != nil {
 			return nil, interpretError(err, "reading tasks")
 		}
-		for _, t := range tasks {
-			attachWorkflowTask(t.Task, rec.Definition)
-			wf.Tasks = append(wf.Tasks, t.Task)
-		}
+	}
+	if err := results.Close(); err != nil {
+		return nil, interpretError(err, "reading workflow")
+	}
+	if wf.WorkflowDefinition, err = q.snapshot(ctx, rec.snapshot); err != nil {
+		return nil, err
+	}
+	for _, t := range tasks {
+		attachWorkflowTask(t.Task, wf.WorkflowDefinition)
+		wf.Tasks = append(wf.Tasks, t.Task)
 	}
 	wf.Normalize()
-	return wf, interpretError(results.Close(), "reading workflow")
+	return wf, nil
 }
 
 // WorkflowDelete removes an execution with its tasks and their logs.
@@ -328,22 +334,15 @@ func scanTask(row pgx.Row) (*TaskRecord, error) {
 	return rec, nil
 }
 
-func scanWorkflow(row pgx.Row, withDef bool) (*WorkflowRecord, error) {
-	var defDoc, doc []byte
+func scanWorkflow(row pgx.Row) (*WorkflowRecord, error) {
+	var doc []byte
 	rec := &WorkflowRecord{}
-	if err := row.Scan(&defDoc, &doc, &rec.NextCheckAt); err != nil {
+	if err := row.Scan(&rec.snapshot, &doc, &rec.NextCheckAt); err != nil {
 		return nil, err
 	}
 	rec.Workflow = new(conductor.Workflow)
 	if err := decodeDoc(doc, rec.Workflow); err != nil {
 		return nil, fmt.Errorf("error decoding stored workflow: %w", err)
-	}
-	if withDef {
-		def, err := decodeDefinition(defDoc)
-		if err != nil {
-			return nil, err
-		}
-		rec.Definition = def
 	}
 	return rec, nil
 }

@@ -43,28 +43,32 @@ func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID s
 				'updateTime', $5::bigint,
 				'callbackAfterSeconds', 0)
 		FROM started s WHERE t.task_id = s.task_id
-		RETURNING t.doc, (SELECT w.definition FROM workflows w WHERE w.workflow_id = t.workflow_id)`,
+		RETURNING t.doc, (SELECT w.snapshot FROM workflows w WHERE w.workflow_id = t.workflow_id)`,
 		queue, n, now, nullString(workerID), now.UnixMilli())
 	if err != nil {
 		return nil, interpretError(err, "claiming tasks")
 	}
+	var keys [][]byte
 	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.Task, error) {
-		var doc, defDoc []byte
-		if err := row.Scan(&doc, &defDoc); err != nil {
+		var doc, key []byte
+		if err := row.Scan(&doc, &key); err != nil {
 			return nil, err
 		}
+		keys = append(keys, key)
 		t := new(conductor.Task)
-		if err := decodeDoc(doc, t); err != nil {
-			return nil, err
-		}
-		def, err := decodeDefinition(defDoc)
+		return t, decodeDoc(doc, t)
+	})
+	if err != nil {
+		return nil, interpretError(err, "claiming tasks")
+	}
+	for i, t := range tasks {
+		def, err := q.snapshot(ctx, keys[i])
 		if err != nil {
 			return nil, err
 		}
 		attachWorkflowTask(t, def)
-		return t, nil
-	})
-	return tasks, interpretError(err, "claiming tasks")
+	}
+	return tasks, nil
 }
 
 // TaskLimits are a task definition's poll-time limits; zero values mean none.
@@ -118,7 +122,7 @@ func (q *Queries) TaskGet(ctx context.Context, taskID string) (*TaskRecord, erro
 	var doc []byte
 	rec := &TaskRecord{}
 	err := q.db.QueryRow(ctx, `SELECT t.doc, t.queue_name, t.visible_at, t.lease_until, t.response_timeout_seconds,
-			t.timeout_seconds, w.definition
+			t.timeout_seconds, w.snapshot
 		FROM tasks t JOIN workflows w USING (workflow_id) WHERE t.task_id = $1`, taskID).
 		Scan(&doc, &queue, &rec.VisibleAt, &rec.LeaseUntil, &rec.ResponseTimeoutSeconds, &rec.TimeoutSeconds, &defDoc)
 	if err != nil {
@@ -131,7 +135,7 @@ func (q *Queries) TaskGet(ctx context.Context, taskID string) (*TaskRecord, erro
 	if queue != nil {
 		rec.QueueName = *queue
 	}
-	def, err := decodeDefinition(defDoc)
+	def, err := q.snapshot(ctx, defDoc)
 	if err != nil {
 		return nil, err
 	}

@@ -44,13 +44,17 @@ type DBTX interface {
 
 // Queries holds every query method; it runs them on the pool or inside a transaction.
 type Queries struct {
-	db DBTX
+	db   DBTX
+	defs *snapshots
+	// inTx marks queries running inside a transaction that may still roll back.
+	inTx bool
 }
 
 // Store owns the connection pool.
 type Store struct {
 	*Queries
 	pool *pgxpool.Pool
+	defs *snapshots
 }
 
 // Open connects to the database of cfg.URL, creating that database first when it is missing
@@ -84,7 +88,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("error connecting to database: %w", err)
 	}
-	return &Store{Queries: &Queries{db: pool}, pool: pool}, nil
+	defs := newSnapshots()
+	return &Store{Queries: &Queries{db: pool, defs: defs}, pool: pool, defs: defs}, nil
 }
 
 // Close releases every connection.
@@ -96,7 +101,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 // InTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
 func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(&Queries{db: tx})
+		return fn(&Queries{db: tx, defs: s.defs, inTx: true})
 	})
 }
 
