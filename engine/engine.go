@@ -63,6 +63,7 @@ type Engine struct {
 	hub             *hub
 	limits          limitsCache
 	snapshots       snapshotCache
+	announcer       announcer
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -76,6 +77,7 @@ func New(cfg Config) *Engine {
 		exprParams: cfg.ExprParams, pollRecheck: cfg.PollRecheck, sweepInterval: cfg.SweepInterval,
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
 	}
+	e.announcer.kick = make(chan struct{}, 1)
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 	"slices"
-	"strings"
 
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/store"
@@ -18,6 +17,7 @@ const notifyChannel = "podium_tasks"
 // result, all in one transaction. change may return an error to abort without writing.
 func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *execution) error) (*conductor.Workflow, error) {
 	var wf *conductor.Workflow
+	var queues map[string]bool
 	if !validID(workflowID) {
 		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
 	}
@@ -32,11 +32,14 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 		if err != nil {
 			return nil, err
 		}
-		wf = x.snapshot()
+		wf, queues = x.snapshot(), x.queues
 		return s, nil
 	})
 	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
 		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+	}
+	if err == nil {
+		e.announce(queues)
 	}
 	return wf, err
 }
@@ -58,7 +61,8 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 		x.wf.Output = map[string]any{}
 	}
 	for _, req := range x.toStart {
-		if id, err := x.e.startInTx(ctx, x.q, req, x.now); err != nil {
+		id, err := x.startChild(ctx, req)
+		if err != nil {
 			x.wf.Output["conductor.failure_workflow"] = "failed to start the failure workflow: " + err.Error()
 		} else {
 			x.wf.Output["conductor.failure_workflow"] = id
@@ -77,18 +81,24 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 	}
 	return &store.ExecutionSave{
 		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Logs: x.logs,
-		NotifyChannel: notifyChannel, Notify: notifyPayload(x.queues), Now: x.now,
+		Now: x.now,
 	}, nil
 }
 
-// notifyPayload lists the queues that received work, one per line.
-func notifyPayload(queues map[string]bool) string {
-	names := make([]string, 0, len(queues))
-	for name := range queues {
-		names = append(names, name)
+// startChild starts a workflow in this execution's transaction; its pollable work is
+// announced when this execution's changes are.
+func (x *execution) startChild(ctx context.Context, req *conductor.StartWorkflowRequest) (string, error) {
+	child, existing, err := x.e.prepareStart(ctx, x.q, req, x.now)
+	if err != nil || existing != "" {
+		return existing, err
 	}
-	slices.Sort(names)
-	return strings.Join(names, "\n")
+	if err := child.save(ctx, x.q); err != nil {
+		return "", err
+	}
+	for queue := range child.queues {
+		x.queues[queue] = true
+	}
+	return child.wf.WorkflowID, nil
 }
 
 // snapshot returns the workflow with its tasks, as the API shows it.

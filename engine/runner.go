@@ -31,6 +31,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		})
 	})
 	wg.Go(func() { e.sweepLoop(ctx) })
+	wg.Go(func() { e.announceLoop(ctx) })
 	wg.Go(func() { e.systemWorkLoop(ctx) })
 	go func() { wg.Wait(); close(e.stopped) }()
 	return nil

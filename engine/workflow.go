@@ -42,6 +42,7 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflow
 	if err != nil {
 		return "", err
 	}
+	e.announce(x.queues)
 	return x.wf.WorkflowID, nil
 }
 
@@ -70,18 +71,6 @@ func validateStart(req *conductor.StartWorkflowRequest) error {
 		return conductor.Invalidf("idempotencyStrategy must be one of FAIL, RETURN_EXISTING, FAIL_ON_RUNNING")
 	}
 	return nil
-}
-
-// startInTx starts a workflow inside the caller's transaction (a failure workflow).
-func (e *Engine) startInTx(ctx context.Context, q *store.Queries, req *conductor.StartWorkflowRequest, now time.Time) (string, error) {
-	x, existing, err := e.prepareStart(ctx, q, req, now)
-	if err != nil || existing != "" {
-		return existing, err
-	}
-	if err := x.save(ctx, q); err != nil {
-		return "", err
-	}
-	return x.wf.WorkflowID, nil
 }
 
 // prepareStart builds and decides a new execution of req in memory, or returns the id of the

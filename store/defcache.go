@@ -20,10 +20,20 @@ const snapshotCacheLimit = 1024
 type snapshots struct {
 	mu         sync.Mutex
 	young, old map[[32]byte]*conductor.WorkflowDef
+	// keys remembers the key of each cached definition, sparing its re-encoding on save.
+	keys map[*conductor.WorkflowDef][32]byte
 }
 
 func newSnapshots() *snapshots {
-	return &snapshots{young: map[[32]byte]*conductor.WorkflowDef{}}
+	return &snapshots{young: map[[32]byte]*conductor.WorkflowDef{}, keys: map[*conductor.WorkflowDef][32]byte{}}
+}
+
+// keyOf returns the key of def when def itself is a cached (hence stored) snapshot.
+func (c *snapshots) keyOf(def *conductor.WorkflowDef) ([32]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key, ok := c.keys[def]
+	return key, ok
 }
 
 func (c *snapshots) get(hash [32]byte) *conductor.WorkflowDef {
@@ -43,8 +53,13 @@ func (c *snapshots) put(hash [32]byte, def *conductor.WorkflowDef) {
 	defer c.mu.Unlock()
 	if len(c.young) >= snapshotCacheLimit {
 		c.old, c.young = c.young, map[[32]byte]*conductor.WorkflowDef{}
+		c.keys = map[*conductor.WorkflowDef][32]byte{}
+		for key, d := range c.old {
+			c.keys[d] = key
+		}
 	}
 	c.young[hash] = def
+	c.keys[def] = hash
 }
 
 // encodeSnapshot renders a definition snapshot and its key.

@@ -59,9 +59,7 @@ type ExecutionSave struct {
 	DefinitionChanged bool
 	Tasks             []*TaskRecord
 	Logs              map[string][]string
-	// Notify is the payload sent on NotifyChannel at commit, if not empty.
-	NotifyChannel, Notify string
-	Now                   time.Time
+	Now               time.Time
 
 	// newSnapshot is set when the batch stores a snapshot the cache does not know yet.
 	newSnapshot *[32]byte
@@ -96,7 +94,9 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 	if err != nil {
 		return fmt.Errorf("error encoding workflow: %w", err)
 	}
-	if s.Insert || s.DefinitionChanged {
+	if key, ok := defs.keyOf(s.Workflow.Definition); ok && (s.Insert || s.DefinitionChanged) {
+		s.Workflow.snapshot = key[:]
+	} else if s.Insert || s.DefinitionChanged {
 		def, hash, err := encodeSnapshot(s.Workflow.Definition)
 		if err != nil {
 			return err
@@ -135,9 +135,6 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 	for taskID, lines := range s.Logs {
 		batch.Queue(`INSERT INTO task_logs (task_id, log, created_time) SELECT $1, l, $3 FROM unnest($2::text[]) AS l`,
 			taskID, lines, s.Now)
-	}
-	if s.Notify != "" {
-		batch.Queue(`SELECT pg_notify($1, $2)`, s.NotifyChannel, s.Notify)
 	}
 	return nil
 }
@@ -388,4 +385,10 @@ func (q *Queries) WorkflowStatusGet(ctx context.Context, workflowID string) (con
 	var status conductor.WorkflowStatus
 	err := q.db.QueryRow(ctx, `SELECT status FROM workflows WHERE workflow_id = $1`, workflowID).Scan(&status)
 	return status, interpretError(err, "reading workflow status")
+}
+
+// Notify sends payload on channel to every listening process (outside any transaction).
+func (q *Queries) Notify(ctx context.Context, channel, payload string) error {
+	_, err := q.db.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
+	return interpretError(err, "notifying")
 }
