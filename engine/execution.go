@@ -102,6 +102,7 @@ func (x *execution) nextSeq() int {
 
 // add appends a new attempt.
 func (x *execution) add(rec *store.TaskRecord) {
+	rec.New = true
 	rec.Task.Seq = x.nextSeq()
 	x.tasks = append(x.tasks, rec)
 	x.markDirty(rec)

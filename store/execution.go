@@ -38,6 +38,8 @@ type TaskRecord struct {
 	// KeepWorkflowTask stores the task's WorkflowTask with it, for tasks not found in the
 	// definition snapshot by reference name (generated at run time).
 	KeepWorkflowTask bool
+	// New marks an attempt not stored yet: it is inserted rather than updated.
+	New bool
 }
 
 // attachWorkflowTask gives a task read from storage its definition node and task definition.
@@ -286,17 +288,22 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 		if err != nil {
 			return fmt.Errorf("error encoding task: %w", err)
 		}
+		if rec.New {
+			batch.Queue(`
+				INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
+					visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+				t.TaskID, workflowID, t.Seq, t.ReferenceTaskName, t.TaskType, t.Status, nullString(rec.QueueName),
+				t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
+				time.UnixMilli(t.UpdateTime), doc)
+			continue
+		}
 		batch.Queue(`
-			INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
-				visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-			ON CONFLICT (task_id) DO UPDATE SET status = excluded.status, queue_name = excluded.queue_name,
-				priority = excluded.priority, visible_at = excluded.visible_at, lease_until = excluded.lease_until,
-				response_timeout_seconds = excluded.response_timeout_seconds,
-				timeout_seconds = excluded.timeout_seconds, update_time = excluded.update_time, doc = excluded.doc`,
-			t.TaskID, workflowID, t.Seq, t.ReferenceTaskName, t.TaskType, t.Status, nullString(rec.QueueName),
-			t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
-			time.UnixMilli(t.UpdateTime), doc)
+			UPDATE tasks SET status = $2, queue_name = $3, priority = $4, visible_at = $5, lease_until = $6,
+				response_timeout_seconds = $7, timeout_seconds = $8, update_time = $9, doc = $10
+			WHERE task_id = $1`,
+			t.TaskID, t.Status, nullString(rec.QueueName), t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil,
+			rec.ResponseTimeoutSeconds, rec.TimeoutSeconds, time.UnixMilli(t.UpdateTime), doc)
 	}
 	return nil
 }
