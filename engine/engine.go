@@ -64,6 +64,7 @@ type Engine struct {
 	limits          limitsCache
 	snapshots       snapshotCache
 	announcer       announcer
+	pollSeen        pollSeen
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc

@@ -31,7 +31,7 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 	}
 	queue := queueName(req.Domain, req.TaskType)
 	deadline := time.Now().Add(min(req.Timeout, MaxLongPoll))
-	if req.WorkerID != "" {
+	if req.WorkerID != "" && e.pollSeen.due(req.TaskType, req.WorkerID, req.Domain) {
 		if err := e.store.PollDataRecord(ctx, req.TaskType, req.WorkerID, req.Domain, e.now()); err != nil {
 			return nil, err
 		}

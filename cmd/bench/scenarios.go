@@ -123,15 +123,20 @@ func work(ctx context.Context, c *client, taskType, workerID string, batch int, 
 		if err != nil {
 			continue
 		}
+		// Like an SDK worker's thread pool: the batch's tasks are executed and reported at once.
+		var done sync.WaitGroup
 		for _, t := range tasks {
-			_, _, err := c.do(ctx, http.MethodPost, "/api/tasks", map[string]any{
-				"taskId": t.TaskID, "workflowInstanceId": t.WorkflowInstanceID, "status": "COMPLETED",
-				"workerId": workerID, "outputData": map[string]any{"ok": true},
-			}, nil)
-			if err == nil {
-				executed.Add(1)
-			}
+			done.Go(func() {
+				_, _, err := c.do(ctx, http.MethodPost, "/api/tasks", map[string]any{
+					"taskId": t.TaskID, "workflowInstanceId": t.WorkflowInstanceID, "status": "COMPLETED",
+					"workerId": workerID, "outputData": map[string]any{"ok": true},
+				}, nil)
+				if err == nil {
+					executed.Add(1)
+				}
+			})
 		}
+		done.Wait()
 	}
 }
 
