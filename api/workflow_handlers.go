@@ -10,16 +10,25 @@ import (
 
 // startWorkflow answers POST /api/workflow with the new workflow id as text.
 func (s *server) startWorkflow(w http.ResponseWriter, r *http.Request) {
-	req := new(conductor.StartWorkflowRequest)
-	body, err := decodeJSONBody(r, req)
+	req, err := decodeStartRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.start(w, r, req)
+}
+
+// decodeStartRequest reads a StartWorkflowRequest body, noting an explicit "input": null.
+func decodeStartRequest(r *http.Request) (*conductor.StartWorkflowRequest, error) {
+	req := new(conductor.StartWorkflowRequest)
+	body, err := decodeJSONBody(r, req)
+	if err != nil {
+		return nil, err
+	}
 	if in := gjson.GetBytes(body, "input"); in.Exists() && in.Type == gjson.Null {
 		req.InputIsNull = true
 	}
-	s.start(w, r, req)
+	return req, nil
 }
 
 // startWorkflowByName answers POST /api/workflow/{name}: the body is the input map.

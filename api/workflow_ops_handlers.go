@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
 )
@@ -226,14 +224,10 @@ func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	req := new(conductor.StartWorkflowRequest)
-	body, err := decodeJSONBody(r, req)
+	req, err := decodeStartRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	if in := gjson.GetBytes(body, "input"); in.Exists() && in.Type == gjson.Null {
-		req.InputIsNull = true
 	}
 	req.Name = pathParam(r, "name")
 	req.Version = nil
