@@ -140,6 +140,8 @@ func NewRouter(cfg Config) http.Handler {
 			r.Post("/update-v2", s.updateTaskV2)
 			r.Post("/{workflowId}/{taskRefName}/{status}", s.updateTaskByRef)
 			r.Post("/{workflowId}/{taskRefName}/{status}/sync", s.updateTaskByRefSync)
+			r.Post("/{workflowId}/{status}/signal", s.signalWorkflow)
+			r.Post("/{workflowId}/{status}/signal/sync", s.signalWorkflowSync)
 			r.Get("/queue/size", s.queueSize)
 			r.Get("/queue/sizes", s.queueSizes)
 			r.Get("/queue/all", s.queueSizes)

@@ -223,3 +223,29 @@ func queryInt(r *http.Request, name string, fallback int) (int, error) {
 	}
 	return n, nil
 }
+
+// signalWorkflow answers POST /api/tasks/{workflowId}/{status}/signal: the body becomes the
+// output of the workflow's first waiting WAIT task, which takes status.
+func (s *server) signalWorkflow(w http.ResponseWriter, r *http.Request) {
+	_, err := s.signal(r)
+	s.writeEmpty(w, r, err)
+}
+
+// signalWorkflowSync is signalWorkflow answering the updated workflow.
+func (s *server) signalWorkflowSync(w http.ResponseWriter, r *http.Request) {
+	wf, err := s.signal(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, signalResponse{Workflow: wf, ResponseType: "TARGET_WORKFLOW",
+		TargetWorkflowID: wf.WorkflowID, TargetWorkflowStatus: wf.Status})
+}
+
+func (s *server) signal(r *http.Request) (*conductor.Workflow, error) {
+	var output map[string]any
+	if err := decodeJSON(r, &output); err != nil {
+		return nil, err
+	}
+	return s.engine.Signal(r.Context(), pathParam(r, "workflowId"), conductor.TaskStatus(pathParam(r, "status")), output)
+}

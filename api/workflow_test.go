@@ -2000,3 +2000,31 @@ func TestTaskLongPollWakesOnNewWork(t *testing.T) {
 	require.Equal(t, id, dig(t, polled, 0, "workflowInstanceId"))
 	require.Less(t, r.elapsed, 2*time.Second, "the poll must return when the task is scheduled, not at its timeout")
 }
+
+func TestTaskSignalCompletesWaitingTask(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	resp := b.do(http.MethodPost, "/api/metadata/workflow", map[string]any{
+		"name": "signal_wf", "version": 1, "tasks": []any{
+			map[string]any{"name": "w", "taskReferenceName": "w", "type": "WAIT"},
+			map[string]any{"name": "after", "taskReferenceName": "after", "type": "SET_VARIABLE",
+				"inputParameters": map[string]any{"approved": "${w.output.approved}"}},
+		}})
+	require.Equal(t, http.StatusOK, resp.Status, string(resp.Body))
+	resp = b.do(http.MethodPost, "/api/workflow/signal_wf", map[string]any{})
+	require.Equal(t, http.StatusOK, resp.Status, string(resp.Body))
+	id := string(resp.Body)
+
+	resp = b.do(http.MethodPost, "/api/tasks/"+id+"/COMPLETED/signal/sync", map[string]any{"approved": true})
+	require.Equal(t, http.StatusOK, resp.Status, string(resp.Body))
+	var wf map[string]any
+	resp.JSON(t, &wf)
+	require.Equal(t, "COMPLETED", wf["status"])
+	require.Equal(t, map[string]any{"approved": true}, wf["variables"])
+	require.Equal(t, "TARGET_WORKFLOW", wf["responseType"])
+
+	resp = b.do(http.MethodPost, "/api/tasks/"+id+"/BOGUS/signal", map[string]any{})
+	require.Equal(t, http.StatusBadRequest, resp.Status)
+	resp = b.do(http.MethodPost, "/api/tasks/00000000-0000-0000-0000-000000000000/COMPLETED/signal", map[string]any{})
+	require.Equal(t, http.StatusNotFound, resp.Status)
+}

@@ -255,3 +255,24 @@ func (e *Engine) QueueSizes(ctx context.Context) (map[string]int, error) {
 func (e *Engine) PollData(ctx context.Context, taskType string) ([]store.PollData, error) {
 	return e.store.PollDataList(ctx, taskType)
 }
+
+// Signal applies status and output to the first unfinished WAIT task of a workflow (Conductor
+// OSS's signal API) and returns the updated workflow. A workflow with no waiting task is left
+// as it is.
+func (e *Engine) Signal(ctx context.Context, workflowID string, status conductor.TaskStatus, output map[string]any) (*conductor.Workflow, error) {
+	if !resultStatuses[status] {
+		return nil, conductor.Invalidf("Invalid task status %q: want one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", status)
+	}
+	return e.mutate(ctx, workflowID, func(x *execution) error {
+		for _, rec := range x.tasks {
+			t := rec.Task
+			if t.TaskType == conductor.TaskTypeWait && !t.Retried && !t.Status.IsTerminal() {
+				x.applyResult(rec, &conductor.TaskResult{
+					WorkflowInstanceID: workflowID, TaskID: t.TaskID, Status: status, OutputData: output,
+				})
+				return nil
+			}
+		}
+		return nil
+	})
+}
