@@ -33,6 +33,8 @@ CREATE UNIQUE INDEX workflows_idempotency ON workflows (workflow_name, idempoten
 
 -- Task attempts. The table is the queue: a pollable task is a row with status SCHEDULED, a
 -- queue_name and visible_at <= now. Claimed tasks carry lease_until (response/run timeout).
+-- What a claim changes (status, worker, poll count, times) lives in columns, which win over the
+-- same fields in doc (json: written and read whole, never queried), so a claim is a plain update.
 CREATE TABLE tasks (
     task_id          uuid        PRIMARY KEY,
     workflow_id      uuid        NOT NULL REFERENCES workflows (workflow_id) ON DELETE CASCADE,
@@ -45,10 +47,14 @@ CREATE TABLE tasks (
     visible_at       timestamptz,
     lease_until      timestamptz,
     started_at       timestamptz,
+    start_time       timestamptz,
+    worker_id        text,
+    poll_count       integer     NOT NULL DEFAULT 0,
+    callback_after_seconds bigint NOT NULL DEFAULT 0,
     response_timeout_seconds bigint NOT NULL DEFAULT 0,
     timeout_seconds  bigint      NOT NULL DEFAULT 0,
     update_time      timestamptz NOT NULL,
-    doc              jsonb       NOT NULL,
+    doc              json        NOT NULL,
     UNIQUE (workflow_id, seq)
 );
 CREATE INDEX tasks_pollable ON tasks (queue_name, priority DESC, visible_at)

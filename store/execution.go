@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -291,24 +292,42 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 		if rec.New {
 			batch.Queue(`
 				INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
-					visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+					visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc,
+					start_time, worker_id, poll_count, callback_after_seconds)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 				t.TaskID, workflowID, t.Seq, t.ReferenceTaskName, t.TaskType, t.Status, nullString(rec.QueueName),
 				t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
-				time.UnixMilli(t.UpdateTime), doc)
+				time.UnixMilli(t.UpdateTime), doc, nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount,
+				t.CallbackAfterSeconds)
 			continue
 		}
 		batch.Queue(`
 			UPDATE tasks SET status = $2, queue_name = $3, priority = $4, visible_at = $5, lease_until = $6,
-				response_timeout_seconds = $7, timeout_seconds = $8, update_time = $9, doc = $10
+				response_timeout_seconds = $7, timeout_seconds = $8, update_time = $9, doc = $10,
+				start_time = $11, worker_id = $12, poll_count = $13, callback_after_seconds = $14
 			WHERE task_id = $1`,
 			t.TaskID, t.Status, nullString(rec.QueueName), t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil,
-			rec.ResponseTimeoutSeconds, rec.TimeoutSeconds, time.UnixMilli(t.UpdateTime), doc)
+			rec.ResponseTimeoutSeconds, rec.TimeoutSeconds, time.UnixMilli(t.UpdateTime), doc,
+			nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount, t.CallbackAfterSeconds)
 	}
 	return nil
 }
 
-const taskColumns = `doc, queue_name, visible_at, lease_until, response_timeout_seconds, timeout_seconds`
+// taskColumns are the columns a task attempt is read from; the claim-maintained ones override
+// the same fields of doc.
+var taskColumns = taskColumnsOf("")
+
+func taskColumnsOf(alias string) string {
+	if alias != "" {
+		alias += "."
+	}
+	cols := []string{"doc", "queue_name", "visible_at", "lease_until", "response_timeout_seconds", "timeout_seconds",
+		"status", "start_time", "worker_id", "poll_count", "callback_after_seconds", "update_time"}
+	for i, c := range cols {
+		cols[i] = alias + c
+	}
+	return strings.Join(cols, ", ")
+}
 
 func (q *Queries) taskRecords(ctx context.Context, sql string, args ...any) ([]*TaskRecord, error) {
 	rows, err := q.db.Query(ctx, sql, args...)
@@ -321,20 +340,38 @@ func (q *Queries) taskRecords(ctx context.Context, sql string, args ...any) ([]*
 	return recs, interpretError(err, "reading tasks")
 }
 
-func scanTask(row pgx.Row) (*TaskRecord, error) {
+func scanTask(row pgx.Row) (*TaskRecord, error) { return scanTaskWith(row) }
+
+// scanTaskWith reads taskColumns, then extra trailing columns into extra.
+func scanTaskWith(row pgx.Row, extra ...any) (*TaskRecord, error) {
 	var doc []byte
-	var queue *string
+	var queue, worker *string
+	var start *time.Time
+	var updated time.Time
+	var status conductor.TaskStatus
+	var polls int
+	var callback int64
 	rec := &TaskRecord{}
-	if err := row.Scan(&doc, &queue, &rec.VisibleAt, &rec.LeaseUntil, &rec.ResponseTimeoutSeconds, &rec.TimeoutSeconds); err != nil {
+	dest := append([]any{&doc, &queue, &rec.VisibleAt, &rec.LeaseUntil, &rec.ResponseTimeoutSeconds, &rec.TimeoutSeconds,
+		&status, &start, &worker, &polls, &callback, &updated}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
-	rec.Task = new(conductor.Task)
-	if err := decodeDoc(doc, rec.Task); err != nil {
+	t := new(conductor.Task)
+	if err := decodeDoc(doc, t); err != nil {
 		return nil, fmt.Errorf("error decoding stored task: %w", err)
+	}
+	t.Status, t.PollCount, t.CallbackAfterSeconds, t.UpdateTime = status, polls, callback, updated.UnixMilli()
+	if start != nil {
+		t.StartTime = start.UnixMilli()
+	}
+	if worker != nil {
+		t.WorkerID = *worker
 	}
 	if queue != nil {
 		rec.QueueName = *queue
 	}
+	rec.Task = t
 	return rec, nil
 }
 

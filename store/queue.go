@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,41 +21,33 @@ func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID s
 			ORDER BY priority DESC, visible_at, task_id
 			LIMIT $2
 			FOR UPDATE SKIP LOCKED
-		), started AS (
-			SELECT t.task_id,
-				CASE WHEN coalesce((t.doc->>'startTime')::bigint, 0) > 0
-					THEN (t.doc->>'startTime')::bigint ELSE $5::bigint END AS start_ms
-			FROM tasks t JOIN picked USING (task_id)
 		)
 		UPDATE tasks t SET
 			status = 'IN_PROGRESS',
 			update_time = $3,
 			started_at = $3,
+			start_time = coalesce(t.start_time, $3),
+			worker_id = $4,
+			poll_count = t.poll_count + 1,
+			callback_after_seconds = 0,
 			lease_until = least(
 				CASE WHEN t.response_timeout_seconds > 0 THEN $3 + make_interval(secs => t.response_timeout_seconds) END,
-				CASE WHEN t.timeout_seconds > 0 THEN to_timestamp(s.start_ms / 1000.0) + make_interval(secs => t.timeout_seconds) END),
-			doc = t.doc || jsonb_build_object(
-				'status', 'IN_PROGRESS',
-				'workerId', $4::text,
-				'pollCount', coalesce((t.doc->>'pollCount')::int, 0) + 1,
-				'startTime', s.start_ms,
-				'updateTime', $5::bigint,
-				'callbackAfterSeconds', 0)
-		FROM started s WHERE t.task_id = s.task_id
-		RETURNING t.doc, (SELECT w.snapshot FROM workflows w WHERE w.workflow_id = t.workflow_id)`,
-		queue, n, now, nullString(workerID), now.UnixMilli())
+				CASE WHEN t.timeout_seconds > 0 THEN coalesce(t.start_time, $3) + make_interval(secs => t.timeout_seconds) END)
+		FROM picked WHERE t.task_id = picked.task_id
+		RETURNING `+taskColumns+`, (SELECT w.snapshot FROM workflows w WHERE w.workflow_id = t.workflow_id)`,
+		queue, n, now, nullString(workerID))
 	if err != nil {
 		return nil, interpretError(err, "claiming tasks")
 	}
 	var keys [][]byte
 	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.Task, error) {
-		var doc, key []byte
-		if err := row.Scan(&doc, &key); err != nil {
+		var key []byte
+		rec, err := scanTaskWith(row, &key)
+		if err != nil {
 			return nil, err
 		}
 		keys = append(keys, key)
-		t := new(conductor.Task)
-		return t, decodeDoc(doc, t)
+		return rec.Task, nil
 	})
 	if err != nil {
 		return nil, interpretError(err, "claiming tasks")
@@ -117,25 +108,13 @@ func (s *Store) TaskClaimLimited(ctx context.Context, queue, taskType string, n 
 
 // TaskGet reads one task attempt.
 func (q *Queries) TaskGet(ctx context.Context, taskID string) (*TaskRecord, error) {
-	var defDoc []byte
-	var queue *string
-	var doc []byte
-	rec := &TaskRecord{}
-	err := q.db.QueryRow(ctx, `SELECT t.doc, t.queue_name, t.visible_at, t.lease_until, t.response_timeout_seconds,
-			t.timeout_seconds, w.snapshot
-		FROM tasks t JOIN workflows w USING (workflow_id) WHERE t.task_id = $1`, taskID).
-		Scan(&doc, &queue, &rec.VisibleAt, &rec.LeaseUntil, &rec.ResponseTimeoutSeconds, &rec.TimeoutSeconds, &defDoc)
+	var key []byte
+	rec, err := scanTaskWith(q.db.QueryRow(ctx, `SELECT `+taskColumnsOf("t")+`, w.snapshot
+		FROM tasks t JOIN workflows w USING (workflow_id) WHERE t.task_id = $1`, taskID), &key)
 	if err != nil {
 		return nil, interpretError(err, "reading task")
 	}
-	rec.Task = new(conductor.Task)
-	if err := decodeDoc(doc, rec.Task); err != nil {
-		return nil, fmt.Errorf("error decoding stored task: %w", err)
-	}
-	if queue != nil {
-		rec.QueueName = *queue
-	}
-	def, err := q.snapshot(ctx, defDoc)
+	def, err := q.snapshot(ctx, key)
 	if err != nil {
 		return nil, err
 	}
