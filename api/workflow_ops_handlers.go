@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -46,9 +48,14 @@ func (s *server) rerunWorkflow(w http.ResponseWriter, r *http.Request) {
 // as a JSON body (SDKs) or as taskInput/taskOutput query parameters holding JSON (Spring).
 func (s *server) skipTask(w http.ResponseWriter, r *http.Request) {
 	req := new(engine.SkipTaskRequest)
-	if r.ContentLength != 0 {
-		if err := decodeJSON(r, req); err != nil && !isEmptyBody(err) {
-			s.writeError(w, r, err)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeBytes(body, req); err != nil {
+			s.writeError(w, r, jsonError(err))
 			return
 		}
 	}
@@ -62,8 +69,6 @@ func (s *server) skipTask(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeEmpty(w, r, s.engine.SkipTask(r.Context(), pathParam(r, "workflowId"), pathParam(r, "taskReferenceName"), req))
 }
-
-func isEmptyBody(err error) bool { return err != nil && err.Error() == "Request body is required" }
 
 func (s *server) resetCallbacks(w http.ResponseWriter, r *http.Request) {
 	s.writeNoContent(w, r, s.engine.ResetCallbacks(r.Context(), pathParam(r, "workflowId")))
