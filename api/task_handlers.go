@@ -238,8 +238,7 @@ func (s *server) signalWorkflowSync(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, signalResponse{Workflow: wf, ResponseType: "TARGET_WORKFLOW",
-		TargetWorkflowID: wf.WorkflowID, TargetWorkflowStatus: wf.Status})
+	writeJSON(w, http.StatusOK, newSignalResponse(wf))
 }
 
 func (s *server) signal(r *http.Request) (*conductor.Workflow, error) {

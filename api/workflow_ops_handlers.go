@@ -250,8 +250,16 @@ func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, signalResponse{Workflow: wf, ResponseType: "TARGET_WORKFLOW",
-		TargetWorkflowID: wf.WorkflowID, TargetWorkflowStatus: wf.Status})
+	writeJSON(w, http.StatusOK, newSignalResponse(wf))
+}
+
+// newSignalResponse shapes a synchronous answer as Orkes' WorkflowRun: the execution and its
+// tasks without the definition snapshot, plus where it stands.
+func newSignalResponse(wf *conductor.Workflow) signalResponse {
+	run := *wf
+	run.WorkflowDefinition = nil
+	return signalResponse{Workflow: &run, ResponseType: "TARGET_WORKFLOW",
+		TargetWorkflowID: wf.WorkflowID, TargetWorkflowStatus: wf.Status}
 }
 
 // signalResponse is the synchronous execution answer: the workflow plus where it stands.
