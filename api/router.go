@@ -133,6 +133,21 @@ func NewRouter(cfg Config) http.Handler {
 			r.Put("/decide/{workflowId}", s.decideWorkflow)
 		})
 
+		r.Route("/secrets", func(r chi.Router) {
+			r.Get("/", s.listSecretNames)
+			r.Post("/", s.listSecretNames)
+			r.Get("/clearLocalCache", s.clearSecretCache)
+			r.Get("/clearRedisCache", s.clearSecretCache)
+			r.Put("/{key}", s.putSecret)
+			r.Get("/{key}", s.getSecret)
+			r.Delete("/{key}", s.deleteSecret)
+			r.Get("/{key}/exists", s.secretExists)
+			r.Put("/{key}/tags", s.putSecretTags)
+			r.Get("/{key}/tags", s.getSecretTags)
+			r.Delete("/{key}/tags", s.deleteSecretTags)
+		})
+		r.Get("/secrets-v2", s.listSecretsV2)
+
 		r.Route("/tasks", func(r chi.Router) {
 			r.Get("/poll/{taskType}", s.pollTask)
 			r.Get("/poll/batch/{taskType}", s.batchPoll)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/engine/systask"
+	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -44,6 +45,8 @@ type Config struct {
 	SweepInterval time.Duration
 	// SystemWorkers is how many async system tasks (HTTP calls, …) run at once per process.
 	SystemWorkers int
+	// Keys seal secret values; nil means a random key held in memory only (tests).
+	Keys *secret.Keyring
 	// SystemTaskLease is how long an internal worker holds a system task without renewing it;
 	// a crashed process's tasks are taken over after it. It is renewed every third of it.
 	SystemTaskLease time.Duration
@@ -60,6 +63,7 @@ type Engine struct {
 	sweepInterval   time.Duration
 	systemWorkers   int
 	systemTaskLease time.Duration
+	keys            *secret.Keyring
 	hub             *hub
 	limits          limitsCache
 	snapshots       snapshotCache
@@ -79,6 +83,10 @@ func New(cfg Config) *Engine {
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
 	}
 	e.announcer.kick = make(chan struct{}, 1)
+	e.keys = cfg.Keys
+	if e.keys == nil {
+		e.keys = secret.Ephemeral()
+	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}

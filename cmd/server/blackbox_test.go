@@ -56,11 +56,12 @@ func (p *process) Logs() string {
 var listening = regexp.MustCompile(`msg="podium: listening" addr=(\S+)`)
 
 // start runs "podium serve" against databaseURL on a free loopback port and waits until it listens.
-func start(t *testing.T, databaseURL string) *process {
+func start(t *testing.T, databaseURL string, env ...string) *process {
 	t.Helper()
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "PODIUM_ADDR=127.0.0.1:0", "PODIUM_DATABASE_URL="+databaseURL,
-		"PODIUM_LOG_LEVEL=debug", "PODIUM_SHUTDOWN_TIMEOUT=5s")
+		"PODIUM_LOG_LEVEL=debug", "PODIUM_SHUTDOWN_TIMEOUT=5s", "PODIUM_DATA_DIR="+t.TempDir())
+	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -167,9 +168,9 @@ func TestMigrateSubcommand(t *testing.T) {
 		return string(out)
 	}
 	require.Contains(t, run("migrate", "version"), "schema version 0")
-	require.Contains(t, run("migrate", "up"), "schema version 2 ")
+	require.Contains(t, run("migrate", "up"), "schema version 3 ")
 	require.Contains(t, run("migrate", "down", "all"), "schema version 0")
-	require.Contains(t, run("migrate", "up"), "schema version 2 ")
+	require.Contains(t, run("migrate", "up"), "schema version 3 ")
 
 	cmd := exec.Command(binary, "migrate", "sideways")
 	cmd.Env = env

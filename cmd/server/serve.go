@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only on PODIUM_DEBUG_ADDR
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -35,7 +37,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 
-	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers})
+	keys, err := loadKeys(cfg, logger)
+	if err != nil {
+		return err
+	}
+	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
@@ -122,4 +128,21 @@ func (s *shutdownSteps) run(logger *slog.Logger, budget time.Duration) {
 		}
 		logger.Info("podium: stopped", "step", s.names[i], "took", time.Since(start).Round(time.Millisecond))
 	}
+}
+
+// loadKeys returns the secret keyring: PODIUM_SECRET_KEYS, else a key generated once into the
+// data directory (with a warning: that key must be backed up with the database).
+func loadKeys(cfg config.Config, logger *slog.Logger) (*secret.Keyring, error) {
+	if cfg.SecretKeys != "" {
+		return secret.ParseKeys(cfg.SecretKeys)
+	}
+	keys, created, err := secret.LoadOrGenerate(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("error loading the generated secret key: %w", err)
+	}
+	if created {
+		logger.Warn("podium: no PODIUM_SECRET_KEYS configured; generated a secret key into the data directory — back it up, secrets cannot be read without it",
+			"path", filepath.Join(cfg.DataDir, secret.GeneratedKeyFile))
+	}
+	return keys, nil
 }

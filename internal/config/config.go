@@ -50,6 +50,9 @@ type Config struct {
 	DebugAddr string
 	// SystemWorkers is how many async system tasks run at once per process (PODIUM_SYSTEM_WORKERS).
 	SystemWorkers int
+	// SecretKeys seal secret values: "id:base64key,…", the first seals, all open
+	// (PODIUM_SECRET_KEYS). Empty means a key generated once into DataDir.
+	SecretKeys string
 }
 
 // option is one row of the key table.
@@ -120,6 +123,10 @@ var options = []option{
 		c.DebugAddr = v
 		return nil
 	}},
+	{key: "PODIUM_SECRET_KEYS", def: "", secret: true, set: func(c *Config, v string) error {
+		c.SecretKeys = v
+		return nil
+	}},
 	{key: "PODIUM_SYSTEM_WORKERS", def: "32", set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
@@ -184,6 +191,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("debug_addr", c.DebugAddr),
 		slog.Int("system_workers", c.SystemWorkers),
+		slog.Bool("secret_keys_configured", c.SecretKeys != ""),
 	)
 }
 

@@ -1,0 +1,146 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+)
+
+// putSecret answers PUT /api/secrets/{key}. A body that is one JSON string literal is stored
+// decoded (JS and C# SDKs, documented curl); any other body is stored as its raw UTF-8 text
+// (Go and Python SDKs).
+func (s *server) putSecret(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(body) == 0 {
+		s.writeError(w, r, conductor.Invalidf("Secret value is required: send it as the request body"))
+		return
+	}
+	value := body
+	var decoded string
+	if trimmed := strings.TrimSpace(string(body)); strings.HasPrefix(trimmed, `"`) && json.Unmarshal([]byte(trimmed), &decoded) == nil {
+		value = []byte(decoded)
+	} else if !utf8.Valid(body) {
+		s.writeError(w, r, conductor.Invalidf("Secret value must be UTF-8 text"))
+		return
+	}
+	s.writeEmpty(w, r, s.engine.PutSecret(r.Context(), pathParam(r, "key"), value, ""))
+}
+
+// getSecret answers GET /api/secrets/{key}: a JSON string by default, raw text when the
+// request prefers text/plain.
+func (s *server) getSecret(w http.ResponseWriter, r *http.Request) {
+	value, err := s.engine.Secret(r.Context(), pathParam(r, "key"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if prefersText(r.Header.Get("Accept")) {
+		writeText(w, value)
+		return
+	}
+	writeJSON(w, http.StatusOK, value)
+}
+
+// prefersText reports whether an Accept header asks for text/plain before JSON.
+func prefersText(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mediaType {
+		case "text/plain":
+			return true
+		case "application/json", "*/*", "application/*":
+			return false
+		}
+	}
+	return false
+}
+
+func (s *server) deleteSecret(w http.ResponseWriter, r *http.Request) {
+	s.writeEmpty(w, r, s.engine.DeleteSecret(r.Context(), pathParam(r, "key")))
+}
+
+func (s *server) secretExists(w http.ResponseWriter, r *http.Request) {
+	ok, err := s.engine.SecretExists(r.Context(), pathParam(r, "key"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ok)
+}
+
+// listSecretNames answers GET and POST /api/secrets with every secret's name.
+func (s *server) listSecretNames(w http.ResponseWriter, r *http.Request) {
+	secrets, err := s.engine.Secrets(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	names := make([]string, len(secrets))
+	for i, sec := range secrets {
+		names[i] = sec.Name
+	}
+	writeJSON(w, http.StatusOK, names)
+}
+
+// listSecretsV2 answers GET /api/secrets-v2 with names and tags.
+func (s *server) listSecretsV2(w http.ResponseWriter, r *http.Request) {
+	secrets, err := s.engine.Secrets(r.Context())
+	s.writeList(w, r, secrets, err)
+}
+
+func (s *server) getSecretTags(w http.ResponseWriter, r *http.Request) {
+	tags, err := s.engine.SecretTags(r.Context(), pathParam(r, "key"))
+	s.writeList(w, r, tags, err)
+}
+
+func (s *server) putSecretTags(w http.ResponseWriter, r *http.Request) {
+	s.editSecretTags(w, r, s.engine.PutSecretTags)
+}
+
+func (s *server) deleteSecretTags(w http.ResponseWriter, r *http.Request) {
+	s.editSecretTags(w, r, s.engine.DeleteSecretTags)
+}
+
+func (s *server) editSecretTags(w http.ResponseWriter, r *http.Request, edit func(ctx context.Context, name string, tags []store.Tag) error) {
+	var tags []tagRequest
+	if err := decodeJSON(r, &tags); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]store.Tag, len(tags))
+	for i, t := range tags {
+		if t.Key == "" {
+			s.writeError(w, r, conductor.Invalidf("Tag at index %d has no key", i))
+			return
+		}
+		out[i] = store.Tag{Key: t.Key, Value: t.Value}
+	}
+	s.writeEmpty(w, r, edit(r.Context(), pathParam(r, "key"), out))
+}
+
+// tagRequest is a tag as clients send it; the deprecated "type" is accepted and ignored.
+type tagRequest struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	Type  string `json:"type,omitempty"`
+}
+
+// clearSecretCache answers Orkes' cache-flush endpoints; Podium keeps no secret cache.
+func (s *server) clearSecretCache(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{})
+}

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/store"
+)
+
+// keysCommand runs "keys rotate": every secret not sealed with the active key is re-sealed
+// with it, online (running servers keep working; a value changed meanwhile is left to its
+// writer). Afterwards the old key can be removed from PODIUM_SECRET_KEYS.
+func keysCommand(ctx context.Context, cfg config.Config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	if len(args) != 1 || args[0] != "rotate" {
+		return errors.New("usage: podium keys rotate")
+	}
+	keys, err := loadKeys(cfg, logger)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, MaxConns: 2})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	mg, err := st.Migrator()
+	if err != nil {
+		return err
+	}
+	err = mg.CheckCurrent(false)
+	if cerr := mg.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	n, err := engine.New(engine.Config{Store: st, Logger: logger, Keys: keys}).RotateSecretKeys(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "re-sealed %d secrets under key %q\n", n, keys.ActiveKeyID())
+	return err
+}

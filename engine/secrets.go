@@ -1,0 +1,208 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/secret"
+	"github.com/podiumhq/podium/store"
+)
+
+// MaxSecretBytes caps a secret value.
+const MaxSecretBytes = 64 << 10
+
+// secretNamePattern is Podium's rule for secret names: URL-safe, and free of '.' and '}' so
+// ${workflow.secrets.NAME.path} stays unambiguous.
+var secretNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+func validSecretName(name string) error {
+	if !secretNamePattern.MatchString(name) {
+		return conductor.Invalidf("Invalid secret name %q: use 1 to 255 letters, digits, '_' or '-'", name)
+	}
+	return nil
+}
+
+func secretNotFound(name string) error {
+	return conductor.NotFoundf("No such secret found by key: %s", name)
+}
+
+// PutSecret creates or replaces a secret, sealed under the active key. by names who changed it.
+func (e *Engine) PutSecret(ctx context.Context, name string, value []byte, by string) error {
+	if err := validSecretName(name); err != nil {
+		return err
+	}
+	if len(value) > MaxSecretBytes {
+		return conductor.Invalidf("Secret value of %d bytes is larger than the limit of %d bytes", len(value), MaxSecretBytes)
+	}
+	return e.putSecret(ctx, e.store.Queries, name, value, by)
+}
+
+func (e *Engine) putSecret(ctx context.Context, q *store.Queries, name string, value []byte, by string) error {
+	sealed, err := e.keys.Seal(name, value)
+	if err != nil {
+		return err
+	}
+	return q.SecretPut(ctx, name, sealed, e.keys.ActiveKeyID(), by, e.now())
+}
+
+// Secret returns a secret's value.
+func (e *Engine) Secret(ctx context.Context, name string) (string, error) {
+	if err := validSecretName(name); err != nil {
+		return "", err
+	}
+	rec, err := e.store.SecretGet(ctx, name)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return "", secretNotFound(name)
+	}
+	if err != nil {
+		return "", err
+	}
+	value, err := e.keys.Open(name, rec.Sealed)
+	if err != nil {
+		return "", fmt.Errorf("error opening secret %s: %w", name, err)
+	}
+	return string(value), nil
+}
+
+// DeleteSecret removes a secret.
+func (e *Engine) DeleteSecret(ctx context.Context, name string) error {
+	if err := validSecretName(name); err != nil {
+		return err
+	}
+	if err := e.store.SecretDelete(ctx, name); errors.Is(err, conductor.ErrNotFound) {
+		return secretNotFound(name)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// SecretExists reports whether a secret exists.
+func (e *Engine) SecretExists(ctx context.Context, name string) (bool, error) {
+	if err := validSecretName(name); err != nil {
+		return false, err
+	}
+	_, err := e.store.SecretGet(ctx, name)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// SecretSummary is a secret without its value.
+type SecretSummary struct {
+	Name string      `json:"name"`
+	Tags []store.Tag `json:"tags"`
+}
+
+// Secrets lists every secret's name and tags, never values.
+func (e *Engine) Secrets(ctx context.Context) ([]SecretSummary, error) {
+	recs, err := e.store.SecretList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SecretSummary, len(recs))
+	for i, rec := range recs {
+		out[i] = SecretSummary{Name: rec.Name, Tags: nonNil(rec.Tags)}
+	}
+	return out, nil
+}
+
+// SecretTags returns a secret's tags.
+func (e *Engine) SecretTags(ctx context.Context, name string) ([]store.Tag, error) {
+	if err := validSecretName(name); err != nil {
+		return nil, err
+	}
+	rec, err := e.store.SecretGet(ctx, name)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return nil, secretNotFound(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(rec.Tags), nil
+}
+
+// PutSecretTags adds tags; a tag whose key exists replaces its value.
+func (e *Engine) PutSecretTags(ctx context.Context, name string, tags []store.Tag) error {
+	return e.editSecretTags(ctx, name, func(cur []store.Tag) []store.Tag {
+		for _, t := range tags {
+			i := slices.IndexFunc(cur, func(c store.Tag) bool { return c.Key == t.Key })
+			if i >= 0 {
+				cur[i].Value = t.Value
+			} else {
+				cur = append(cur, t)
+			}
+		}
+		return cur
+	})
+}
+
+// DeleteSecretTags removes tags (matching key and value).
+func (e *Engine) DeleteSecretTags(ctx context.Context, name string, tags []store.Tag) error {
+	return e.editSecretTags(ctx, name, func(cur []store.Tag) []store.Tag {
+		return slices.DeleteFunc(cur, func(c store.Tag) bool { return slices.Contains(tags, c) })
+	})
+}
+
+func (e *Engine) editSecretTags(ctx context.Context, name string, edit func([]store.Tag) []store.Tag) error {
+	if err := validSecretName(name); err != nil {
+		return err
+	}
+	return e.store.InTx(ctx, func(q *store.Queries) error {
+		rec, err := q.SecretGetForUpdate(ctx, name)
+		if errors.Is(err, conductor.ErrNotFound) {
+			return secretNotFound(name)
+		}
+		if err != nil {
+			return err
+		}
+		return q.SecretSetTags(ctx, name, nonNil(edit(rec.Tags)))
+	})
+}
+
+// RotateSecretKeys re-seals every secret not sealed with the active key, while the server runs:
+// each value is replaced only if nobody changed it meanwhile. It returns how many it re-sealed.
+func (e *Engine) RotateSecretKeys(ctx context.Context) (int, error) {
+	done, stalled := 0, 0
+	for {
+		recs, err := e.store.SecretsSealedWithOtherKeys(ctx, e.keys.ActiveKeyID(), 100)
+		if err != nil || len(recs) == 0 {
+			return done, err
+		}
+		if stalled >= 3 {
+			return done, fmt.Errorf("%d secrets keep changing under another key; is another process sealing with a different active key?", len(recs))
+		}
+		progressed := false
+		for _, rec := range recs {
+			value, err := e.keys.Open(rec.Name, rec.Sealed)
+			if err != nil {
+				return done, fmt.Errorf("error opening secret %s: %w", rec.Name, err)
+			}
+			sealed, err := e.keys.Seal(rec.Name, value)
+			if err != nil {
+				return done, err
+			}
+			ok, err := e.store.SecretReseal(ctx, rec.Name, rec.Sealed, sealed, e.keys.ActiveKeyID())
+			if err != nil {
+				return done, err
+			}
+			if ok {
+				done++
+				progressed = true
+			}
+		}
+		if progressed {
+			stalled = 0
+		} else {
+			stalled++ // every candidate changed under us; writers seal with their active key
+		}
+	}
+}
+
+// Keyring returns the engine's keyring.
+func (e *Engine) Keyring() *secret.Keyring { return e.keys }

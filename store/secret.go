@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// Tag labels a secret.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// SecretRecord is a stored secret: its sealed value and metadata.
+type SecretRecord struct {
+	Name       string
+	Sealed     []byte
+	KeyID      string
+	Tags       []Tag
+	CreateTime time.Time
+	UpdateTime time.Time
+	CreatedBy  string
+	UpdatedBy  string
+}
+
+// SecretPut creates or replaces a secret's sealed value, keeping its tags and creation.
+func (q *Queries) SecretPut(ctx context.Context, name string, sealed []byte, keyID, by string, now time.Time) error {
+	_, err := q.db.Exec(ctx, `
+		INSERT INTO secrets (name, sealed, key_id, create_time, update_time, created_by, updated_by)
+		VALUES ($1, $2, $3, $4, $4, $5, $5)
+		ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed, key_id = excluded.key_id,
+			update_time = excluded.update_time, updated_by = excluded.updated_by`,
+		name, sealed, keyID, now, nullString(by))
+	return interpretError(err, "storing secret")
+}
+
+// SecretGet reads one secret; absent gives conductor.ErrNotFound.
+func (q *Queries) SecretGet(ctx context.Context, name string) (*SecretRecord, error) {
+	rec, err := scanSecret(q.db.QueryRow(ctx, `SELECT `+secretColumns+` FROM secrets WHERE name = $1`, name))
+	return rec, interpretError(err, "reading secret")
+}
+
+// SecretGetMany reads the named secrets that exist.
+func (q *Queries) SecretGetMany(ctx context.Context, names []string) ([]*SecretRecord, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+secretColumns+` FROM secrets WHERE name = ANY($1)`, names)
+	if err != nil {
+		return nil, interpretError(err, "reading secrets")
+	}
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*SecretRecord, error) { return scanSecret(row) })
+	return recs, interpretError(err, "reading secrets")
+}
+
+// SecretDelete removes a secret; absent gives conductor.ErrNotFound.
+func (q *Queries) SecretDelete(ctx context.Context, name string) error {
+	tag, err := q.db.Exec(ctx, `DELETE FROM secrets WHERE name = $1`, name)
+	if err != nil {
+		return interpretError(err, "deleting secret")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	return nil
+}
+
+// SecretList returns every secret's metadata (never its value), by name.
+func (q *Queries) SecretList(ctx context.Context) ([]*SecretRecord, error) {
+	rows, err := q.db.Query(ctx, `SELECT name, ''::bytea, key_id, tags, create_time, update_time, created_by, updated_by
+		FROM secrets ORDER BY name`)
+	if err != nil {
+		return nil, interpretError(err, "listing secrets")
+	}
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*SecretRecord, error) { return scanSecret(row) })
+	return recs, interpretError(err, "listing secrets")
+}
+
+// SecretSetTags replaces a secret's tags; absent gives conductor.ErrNotFound.
+func (q *Queries) SecretSetTags(ctx context.Context, name string, tags []Tag) error {
+	doc, err := json.Marshal(tags)
+	if err != nil {
+		return fmt.Errorf("error encoding tags: %w", err)
+	}
+	tag, err := q.db.Exec(ctx, `UPDATE secrets SET tags = $2 WHERE name = $1`, name, doc)
+	if err != nil {
+		return interpretError(err, "tagging secret")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	return nil
+}
+
+// SecretsSealedWithOtherKeys returns up to limit secrets not sealed with activeKeyID.
+func (q *Queries) SecretsSealedWithOtherKeys(ctx context.Context, activeKeyID string, limit int) ([]*SecretRecord, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+secretColumns+` FROM secrets WHERE key_id <> $1 ORDER BY name LIMIT $2`,
+		activeKeyID, limit)
+	if err != nil {
+		return nil, interpretError(err, "listing secrets to re-seal")
+	}
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*SecretRecord, error) { return scanSecret(row) })
+	return recs, interpretError(err, "listing secrets to re-seal")
+}
+
+// SecretReseal replaces a sealed value only if it is still the one read (old), so a concurrent
+// update is never overwritten with a stale value. It reports whether it replaced it.
+func (q *Queries) SecretReseal(ctx context.Context, name string, old, sealed []byte, keyID string) (bool, error) {
+	tag, err := q.db.Exec(ctx, `UPDATE secrets SET sealed = $3, key_id = $4 WHERE name = $1 AND sealed = $2`,
+		name, old, sealed, keyID)
+	if err != nil {
+		return false, interpretError(err, "re-sealing secret")
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+const secretColumns = `name, sealed, key_id, tags, create_time, update_time, created_by, updated_by`
+
+func scanSecret(row pgx.Row) (*SecretRecord, error) {
+	rec := &SecretRecord{}
+	var tags []byte
+	var createdBy, updatedBy *string
+	if err := row.Scan(&rec.Name, &rec.Sealed, &rec.KeyID, &tags, &rec.CreateTime, &rec.UpdateTime, &createdBy, &updatedBy); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(tags, &rec.Tags); err != nil {
+		return nil, fmt.Errorf("error decoding secret tags: %w", err)
+	}
+	if createdBy != nil {
+		rec.CreatedBy = *createdBy
+	}
+	if updatedBy != nil {
+		rec.UpdatedBy = *updatedBy
+	}
+	return rec, nil
+}
+
+// SecretGetForUpdate reads one secret and locks it until the transaction ends.
+func (q *Queries) SecretGetForUpdate(ctx context.Context, name string) (*SecretRecord, error) {
+	rec, err := scanSecret(q.db.QueryRow(ctx, `SELECT `+secretColumns+` FROM secrets WHERE name = $1 FOR UPDATE`, name))
+	return rec, interpretError(err, "reading secret")
+}
