@@ -133,9 +133,13 @@ func (s *server) writeList(w http.ResponseWriter, r *http.Request, list any, err
 	writeJSON(w, http.StatusOK, list)
 }
 
-// pathParam returns the unescaped value of a route parameter ("my%20flow" → "my flow").
+// pathParam returns the unescaped value of a route parameter ("my%20flow" → "my flow"),
+// decoding it exactly once.
 func pathParam(r *http.Request, name string) string {
 	raw := chi.URLParam(r, name)
+	if r.URL.RawPath == "" {
+		return raw // chi routed on the decoded path: the value is decoded already
+	}
 	if v, err := url.PathUnescape(raw); err == nil {
 		return v
 	}

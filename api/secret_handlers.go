@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -26,13 +28,14 @@ func (s *server) putSecret(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, conductor.Invalidf("Secret value is required: send it as the request body"))
 		return
 	}
-	value := body
-	var decoded string
-	if trimmed := strings.TrimSpace(string(body)); strings.HasPrefix(trimmed, `"`) && json.Unmarshal([]byte(trimmed), &decoded) == nil {
-		value = []byte(decoded)
-	} else if !utf8.Valid(body) {
+	if !utf8.Valid(body) {
 		s.writeError(w, r, conductor.Invalidf("Secret value must be UTF-8 text"))
 		return
+	}
+	value := body
+	var decoded string
+	if trimmed := bytes.Trim(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '"' && json.Unmarshal(trimmed, &decoded) == nil {
+		value = []byte(decoded)
 	}
 	s.writeEmpty(w, r, s.engine.PutSecret(r.Context(), pathParam(r, "key"), value, ""))
 }
@@ -53,21 +56,42 @@ func (s *server) getSecret(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, value)
 }
 
-// prefersText reports whether an Accept header asks for text/plain before JSON.
+// prefersText reports whether an Accept header prefers text/plain to JSON: the higher q value
+// wins, the range listed first breaks ties, and q=0 excludes a type.
 func prefersText(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+	type choice struct {
+		q   float64
+		pos int
+	}
+	text, json := choice{q: -1}, choice{q: -1}
+	better := func(c choice, q float64, pos int) choice {
+		if q > c.q {
+			return choice{q: q, pos: pos}
+		}
+		return c
+	}
+	for pos, part := range strings.Split(accept, ",") {
+		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if parsed, err := strconv.ParseFloat(v, 64); err == nil {
+				q = parsed
+			}
+		}
 		switch mediaType {
-		case "text/plain":
-			return true
-		case "application/json", "*/*", "application/*":
-			return false
+		case "text/plain", "text/*":
+			text = better(text, q, pos)
+		case "application/json", "application/*", "*/*":
+			json = better(json, q, pos)
 		}
 	}
-	return false
+	if text.q <= 0 {
+		return false
+	}
+	return text.q > json.q || (text.q == json.q && text.pos < json.pos)
 }
 
 func (s *server) deleteSecret(w http.ResponseWriter, r *http.Request) {

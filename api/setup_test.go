@@ -16,6 +16,7 @@ import (
 
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
 
@@ -27,6 +28,8 @@ type testBundle struct {
 	engine *engine.Engine
 	clock  *testClock
 	logs   *syncBuffer
+	// databaseURL lets a test look at the rows the server wrote.
+	databaseURL string
 }
 
 // testClock is an adjustable clock; it starts at the real time.
@@ -73,7 +76,10 @@ func (b *syncBuffer) String() string {
 // that need exact timing advance the clock and call b.sweep() instead of sleeping.
 func setup(t *testing.T, opts ...func(*api.Config)) *testBundle {
 	t.Helper()
-	st := storetest.NewStore(t)
+	dbURL := storetest.NewDatabaseURL(t)
+	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 4})
+	require.NoError(t, err)
+	t.Cleanup(st.Close) // registered after the drop, so it runs before it
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
@@ -87,7 +93,7 @@ func setup(t *testing.T, opts ...func(*api.Config)) *testBundle {
 	}
 	srv := httptest.NewServer(api.NewRouter(cfg))
 	t.Cleanup(srv.Close)
-	return &testBundle{t: t, server: srv, engine: eng, clock: clock, logs: logs}
+	return &testBundle{t: t, server: srv, engine: eng, clock: clock, logs: logs, databaseURL: dbURL}
 }
 
 // sweep runs the engine's sweeper once (timeouts, timers) at the bundle clock's time.

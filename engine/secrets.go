@@ -19,9 +19,15 @@ const MaxSecretBytes = 64 << 10
 // ${workflow.secrets.NAME.path} stays unambiguous.
 var secretNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
+// reservedSecretNames are paths of the secrets API that a secret could not be read back under.
+var reservedSecretNames = map[string]bool{"clearLocalCache": true, "clearRedisCache": true}
+
 func validSecretName(name string) error {
 	if !secretNamePattern.MatchString(name) {
 		return conductor.Invalidf("Invalid secret name %q: use 1 to 255 letters, digits, '_' or '-'", name)
+	}
+	if reservedSecretNames[name] {
+		return conductor.Invalidf("Invalid secret name %q: the name is reserved by the secrets API", name)
 	}
 	return nil
 }

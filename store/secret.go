@@ -71,7 +71,7 @@ func (q *Queries) SecretDelete(ctx context.Context, name string) error {
 // SecretList returns every secret's metadata (never its value), by name.
 func (q *Queries) SecretList(ctx context.Context) ([]*SecretRecord, error) {
 	rows, err := q.db.Query(ctx, `SELECT name, ''::bytea, key_id, tags, create_time, update_time, created_by, updated_by
-		FROM secrets ORDER BY name`)
+		FROM secrets ORDER BY name COLLATE "C"`)
 	if err != nil {
 		return nil, interpretError(err, "listing secrets")
 	}
