@@ -1,1 +1,3 @@
+ALTER TABLE workflows DROP COLUMN IF EXISTS sealed;
+ALTER TABLE tasks DROP COLUMN IF EXISTS sealed_input, DROP COLUMN IF EXISTS sealed_output;
 DROP TABLE IF EXISTS secrets;

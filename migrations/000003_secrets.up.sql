@@ -11,3 +11,10 @@ CREATE TABLE secrets (
     updated_by  text
 );
 CREATE INDEX secrets_key_id ON secrets (key_id);
+
+-- Real (unmasked) execution data that must not be shown, sealed like secrets: a task's input
+-- when secrets were resolved into it (handed to its worker), a task's output when it carries
+-- secret material (read by later tasks), and per workflow its real input and the set of values
+-- to mask. The plaintext columns hold the masked forms only.
+ALTER TABLE tasks ADD COLUMN sealed_input bytea, ADD COLUMN sealed_output bytea;
+ALTER TABLE workflows ADD COLUMN sealed bytea;

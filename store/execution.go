@@ -20,6 +20,9 @@ type WorkflowRecord struct {
 	Workflow    *conductor.Workflow
 	Definition  *conductor.WorkflowDef
 	NextCheckAt *time.Time
+	// Sealed holds, sealed, what the execution must not show: its real input and the values
+	// to mask.
+	Sealed []byte
 	// snapshot is the key of Definition's stored snapshot.
 	snapshot []byte
 }
@@ -41,6 +44,9 @@ type TaskRecord struct {
 	KeepWorkflowTask bool
 	// New marks an attempt not stored yet: it is inserted rather than updated.
 	New bool
+	// SealedInput and SealedOutput hold the real input and output, sealed, when the stored
+	// (shown) ones are masked.
+	SealedInput, SealedOutput []byte
 }
 
 // attachWorkflowTask gives a task read from storage its definition node and task definition.
@@ -114,19 +120,19 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 		batch.Queue(`
 			INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id,
 				idempotency_key, parent_workflow_id, priority, create_time, update_time, end_time,
-				next_check_at, snapshot, doc)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+				next_check_at, snapshot, doc, sealed)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 			wf.WorkflowID, wf.WorkflowName, wf.WorkflowVersion, wf.Status, nullString(wf.CorrelationID),
 			nullString(wf.IdempotencyKey), nullString(wf.ParentWorkflowID), wf.Priority,
 			time.UnixMilli(wf.CreateTime), time.UnixMilli(max(wf.UpdateTime, wf.CreateTime)), nullMillis(wf.EndTime),
-			s.Workflow.NextCheckAt, s.Workflow.snapshot, doc)
+			s.Workflow.NextCheckAt, s.Workflow.snapshot, doc, s.Workflow.Sealed)
 	} else {
 		batch.Queue(`
 			UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
-				end_time = $6, next_check_at = $7, doc = $8
+				end_time = $6, next_check_at = $7, doc = $8, sealed = $9
 			WHERE workflow_id = $1`,
 			wf.WorkflowID, wf.Status, nullString(wf.CorrelationID), wf.Priority, time.UnixMilli(wf.UpdateTime),
-			nullMillis(wf.EndTime), s.Workflow.NextCheckAt, doc)
+			nullMillis(wf.EndTime), s.Workflow.NextCheckAt, doc, s.Workflow.Sealed)
 		if s.DefinitionChanged {
 			batch.Queue(`UPDATE workflows SET snapshot = $2, workflow_version = $3 WHERE workflow_id = $1`,
 				wf.WorkflowID, s.Workflow.snapshot, s.Workflow.Definition.Version)
@@ -165,7 +171,7 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 
 	batch := &pgx.Batch{}
 	batch.Queue("BEGIN")
-	batch.Queue(`SELECT snapshot, doc, next_check_at FROM workflows WHERE workflow_id = $1 FOR UPDATE`, workflowID)
+	batch.Queue(`SELECT `+workflowColumns+` FROM workflows WHERE workflow_id = $1 FOR UPDATE`, workflowID)
 	batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq FOR UPDATE`, workflowID)
 	results := conn.SendBatch(ctx, batch)
 	_, err = results.Exec()
@@ -216,7 +222,7 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 // round trip.
 func (q *Queries) WorkflowGet(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error) {
 	batch := &pgx.Batch{}
-	batch.Queue(`SELECT snapshot, doc, next_check_at FROM workflows WHERE workflow_id = $1`, workflowID)
+	batch.Queue(`SELECT `+workflowColumns+` FROM workflows WHERE workflow_id = $1`, workflowID)
 	if includeTasks {
 		batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq`, workflowID)
 	}
@@ -293,22 +299,24 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 			batch.Queue(`
 				INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
 					visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc,
-					start_time, worker_id, poll_count, callback_after_seconds)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+					start_time, worker_id, poll_count, callback_after_seconds, sealed_input, sealed_output)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 				t.TaskID, workflowID, t.Seq, t.ReferenceTaskName, t.TaskType, t.Status, nullString(rec.QueueName),
 				t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
 				time.UnixMilli(t.UpdateTime), doc, nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount,
-				t.CallbackAfterSeconds)
+				t.CallbackAfterSeconds, rec.SealedInput, rec.SealedOutput)
 			continue
 		}
 		batch.Queue(`
 			UPDATE tasks SET status = $2, queue_name = $3, priority = $4, visible_at = $5, lease_until = $6,
 				response_timeout_seconds = $7, timeout_seconds = $8, update_time = $9, doc = $10,
-				start_time = $11, worker_id = $12, poll_count = $13, callback_after_seconds = $14
+				start_time = $11, worker_id = $12, poll_count = $13, callback_after_seconds = $14,
+				sealed_input = $15, sealed_output = $16
 			WHERE task_id = $1`,
 			t.TaskID, t.Status, nullString(rec.QueueName), t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil,
 			rec.ResponseTimeoutSeconds, rec.TimeoutSeconds, time.UnixMilli(t.UpdateTime), doc,
-			nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount, t.CallbackAfterSeconds)
+			nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount, t.CallbackAfterSeconds,
+			rec.SealedInput, rec.SealedOutput)
 	}
 	return nil
 }
@@ -322,7 +330,8 @@ func taskColumnsOf(alias string) string {
 		alias += "."
 	}
 	cols := []string{"doc", "queue_name", "visible_at", "lease_until", "response_timeout_seconds", "timeout_seconds",
-		"status", "start_time", "worker_id", "poll_count", "callback_after_seconds", "update_time"}
+		"status", "start_time", "worker_id", "poll_count", "callback_after_seconds", "update_time",
+		"sealed_input", "sealed_output"}
 	for i, c := range cols {
 		cols[i] = alias + c
 	}
@@ -353,7 +362,7 @@ func scanTaskWith(row pgx.Row, extra ...any) (*TaskRecord, error) {
 	var callback int64
 	rec := &TaskRecord{}
 	dest := append([]any{&doc, &queue, &rec.VisibleAt, &rec.LeaseUntil, &rec.ResponseTimeoutSeconds, &rec.TimeoutSeconds,
-		&status, &start, &worker, &polls, &callback, &updated}, extra...)
+		&status, &start, &worker, &polls, &callback, &updated, &rec.SealedInput, &rec.SealedOutput}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -375,10 +384,13 @@ func scanTaskWith(row pgx.Row, extra ...any) (*TaskRecord, error) {
 	return rec, nil
 }
 
+// workflowColumns are the columns a workflow execution is read from.
+const workflowColumns = `snapshot, doc, next_check_at, sealed`
+
 func scanWorkflow(row pgx.Row) (*WorkflowRecord, error) {
 	var doc []byte
 	rec := &WorkflowRecord{}
-	if err := row.Scan(&rec.snapshot, &doc, &rec.NextCheckAt); err != nil {
+	if err := row.Scan(&rec.snapshot, &doc, &rec.NextCheckAt, &rec.Sealed); err != nil {
 		return nil, err
 	}
 	rec.Workflow = new(conductor.Workflow)

@@ -163,7 +163,7 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 		order = append(order, col+" "+dir+" NULLS LAST")
 	}
 	order = append(order, "create_time DESC", "workflow_id")
-	sql := fmt.Sprintf("SELECT snapshot, doc, next_check_at FROM workflows WHERE %s ORDER BY %s LIMIT %s OFFSET %s",
+	sql := fmt.Sprintf("SELECT "+workflowColumns+" FROM workflows WHERE %s ORDER BY %s LIMIT %s OFFSET %s",
 		cond, strings.Join(order, ", "), arg(p.Size), arg(p.Start))
 	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {

@@ -1,0 +1,169 @@
+package secret
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+)
+
+// Mask is what execution data shows in place of secret material.
+const Mask = "***"
+
+// minSubstringLen is the shortest value masked inside longer strings; shorter values are
+// masked only where a whole string equals them, so short secrets do not shred data.
+const minSubstringLen = 4
+
+// maskedKeys are the map keys whose whole value is shown as Mask.
+var maskedKeys = map[string]bool{"_secrets": true, "_masked": true}
+
+// Redactor masks secret material in JSON-like values: the values under _secrets and _masked
+// keys, and every occurrence of a known secret value inside any string. It is not safe for
+// concurrent use.
+type Redactor struct {
+	long  []string // sorted longest first, so a value containing another is masked whole
+	short map[string]bool
+	all   map[string]bool
+}
+
+// Add makes v a value to mask.
+func (r *Redactor) Add(v string) {
+	if v == "" || r.all[v] {
+		return
+	}
+	if r.all == nil {
+		r.all, r.short = map[string]bool{}, map[string]bool{}
+	}
+	r.all[v] = true
+	if len(v) < minSubstringLen {
+		r.short[v] = true
+		return
+	}
+	r.long = append(r.long, v)
+	slices.SortFunc(r.long, func(a, b string) int { return len(b) - len(a) })
+}
+
+// AddAll adds every string inside v (a JSON-like value); non-string scalars are added in their
+// JSON form, so a numeric token is masked too.
+func (r *Redactor) AddAll(v any) {
+	switch v := v.(type) {
+	case nil:
+	case string:
+		r.Add(v)
+	case map[string]any:
+		for _, e := range v {
+			r.AddAll(e)
+		}
+	case []any:
+		for _, e := range v {
+			r.AddAll(e)
+		}
+	default:
+		if data, err := json.Marshal(v); err == nil {
+			r.Add(string(data))
+		}
+	}
+}
+
+// Values returns the values to mask, for sealing and loading the set.
+func (r *Redactor) Values() []string {
+	out := make([]string, 0, len(r.all))
+	for v := range r.all {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Len is the number of values to mask.
+func (r *Redactor) Len() int { return len(r.all) }
+
+// String masks known values inside s.
+func (r *Redactor) String(s string) string {
+	if r.short[s] {
+		return Mask
+	}
+	for _, v := range r.long {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Mask)
+		}
+	}
+	return s
+}
+
+// Value returns a masked deep copy of v: values under _secrets and _masked keys become Mask,
+// and known values inside strings are masked.
+func (r *Redactor) Value(v any) any {
+	switch v := v.(type) {
+	case string:
+		return r.String(v)
+	case map[string]any:
+		return r.Map(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = r.Value(e)
+		}
+		return out
+	default:
+		if v == nil || len(r.short) == 0 {
+			return v
+		}
+		if data, err := json.Marshal(v); err == nil && r.short[string(data)] {
+			return Mask
+		}
+		return v
+	}
+}
+
+// Map is Value for a map; nil stays nil.
+func (r *Redactor) Map(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		if maskedKeys[k] {
+			out[k] = Mask
+			continue
+		}
+		out[k] = r.Value(e)
+	}
+	return out
+}
+
+// SecretsUnder adds to r every value found under _secrets keys anywhere in v: values a task
+// produced or received as secrets join the masked set.
+func (r *Redactor) SecretsUnder(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if k == "_secrets" {
+				r.AddAll(e)
+				continue
+			}
+			r.SecretsUnder(e)
+		}
+	case []any:
+		for _, e := range v {
+			r.SecretsUnder(e)
+		}
+	}
+}
+
+// MaskFields returns m with the named top-level fields shown as Mask (a WorkflowDef's
+// maskedFields); m itself is not changed.
+func MaskFields(m map[string]any, fields []string) map[string]any {
+	if len(fields) == 0 || m == nil {
+		return m
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	for _, f := range fields {
+		if _, ok := out[f]; ok {
+			out[f] = Mask
+		}
+	}
+	return out
+}
