@@ -9,6 +9,7 @@ import (
 
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/expr"
+	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -286,7 +287,7 @@ func (x *execution) finish(rec *store.TaskRecord, status conductor.TaskStatus, r
 	t := rec.Task
 	t.Status = status
 	if reason != "" {
-		t.ReasonForIncompletion = truncate(reason, 500)
+		t.ReasonForIncompletion = truncate(x.mask(reason), 500)
 	}
 	t.EndTime = x.now.UnixMilli()
 	rec.QueueName, rec.VisibleAt, rec.LeaseUntil = "", nil, nil
@@ -342,9 +343,14 @@ func (x *execution) endByTerminate(t *conductor.Task) {
 	if reason == "" && status == conductor.WorkflowCompleted {
 		reason = "Workflow is COMPLETED by TERMINATE task: " + t.TaskID
 	}
-	x.wf.Output = t.OutputData
 	x.end(status, reason, t)
-	x.wf.Output = t.OutputData
+	x.wf.Output = x.shownOutput(x.realTaskOutput(x.task(t.TaskID)))
+}
+
+// shownOutput is a workflow output as stored and shown: secret material and maskedFields masked.
+func (x *execution) shownOutput(out map[string]any) map[string]any {
+	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(out) })
+	return secret.MaskFields(x.sec.redactor.Map(out), x.def.MaskedFields)
 }
 
 // end moves the workflow to a terminal status: output computed, failed names recorded, pending
@@ -352,9 +358,9 @@ func (x *execution) endByTerminate(t *conductor.Task) {
 func (x *execution) end(status conductor.WorkflowStatus, reason string, cause *conductor.Task) {
 	wf := x.wf
 	wf.Status = status
-	wf.ReasonForIncompletion = reason
+	wf.ReasonForIncompletion = x.mask(reason)
 	wf.EndTime = x.now.UnixMilli()
-	wf.Output = x.workflowOutput()
+	wf.Output = x.shownOutput(x.workflowOutput())
 	x.recordFailedNames()
 	x.touch()
 	x.cancelPending()
@@ -373,7 +379,7 @@ func (x *execution) workflowOutput() map[string]any {
 	}
 	for i := len(x.tasks) - 1; i >= 0; i-- {
 		if t := x.tasks[i].Task; t.Status.IsTerminal() {
-			return t.OutputData
+			return x.realTaskOutput(x.tasks[i])
 		}
 	}
 	return map[string]any{}

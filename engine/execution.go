@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 // loaded under the workflow lock, plus everything the decision changed, to be saved at once.
 type execution struct {
 	e     *Engine
+	ctx   context.Context
 	q     *store.Queries // the transaction the execution is locked in
+	sec   secrets
 	now   time.Time
 	rec   *store.WorkflowRecord
 	wf    *conductor.Workflow
@@ -46,6 +49,7 @@ func newExecution(e *Engine, rec *store.WorkflowRecord, tasks []*store.TaskRecor
 	}
 	x.nodes = map[string]*node{}
 	x.index(x.def.Tasks, nil)
+	x.sec.realInputs, x.sec.realOutputs = map[string]map[string]any{}, map[string]map[string]any{}
 	return x
 }
 
@@ -117,7 +121,7 @@ func (x *execution) document() []byte {
 	wf := x.wf
 	doc := map[string]any{
 		"workflow": map[string]any{
-			"input": wf.Input, "output": wf.Output, "status": wf.Status, "workflowId": wf.WorkflowID,
+			"input": x.workflowInput(), "output": wf.Output, "status": wf.Status, "workflowId": wf.WorkflowID,
 			"parentWorkflowId": wf.ParentWorkflowID, "parentWorkflowTaskId": wf.ParentWorkflowTaskID,
 			"workflowType": wf.WorkflowName, "version": wf.WorkflowVersion, "correlationId": wf.CorrelationID,
 			"reasonForIncompletion": wf.ReasonForIncompletion, "schemaVersion": x.def.SchemaVersion,
@@ -130,7 +134,7 @@ func (x *execution) document() []byte {
 			continue
 		}
 		entry := map[string]any{
-			"input": t.InputData, "output": t.OutputData, "taskType": t.TaskType, "status": t.Status,
+			"input": x.realTaskInput(rec), "output": x.realTaskOutput(rec), "taskType": t.TaskType, "status": t.Status,
 			"referenceTaskName": t.ReferenceTaskName, "retryCount": t.RetryCount, "correlationId": t.CorrelationID,
 			"pollCount": t.PollCount, "taskDefName": t.TaskDefName, "scheduledTime": t.ScheduledTime,
 			"startTime": t.StartTime, "endTime": t.EndTime, "workflowInstanceId": t.WorkflowInstanceID,

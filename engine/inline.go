@@ -9,6 +9,8 @@ import (
 
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/expr"
+	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -43,6 +45,8 @@ func (x *execution) runInline() bool {
 			x.finish(rec, conductor.TaskCompleted, "")
 		case conductor.TaskTypeWait:
 			x.runWait(rec)
+		case conductor.TaskTypeUpdateSecret:
+			x.runUpdateSecret(rec)
 		default:
 			h, ok := x.e.systasks.Get(wt.Type)
 			if !ok || h.Mode() != systask.Sync {
@@ -60,25 +64,49 @@ func (x *execution) systaskView(rec *store.TaskRecord) *systask.Task {
 	t := rec.Task
 	return &systask.Task{
 		TaskID: t.TaskID, WorkflowID: t.WorkflowInstanceID, RefName: t.ReferenceTaskName, TaskType: t.TaskType,
-		RetryCount: t.RetryCount, PollCount: t.PollCount, Input: t.InputData, WorkflowTask: t.WorkflowTask,
+		RetryCount: t.RetryCount, PollCount: t.PollCount, Input: x.realTaskInput(rec), WorkflowTask: t.WorkflowTask,
 	}
+}
+
+// recordOutput stores an attempt's output. A COMPLETED task with an outputFilter (in its
+// input) keeps only what the filter selects from its fresh output; secret material is masked
+// where shown and sealed for later tasks.
+func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, status conductor.TaskStatus) {
+	if status == conductor.TaskCompleted {
+		input := x.realTaskInput(rec)
+		filter, ok := input["outputFilter"]
+		if !ok {
+			filter, ok = input["_outputFilters"]
+		}
+		if ok {
+			x.sec.realOutputs[rec.Task.TaskID] = output // the filter reads the fresh output
+			filtered, err := expr.Evaluate(filter, x.env(rec.Task.TaskID))
+			delete(x.sec.realOutputs, rec.Task.TaskID)
+			if m, isMap := filtered.(map[string]any); err == nil && isMap {
+				output = m
+			} else if err == nil {
+				output = map[string]any{"result": filtered}
+			}
+		}
+	}
+	x.setTaskOutput(rec, output)
 }
 
 // apply records a handler's result on an attempt.
 func (x *execution) apply(rec *store.TaskRecord, res systask.Result) {
 	t := rec.Task
 	if res.Output != nil {
-		t.OutputData = res.Output
+		x.recordOutput(rec, res.Output, res.Status)
 	}
-	if len(res.Logs) > 0 {
-		x.logs[t.TaskID] = append(x.logs[t.TaskID], res.Logs...)
+	for _, line := range res.Logs {
+		x.logs[t.TaskID] = append(x.logs[t.TaskID], x.mask(line))
 	}
 	if res.Status.IsTerminal() {
 		x.finish(rec, res.Status, res.ReasonForIncompletion)
 		return
 	}
 	t.Status = conductor.TaskInProgress
-	t.ReasonForIncompletion = res.ReasonForIncompletion
+	t.ReasonForIncompletion = x.mask(res.ReasonForIncompletion)
 	t.CallbackAfterSeconds = res.CallbackAfterSeconds
 	rec.QueueName, rec.VisibleAt, rec.LeaseUntil = "", nil, nil
 	if res.CallbackAfterSeconds > 0 && rec.Task.WorkflowTask != nil {
@@ -96,22 +124,23 @@ func (x *execution) runSwitch(rec *store.TaskRecord) {
 	wt := t.WorkflowTask
 	var value any
 	var err error
+	input := x.realTaskInput(rec)
 	switch {
 	case wt.Type == conductor.TaskTypeDecision && wt.CaseValueParam != "":
-		value = t.InputData[wt.CaseValueParam]
+		value = input[wt.CaseValueParam]
 	case wt.Type == conductor.TaskTypeDecision:
-		value, err = x.e.evalScript(wt.CaseExpression, t.InputData)
+		value, err = x.e.evalScript(wt.CaseExpression, input)
 	case wt.EvaluatorType == "value-param":
-		value = t.InputData[wt.Expression]
+		value = input[wt.Expression]
 	default:
-		value, err = x.e.evalScript(wt.Expression, t.InputData)
+		value, err = x.e.evalScript(wt.Expression, input)
 	}
 	if err != nil {
-		t.OutputData = map[string]any{"error": err.Error()}
+		t.OutputData = map[string]any{"error": x.mask(err.Error())}
 		x.finish(rec, conductor.TaskFailed, "Error evaluating the switch expression: "+err.Error())
 		return
 	}
-	caseValue := caseString(value)
+	caseValue := x.mask(caseString(value))
 	t.InputData["case"] = caseValue
 	if wt.Type == conductor.TaskTypeDecision {
 		t.OutputData = map[string]any{"caseOutput": []any{caseValue}}
@@ -151,12 +180,11 @@ func (x *execution) chosenBranch(t *conductor.Task) []conductor.WorkflowTask {
 
 // runSetVariable merges the task input into the workflow variables.
 func (x *execution) runSetVariable(rec *store.TaskRecord) {
-	t := rec.Task
 	vars := maps.Clone(x.wf.Variables)
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	maps.Copy(vars, t.InputData)
+	maps.Copy(vars, x.realTaskInput(rec))
 	data, err := json.Marshal(vars)
 	if err != nil || len(data) > maxVariablesBytes {
 		x.finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf(
@@ -164,21 +192,20 @@ func (x *execution) runSetVariable(rec *store.TaskRecord) {
 			len(data), x.wf.WorkflowID, maxVariablesBytes))
 		return
 	}
-	x.wf.Variables = vars
+	x.wf.Variables = x.sec.redactor.Map(vars) // variables are shown: secret material stays masked
 	x.touch()
 	x.finish(rec, conductor.TaskCompleted, "")
 }
 
 // runTerminate completes a TERMINATE task; the decider then ends the workflow with it.
 func (x *execution) runTerminate(rec *store.TaskRecord) {
-	t := rec.Task
-	switch out := t.InputData["workflowOutput"].(type) {
+	switch out := x.realTaskInput(rec)["workflowOutput"].(type) {
 	case map[string]any:
-		t.OutputData = out
+		x.setTaskOutput(rec, out)
 	case nil:
-		t.OutputData = map[string]any{}
+		x.setTaskOutput(rec, map[string]any{})
 	default:
-		t.OutputData = map[string]any{"output": out}
+		x.setTaskOutput(rec, map[string]any{"output": out})
 	}
 	x.finish(rec, conductor.TaskCompleted, "")
 }
@@ -212,4 +239,51 @@ func (x *execution) runWait(rec *store.TaskRecord) {
 		t.OutputData = map[string]any{}
 	}
 	x.markDirty(rec)
+}
+
+// runUpdateSecret stores _secrets.secretValue as the secret _secrets.secretKey, through the
+// same sealing path as the secrets API, inside the decision's transaction (UPDATE_SECRET).
+// Errors name the key, never the value.
+func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
+	in, _ := x.realTaskInput(rec)["_secrets"].(map[string]any)
+	key, _ := in["secretKey"].(string)
+	var value string
+	switch v := in["secretValue"].(type) {
+	case string:
+		value = v
+	case nil:
+	default:
+		data, err := json.Marshal(v)
+		if err == nil {
+			value = string(data)
+		}
+	}
+	fail := func(reason string) { x.finish(rec, conductor.TaskFailedWithTerminalError, reason) }
+	switch {
+	case key == "":
+		fail("UPDATE_SECRET needs inputParameters._secrets.secretKey")
+		return
+	case value == "":
+		fail("UPDATE_SECRET got no value for secret " + key + " (inputParameters._secrets.secretValue is missing or empty)")
+		return
+	case len(value) > MaxSecretBytes:
+		fail(fmt.Sprintf("UPDATE_SECRET value for secret %s is larger than %d bytes", key, MaxSecretBytes))
+		return
+	}
+	if err := validSecretName(key); err != nil {
+		fail("UPDATE_SECRET: " + err.Error())
+		return
+	}
+	x.addMasks(func(r *secret.Redactor) { r.Add(value) })
+	if err := x.e.putSecret(x.ctx, x.q, key, []byte(value), "workflow:"+x.wf.WorkflowID); err != nil {
+		x.e.logger.Error("engine: UPDATE_SECRET failed", "workflow_id", x.wf.WorkflowID, "secret", key, "error", err)
+		x.finish(rec, conductor.TaskFailed, "UPDATE_SECRET could not store secret "+key)
+		return
+	}
+	if x.sec.values == nil {
+		x.sec.values = map[string]*string{}
+	}
+	x.sec.values[key] = &value // later tasks of this decision see the new value
+	x.setTaskOutput(rec, map[string]any{})
+	x.finish(rec, conductor.TaskCompleted, "")
 }

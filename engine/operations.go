@@ -165,7 +165,7 @@ func (e *Engine) Rerun(ctx context.Context, workflowID string, req *RerunRequest
 		t.ScheduledTime, t.OutputData = x.now.UnixMilli(), map[string]any{}
 		x.prepare(rec, t.WorkflowTask, 0)
 		if req.TaskInput != nil {
-			t.InputData = req.TaskInput
+			x.setTaskInput(rec, req.TaskInput)
 		}
 		x.markDirty(rec)
 		if rec.QueueName != "" {
@@ -200,9 +200,12 @@ func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *Skip
 			TaskID: newID(), ReferenceTaskName: ref, TaskDefName: n.task.Name, TaskType: n.task.Name,
 			WorkflowInstanceID: workflowID, WorkflowType: x.wf.WorkflowName, CorrelationID: x.wf.CorrelationID,
 			Status: conductor.TaskSkipped, ScheduledTime: x.now.UnixMilli(), EndTime: x.now.UnixMilli(),
-			WorkflowTask: n.task, InputData: req.TaskInput, OutputData: req.TaskOutput, Executed: true,
+			WorkflowTask: n.task, Executed: true,
 		}
-		x.add(&store.TaskRecord{Task: t})
+		rec := &store.TaskRecord{Task: t}
+		x.setTaskInput(rec, req.TaskInput)
+		x.setTaskOutput(rec, req.TaskOutput)
+		x.add(rec)
 		return nil
 	})
 	return err

@@ -23,7 +23,10 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 	}
 	err := e.store.MutateWorkflow(ctx, workflowID, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
 		x := newExecution(e, rec, tasks, e.now())
-		x.q = q
+		x.q, x.ctx = q, ctx
+		if err := x.loadSecrets(); err != nil {
+			return nil, err
+		}
 		if err := change(x); err != nil {
 			return nil, err
 		}
@@ -74,6 +77,9 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 		dirty = append(dirty, rec)
 	}
 	slices.SortFunc(dirty, func(a, b *store.TaskRecord) int { return a.Task.Seq - b.Task.Seq })
+	if err := x.sealSecrets(); err != nil {
+		return nil, err
+	}
 	x.rec.NextCheckAt = x.nextCheckAt()
 	x.wf.UpdateTime = x.now.UnixMilli()
 	if x.wf.Status.IsTerminal() && x.wfChanged {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ func systemQueue(taskType string) string { return systemQueuePrefix + taskType }
 var builtinSync = map[string]bool{
 	conductor.TaskTypeSwitch: true, conductor.TaskTypeDecision: true, conductor.TaskTypeSetVariable: true,
 	conductor.TaskTypeTerminate: true, conductor.TaskTypeNoop: true, conductor.TaskTypeWait: true,
+	conductor.TaskTypeUpdateSecret: true,
 }
 
 // isWorkerTask reports whether wt is executed by an external worker polling its name.
@@ -84,7 +86,14 @@ func (x *execution) prepare(rec *store.TaskRecord, wt *conductor.WorkflowTask, d
 	if wt.TaskDefinition != nil {
 		t.TaskDefinition = wt.TaskDefinition
 	}
-	t.InputData = x.evaluateInput(wt, def, t.TaskID)
+	x.sec.missing = nil
+	real := x.evaluateInput(wt, def, t.TaskID)
+	x.setTaskInput(rec, real)
+	if len(x.sec.missing) > 0 {
+		// Resolved nothing for an absent secret: fail for good, naming the secret only.
+		x.finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf("Secret %s is not defined", x.sec.missing[0]))
+		return
+	}
 	visible := x.now.Add(delay)
 
 	switch {
@@ -155,7 +164,7 @@ func (x *execution) evaluateInput(wt *conductor.WorkflowTask, def *conductor.Tas
 
 // env returns the expression environment of this execution.
 func (x *execution) env(taskID string) *expr.Env {
-	return &expr.Env{Doc: x.document(), TaskID: taskID, Params: x.e.exprParams}
+	return &expr.Env{Doc: x.document(), TaskID: taskID, Params: x.e.exprParams, Lookup: x.lookupSecret}
 }
 
 // nextAfter returns the WorkflowTask that follows ref in the definition, climbing out of

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -71,10 +72,34 @@ func (e *Engine) claim(ctx context.Context, queue string, req PollRequest) ([]*c
 			return nil, err
 		}
 	}
+	var recs []*store.TaskRecord
+	var err error
 	if lim.ConcurrentExecLimit > 0 || lim.RateLimitPerFrequency > 0 {
-		return e.store.TaskClaimLimited(ctx, queue, req.TaskType, req.Count, req.WorkerID, e.now(), lim)
+		recs, err = e.store.TaskClaimLimited(ctx, queue, req.TaskType, req.Count, req.WorkerID, e.now(), lim)
+	} else {
+		recs, err = e.store.TaskClaim(ctx, queue, req.Count, req.WorkerID, e.now())
 	}
-	return e.store.TaskClaim(ctx, queue, req.Count, req.WorkerID, e.now())
+	if err != nil {
+		return nil, err
+	}
+	return e.handOff(recs)
+}
+
+// handOff prepares claimed tasks for their executor: a task whose stored input is masked gets
+// its real input (resolved secrets) back. Only the executor sees it; nothing is stored.
+func (e *Engine) handOff(recs []*store.TaskRecord) ([]*conductor.Task, error) {
+	tasks := make([]*conductor.Task, len(recs))
+	for i, rec := range recs {
+		if rec.SealedInput != nil {
+			input, err := e.openDoc(taskInputSeal(rec.Task.TaskID), rec.SealedInput)
+			if err != nil {
+				return nil, fmt.Errorf("error opening the input of task %s: %w", rec.Task.TaskID, err)
+			}
+			rec.Task.InputData = input
+		}
+		tasks[i] = rec.Task
+	}
+	return tasks, nil
 }
 
 // UpdateTask applies a worker's result and decides the workflow. Results for finished tasks or
@@ -131,17 +156,17 @@ func (x *execution) applyResult(rec *store.TaskRecord, res *conductor.TaskResult
 		t.WorkerID = res.WorkerID
 	}
 	for _, l := range res.Logs {
-		x.logs[t.TaskID] = append(x.logs[t.TaskID], l.Log)
+		x.logs[t.TaskID] = append(x.logs[t.TaskID], x.mask(l.Log))
 	}
 	if res.ExtendLease && res.Status == conductor.TaskInProgress && t.Status == conductor.TaskInProgress && res.OutputData == nil {
 		x.extendLease(rec)
 		return
 	}
 	if res.OutputData != nil {
-		t.OutputData = res.OutputData
+		x.recordOutput(rec, res.OutputData, res.Status)
 	}
 	if res.ReasonForIncompletion != "" {
-		t.ReasonForIncompletion = truncate(res.ReasonForIncompletion, 500)
+		t.ReasonForIncompletion = truncate(x.mask(res.ReasonForIncompletion), 500)
 	}
 	if res.Status == conductor.TaskInProgress {
 		t.CallbackAfterSeconds = max(res.CallbackAfterSeconds, 0)
@@ -188,7 +213,7 @@ func (e *Engine) UpdateTaskByRef(ctx context.Context, workflowID, ref string, st
 			base, _, _ := cutLoopSuffix(rec.Task.ReferenceTaskName)
 			if (rec.Task.ReferenceTaskName == ref || base == ref) && !rec.Task.Status.IsTerminal() && !rec.Task.Retried {
 				taskID = rec.Task.TaskID
-				merged := deepCopyMap(rec.Task.OutputData)
+				merged := deepCopyMap(x.realTaskOutput(rec))
 				for k, v := range output {
 					merged[k] = v
 				}

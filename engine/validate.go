@@ -160,6 +160,9 @@ func (v *defValidator) typeRules(t *conductor.WorkflowTask, path string) {
 		need(in["queryExpression"] != nil, "inputParameters.queryExpression")
 	case conductor.TaskTypeInline:
 		need(in["expression"] != nil, "inputParameters.expression")
+	case conductor.TaskTypeUpdateSecret:
+		sec, _ := in["_secrets"].(map[string]any)
+		need(sec["secretKey"] != nil && sec["secretValue"] != nil, "inputParameters._secrets.secretKey and inputParameters._secrets.secretValue")
 	case conductor.TaskTypeWait:
 		if in["duration"] != nil && in["until"] != nil {
 			v.errs.Add(path+".inputParameters", "WAIT task cannot have both duration and until", nil)

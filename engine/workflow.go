@@ -124,7 +124,8 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 	}
 	x := newExecution(e, &store.WorkflowRecord{Workflow: wf, Definition: def}, nil, now)
 	x.isNew = true
-	x.q = q
+	x.q, x.ctx = q, ctx
+	x.setWorkflowInput(input)
 	if len(def.Tasks) > 0 {
 		x.schedule(&def.Tasks[0])
 	}
@@ -262,11 +263,11 @@ func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error
 		}
 		wf := x.wf
 		wf.Status = conductor.WorkflowTerminated
-		wf.ReasonForIncompletion = reason
+		wf.ReasonForIncompletion = x.mask(reason)
 		if wf.EndTime == 0 {
 			wf.EndTime = x.now.UnixMilli()
 		}
-		wf.Output = x.workflowOutput()
+		wf.Output = x.shownOutput(x.workflowOutput())
 		x.recordFailedNames()
 		x.touch()
 		x.cancelPending()

@@ -13,7 +13,7 @@ import (
 // become IN_PROGRESS with pollCount+1, startTime (first claim only), and a lease that expires at
 // the response timeout or the run timeout, whichever is first. Rows locked by a decider or
 // another claimer are skipped, so no task is handed out twice.
-func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID string, now time.Time) ([]*conductor.Task, error) {
+func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID string, now time.Time) ([]*TaskRecord, error) {
 	rows, err := q.db.Query(ctx, `
 		WITH picked AS (
 			SELECT task_id FROM tasks
@@ -40,26 +40,23 @@ func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID s
 		return nil, interpretError(err, "claiming tasks")
 	}
 	var keys [][]byte
-	tasks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.Task, error) {
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) {
 		var key []byte
 		rec, err := scanTaskWith(row, &key)
-		if err != nil {
-			return nil, err
-		}
 		keys = append(keys, key)
-		return rec.Task, nil
+		return rec, err
 	})
 	if err != nil {
 		return nil, interpretError(err, "claiming tasks")
 	}
-	for i, t := range tasks {
+	for i, rec := range recs {
 		def, err := q.snapshot(ctx, keys[i])
 		if err != nil {
 			return nil, err
 		}
-		attachWorkflowTask(t, def)
+		attachWorkflowTask(rec.Task, def)
 	}
-	return tasks, nil
+	return recs, nil
 }
 
 // TaskLimits are a task definition's poll-time limits; zero values mean none.
@@ -73,8 +70,8 @@ type TaskLimits struct {
 
 // TaskClaimLimited is TaskClaim under a task definition's limits: under a per-type lock it
 // counts what runs (and what started in the rate window) and claims only what the limits leave.
-func (s *Store) TaskClaimLimited(ctx context.Context, queue, taskType string, n int, workerID string, now time.Time, lim TaskLimits) ([]*conductor.Task, error) {
-	var tasks []*conductor.Task
+func (s *Store) TaskClaimLimited(ctx context.Context, queue, taskType string, n int, workerID string, now time.Time, lim TaskLimits) ([]*TaskRecord, error) {
+	var tasks []*TaskRecord
 	err := s.InTx(ctx, func(q *Queries) error {
 		if _, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('podium.task_limit:' || $1))`, taskType); err != nil {
 			return interpretError(err, "locking task limits")

@@ -1,0 +1,282 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/expr"
+	"github.com/podiumhq/podium/internal/secret"
+	"github.com/podiumhq/podium/store"
+)
+
+// Seal names (associated data) of execution data, so a sealed document opens only where it
+// was written.
+func taskInputSeal(taskID string) string    { return "task:" + taskID + ":input" }
+func taskOutputSeal(taskID string) string   { return "task:" + taskID + ":output" }
+func workflowSeal(workflowID string) string { return "workflow:" + workflowID }
+
+// sealDoc seals a JSON document under name.
+func (e *Engine) sealDoc(name string, v any) ([]byte, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("error encoding sealed data: %w", err)
+	}
+	return e.keys.Seal(name, data)
+}
+
+// openDoc opens a sealed JSON object.
+func (e *Engine) openDoc(name string, sealed []byte) (map[string]any, error) {
+	data, err := e.keys.Open(name, sealed)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return m, dec.Decode(&m)
+}
+
+// workflowSecrets is the sealed per-workflow state: the real input when the shown one is
+// masked, and every value to mask.
+type workflowSecrets struct {
+	Input map[string]any `json:"input,omitempty"`
+	Masks []string       `json:"masks,omitempty"`
+}
+
+// secrets is what an execution knows about secret material while it is decided.
+type secrets struct {
+	redactor    secret.Redactor
+	realInput   map[string]any // the workflow's real input, when the shown one is masked
+	realInputs  map[string]map[string]any
+	realOutputs map[string]map[string]any
+	values      map[string]*string // secret name → value, nil when missing
+	missing     []string
+	dirty       bool
+}
+
+// loadSecrets opens the sealed state of a loaded execution.
+func (x *execution) loadSecrets() error {
+	x.sec.realInputs, x.sec.realOutputs = map[string]map[string]any{}, map[string]map[string]any{}
+	if x.rec.Sealed == nil {
+		return nil
+	}
+	data, err := x.e.keys.Open(workflowSeal(x.wf.WorkflowID), x.rec.Sealed)
+	if err != nil {
+		return fmt.Errorf("error opening the sealed state of workflow %s: %w", x.wf.WorkflowID, err)
+	}
+	var st workflowSecrets
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&st); err != nil {
+		return fmt.Errorf("error decoding the sealed state of workflow %s: %w", x.wf.WorkflowID, err)
+	}
+	x.sec.realInput = st.Input
+	for _, v := range st.Masks {
+		x.sec.redactor.Add(v)
+	}
+	return nil
+}
+
+// sealSecrets stores the execution's secret state on its record when it changed.
+func (x *execution) sealSecrets() error {
+	if !x.sec.dirty && !(x.isNew && x.sec.realInput != nil) {
+		return nil
+	}
+	if x.sec.realInput == nil && x.sec.redactor.Len() == 0 {
+		x.rec.Sealed = nil
+		return nil
+	}
+	sealed, err := x.e.sealDoc(workflowSeal(x.wf.WorkflowID), workflowSecrets{Input: x.sec.realInput, Masks: x.sec.redactor.Values()})
+	if err != nil {
+		return err
+	}
+	x.rec.Sealed = sealed
+	return nil
+}
+
+// addMasks adds values to mask, noting the state changed when the set grew.
+func (x *execution) addMasks(add func(r *secret.Redactor)) {
+	before := x.sec.redactor.Len()
+	add(&x.sec.redactor)
+	if x.sec.redactor.Len() != before {
+		x.sec.dirty = true
+	}
+}
+
+// workflowInput is the real workflow input, for expressions.
+func (x *execution) workflowInput() map[string]any {
+	if x.sec.realInput != nil {
+		return x.sec.realInput
+	}
+	return x.wf.Input
+}
+
+// setWorkflowInput stores the input of a new workflow: masked (maskedFields, _secrets and
+// known values) where shown, real (sealed) for expressions.
+func (x *execution) setWorkflowInput(input map[string]any) {
+	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(input) })
+	shown := secret.MaskFields(x.sec.redactor.Map(input), x.def.MaskedFields)
+	x.wf.Input = shown
+	if !jsonEqual(shown, input) {
+		x.sec.realInput, x.sec.dirty = input, true
+	}
+}
+
+// realTaskInput is an attempt's real input.
+func (x *execution) realTaskInput(rec *store.TaskRecord) map[string]any {
+	return x.realDoc(rec.Task.TaskID, rec.SealedInput, x.sec.realInputs, taskInputSeal, rec.Task.InputData)
+}
+
+// realTaskOutput is an attempt's real output.
+func (x *execution) realTaskOutput(rec *store.TaskRecord) map[string]any {
+	return x.realDoc(rec.Task.TaskID, rec.SealedOutput, x.sec.realOutputs, taskOutputSeal, rec.Task.OutputData)
+}
+
+func (x *execution) realDoc(taskID string, sealed []byte, cache map[string]map[string]any, seal func(string) string, shown map[string]any) map[string]any {
+	if real, ok := cache[taskID]; ok {
+		return real
+	}
+	if sealed == nil {
+		return shown
+	}
+	real, err := x.e.openDoc(seal(taskID), sealed)
+	if err != nil {
+		// A sealed document that does not open is a key configuration error; the masked form
+		// is the only safe fallback, and the log names the task, never data.
+		x.e.logger.Error("engine: opening sealed task data failed", "task_id", taskID, "error", err)
+		return shown
+	}
+	cache[taskID] = real
+	return real
+}
+
+// setTaskInput stores an attempt's input: real for its executor (sealed when it differs from
+// the shown one), masked where shown.
+func (x *execution) setTaskInput(rec *store.TaskRecord, real map[string]any) {
+	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(real) })
+	shown := x.sec.redactor.Map(real)
+	rec.Task.InputData = shown
+	delete(x.sec.realInputs, rec.Task.TaskID)
+	rec.SealedInput = nil
+	if !jsonEqual(shown, real) {
+		x.sec.realInputs[rec.Task.TaskID] = real
+		rec.SealedInput = x.seal(taskInputSeal(rec.Task.TaskID), real)
+	}
+}
+
+// setTaskOutput stores an attempt's output the same way.
+func (x *execution) setTaskOutput(rec *store.TaskRecord, real map[string]any) {
+	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(real) })
+	shown := x.sec.redactor.Map(real)
+	rec.Task.OutputData = shown
+	delete(x.sec.realOutputs, rec.Task.TaskID)
+	rec.SealedOutput = nil
+	if !jsonEqual(shown, real) {
+		x.sec.realOutputs[rec.Task.TaskID] = real
+		rec.SealedOutput = x.seal(taskOutputSeal(rec.Task.TaskID), real)
+	}
+}
+
+func (x *execution) seal(name string, v any) []byte {
+	sealed, err := x.e.sealDoc(name, v)
+	if err != nil {
+		// Sealing fails only without randomness or on unencodable data: keep nothing rather
+		// than something unmasked.
+		x.e.logger.Error("engine: sealing task data failed", "seal", name, "error", err)
+		return nil
+	}
+	return sealed
+}
+
+// mask masks known secret values in text (reasons, log lines).
+func (x *execution) mask(s string) string { return x.sec.redactor.String(s) }
+
+// lookupSecret resolves ${workflow.secrets.NAME[.path]} for expression evaluation, adding
+// what it reveals to the values to mask. Other paths are left to the document.
+func (x *execution) lookupSecret(p expr.Path) (any, bool) {
+	segs := p.Segments()
+	if len(segs) < 3 || segs[0].Key != "workflow" || segs[1].Key != "secrets" || segs[2].Kind != expr.SegmentKey {
+		return nil, false
+	}
+	name := segs[2].Key
+	value, ok := x.secretValue(name)
+	if !ok {
+		x.sec.missing = append(x.sec.missing, name)
+		return nil, true
+	}
+	x.addMasks(func(r *secret.Redactor) { r.Add(value) })
+	if len(segs) == 3 {
+		return value, true
+	}
+	parts := make([]string, 0, len(segs)-3)
+	for _, seg := range segs[3:] {
+		switch seg.Kind {
+		case expr.SegmentKey:
+			parts = append(parts, gjson.Escape(seg.Key))
+		case expr.SegmentIndex:
+			parts = append(parts, strconv.Itoa(seg.Index))
+		case expr.SegmentWildcard:
+			parts = append(parts, "#")
+		}
+	}
+	res := gjson.Get(value, strings.Join(parts, "."))
+	if !res.Exists() {
+		return nil, true
+	}
+	var v any
+	dec := json.NewDecoder(strings.NewReader(res.Raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, true
+	}
+	x.addMasks(func(r *secret.Redactor) { r.AddAll(v) })
+	return v, true
+}
+
+// secretValue reads a secret once per decision.
+func (x *execution) secretValue(name string) (string, bool) {
+	if x.sec.values == nil {
+		x.sec.values = map[string]*string{}
+	}
+	if v, seen := x.sec.values[name]; seen {
+		return deref(v)
+	}
+	var value *string
+	rec, err := x.q.SecretGet(x.ctx, name)
+	switch {
+	case errors.Is(err, conductor.ErrNotFound):
+	case err != nil:
+		x.e.logger.Error("engine: reading secret failed", "secret", name, "error", err)
+	default:
+		opened, err := x.e.keys.Open(name, rec.Sealed)
+		if err != nil {
+			x.e.logger.Error("engine: opening secret failed", "secret", name, "error", err)
+		} else {
+			s := string(opened)
+			value = &s
+		}
+	}
+	x.sec.values[name] = value
+	return deref(value)
+}
+
+func deref(p *string) (string, bool) {
+	if p == nil {
+		return "", false
+	}
+	return *p, true
+}
+
+// jsonEqual reports whether two JSON-like values encode the same.
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
