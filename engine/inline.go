@@ -74,9 +74,12 @@ func (x *execution) systaskView(rec *store.TaskRecord) *systask.Task {
 func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, status conductor.TaskStatus) {
 	if status == conductor.TaskCompleted {
 		input := x.realTaskInput(rec)
-		filter, ok := input["outputFilter"]
-		if !ok {
-			filter, ok = input["_outputFilters"]
+		var filter any
+		ok := false
+		for _, k := range outputFilterKeys {
+			if filter, ok = input[k]; ok {
+				break
+			}
 		}
 		if ok {
 			x.sec.realOutputs[rec.Task.TaskID] = output // the filter reads the fresh output

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,10 @@ import (
 func taskInputSeal(taskID string) string    { return "task:" + taskID + ":input" }
 func taskOutputSeal(taskID string) string   { return "task:" + taskID + ":output" }
 func workflowSeal(workflowID string) string { return "workflow:" + workflowID }
+
+// outputFilterKeys name a task's output filter in its inputParameters (the documented key and
+// the alias the Orkes tutorial prose uses).
+var outputFilterKeys = []string{"outputFilter", "_outputFilters"}
 
 // sealDoc seals a JSON document under name.
 func (e *Engine) sealDoc(name string, v any) ([]byte, error) {
@@ -160,8 +165,24 @@ func (x *execution) realDoc(taskID string, sealed []byte, cache map[string]map[s
 // setTaskInput stores an attempt's input: real for its executor (sealed when it differs from
 // the shown one), masked where shown.
 func (x *execution) setTaskInput(rec *store.TaskRecord, real map[string]any) {
-	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(real) })
-	shown := x.sec.redactor.Map(real)
+	// An output filter is a template of paths (its $${…} un-escaped), not secret material: it
+	// is shown as written, even its _secrets key.
+	rest := real
+	filters := map[string]any{}
+	for _, k := range outputFilterKeys {
+		if f, ok := real[k]; ok {
+			if len(filters) == 0 {
+				rest = maps.Clone(real)
+			}
+			filters[k] = f
+			delete(rest, k)
+		}
+	}
+	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(rest) })
+	shown := x.sec.redactor.Map(rest)
+	if shown != nil {
+		maps.Copy(shown, filters)
+	}
 	rec.Task.InputData = shown
 	delete(x.sec.realInputs, rec.Task.TaskID)
 	rec.SealedInput = nil
