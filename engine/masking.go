@@ -178,14 +178,18 @@ func (x *execution) setTaskInput(rec *store.TaskRecord, real map[string]any) {
 			delete(rest, k)
 		}
 	}
+	delete(x.sec.realInputs, rec.Task.TaskID)
+	rec.SealedInput = nil
+	if x.nothingToMask(rest) {
+		rec.Task.InputData = real // the common case: no secret material at all
+		return
+	}
 	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(rest) })
 	shown := x.sec.redactor.Map(rest)
 	if shown != nil {
 		maps.Copy(shown, filters)
 	}
 	rec.Task.InputData = shown
-	delete(x.sec.realInputs, rec.Task.TaskID)
-	rec.SealedInput = nil
 	if !jsonEqual(shown, real) {
 		x.sec.realInputs[rec.Task.TaskID] = real
 		rec.SealedInput = x.seal(taskInputSeal(rec.Task.TaskID), real)
@@ -194,11 +198,15 @@ func (x *execution) setTaskInput(rec *store.TaskRecord, real map[string]any) {
 
 // setTaskOutput stores an attempt's output the same way.
 func (x *execution) setTaskOutput(rec *store.TaskRecord, real map[string]any) {
+	delete(x.sec.realOutputs, rec.Task.TaskID)
+	rec.SealedOutput = nil
+	if x.nothingToMask(real) {
+		rec.Task.OutputData = real
+		return
+	}
 	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(real) })
 	shown := x.sec.redactor.Map(real)
 	rec.Task.OutputData = shown
-	delete(x.sec.realOutputs, rec.Task.TaskID)
-	rec.SealedOutput = nil
 	if !jsonEqual(shown, real) {
 		x.sec.realOutputs[rec.Task.TaskID] = real
 		rec.SealedOutput = x.seal(taskOutputSeal(rec.Task.TaskID), real)
@@ -214,6 +222,12 @@ func (x *execution) seal(name string, v any) []byte {
 		return nil
 	}
 	return sealed
+}
+
+// nothingToMask reports whether v certainly holds no secret material: no value is known to be
+// secret in this execution and v has no _secrets or _masked key.
+func (x *execution) nothingToMask(v map[string]any) bool {
+	return x.sec.redactor.Len() == 0 && !secret.HasMaskedKeys(v)
 }
 
 // mask masks known secret values in text (reasons, log lines).

@@ -167,3 +167,22 @@ func MaskFields(m map[string]any, fields []string) map[string]any {
 	}
 	return out
 }
+
+// HasMaskedKeys reports whether v holds a _secrets or _masked key anywhere.
+func HasMaskedKeys(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if maskedKeys[k] || HasMaskedKeys(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if HasMaskedKeys(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
