@@ -246,10 +246,16 @@ func (e *Engine) Task(ctx context.Context, taskID string) (*conductor.Task, erro
 
 // AddTaskLog appends a line to a task's execution log.
 func (e *Engine) AddTaskLog(ctx context.Context, taskID, line string) error {
-	if _, err := e.Task(ctx, taskID); err != nil {
+	t, err := e.Task(ctx, taskID)
+	if err != nil {
 		return err
 	}
-	return e.store.TaskLogAdd(ctx, taskID, []string{line}, e.now())
+	// Through the workflow, so the line is masked like all its execution data.
+	_, err = e.mutate(ctx, t.WorkflowInstanceID, func(x *execution) error {
+		x.logs[taskID] = append(x.logs[taskID], x.mask(line))
+		return nil
+	})
+	return err
 }
 
 // TaskLogs returns a task's execution log.

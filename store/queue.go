@@ -174,16 +174,6 @@ func (q *Queries) PollDataList(ctx context.Context, queue string) ([]PollData, e
 	return list, interpretError(err, "listing poll data")
 }
 
-// TaskLogAdd appends lines to a task's execution log.
-func (q *Queries) TaskLogAdd(ctx context.Context, taskID string, lines []string, now time.Time) error {
-	if len(lines) == 0 {
-		return nil
-	}
-	_, err := q.db.Exec(ctx, `INSERT INTO task_logs (task_id, log, created_time)
-		SELECT $1, l, $3 FROM unnest($2::text[]) AS l`, taskID, lines, now)
-	return interpretError(err, "adding task log")
-}
-
 // TaskLogList returns a task's execution log, oldest first.
 func (q *Queries) TaskLogList(ctx context.Context, taskID string) ([]conductor.TaskExecLog, error) {
 	rows, err := q.db.Query(ctx, `SELECT log, created_time FROM task_logs WHERE task_id = $1 ORDER BY id`, taskID)
