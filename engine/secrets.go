@@ -171,9 +171,53 @@ func (e *Engine) editSecretTags(ctx context.Context, name string, edit func([]st
 	})
 }
 
-// RotateSecretKeys re-seals every secret not sealed with the active key, while the server runs:
-// each value is replaced only if nobody changed it meanwhile. It returns how many it re-sealed.
+// RotateSecretKeys re-seals, under the active key and while servers run, every secret and
+// every sealed piece of execution data (real task inputs and outputs, workflow secret state)
+// sealed with another key; each value is replaced only if nobody changed it meanwhile. It
+// returns how many secrets it re-sealed. Afterwards the other keys can be removed.
 func (e *Engine) RotateSecretKeys(ctx context.Context) (int, error) {
+	n, err := e.rotateSecrets(ctx)
+	if err != nil {
+		return n, err
+	}
+	return n, e.rotateExecutionData(ctx)
+}
+
+// rotateExecutionData re-seals sealed execution data under the active key.
+func (e *Engine) rotateExecutionData(ctx context.Context) error {
+	names := map[string]func(string) string{"task_input": taskInputSeal, "task_output": taskOutputSeal, "workflow": workflowSeal}
+	for stalled := 0; stalled < 3; {
+		items, err := e.store.SealedItemsWithOtherKeys(ctx, e.keys.ActiveKeyID(), 200)
+		if err != nil || len(items) == 0 {
+			return err
+		}
+		progressed := false
+		for _, it := range items {
+			name := names[it.Kind](it.ID)
+			value, err := e.keys.Open(name, it.Sealed)
+			if err != nil {
+				return fmt.Errorf("error opening sealed %s of %s: %w", it.Kind, it.ID, err)
+			}
+			sealed, err := e.keys.Seal(name, value)
+			if err != nil {
+				return err
+			}
+			ok, err := e.store.ResealItem(ctx, it, sealed)
+			if err != nil {
+				return err
+			}
+			progressed = progressed || ok
+		}
+		if progressed {
+			stalled = 0
+		} else {
+			stalled++
+		}
+	}
+	return fmt.Errorf("sealed execution data keeps changing under another key; is another process sealing with a different active key?")
+}
+
+func (e *Engine) rotateSecrets(ctx context.Context) (int, error) {
 	done, stalled := 0, 0
 	for {
 		recs, err := e.store.SecretsSealedWithOtherKeys(ctx, e.keys.ActiveKeyID(), 100)

@@ -143,3 +143,57 @@ func (q *Queries) SecretGetForUpdate(ctx context.Context, name string) (*SecretR
 	rec, err := scanSecret(q.db.QueryRow(ctx, `SELECT `+secretColumns+` FROM secrets WHERE name = $1 FOR UPDATE`, name))
 	return rec, interpretError(err, "reading secret")
 }
+
+// SealedItem is one sealed value of execution data, for key rotation.
+type SealedItem struct {
+	// Kind is "task_input", "task_output" or "workflow".
+	Kind   string
+	ID     string
+	Sealed []byte
+}
+
+// sealedKeyIsNot matches a sealed value (version byte, key-id length, key id, …) whose key id
+// differs from $1.
+const sealedKeyIsNot = `convert_from(substring(%[1]s from 3 for get_byte(%[1]s, 1)), 'UTF8') <> $1`
+
+// SealedItemsWithOtherKeys returns up to limit sealed execution values not sealed with activeKeyID.
+func (q *Queries) SealedItemsWithOtherKeys(ctx context.Context, activeKeyID string, limit int) ([]SealedItem, error) {
+	rows, err := q.db.Query(ctx, `
+		(SELECT 'task_input', task_id::text, sealed_input FROM tasks
+			WHERE sealed_input IS NOT NULL AND `+fmt.Sprintf(sealedKeyIsNot, "sealed_input")+` LIMIT $2)
+		UNION ALL
+		(SELECT 'task_output', task_id::text, sealed_output FROM tasks
+			WHERE sealed_output IS NOT NULL AND `+fmt.Sprintf(sealedKeyIsNot, "sealed_output")+` LIMIT $2)
+		UNION ALL
+		(SELECT 'workflow', workflow_id::text, sealed FROM workflows
+			WHERE sealed IS NOT NULL AND `+fmt.Sprintf(sealedKeyIsNot, "sealed")+` LIMIT $2)`,
+		activeKeyID, limit)
+	if err != nil {
+		return nil, interpretError(err, "listing sealed execution data")
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (SealedItem, error) {
+		var it SealedItem
+		return it, row.Scan(&it.Kind, &it.ID, &it.Sealed)
+	})
+	return items, interpretError(err, "listing sealed execution data")
+}
+
+// ResealItem replaces a sealed execution value only if it is still the one read.
+func (q *Queries) ResealItem(ctx context.Context, it SealedItem, sealed []byte) (bool, error) {
+	var sql string
+	switch it.Kind {
+	case "task_input":
+		sql = `UPDATE tasks SET sealed_input = $3 WHERE task_id = $1 AND sealed_input = $2`
+	case "task_output":
+		sql = `UPDATE tasks SET sealed_output = $3 WHERE task_id = $1 AND sealed_output = $2`
+	case "workflow":
+		sql = `UPDATE workflows SET sealed = $3 WHERE workflow_id = $1 AND sealed = $2`
+	default:
+		return false, fmt.Errorf("unknown sealed item kind %q", it.Kind)
+	}
+	tag, err := q.db.Exec(ctx, sql, it.ID, it.Sealed, sealed)
+	if err != nil {
+		return false, interpretError(err, "re-sealing execution data")
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -33,10 +33,17 @@ func TestKeyRotationWhileServing(t *testing.T) {
 	k1, k2 := "k1:"+randomKey(t), "k2:"+randomKey(t)
 
 	p := start(t, url, "PODIUM_SECRET_KEYS="+k1)
-	values := map[string]string{}
+	status, body := p.call(t, http.MethodPut, "/api/secrets/api-key", `"key-sealed-under-k1"`)
+	require.Equal(t, http.StatusOK, status, body)
+	status, body = p.call(t, http.MethodPost, "/api/metadata/workflow", `{"name":"uses_secret","version":1,
+		"tasks":[{"name":"rot_worker","taskReferenceName":"w","inputParameters":{"k":"${workflow.secrets.api-key}"}}]}`)
+	require.Equal(t, http.StatusOK, status, body)
+	status, body = p.call(t, http.MethodPost, "/api/workflow/uses_secret", `{}`)
+	require.Equal(t, http.StatusOK, status, body)
+	values := map[string]string{"api-key": "key-sealed-under-k1"}
 	for i := range 30 {
 		key, value := fmt.Sprintf("secret-%d", i), fmt.Sprintf("value-%d-%s", i, randomKey(t)[:8])
-		status, body := p.call(t, http.MethodPut, "/api/secrets/"+key, fmt.Sprintf("%q", value))
+		status, body = p.call(t, http.MethodPut, "/api/secrets/"+key, fmt.Sprintf("%q", value))
 		require.Equal(t, http.StatusOK, status, body)
 		values[key] = value
 	}
@@ -44,14 +51,14 @@ func TestKeyRotationWhileServing(t *testing.T) {
 
 	// Servers now seal with k2 and still open k1; the rotation runs beside one of them.
 	p = start(t, url, "PODIUM_SECRET_KEYS="+k2+","+k1)
-	status, body := p.call(t, http.MethodPut, "/api/secrets/written-during-rotation", `"fresh"`)
+	status, body = p.call(t, http.MethodPut, "/api/secrets/written-during-rotation", `"fresh"`)
 	require.Equal(t, http.StatusOK, status, body)
 	values["written-during-rotation"] = "fresh"
 	rotate := exec.Command(binary, "keys", "rotate")
 	rotate.Env = append(os.Environ(), "PODIUM_DATABASE_URL="+url, "PODIUM_SECRET_KEYS="+k2+","+k1)
 	out, err := rotate.CombinedOutput()
 	require.NoError(t, err, string(out))
-	require.Contains(t, string(out), `re-sealed 30 secrets under key "k2"`)
+	require.Contains(t, string(out), `re-sealed 31 secrets under key "k2"`)
 	require.NotContains(t, string(out), k2[3:], "keys never reach the output")
 	p.stop(t)
 
@@ -60,9 +67,15 @@ func TestKeyRotationWhileServing(t *testing.T) {
 	var stale int
 	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM secrets WHERE key_id <> 'k2'`).Scan(&stale))
 	require.Zero(t, stale)
+	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM tasks
+		WHERE convert_from(substring(sealed_input from 3 for get_byte(sealed_input, 1)), 'UTF8') <> 'k2'`).Scan(&stale))
+	require.Zero(t, stale, "sealed task inputs are re-sealed too")
 	require.NoError(t, conn.Close(t.Context()))
 
 	p = start(t, url, "PODIUM_SECRET_KEYS="+k2)
+	status, body = p.call(t, http.MethodGet, "/api/tasks/poll/rot_worker?workerid=w", "")
+	require.Equal(t, http.StatusOK, status, body)
+	require.Contains(t, body, `"k":"key-sealed-under-k1"`, "the task's sealed input opens with the new key only")
 	for key, value := range values {
 		status, body := p.call(t, http.MethodGet, "/api/secrets/"+key, "")
 		require.Equal(t, http.StatusOK, status, body)
