@@ -125,7 +125,7 @@ func (x *execution) document() []byte {
 			"parentWorkflowId": wf.ParentWorkflowID, "parentWorkflowTaskId": wf.ParentWorkflowTaskID,
 			"workflowType": wf.WorkflowName, "version": wf.WorkflowVersion, "correlationId": wf.CorrelationID,
 			"reasonForIncompletion": wf.ReasonForIncompletion, "schemaVersion": x.def.SchemaVersion,
-			"variables": wf.Variables, "createTime": wf.CreateTime, "taskToDomain": wf.TaskToDomain,
+			"variables": x.variables(), "createTime": wf.CreateTime, "taskToDomain": wf.TaskToDomain,
 		},
 	}
 	for _, rec := range x.tasks {

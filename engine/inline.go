@@ -183,7 +183,7 @@ func (x *execution) chosenBranch(t *conductor.Task) []conductor.WorkflowTask {
 
 // runSetVariable merges the task input into the workflow variables.
 func (x *execution) runSetVariable(rec *store.TaskRecord) {
-	vars := maps.Clone(x.wf.Variables)
+	vars := maps.Clone(x.variables())
 	if vars == nil {
 		vars = map[string]any{}
 	}
@@ -195,7 +195,7 @@ func (x *execution) runSetVariable(rec *store.TaskRecord) {
 			len(data), x.wf.WorkflowID, maxVariablesBytes))
 		return
 	}
-	x.wf.Variables = x.sec.redactor.Map(vars) // variables are shown: secret material stays masked
+	x.setVariables(vars)
 	x.touch()
 	x.finish(rec, conductor.TaskCompleted, "")
 }

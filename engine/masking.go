@@ -51,14 +51,16 @@ func (e *Engine) openDoc(name string, sealed []byte) (map[string]any, error) {
 // workflowSecrets is the sealed per-workflow state: the real input when the shown one is
 // masked, and every value to mask.
 type workflowSecrets struct {
-	Input map[string]any `json:"input,omitempty"`
-	Masks []string       `json:"masks,omitempty"`
+	Input     map[string]any `json:"input,omitempty"`
+	Variables map[string]any `json:"variables,omitempty"`
+	Masks     []string       `json:"masks,omitempty"`
 }
 
 // secrets is what an execution knows about secret material while it is decided.
 type secrets struct {
 	redactor    secret.Redactor
 	realInput   map[string]any // the workflow's real input, when the shown one is masked
+	realVars    map[string]any // the workflow's real variables, when the shown ones are masked
 	realInputs  map[string]map[string]any
 	realOutputs map[string]map[string]any
 	values      map[string]*string // secret name → value, nil when missing
@@ -82,7 +84,7 @@ func (x *execution) loadSecrets() error {
 	if err := dec.Decode(&st); err != nil {
 		return fmt.Errorf("error decoding the sealed state of workflow %s: %w", x.wf.WorkflowID, err)
 	}
-	x.sec.realInput = st.Input
+	x.sec.realInput, x.sec.realVars = st.Input, st.Variables
 	for _, v := range st.Masks {
 		x.sec.redactor.Add(v)
 	}
@@ -91,14 +93,27 @@ func (x *execution) loadSecrets() error {
 
 // sealSecrets stores the execution's secret state on its record when it changed.
 func (x *execution) sealSecrets() error {
-	if !x.sec.dirty && !(x.isNew && x.sec.realInput != nil) {
+	if !x.sec.dirty {
 		return nil
 	}
-	if x.sec.realInput == nil && x.sec.redactor.Len() == 0 {
+	// The set of values to mask may have grown: show the workflow input and variables with it.
+	x.wf.Input = x.showInput(x.workflowInput())
+	if !jsonEqual(x.wf.Input, x.workflowInput()) && x.sec.realInput == nil {
+		x.sec.realInput = x.workflowInput()
+	}
+	if x.sec.realVars != nil || x.sec.redactor.Len() > 0 {
+		real := x.variables()
+		x.wf.Variables = x.sec.redactor.Map(real)
+		if !jsonEqual(x.wf.Variables, real) {
+			x.sec.realVars = real
+		}
+	}
+	if x.sec.realInput == nil && x.sec.realVars == nil && x.sec.redactor.Len() == 0 {
 		x.rec.Sealed = nil
 		return nil
 	}
-	sealed, err := x.e.sealDoc(workflowSeal(x.wf.WorkflowID), workflowSecrets{Input: x.sec.realInput, Masks: x.sec.redactor.Values()})
+	sealed, err := x.e.sealDoc(workflowSeal(x.wf.WorkflowID), workflowSecrets{
+		Input: x.sec.realInput, Variables: x.sec.realVars, Masks: x.sec.redactor.Values()})
 	if err != nil {
 		return err
 	}
@@ -123,12 +138,46 @@ func (x *execution) workflowInput() map[string]any {
 	return x.wf.Input
 }
 
-// setWorkflowInput stores the input of a new workflow: masked (maskedFields, _secrets and
-// known values) where shown, real (sealed) for expressions.
+// variables are the real workflow variables, for expressions.
+func (x *execution) variables() map[string]any {
+	if x.sec.realVars != nil {
+		return x.sec.realVars
+	}
+	return x.wf.Variables
+}
+
+// setVariables stores new workflow variables: real (sealed) for expressions, masked where shown.
+func (x *execution) setVariables(real map[string]any) {
+	x.wf.Variables = real
+	x.sec.realVars = nil
+	if x.nothingToMask(real) {
+		return
+	}
+	x.wf.Variables = x.sec.redactor.Map(real)
+	if !jsonEqual(x.wf.Variables, real) {
+		x.sec.realVars = real
+	}
+	x.sec.dirty = true
+}
+
+// showInput is a workflow input as shown: maskedFields, _secrets and known values masked.
+func (x *execution) showInput(input map[string]any) map[string]any {
+	return secret.MaskFields(x.sec.redactor.Map(input), x.def.MaskedFields)
+}
+
+// setWorkflowInput stores the input of a workflow: masked (maskedFields, _secrets and known
+// values) where shown, real (sealed) for expressions. The values of maskedFields join the
+// values to mask, so they are masked wherever tasks copy them too.
 func (x *execution) setWorkflowInput(input map[string]any) {
-	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(input) })
-	shown := secret.MaskFields(x.sec.redactor.Map(input), x.def.MaskedFields)
+	x.addMasks(func(r *secret.Redactor) {
+		r.SecretsUnder(input)
+		for _, f := range x.def.MaskedFields {
+			r.AddAll(input[f])
+		}
+	})
+	shown := x.showInput(input)
 	x.wf.Input = shown
+	x.sec.realInput = nil
 	if !jsonEqual(shown, input) {
 		x.sec.realInput, x.sec.dirty = input, true
 	}
@@ -184,7 +233,16 @@ func (x *execution) setTaskInput(rec *store.TaskRecord, real map[string]any) {
 		rec.Task.InputData = real // the common case: no secret material at all
 		return
 	}
-	x.addMasks(func(r *secret.Redactor) { r.SecretsUnder(rest) })
+	x.addMasks(func(r *secret.Redactor) {
+		if rec.Task.TaskType == conductor.TaskTypeUpdateSecret {
+			// The secret's name is not a value: only what is stored joins the masks.
+			if in, ok := rest["_secrets"].(map[string]any); ok {
+				r.AddAll(in["secretValue"])
+			}
+			return
+		}
+		r.SecretsUnder(rest)
+	})
 	shown := x.sec.redactor.Map(rest)
 	if shown != nil {
 		maps.Copy(shown, filters)

@@ -59,7 +59,7 @@ func (x *execution) restartFrom(ctx context.Context, seq int, input map[string]a
 	x.tasks = kept
 	wf := x.wf
 	if input != nil {
-		wf.Input = input
+		x.setWorkflowInput(input)
 	}
 	wf.Status = conductor.WorkflowRunning
 	wf.EndTime = 0
@@ -68,7 +68,7 @@ func (x *execution) restartFrom(ctx context.Context, seq int, input map[string]a
 	wf.FailedReferenceTaskNames, wf.FailedTaskNames = nil, nil
 	if seq == 0 {
 		wf.CreateTime = x.now.UnixMilli()
-		wf.Variables = deepCopyMap(x.def.Variables)
+		x.setVariables(deepCopyMap(x.def.Variables))
 		if len(x.def.Tasks) > 0 {
 			x.schedule(&x.def.Tasks[0])
 		}
