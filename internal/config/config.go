@@ -22,7 +22,7 @@ const (
 	DataDirDefault         = "data"
 	LogFormatDefault       = "text"
 	LogLevelDefault        = "info"
-	DBMaxConnsDefault      = 20
+	DBMaxConnsDefault      = 16
 	MaxBodyBytesDefault    = 8 << 20
 	ShutdownTimeoutDefault = 30 * time.Second
 )
