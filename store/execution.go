@@ -151,9 +151,27 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 // MutateWorkflow changes one execution in a transaction that costs two round trips: BEGIN is
 // sent with the statements that lock and load the workflow and its tasks, and COMMIT with the
 // writes fn returns. fn may run further queries on q inside the transaction. Any error rolls
-// the transaction back.
+// the transaction back; a missing workflow is conductor.ErrNotFound.
 func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
-	fn func(q *Queries, rec *WorkflowRecord, tasks []*TaskRecord) (*ExecutionSave, error)) (err error) {
+	fn func(q *Queries, rec *WorkflowRecord, tasks []*TaskRecord) (*ExecutionSave, error)) error {
+	return s.MutateWorkflows(ctx, []string{workflowID}, func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error) {
+		rec := recs[workflowID]
+		if rec == nil {
+			return nil, conductor.ErrNotFound
+		}
+		save, err := fn(q, rec, tasks[workflowID])
+		if err != nil {
+			return nil, err
+		}
+		return []*ExecutionSave{save}, nil
+	})
+}
+
+// MutateWorkflows is MutateWorkflow for several executions in one transaction: they are locked
+// in id order (so concurrent batches cannot deadlock), loaded, changed by fn, and saved with one
+// COMMIT. recs lacks the ids that do not exist.
+func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string,
+	fn func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error)) (err error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return interpretError(err, "acquiring a connection")
@@ -171,50 +189,71 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 
 	batch := &pgx.Batch{}
 	batch.Queue("BEGIN")
-	batch.Queue(`SELECT `+workflowColumns+` FROM workflows WHERE workflow_id = $1 FOR UPDATE`, workflowID)
-	batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq FOR UPDATE`, workflowID)
+	batch.Queue(`SELECT `+workflowColumns+`, workflow_id::text FROM workflows
+		WHERE workflow_id = ANY($1::uuid[]) ORDER BY workflow_id FOR UPDATE`, workflowIDs)
+	batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
+		WHERE workflow_id = ANY($1::uuid[]) ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
 	results := conn.SendBatch(ctx, batch)
 	_, err = results.Exec()
 	open = err == nil
-	var rec *WorkflowRecord
-	var tasks []*TaskRecord
+	recs := map[string]*WorkflowRecord{}
+	tasks := map[string][]*TaskRecord{}
 	if err == nil {
-		rec, err = scanWorkflow(results.QueryRow())
+		var rows pgx.Rows
+		if rows, err = results.Query(); err == nil {
+			var id string
+			_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+				rec, err := scanWorkflowWith(row, &id)
+				recs[id] = rec
+				return struct{}{}, err
+			})
+		}
 	}
 	if err == nil {
 		var rows pgx.Rows
 		if rows, err = results.Query(); err == nil {
-			tasks, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) { return scanTask(row) })
+			var id string
+			_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+				rec, err := scanTaskWith(row, &id)
+				tasks[id] = append(tasks[id], rec)
+				return struct{}{}, err
+			})
 		}
 	}
 	if closeErr := results.Close(); err == nil {
 		err = closeErr
 	}
 	if err != nil {
-		return interpretError(err, "locking workflow")
+		return interpretError(err, "locking workflows")
 	}
 	q := &Queries{db: conn, defs: s.defs, inTx: true}
-	if rec.Definition, err = q.snapshot(ctx, rec.snapshot); err != nil {
-		return err
-	}
-	for _, t := range tasks {
-		attachWorkflowTask(t.Task, rec.Definition)
+	for id, rec := range recs {
+		if rec.Definition, err = q.snapshot(ctx, rec.snapshot); err != nil {
+			return err
+		}
+		for _, t := range tasks[id] {
+			attachWorkflowTask(t.Task, rec.Definition)
+		}
 	}
 
-	save, err := fn(q, rec, tasks)
+	saves, err := fn(q, recs, tasks)
 	if err != nil {
 		return err
 	}
 	batch = &pgx.Batch{}
-	if err = queueExecutionSave(batch, save, s.defs); err != nil {
-		return err
+	for _, save := range saves {
+		if err = queueExecutionSave(batch, save, s.defs); err != nil {
+			return err
+		}
 	}
 	batch.Queue("COMMIT")
 	if err = conn.SendBatch(ctx, batch).Close(); err != nil {
-		return interpretError(err, "saving execution")
+		return interpretError(err, "saving executions")
 	}
 	open = false
-	save.saved(s.defs)
+	for _, save := range saves {
+		save.saved(s.defs)
+	}
 	return nil
 }
 
@@ -387,10 +426,13 @@ func scanTaskWith(row pgx.Row, extra ...any) (*TaskRecord, error) {
 // workflowColumns are the columns a workflow execution is read from.
 const workflowColumns = `snapshot, doc, next_check_at, sealed`
 
-func scanWorkflow(row pgx.Row) (*WorkflowRecord, error) {
+func scanWorkflow(row pgx.Row) (*WorkflowRecord, error) { return scanWorkflowWith(row) }
+
+// scanWorkflowWith reads workflowColumns, then extra trailing columns into extra.
+func scanWorkflowWith(row pgx.Row, extra ...any) (*WorkflowRecord, error) {
 	var doc []byte
 	rec := &WorkflowRecord{}
-	if err := row.Scan(&rec.snapshot, &doc, &rec.NextCheckAt, &rec.Sealed); err != nil {
+	if err := row.Scan(append([]any{&rec.snapshot, &doc, &rec.NextCheckAt, &rec.Sealed}, extra...)...); err != nil {
 		return nil, err
 	}
 	rec.Workflow = new(conductor.Workflow)
