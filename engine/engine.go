@@ -69,6 +69,7 @@ type Engine struct {
 	snapshots       snapshotCache
 	announcer       announcer
 	pollSeen        pollSeen
+	completer       completer
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -83,6 +84,7 @@ func New(cfg Config) *Engine {
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
 	}
 	e.announcer.kick = make(chan struct{}, 1)
+	e.completer.requests = make(chan *resultRequest, 4*maxResultBatch)
 	e.keys = cfg.Keys
 	if e.keys == nil {
 		e.keys = secret.Ephemeral()

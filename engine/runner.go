@@ -11,6 +11,9 @@ import (
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
+// completers is how many result batches are written at once.
+const completers = 4
+
 // Start runs the engine's background loops: the notification listener, the sweeper and the
 // internal workers of async system tasks. Stop ends them.
 func (e *Engine) Start(ctx context.Context) error {
@@ -32,6 +35,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	})
 	wg.Go(func() { e.sweepLoop(ctx) })
 	wg.Go(func() { e.announceLoop(ctx) })
+	for range completers {
+		wg.Go(func() { e.completeLoop(ctx) })
+	}
 	wg.Go(func() { e.systemWorkLoop(ctx) })
 	go func() { wg.Wait(); close(e.stopped) }()
 	return nil

@@ -108,6 +108,14 @@ func (e *Engine) UpdateTask(ctx context.Context, res *conductor.TaskResult) erro
 	if err := validateTaskResult(res); err != nil {
 		return err
 	}
+	if !validID(res.WorkflowInstanceID) || !validID(res.TaskID) {
+		return conductor.NotFoundf("Task not found for taskId: %s", res.TaskID)
+	}
+	return e.applyTaskResult(ctx, res)
+}
+
+// applyTaskResultNow applies one worker result in its own transaction.
+func (e *Engine) applyTaskResultNow(ctx context.Context, res *conductor.TaskResult) error {
 	_, err := e.mutate(ctx, res.WorkflowInstanceID, func(x *execution) error {
 		rec := x.task(res.TaskID)
 		if rec == nil {
