@@ -84,6 +84,19 @@ func writeText(w http.ResponseWriter, s string) {
 	_, _ = io.WriteString(w, s)
 }
 
+// queryInt parses an optional integer query parameter.
+func queryInt(r *http.Request, name string, fallback int) (int, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return fallback, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		return 0, conductor.Invalidf("Invalid value for query parameter %q: %q is not an integer", name, raw)
+	}
+	return n, nil
+}
+
 // queryBool parses an optional boolean query parameter.
 func queryBool(r *http.Request, name string, fallback bool) (bool, error) {
 	raw := r.URL.Query().Get(name)

@@ -3,7 +3,6 @@ package api
 import (
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/podiumhq/podium/engine"
@@ -67,27 +66,28 @@ func (s *server) batchPoll(w http.ResponseWriter, r *http.Request) {
 
 // updateTask answers POST /api/tasks with the task id as text.
 func (s *server) updateTask(w http.ResponseWriter, r *http.Request) {
-	res := new(conductor.TaskResult)
-	if err := decodeJSON(r, res); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.engine.UpdateTask(r.Context(), res); err != nil {
+	res, err := s.applyResult(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeText(w, res.TaskID)
 }
 
+// applyResult decodes a TaskResult body and applies it.
+func (s *server) applyResult(r *http.Request) (*conductor.TaskResult, error) {
+	res := new(conductor.TaskResult)
+	if err := decodeJSON(r, res); err != nil {
+		return nil, err
+	}
+	return res, s.engine.UpdateTask(r.Context(), res)
+}
+
 // updateTaskV2 answers POST /api/tasks/update-v2: it applies the result and hands the worker
 // its next task of the same type, or 204.
 func (s *server) updateTaskV2(w http.ResponseWriter, r *http.Request) {
-	res := new(conductor.TaskResult)
-	if err := decodeJSON(r, res); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.engine.UpdateTask(r.Context(), res); err != nil {
+	res, err := s.applyResult(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -209,19 +209,6 @@ func (s *server) pollData(w http.ResponseWriter, r *http.Request) {
 func (s *server) allPollData(w http.ResponseWriter, r *http.Request) {
 	data, err := s.engine.PollData(r.Context(), "")
 	s.writeList(w, r, data, err)
-}
-
-// queryInt parses an optional integer query parameter.
-func queryInt(r *http.Request, name string, fallback int) (int, error) {
-	raw := r.URL.Query().Get(name)
-	if raw == "" {
-		return fallback, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil {
-		return 0, conductor.Invalidf("Invalid value for query parameter %q: %q is not an integer", name, raw)
-	}
-	return n, nil
 }
 
 // signalWorkflow answers POST /api/tasks/{workflowId}/{status}/signal: the body becomes the
