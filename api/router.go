@@ -148,6 +148,8 @@ func NewRouter(cfg Config) http.Handler {
 		})
 		r.Get("/secrets-v2", s.listSecretsV2)
 
+		r.Get("/scheduler/nextFewSchedules", s.nextFewSchedules)
+
 		r.Route("/tasks", func(r chi.Router) {
 			r.Get("/poll/{taskType}", s.pollTask)
 			r.Get("/poll/batch/{taskType}", s.batchPoll)

@@ -246,3 +246,24 @@ func (c *Cron) NextN(after time.Time, loc *time.Location, n int) []time.Time {
 	}
 	return out
 }
+
+// Preview returns up to limit (at most MaxPreview) times the expression fires after now,
+// within [start, end] when those are non-zero, evaluated in loc.
+func (c *Cron) Preview(now, start, end time.Time, loc *time.Location, limit int) []time.Time {
+	limit = min(max(limit, 1), MaxPreview)
+	from := now
+	if !start.IsZero() && start.After(from) {
+		from = start.Add(-time.Second) // start itself may fire
+	}
+	var out []time.Time
+	for _, t := range c.NextN(from, loc, limit) {
+		if !end.IsZero() && t.After(end) {
+			break
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// MaxPreview caps how many next times a preview returns, as Orkes does.
+const MaxPreview = 5
