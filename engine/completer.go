@@ -92,32 +92,29 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 	var queues []map[string]bool
 	err := e.store.MutateWorkflows(ctx, ids, func(q *store.Queries, recs map[string]*store.WorkflowRecord, tasks map[string][]*store.TaskRecord) ([]*store.ExecutionSave, error) {
 		var saves []*store.ExecutionSave
-		now := e.now()
 		for _, id := range ids {
 			reqs := byWorkflow[id]
 			rec := recs[id]
 			if rec == nil {
 				for _, req := range reqs {
-					outcome[req] = conductor.NotFoundf("Task not found for taskId: %s", req.res.TaskID)
+					outcome[req] = taskNotFound(req.res.TaskID)
 				}
 				continue
 			}
-			x := newExecution(e, rec, tasks[id], now)
-			x.q, x.ctx = q, ctx
-			if err := x.loadSecrets(); err != nil {
+			x, err := e.open(ctx, q, rec, tasks[id])
+			if err != nil {
 				return nil, err
 			}
 			for _, req := range reqs {
 				t := x.task(req.res.TaskID)
 				if t == nil {
-					outcome[req] = conductor.NotFoundf("Task not found for taskId: %s", req.res.TaskID)
+					outcome[req] = taskNotFound(req.res.TaskID)
 					continue
 				}
 				x.applyResult(t, req.res)
 				outcome[req] = nil
 			}
-			x.decide()
-			save, err := x.prepareSave(ctx)
+			save, err := x.conclude(ctx)
 			if err != nil {
 				return nil, err
 			}

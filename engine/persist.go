@@ -2,9 +2,9 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
-	"slices"
 
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/store"
@@ -19,19 +19,17 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 	var wf *conductor.Workflow
 	var queues map[string]bool
 	if !validID(workflowID) {
-		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+		return nil, workflowNotFound(workflowID)
 	}
 	err := e.store.MutateWorkflow(ctx, workflowID, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
-		x := newExecution(e, rec, tasks, e.now())
-		x.q, x.ctx = q, ctx
-		if err := x.loadSecrets(); err != nil {
+		x, err := e.open(ctx, q, rec, tasks)
+		if err != nil {
 			return nil, err
 		}
 		if err := change(x); err != nil {
 			return nil, err
 		}
-		x.decide()
-		s, err := x.prepareSave(ctx)
+		s, err := x.conclude(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -39,12 +37,25 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 		return s, nil
 	})
 	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
-		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+		return nil, workflowNotFound(workflowID)
 	}
 	if err == nil {
 		e.announce(queues)
 	}
 	return wf, err
+}
+
+// open prepares an execution loaded (and locked) in transaction q for a change.
+func (e *Engine) open(ctx context.Context, q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*execution, error) {
+	x := newExecution(e, rec, tasks, e.now())
+	x.q, x.ctx = q, ctx
+	return x, x.loadSecrets()
+}
+
+// conclude decides the changed execution to a fixed point and returns everything to write.
+func (x *execution) conclude(ctx context.Context) (*store.ExecutionSave, error) {
+	x.decide()
+	return x.prepareSave(ctx)
 }
 
 // save writes everything the decision changed (after the starts it asked for) on q.

@@ -109,7 +109,7 @@ func (e *Engine) UpdateTask(ctx context.Context, res *conductor.TaskResult) erro
 		return err
 	}
 	if !validID(res.WorkflowInstanceID) || !validID(res.TaskID) {
-		return conductor.NotFoundf("Task not found for taskId: %s", res.TaskID)
+		return taskNotFound(res.TaskID)
 	}
 	return e.applyTaskResult(ctx, res)
 }
@@ -119,13 +119,13 @@ func (e *Engine) applyTaskResultNow(ctx context.Context, res *conductor.TaskResu
 	_, err := e.mutate(ctx, res.WorkflowInstanceID, func(x *execution) error {
 		rec := x.task(res.TaskID)
 		if rec == nil {
-			return conductor.NotFoundf("Task not found for taskId: %s", res.TaskID)
+			return taskNotFound(res.TaskID)
 		}
 		x.applyResult(rec, res)
 		return nil
 	})
 	if errors.Is(err, conductor.ErrNotFound) {
-		return conductor.NotFoundf("Task not found for taskId: %s", res.TaskID)
+		return taskNotFound(res.TaskID)
 	}
 	return err
 }
@@ -239,11 +239,11 @@ func (e *Engine) UpdateTaskByRef(ctx context.Context, workflowID, ref string, st
 // Task returns one attempt.
 func (e *Engine) Task(ctx context.Context, taskID string) (*conductor.Task, error) {
 	if !validID(taskID) {
-		return nil, conductor.NotFoundf("Task not found for taskId: %s", taskID)
+		return nil, taskNotFound(taskID)
 	}
 	rec, err := e.store.TaskGet(ctx, taskID)
 	if errors.Is(err, conductor.ErrNotFound) {
-		return nil, conductor.NotFoundf("Task not found for taskId: %s", taskID)
+		return nil, taskNotFound(taskID)
 	}
 	if err != nil {
 		return nil, err
@@ -269,7 +269,7 @@ func (e *Engine) AddTaskLog(ctx context.Context, taskID, line string) error {
 // TaskLogs returns a task's execution log.
 func (e *Engine) TaskLogs(ctx context.Context, taskID string) ([]conductor.TaskExecLog, error) {
 	if !validID(taskID) {
-		return nil, conductor.NotFoundf("Task not found for taskId: %s", taskID)
+		return nil, taskNotFound(taskID)
 	}
 	return e.store.TaskLogList(ctx, taskID)
 }
@@ -314,4 +314,9 @@ func (e *Engine) Signal(ctx context.Context, workflowID string, status conductor
 		}
 		return nil
 	})
+}
+
+// taskNotFound is Conductor's 404 for an unknown task.
+func taskNotFound(taskID string) error {
+	return conductor.NotFoundf("Task not found for taskId: %s", taskID)
 }

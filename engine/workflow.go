@@ -241,11 +241,11 @@ func deepCopy(v any) any {
 // Workflow returns an execution, with its tasks when includeTasks.
 func (e *Engine) Workflow(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error) {
 	if !validID(workflowID) {
-		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+		return nil, workflowNotFound(workflowID)
 	}
 	wf, err := e.store.WorkflowGet(ctx, workflowID, includeTasks)
 	if errors.Is(err, conductor.ErrNotFound) {
-		return nil, conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+		return nil, workflowNotFound(workflowID)
 	}
 	return wf, err
 }
@@ -313,11 +313,16 @@ func (e *Engine) Decide(ctx context.Context, workflowID string) error {
 // RemoveWorkflow deletes an execution and its tasks.
 func (e *Engine) RemoveWorkflow(ctx context.Context, workflowID string) error {
 	if !validID(workflowID) {
-		return conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+		return workflowNotFound(workflowID)
 	}
 	err := e.store.WorkflowDelete(ctx, workflowID)
 	if errors.Is(err, conductor.ErrNotFound) {
-		return conductor.NotFoundf("No such workflow found by id: %s", workflowID)
+		return workflowNotFound(workflowID)
 	}
 	return err
+}
+
+// workflowNotFound is Conductor's 404 for an unknown execution.
+func workflowNotFound(workflowID string) error {
+	return conductor.NotFoundf("No such workflow found by id: %s", workflowID)
 }

@@ -377,17 +377,6 @@ func taskColumnsOf(alias string) string {
 	return strings.Join(cols, ", ")
 }
 
-func (q *Queries) taskRecords(ctx context.Context, sql string, args ...any) ([]*TaskRecord, error) {
-	rows, err := q.db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, interpretError(err, "reading tasks")
-	}
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) {
-		return scanTask(row)
-	})
-	return recs, interpretError(err, "reading tasks")
-}
-
 func scanTask(row pgx.Row) (*TaskRecord, error) { return scanTaskWith(row) }
 
 // scanTaskWith reads taskColumns, then extra trailing columns into extra.

@@ -20,9 +20,10 @@ var maskedKeys = map[string]bool{"_secrets": true, "_masked": true}
 // keys, and every occurrence of a known secret value inside any string. It is not safe for
 // concurrent use.
 type Redactor struct {
-	long  []string // sorted longest first, so a value containing another is masked whole
-	short map[string]bool
-	all   map[string]bool
+	long   []string // longest first once sorted, so a value containing another is masked whole
+	sorted bool
+	short  map[string]bool
+	all    map[string]bool
 }
 
 // Add makes v a value to mask.
@@ -39,7 +40,7 @@ func (r *Redactor) Add(v string) {
 		return
 	}
 	r.long = append(r.long, v)
-	slices.SortFunc(r.long, func(a, b string) int { return len(b) - len(a) })
+	r.sorted = false
 }
 
 // AddAll adds every string inside v (a JSON-like value); non-string scalars are added in their
@@ -81,6 +82,10 @@ func (r *Redactor) Len() int { return len(r.all) }
 func (r *Redactor) String(s string) string {
 	if r.short[s] {
 		return Mask
+	}
+	if !r.sorted {
+		slices.SortFunc(r.long, func(a, b string) int { return len(b) - len(a) })
+		r.sorted = true
 	}
 	for _, v := range r.long {
 		if strings.Contains(s, v) {
