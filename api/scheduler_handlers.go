@@ -1,12 +1,16 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/schedule"
+	"github.com/podiumhq/podium/store"
 )
 
 // nextFewSchedules answers GET /api/scheduler/nextFewSchedules: the next times (epoch ms, at
@@ -49,4 +53,199 @@ func (s *server) nextFewSchedules(w http.ResponseWriter, r *http.Request) {
 		out[i] = t.UnixMilli()
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// principal is who a request acts for; requests carry none until authentication lands.
+func principal(*http.Request) string { return "" }
+
+// saveSchedule answers POST /api/scheduler/schedules: create or replace by name, answering the
+// stored schedule.
+func (s *server) saveSchedule(w http.ResponseWriter, r *http.Request) {
+	sch := new(conductor.WorkflowSchedule)
+	if err := decodeJSON(r, sch); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	saved, err := s.engine.SaveSchedule(r.Context(), sch, principal(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, saved)
+}
+
+func (s *server) listSchedules(w http.ResponseWriter, r *http.Request) {
+	list, err := s.engine.Schedules(r.Context(), r.URL.Query().Get("workflowName"))
+	s.writeList(w, r, list, err)
+}
+
+func (s *server) getSchedule(w http.ResponseWriter, r *http.Request) {
+	sch, err := s.engine.Schedule(r.Context(), pathParam(r, "name"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sch)
+}
+
+func (s *server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
+	s.writeEmpty(w, r, s.engine.DeleteSchedule(r.Context(), pathParam(r, "name")))
+}
+
+// pauseSchedule answers GET and PUT .../pause: SDKs send PUT, the Orkes UI and older SDKs GET.
+func (s *server) pauseSchedule(w http.ResponseWriter, r *http.Request) {
+	s.writeEmpty(w, r, s.engine.PauseSchedule(r.Context(), pathParam(r, "name"), r.URL.Query().Get("reason"), principal(r)))
+}
+
+// resumeSchedule answers GET and PUT .../resume.
+func (s *server) resumeSchedule(w http.ResponseWriter, r *http.Request) {
+	s.writeEmpty(w, r, s.engine.ResumeSchedule(r.Context(), pathParam(r, "name"), principal(r)))
+}
+
+func (s *server) bulkPauseSchedules(w http.ResponseWriter, r *http.Request) {
+	by := principal(r)
+	s.bulk(func(*http.Request) (func(context.Context, string) error, error) {
+		return func(ctx context.Context, name string) error { return s.engine.PauseSchedule(ctx, name, "", by) }, nil
+	})(w, r)
+}
+
+func (s *server) bulkResumeSchedules(w http.ResponseWriter, r *http.Request) {
+	by := principal(r)
+	s.bulk(func(*http.Request) (func(context.Context, string) error, error) {
+		return func(ctx context.Context, name string) error { return s.engine.ResumeSchedule(ctx, name, by) }, nil
+	})(w, r)
+}
+
+// searchSchedules answers GET /api/scheduler/schedules/search.
+func (s *server) searchSchedules(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := store.ScheduleSearchParams{WorkflowName: q.Get("workflowName"), Name: q.Get("name"), FreeText: q.Get("freeText")}
+	if p.Name == "" {
+		p.Name = q.Get("scheduleName")
+	}
+	var err error
+	if p.Start, p.Size, err = page(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if raw := q.Get("paused"); raw != "" {
+		paused, err := queryBool(r, "paused", false)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		p.Paused = &paused
+	}
+	field, dir, _ := strings.Cut(q.Get("sort"), ":")
+	p.Sort = store.SortField{Field: scheduleSortFields[strings.ToLower(field)], Desc: strings.EqualFold(dir, "DESC")}
+	res, err := s.engine.SearchSchedules(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// scheduleSortFields maps the accepted sort names of a schedule search to its fields.
+var scheduleSortFields = map[string]string{
+	"name": "name", "workflowname": "workflowName", "createtime": "createTime",
+	"updatedtime": "updatedTime", "updatetime": "updatedTime",
+}
+
+// page reads start (default 0) and size (default 100) of a search.
+func page(r *http.Request) (start, size int, err error) {
+	if start, err = queryInt(r, "start", 0); err != nil {
+		return 0, 0, err
+	}
+	if size, err = queryInt(r, "size", 100); err != nil {
+		return 0, 0, err
+	}
+	if start < 0 || size < 0 {
+		return 0, 0, conductor.Invalidf("start and size must not be negative")
+	}
+	return start, min(size, maxSearchSize), nil
+}
+
+// maxSearchSize caps a search page.
+const maxSearchSize = 1000
+
+// searchScheduleExecutions answers GET /api/scheduler/search/executions.
+func (s *server) searchScheduleExecutions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	req := engine.ScheduleExecutionSearch{Query: q.Get("query"), FreeText: q.Get("freeText"), Sort: q.Get("sort")}
+	var err error
+	if req.Start, req.Size, err = page(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.engine.SearchScheduleExecutions(r.Context(), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// scheduleStatus answers Podium's GET /api/scheduler/schedules/{name}/status.
+func (s *server) scheduleStatus(w http.ResponseWriter, r *http.Request) {
+	limit, err := queryInt(r, "limit", 10)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if limit < 1 || limit > engine.MaxScheduleStatusRuns {
+		s.writeError(w, r, conductor.Invalidf("limit must be between 1 and %d", engine.MaxScheduleStatusRuns))
+		return
+	}
+	st, err := s.engine.ScheduleStatusOf(r.Context(), pathParam(r, "name"), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// pauseScheduling and resumeScheduling stop and restart firing on this instance only.
+func (s *server) pauseScheduling(w http.ResponseWriter, _ *http.Request) {
+	s.engine.PauseScheduling(true)
+	writeJSON(w, http.StatusOK, map[string]string{"status": "done"})
+}
+
+func (s *server) resumeScheduling(w http.ResponseWriter, _ *http.Request) {
+	s.engine.PauseScheduling(false)
+	writeJSON(w, http.StatusOK, map[string]string{"status": "done"})
+}
+
+// requeueScheduleExecutions starts every slot still POLLED.
+func (s *server) requeueScheduleExecutions(w http.ResponseWriter, r *http.Request) {
+	res, err := s.engine.RequeueScheduleExecutions(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// schedulesByTag answers GET /api/scheduler/schedules/tags?tag=key:value.
+func (s *server) schedulesByTag(w http.ResponseWriter, r *http.Request) {
+	key, value, ok := strings.Cut(r.URL.Query().Get("tag"), ":")
+	if !ok || key == "" {
+		s.writeError(w, r, conductor.Invalidf("Query parameter tag must be key:value"))
+		return
+	}
+	list, err := s.engine.SchedulesByTag(r.Context(), conductor.Tag{Key: key, Value: value})
+	s.writeList(w, r, list, err)
+}
+
+func (s *server) getScheduleTags(w http.ResponseWriter, r *http.Request) {
+	tags, err := s.engine.ScheduleTags(r.Context(), pathParam(r, "name"))
+	s.writeList(w, r, tags, err)
+}
+
+func (s *server) putScheduleTags(w http.ResponseWriter, r *http.Request) {
+	s.editTags(w, r, "name", s.engine.PutScheduleTags)
+}
+
+func (s *server) deleteScheduleTags(w http.ResponseWriter, r *http.Request) {
+	s.editTags(w, r, "name", s.engine.DeleteScheduleTags)
 }

@@ -133,14 +133,15 @@ func (s *server) getSecretTags(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) putSecretTags(w http.ResponseWriter, r *http.Request) {
-	s.editSecretTags(w, r, s.engine.PutSecretTags)
+	s.editTags(w, r, "key", s.engine.PutSecretTags)
 }
 
 func (s *server) deleteSecretTags(w http.ResponseWriter, r *http.Request) {
-	s.editSecretTags(w, r, s.engine.DeleteSecretTags)
+	s.editTags(w, r, "key", s.engine.DeleteSecretTags)
 }
 
-func (s *server) editSecretTags(w http.ResponseWriter, r *http.Request, edit func(ctx context.Context, name string, tags []store.Tag) error) {
+// editTags applies edit to the tags of the body and the resource named by path parameter param.
+func (s *server) editTags(w http.ResponseWriter, r *http.Request, param string, edit func(ctx context.Context, name string, tags []store.Tag) error) {
 	var tags []tagRequest
 	if err := decodeJSON(r, &tags); err != nil {
 		s.writeError(w, r, err)
@@ -154,7 +155,7 @@ func (s *server) editSecretTags(w http.ResponseWriter, r *http.Request, edit fun
 		}
 		out[i] = store.Tag{Key: t.Key, Value: t.Value}
 	}
-	s.writeEmpty(w, r, edit(r.Context(), pathParam(r, "key"), out))
+	s.writeEmpty(w, r, edit(r.Context(), pathParam(r, param), out))
 }
 
 // tagRequest is a tag as clients send it; the deprecated "type" is accepted and ignored.

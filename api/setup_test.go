@@ -72,8 +72,8 @@ func (b *syncBuffer) String() string {
 }
 
 // setup starts an API server backed by a fresh migrated database; both go away when t ends.
-// The engine's background loops (sweeper, internal workers) run with the bundle's clock; tests
-// that need exact timing advance the clock and call b.sweep() instead of sleeping.
+// The engine's background loops (internal workers) run with the bundle's clock; the sweeper and
+// the scheduler do not: tests advance the clock and call b.sweep() or b.fire() instead of sleeping.
 func setup(t *testing.T, opts ...func(*api.Config)) *testBundle {
 	t.Helper()
 	dbURL := storetest.NewDatabaseURL(t)
@@ -84,7 +84,7 @@ func setup(t *testing.T, opts ...func(*api.Config)) *testBundle {
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
 	eng := engine.New(engine.Config{Store: st, Logger: logger, Now: clock.Now,
-		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour})
+		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour, ManualScheduling: true})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
 	cfg := api.Config{Engine: eng, Logger: logger, Version: "test"}
@@ -101,6 +101,14 @@ func (b *testBundle) sweep() {
 	b.t.Helper()
 	_, err := b.engine.Sweep(context.Background())
 	require.NoError(b.t, err)
+}
+
+// fire runs the scheduler once at the bundle clock's time and returns how many slots it started.
+func (b *testBundle) fire() int {
+	b.t.Helper()
+	n, err := b.engine.FireSchedules(context.Background())
+	require.NoError(b.t, err)
+	return n
 }
 
 // response is a finished HTTP exchange.

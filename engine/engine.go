@@ -11,6 +11,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/podiumhq/podium/engine/systask"
@@ -27,6 +28,9 @@ const (
 	SweepIntervalDefault   = time.Second
 	SystemWorkersDefault   = 16
 	SystemTaskLeaseDefault = 15 * time.Second
+	// ScheduleReconcileDefault is how often schedules are re-read even without a notification,
+	// so a change made on another replica takes effect within it.
+	ScheduleReconcileDefault = time.Second
 )
 
 // Config is what New needs.
@@ -50,6 +54,12 @@ type Config struct {
 	// SystemTaskLease is how long an internal worker holds a system task without renewing it;
 	// a crashed process's tasks are taken over after it. It is renewed every third of it.
 	SystemTaskLease time.Duration
+	// ScheduleReconcile is how often the scheduler re-reads schedules and fires due slots
+	// without being woken.
+	ScheduleReconcile time.Duration
+	// ManualScheduling leaves firing schedules to explicit FireSchedules calls (tests that
+	// control the clock); the scheduler loop does not run.
+	ManualScheduling bool
 }
 
 // Engine executes Conductor operations against the store.
@@ -71,6 +81,10 @@ type Engine struct {
 	pollSeen        pollSeen
 	completer       completer
 
+	scheduleReconcile time.Duration
+	manualScheduling  bool
+	schedulingPaused  atomic.Bool
+
 	mu      sync.Mutex
 	cancel  context.CancelFunc
 	stopped chan struct{}
@@ -82,6 +96,7 @@ func New(cfg Config) *Engine {
 		store: cfg.Store, logger: cfg.Logger, now: cfg.Now, systasks: cfg.SystemTasks,
 		exprParams: cfg.ExprParams, pollRecheck: cfg.PollRecheck, sweepInterval: cfg.SweepInterval,
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
+		scheduleReconcile: cfg.ScheduleReconcile, manualScheduling: cfg.ManualScheduling,
 	}
 	e.announcer.kick = make(chan struct{}, 1)
 	e.completer.requests = make(chan *resultRequest, 4*maxResultBatch)
@@ -106,6 +121,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.systemTaskLease <= 0 {
 		e.systemTaskLease = SystemTaskLeaseDefault
+	}
+	if e.scheduleReconcile <= 0 {
+		e.scheduleReconcile = ScheduleReconcileDefault
 	}
 	if e.systemWorkers <= 0 {
 		e.systemWorkers = SystemWorkersDefault

@@ -135,24 +135,30 @@ func (e *Engine) SecretTags(ctx context.Context, name string) ([]store.Tag, erro
 
 // PutSecretTags adds tags; a tag whose key exists replaces its value.
 func (e *Engine) PutSecretTags(ctx context.Context, name string, tags []store.Tag) error {
-	return e.editSecretTags(ctx, name, func(cur []store.Tag) []store.Tag {
-		for _, t := range tags {
-			i := slices.IndexFunc(cur, func(c store.Tag) bool { return c.Key == t.Key })
-			if i >= 0 {
-				cur[i].Value = t.Value
-			} else {
-				cur = append(cur, t)
-			}
-		}
-		return cur
-	})
+	return e.editSecretTags(ctx, name, func(cur []store.Tag) []store.Tag { return mergeTags(cur, tags) })
 }
 
 // DeleteSecretTags removes tags (matching key and value).
 func (e *Engine) DeleteSecretTags(ctx context.Context, name string, tags []store.Tag) error {
-	return e.editSecretTags(ctx, name, func(cur []store.Tag) []store.Tag {
-		return slices.DeleteFunc(cur, func(c store.Tag) bool { return slices.Contains(tags, c) })
-	})
+	return e.editSecretTags(ctx, name, func(cur []store.Tag) []store.Tag { return removeTags(cur, tags) })
+}
+
+// mergeTags adds tags to cur; a tag whose key exists replaces its value.
+func mergeTags(cur, tags []conductor.Tag) []conductor.Tag {
+	for _, t := range tags {
+		i := slices.IndexFunc(cur, func(c conductor.Tag) bool { return c.Key == t.Key })
+		if i >= 0 {
+			cur[i].Value = t.Value
+		} else {
+			cur = append(cur, t)
+		}
+	}
+	return nonNil(cur)
+}
+
+// removeTags removes from cur the tags matching one of tags in key and value.
+func removeTags(cur, tags []conductor.Tag) []conductor.Tag {
+	return nonNil(slices.DeleteFunc(cur, func(c conductor.Tag) bool { return slices.Contains(tags, c) }))
 }
 
 func (e *Engine) editSecretTags(ctx context.Context, name string, edit func([]store.Tag) []store.Tag) error {

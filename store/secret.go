@@ -11,11 +11,8 @@ import (
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
-// Tag labels a secret.
-type Tag struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
+// Tag labels a secret or a schedule.
+type Tag = conductor.Tag
 
 // SecretRecord is a stored secret: its sealed value and metadata.
 type SecretRecord struct {

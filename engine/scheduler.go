@@ -1,0 +1,304 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/schedule"
+	"github.com/podiumhq/podium/store"
+)
+
+// Firing limits.
+const (
+	// schedulesPerClaim is how many due schedules one claiming transaction takes.
+	schedulesPerClaim = 50
+	// slotsPerClaim caps the missed slots of one schedule claimed at once when catching up; the
+	// rest are claimed by the next round, in order.
+	slotsPerClaim = 100
+	// claimGrace is how long a claimed slot (POLLED) belongs to the process that claimed it;
+	// after it any process starts it (its claimer died between claim and start).
+	claimGrace = 5 * time.Second
+	// startAttempts is how often a start failing for a passing reason (the database) is tried
+	// before the slot is recorded as FAILED.
+	startAttempts = 5
+	// wakeHorizon is how far ahead schedules are armed on gocron; later ones are armed by a
+	// later reconcile.
+	wakeHorizon = 2 * time.Minute
+	// maxReasonLen caps the reason of a failed record, as Orkes does.
+	maxReasonLen = 999
+)
+
+// FireSchedules claims every due slot of every active schedule and starts its workflow, and
+// starts the slots other processes claimed but abandoned. It returns how many workflow starts
+// it attempted. Any number of processes may call it at once: each slot is claimed once.
+func (e *Engine) FireSchedules(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ids, full, err := e.claimDueSlots(ctx)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			if e.startScheduled(ctx, id) {
+				n++
+			}
+		}
+		if !full {
+			break
+		}
+	}
+	abandoned, err := e.store.ScheduleExecutionsPolled(ctx, e.now().Add(-claimGrace), 100)
+	if err != nil {
+		return n, err
+	}
+	for _, id := range abandoned {
+		if e.startScheduled(ctx, id) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// claimDueSlots claims, in one transaction, the due slots of up to schedulesPerClaim schedules:
+// it records each slot (POLLED) and advances each schedule past it. It returns the records in
+// slot order, and whether more may be due.
+func (e *Engine) claimDueSlots(ctx context.Context) ([]string, bool, error) {
+	var ids []string
+	full := false
+	err := e.store.InTx(ctx, func(q *store.Queries) error {
+		ids, full = nil, false
+		now := e.now()
+		due, err := q.SchedulesDue(ctx, now, schedulesPerClaim)
+		if err != nil {
+			return err
+		}
+		full = len(due) == schedulesPerClaim
+		for _, rec := range due {
+			claimed, more, err := e.claimSlots(ctx, q, rec, now)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, claimed...)
+			full = full || more
+		}
+		return nil
+	})
+	return ids, full, err
+}
+
+// claimSlots records the due slots of one locked schedule and advances it. A schedule whose
+// configuration no longer parses is advanced to nothing and logged.
+func (e *Engine) claimSlots(ctx context.Context, q *store.Queries, rec *store.ScheduleRecord, now time.Time) ([]string, bool, error) {
+	p, err := parsePlan(rec.WorkflowSchedule)
+	if err != nil {
+		e.logger.Warn("scheduler: schedule cannot fire", "schedule", rec.Name, "error", err)
+		return nil, false, q.ScheduleAdvance(ctx, rec.Name, time.Time{})
+	}
+	var ids []string
+	slot := rec.NextRun
+	for !slot.IsZero() && !slot.After(now) {
+		if len(ids) == slotsPerClaim {
+			return ids, true, q.ScheduleAdvance(ctx, rec.Name, slot)
+		}
+		_, firing := p.next(slot.Add(-time.Second))
+		exec := e.slotRecord(rec.WorkflowSchedule, slot, firing, now)
+		inserted, err := q.ScheduleExecutionInsert(ctx, exec)
+		if err != nil {
+			return nil, false, err
+		}
+		if inserted {
+			ids = append(ids, exec.ExecutionID)
+		}
+		slot = p.after(slot, now)
+	}
+	return ids, false, q.ScheduleAdvance(ctx, rec.Name, slot)
+}
+
+// slotRecord builds the POLLED record of one slot: the schedule's start request, run as the
+// schedule's creator, with the scheduler's keys injected into its input.
+func (e *Engine) slotRecord(sch *conductor.WorkflowSchedule, slot time.Time, firing []cronEntry, now time.Time) *store.ScheduleExecutionRecord {
+	id := newID()
+	req := *sch.StartWorkflowRequest
+	req.CreatedBy = sch.CreatedBy
+	req.Input = maps.Clone(req.Input)
+	if req.Input == nil {
+		req.Input = map[string]any{}
+	}
+	zone, cron := "UTC", sch.CronExpression
+	if len(firing) > 0 {
+		zone, cron = firing[0].zone, firing[0].cron.String()
+	}
+	req.Input["_startedByScheduler"] = sch.Name
+	req.Input["_scheduledTime"] = slot.UnixMilli()
+	req.Input["_executionId"] = id
+	req.Input["_schedulerCron"] = cron + " " + zone
+	return &store.ScheduleExecutionRecord{
+		ScheduleExecution: conductor.ScheduleExecution{
+			ExecutionID: id, ScheduleName: sch.Name, ScheduledTime: slot.UnixMilli(), WorkflowName: req.Name,
+			StartWorkflowRequest: &req, State: conductor.ScheduleExecutionPolled, ZoneID: zone,
+		},
+		SkipIfRunning: sch.OverlapPolicy == conductor.OverlapSkip,
+		ClaimedAt:     now,
+	}
+}
+
+// startScheduled starts the workflow of a claimed slot and records the outcome in the same
+// transaction, so the slot's workflow starts once whoever runs it. It reports whether it
+// found the slot still to start.
+func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
+	var queues map[string]bool
+	var rec *store.ScheduleExecutionRecord
+	err := e.store.InTx(ctx, func(q *store.Queries) error {
+		var err error
+		if rec, err = q.ScheduleExecutionClaim(ctx, executionID); err != nil {
+			return err
+		}
+		now := e.now()
+		rec.ExecutionTime = now.UnixMilli()
+		rec.StartWorkflowRequest.Input["_executedTime"] = now.UnixMilli()
+		if rec.SkipIfRunning {
+			running, err := q.ScheduleRunningWorkflow(ctx, rec.ScheduleName)
+			if err != nil {
+				return err
+			}
+			if running != "" {
+				rec.State = conductor.ScheduleExecutionSkipped
+				rec.Reason = fmt.Sprintf("Skipped by overlapPolicy SKIP: the previous run %s is still running", running)
+				return q.ScheduleExecutionFinish(ctx, rec)
+			}
+		}
+		req := *rec.StartWorkflowRequest
+		x, existing, err := e.prepareStart(ctx, q, &req, now)
+		if err != nil {
+			return err
+		}
+		rec.WorkflowID = existing
+		if existing == "" {
+			if err := x.save(ctx, q); err != nil {
+				return err
+			}
+			rec.WorkflowID, queues = x.wf.WorkflowID, x.queues
+		}
+		rec.State = conductor.ScheduleExecutionExecuted
+		return q.ScheduleExecutionFinish(ctx, rec)
+	})
+	switch {
+	case err == nil:
+		e.announce(queues)
+		return true
+	case errors.Is(err, conductor.ErrNotFound) && rec == nil:
+		return false // started, or being started, elsewhere
+	case userError(err):
+		e.failScheduled(ctx, executionID, err.Error())
+		return true
+	case ctx.Err() != nil:
+		return false
+	}
+	e.logger.Error("scheduler: starting a scheduled workflow failed", "execution_id", executionID, "error", err)
+	attempts, aerr := e.store.ScheduleExecutionAttempted(ctx, executionID)
+	if aerr == nil && attempts >= startAttempts {
+		e.failScheduled(ctx, executionID, fmt.Sprintf("the workflow could not be started after %d attempts (internal error)", attempts))
+	}
+	return true
+}
+
+// userError reports whether err is one of the caller-facing kinds (a bad request, a missing
+// definition, a conflict), which retrying does not mend.
+func userError(err error) bool {
+	return errors.Is(err, conductor.ErrInvalid) || errors.Is(err, conductor.ErrNotFound) || errors.Is(err, conductor.ErrConflict)
+}
+
+// failScheduled records a slot whose start failed.
+func (e *Engine) failScheduled(ctx context.Context, executionID, reason string) {
+	if len(reason) > maxReasonLen {
+		reason = reason[:maxReasonLen]
+	}
+	err := e.store.InTx(ctx, func(q *store.Queries) error {
+		rec, err := q.ScheduleExecutionClaim(ctx, executionID)
+		if err != nil {
+			return err
+		}
+		rec.State, rec.Reason, rec.ExecutionTime = conductor.ScheduleExecutionFailed, reason, e.now().UnixMilli()
+		return q.ScheduleExecutionFinish(ctx, rec)
+	})
+	if err != nil && !errors.Is(err, conductor.ErrNotFound) {
+		e.logger.Error("scheduler: recording a failed scheduled start failed", "execution_id", executionID, "error", err)
+	}
+}
+
+// scheduleLoop fires schedules: gocron wakes it at the next slot of each schedule, schedule
+// changes (NOTIFY) and a periodic reconcile re-arm it. The database decides what is due.
+func (e *Engine) scheduleLoop(ctx context.Context) {
+	kick := make(chan struct{}, 1)
+	wake := func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	waker, err := schedule.NewWaker(wake)
+	if err != nil {
+		e.logger.Error("scheduler: cannot start gocron; schedules fire on the reconcile tick only", "error", err)
+	} else {
+		defer func() { _ = waker.Stop() }()
+	}
+	changes := e.hub.subscribe(scheduleChangesQueue)
+	defer e.hub.unsubscribe(scheduleChangesQueue, changes)
+	ticker := time.NewTicker(e.scheduleReconcile)
+	defer ticker.Stop()
+	for ctx.Err() == nil {
+		if !e.schedulingPaused.Load() {
+			if _, err := e.FireSchedules(ctx); err != nil && ctx.Err() == nil {
+				e.logger.Warn("scheduler: firing schedules failed", "error", err)
+			}
+		}
+		if waker != nil {
+			next, err := e.store.ScheduleNextRuns(ctx, e.now().Add(wakeHorizon))
+			if err == nil {
+				err = waker.Arm(next)
+			}
+			if err != nil && ctx.Err() == nil {
+				e.logger.Warn("scheduler: arming schedules failed", "error", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-kick:
+		case <-changes:
+		case <-ticker.C:
+		}
+	}
+}
+
+// PauseScheduling stops (paused) or restarts firing schedules in this process; other processes
+// are not affected.
+func (e *Engine) PauseScheduling(paused bool) {
+	e.schedulingPaused.Store(paused)
+	e.hub.wake(scheduleChangesQueue)
+}
+
+// RequeueResult answers an admin requeue: the pending records started.
+type RequeueResult struct {
+	Count     int      `json:"recordIds.size"`
+	SampleIDs []string `json:"sampleIds"`
+}
+
+// maxRequeueSample caps the ids a requeue answer lists.
+const maxRequeueSample = 10
+
+// RequeueScheduleExecutions starts now every slot still POLLED, whoever claimed it.
+func (e *Engine) RequeueScheduleExecutions(ctx context.Context) (*RequeueResult, error) {
+	ids, err := e.store.ScheduleExecutionsPolled(ctx, e.now().Add(time.Hour), 1000)
+	if err != nil {
+		return nil, err
+	}
+	res := &RequeueResult{Count: len(ids), SampleIDs: ids[:min(len(ids), maxRequeueSample)]}
+	for _, id := range ids {
+		e.startScheduled(ctx, id)
+	}
+	return res, nil
+}
