@@ -84,6 +84,9 @@ type Engine struct {
 	scheduleReconcile time.Duration
 	manualScheduling  bool
 	schedulingPaused  atomic.Bool
+	// beforeScheduledStart, when set (tests), runs inside the transaction that starts a claimed
+	// slot, after the slot is locked and before the workflow is started.
+	beforeScheduledStart func(executionID string)
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc

@@ -157,6 +157,9 @@ func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
 		if rec, err = q.ScheduleExecutionClaim(ctx, executionID); err != nil {
 			return err
 		}
+		if e.beforeScheduledStart != nil {
+			e.beforeScheduledStart(executionID)
+		}
 		now := e.now()
 		rec.ExecutionTime = now.UnixMilli()
 		rec.StartWorkflowRequest.Input["_executedTime"] = now.UnixMilli()

@@ -1,0 +1,151 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+	"github.com/podiumhq/podium/store/storetest"
+)
+
+// sharedClock is one adjustable clock for several engines.
+type sharedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *sharedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *sharedClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// schedulerReplicas returns n engines ("processes") on one fresh database, each with its own
+// pool named podium-<i>, sharing clock, whose schedulers fire only when told to.
+func schedulerReplicas(t *testing.T, n int, clock *sharedClock) (string, []*Engine) {
+	t.Helper()
+	url := storetest.NewDatabaseURL(t)
+	var engines []*Engine
+	for i := range n {
+		st, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 4,
+			ApplicationName: "podium-" + string(rune('a'+i))})
+		require.NoError(t, err)
+		t.Cleanup(st.Close)
+		engines = append(engines, New(Config{Store: st, Now: clock.Now, ManualScheduling: true}))
+	}
+	return url, engines
+}
+
+// scheduledEveryMinute registers a one-task workflow and a schedule starting it every minute,
+// and moves the clock to its first slot.
+func scheduledEveryMinute(t *testing.T, e *Engine, clock *sharedClock) {
+	t.Helper()
+	ctx := context.Background()
+	def := conductor.NewWorkflowDef()
+	def.Name = "crash_wf"
+	def.Tasks = []conductor.WorkflowTask{{Name: "work", TaskReferenceName: "work", Type: "SIMPLE"}}
+	require.NoError(t, e.CreateWorkflowDef(ctx, &def, false))
+	_, err := e.SaveSchedule(ctx, &conductor.WorkflowSchedule{Name: "crashy", CronExpression: "0 * * ? * *",
+		StartWorkflowRequest: &conductor.StartWorkflowRequest{Name: "crash_wf"}}, "")
+	require.NoError(t, err)
+	now := clock.Now()
+	clock.Advance(now.Truncate(time.Minute).Add(time.Minute).Sub(now))
+}
+
+// slotOutcome returns the records' states and how many workflows the schedule started.
+func slotOutcome(t *testing.T, url string) (states []string, workflows int) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), `SELECT state FROM schedule_executions ORDER BY scheduled_time`)
+	require.NoError(t, err)
+	states, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.NoError(t, conn.QueryRow(context.Background(),
+		`SELECT count(*) FROM workflows WHERE workflow_name = 'crash_wf'`).Scan(&workflows))
+	return states, workflows
+}
+
+func TestScheduledSlotOfADeadClaimerRunsOnce(t *testing.T) {
+	t.Parallel()
+	clock := &sharedClock{now: time.Now()}
+	url, replicas := schedulerReplicas(t, 3, clock)
+	a, b, c := replicas[0], replicas[1], replicas[2]
+	scheduledEveryMinute(t, a, clock)
+	ctx := context.Background()
+
+	// A claims the slot (the POLLED record is committed) and dies before starting it.
+	ids, _, err := a.claimDueSlots(ctx)
+	require.NoError(t, err)
+	require.Len(t, ids, 1)
+	states, started := slotOutcome(t, url)
+	require.Equal(t, []string{conductor.ScheduleExecutionPolled}, states)
+	require.Zero(t, started)
+
+	// Within the claim's grace the other replicas leave it to its claimer and claim nothing new.
+	n, err := b.FireSchedules(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+
+	// After it, B and C race for the abandoned slot: it starts exactly once.
+	clock.Advance(claimGrace)
+	var wg sync.WaitGroup
+	for _, e := range []*Engine{b, c} {
+		wg.Go(func() {
+			_, err := e.FireSchedules(ctx)
+			require.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	states, started = slotOutcome(t, url)
+	require.Equal(t, []string{conductor.ScheduleExecutionExecuted}, states)
+	require.Equal(t, 1, started)
+}
+
+func TestScheduledStartKilledMidTransactionRunsOnce(t *testing.T) {
+	t.Parallel()
+	clock := &sharedClock{now: time.Now()}
+	url, replicas := schedulerReplicas(t, 2, clock)
+	a, b := replicas[0], replicas[1]
+	scheduledEveryMinute(t, a, clock)
+	ctx := context.Background()
+
+	// A holds the slot's lock inside its start transaction when its process dies: PostgreSQL
+	// drops the connection (pg_terminate_backend is what a killed process looks like to it).
+	admin, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer admin.Close(ctx)
+	a.beforeScheduledStart = func(string) {
+		var killed bool
+		require.NoError(t, admin.QueryRow(ctx, `SELECT bool_or(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = 'podium-a' AND state = 'idle in transaction'`).Scan(&killed))
+		require.True(t, killed)
+	}
+	_, err = a.FireSchedules(ctx)
+	require.NoError(t, err, "a failed start is logged and retried, not returned")
+	states, started := slotOutcome(t, url)
+	require.Equal(t, []string{conductor.ScheduleExecutionPolled}, states, "the start rolled back with the connection")
+	require.Zero(t, started)
+
+	clock.Advance(claimGrace)
+	_, err = b.FireSchedules(ctx)
+	require.NoError(t, err)
+	_, err = b.FireSchedules(ctx)
+	require.NoError(t, err)
+	states, started = slotOutcome(t, url)
+	require.Equal(t, []string{conductor.ScheduleExecutionExecuted}, states)
+	require.Equal(t, 1, started)
+}
