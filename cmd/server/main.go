@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // schedule zones resolve on hosts and images without a zoneinfo database
 
 	"github.com/podiumhq/podium/internal/config"
 )
