@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -148,4 +149,34 @@ func TestScheduledStartKilledMidTransactionRunsOnce(t *testing.T) {
 	states, started = slotOutcome(t, url)
 	require.Equal(t, []string{conductor.ScheduleExecutionExecuted}, states)
 	require.Equal(t, 1, started)
+}
+
+// BenchmarkFireSchedules measures claiming and starting due slots: 100 schedules firing every
+// second, one round per simulated second (b.N rounds of 100 slots).
+func BenchmarkFireSchedules(b *testing.B) {
+	clock := &sharedClock{now: time.Now().Truncate(time.Second).Add(100 * time.Millisecond)}
+	url := storetest.NewDatabaseURL(b)
+	st, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 4})
+	require.NoError(b, err)
+	b.Cleanup(st.Close)
+	e := New(Config{Store: st, Now: clock.Now, ManualScheduling: true})
+	ctx := context.Background()
+	def := conductor.NewWorkflowDef()
+	def.Name = "bench_wf"
+	def.Tasks = []conductor.WorkflowTask{{Name: "work", TaskReferenceName: "work", Type: "SIMPLE"}}
+	require.NoError(b, e.CreateWorkflowDef(ctx, &def, false))
+	const schedules = 100
+	for i := range schedules {
+		_, err := e.SaveSchedule(ctx, &conductor.WorkflowSchedule{Name: "s" + strconv.Itoa(i), CronExpression: "* * * ? * *",
+			StartWorkflowRequest: &conductor.StartWorkflowRequest{Name: "bench_wf"}}, "")
+		require.NoError(b, err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		clock.Advance(time.Second)
+		n, err := e.FireSchedules(ctx)
+		require.NoError(b, err)
+		require.Equal(b, schedules, n)
+	}
+	b.ReportMetric(float64(b.N*schedules)/b.Elapsed().Seconds(), "slots/s")
 }

@@ -203,29 +203,49 @@ func (c *Cron) Next(after time.Time, loc *time.Location) (time.Time, bool) {
 	start := after.In(loc).Truncate(time.Second).Add(time.Second)
 	day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
 	limit := day.AddDate(searchYears, 0, 0)
+	// On the first day, wall-clock times before start's cannot match: begin there.
+	h0, m0, s0 := start.Hour(), start.Minute(), start.Second()
 	for ; day.Before(limit); day = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc) {
-		if !c.dayMatches(day) {
+		if c.dayMatches(day) {
+			if t, ok := c.nextOnDay(day, start, h0, m0, s0); ok {
+				return t, true
+			}
+		}
+		h0, m0, s0 = 0, 0, 0
+	}
+	return time.Time{}, false
+}
+
+// nextOnDay returns the first matching time of day at or after start, trying wall-clock times
+// from h0:m0:s0 on.
+func (c *Cron) nextOnDay(day, start time.Time, h0, m0, s0 int) (time.Time, bool) {
+	loc := day.Location()
+	for h := h0; h < 24; h++ {
+		if c.hour&(1<<uint(h)) == 0 {
 			continue
 		}
-		for h := 0; h < 24; h++ {
-			if c.hour&(1<<uint(h)) == 0 {
+		mFrom := 0
+		if h == h0 {
+			mFrom = m0
+		}
+		for m := mFrom; m < 60; m++ {
+			if c.minute&(1<<uint(m)) == 0 {
 				continue
 			}
-			for m := 0; m < 60; m++ {
-				if c.minute&(1<<uint(m)) == 0 {
+			sFrom := 0
+			if h == h0 && m == m0 {
+				sFrom = s0
+			}
+			for s := sFrom; s < 60; s++ {
+				if c.second&(1<<uint(s)) == 0 {
 					continue
 				}
-				for s := 0; s < 60; s++ {
-					if c.second&(1<<uint(s)) == 0 {
-						continue
-					}
-					t := time.Date(day.Year(), day.Month(), day.Day(), h, m, s, 0, loc)
-					if t.Hour() != h || t.Minute() != m || t.Day() != day.Day() {
-						continue // a wall-clock time the DST gap skipped
-					}
-					if !t.Before(start) {
-						return t, true
-					}
+				t := time.Date(day.Year(), day.Month(), day.Day(), h, m, s, 0, loc)
+				if t.Hour() != h || t.Minute() != m || t.Day() != day.Day() {
+					continue // a wall-clock time the DST gap skipped
+				}
+				if !t.Before(start) {
+					return t, true
 				}
 			}
 		}

@@ -100,3 +100,18 @@ func TestNamesWithLettersOfExtensionsAreNotRejected(t *testing.T) {
 		require.NoError(t, err, expr)
 	}
 }
+
+// BenchmarkNext measures a next-time computation late in the day, the worst case for a
+// search that walks the day's wall-clock times.
+func BenchmarkNext(b *testing.B) {
+	c, err := schedule.Parse("0/1 * * ? * *")
+	if err != nil {
+		b.Fatal(err)
+	}
+	after := time.Date(2026, 11, 25, 23, 59, 58, 0, time.UTC)
+	for b.Loop() {
+		if _, ok := c.Next(after, time.UTC); !ok {
+			b.Fatal("no next time")
+		}
+	}
+}
