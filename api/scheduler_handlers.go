@@ -94,12 +94,29 @@ func (s *server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
 
 // pauseSchedule answers GET and PUT .../pause: SDKs send PUT, the Orkes UI and older SDKs GET.
 func (s *server) pauseSchedule(w http.ResponseWriter, r *http.Request) {
+	if s.refuseHead(w, r) {
+		return
+	}
 	s.writeEmpty(w, r, s.engine.PauseSchedule(r.Context(), pathParam(r, "name"), r.URL.Query().Get("reason"), principal(r)))
 }
 
 // resumeSchedule answers GET and PUT .../resume.
 func (s *server) resumeSchedule(w http.ResponseWriter, r *http.Request) {
+	if s.refuseHead(w, r) {
+		return
+	}
 	s.writeEmpty(w, r, s.engine.ResumeSchedule(r.Context(), pathParam(r, "name"), principal(r)))
+}
+
+// refuseHead answers 405 to a HEAD request of a GET route that changes state (HEAD must not).
+func (s *server) refuseHead(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodHead {
+		return false
+	}
+	w.Header().Add("Allow", http.MethodGet)
+	w.Header().Add("Allow", http.MethodPut)
+	s.writeError(w, r, errMethodNotAllowed)
+	return true
 }
 
 func (s *server) bulkPauseSchedules(w http.ResponseWriter, r *http.Request) {

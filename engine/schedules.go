@@ -181,6 +181,9 @@ func (e *Engine) validateSchedule(ctx context.Context, sch *conductor.WorkflowSc
 		return nil, conductor.Invalidf("startWorkflowRequest.name is required")
 	}
 	req.InputIsNull = false
+	if req.Input == nil {
+		req.Input = map[string]any{}
+	}
 	if err := validateStart(req); err != nil {
 		return nil, conductor.Invalidf("startWorkflowRequest: %s", err.Error())
 	}
@@ -211,6 +214,8 @@ func validScheduleName(name string) error {
 		return conductor.Invalidf("Schedule name must be at most %d characters", maxScheduleNameLen)
 	case !scheduleNameRE.MatchString(name):
 		return conductor.Invalidf("Schedule name %q may only contain letters, digits, '_' and '-'", name)
+	case name == "search" || name == "tags":
+		return conductor.Invalidf("Schedule name %q is reserved: /api/scheduler/schedules/%s is another endpoint", name, name)
 	}
 	return nil
 }
