@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
 
@@ -168,9 +170,10 @@ func TestMigrateSubcommand(t *testing.T) {
 		return string(out)
 	}
 	require.Contains(t, run("migrate", "version"), "schema version 0")
-	require.Contains(t, run("migrate", "up"), "schema version 3 ")
+	latest := fmt.Sprintf("schema version %d ", store.LatestVersion())
+	require.Contains(t, run("migrate", "up"), latest)
 	require.Contains(t, run("migrate", "down", "all"), "schema version 0")
-	require.Contains(t, run("migrate", "up"), "schema version 3 ")
+	require.Contains(t, run("migrate", "up"), latest)
 
 	cmd := exec.Command(binary, "migrate", "sideways")
 	cmd.Env = env
