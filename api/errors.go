@@ -11,7 +11,10 @@ import (
 
 // ErrorResponse is Conductor's error body.
 type ErrorResponse struct {
-	Status           int                    `json:"status"`
+	Status int `json:"status"`
+	// Error is the code of an authentication failure (INVALID_TOKEN, EXPIRED_TOKEN), which the
+	// SDKs answer by fetching a new token.
+	Error            string                 `json:"error,omitempty"`
 	Message          string                 `json:"message"`
 	Instance         string                 `json:"instance,omitempty"`
 	Retryable        bool                   `json:"retryable"`

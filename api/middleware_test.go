@@ -43,7 +43,7 @@ func TestPanicBecomes500WithoutLeakingInternals(t *testing.T) {
 func TestHealthReportsUnreachableDatabase(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
-	router := NewRouter(Config{Engine: engine.New(engine.Config{Store: st})})
+	router := NewRouter(Config{Engine: engine.New(engine.Config{Store: st}), AuthOff: true})
 	rec := httptest.NewRecorder()
 	router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -62,7 +62,7 @@ func TestHealthReportsUnreachableDatabase(t *testing.T) {
 func TestPathParamsAreUnescaped(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
-	router := NewRouter(Config{Engine: engine.New(engine.Config{Store: st})})
+	router := NewRouter(Config{Engine: engine.New(engine.Config{Store: st}), AuthOff: true})
 	body := `{"name":"my flow/1","tasks":[{"name":"a","taskReferenceName":"a"}]}`
 	rec := httptest.NewRecorder()
 	router.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/metadata/workflow", bytes.NewBufferString(body)))
@@ -76,7 +76,7 @@ func TestPathParamsAreUnescaped(t *testing.T) {
 
 func TestMethodNotAllowedListsAllowedMethodsAndHeadWorks(t *testing.T) {
 	t.Parallel()
-	router := NewRouter(Config{})
+	router := NewRouter(Config{AuthOff: true})
 	rec := httptest.NewRecorder()
 	router.ServeHTTP(rec, httptest.NewRequest(http.MethodPatch, "/api/metadata/workflow", nil))
 	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)

@@ -30,6 +30,9 @@ type Config struct {
 	Version string
 	// MaxBodyBytes caps request bodies; 0 takes MaxBodyBytesDefault.
 	MaxBodyBytes int64
+	// AuthOff serves every route without a token and answers /api/token with 404 (what SDKs
+	// read as "no authentication"). Only for servers on a loopback address.
+	AuthOff bool
 }
 
 type server struct {
@@ -39,6 +42,7 @@ type server struct {
 	instance      string
 	serverVersion string
 	maxBodyBytes  int64
+	authOff       bool
 }
 
 // NewRouter returns the HTTP handler serving the whole API.
@@ -53,6 +57,7 @@ func NewRouter(cfg Config) http.Handler {
 		metrics:       newMetrics(reg),
 		serverVersion: cfg.Version,
 		maxBodyBytes:  cfg.MaxBodyBytes,
+		authOff:       cfg.AuthOff,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -64,6 +69,9 @@ func NewRouter(cfg Config) http.Handler {
 
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.instrument, s.recoverer, s.limitBody, middleware.GetHead)
+	if !s.authOff {
+		r.Use(s.authenticate(r))
+	}
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, notFoundRoute(r))
 	})
@@ -80,6 +88,29 @@ func NewRouter(cfg Config) http.Handler {
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/health", s.health)
 		r.Get("/version", s.version)
+		r.Post("/token", s.token)
+		r.Get("/token/userInfo", s.userInfo)
+
+		r.Route("/applications", func(r chi.Router) {
+			r.Post("/", s.createApplication)
+			r.Get("/", s.listApplications)
+			r.Get("/key/{keyId}", s.applicationByKey)
+			r.Get("/{id}", s.getApplication)
+			r.Put("/{id}", s.updateApplication)
+			r.Delete("/{id}", s.deleteApplication)
+			r.Post("/{id}/accessKeys", s.createAccessKey)
+			r.Get("/{id}/accessKeys", s.listAccessKeys)
+			r.Delete("/{id}/accessKeys/{keyId}", s.deleteAccessKey)
+			r.Post("/{id}/accessKeys/{keyId}/status", s.toggleAccessKey)
+			r.Post("/{id}/roles/{role}", s.addApplicationRole)
+			r.Delete("/{id}/roles/{role}", s.removeApplicationRole)
+			r.Put("/{id}/tags", s.putApplicationTags)
+			r.Get("/{id}/tags", s.getApplicationTags)
+			r.Delete("/{id}/tags", s.deleteApplicationTags)
+		})
+		r.Post("/auth/authorization", s.grantAccess)
+		r.Delete("/auth/authorization", s.revokeAccess)
+		r.Get("/auth/authorization/{type}/{id}", s.grantsOn)
 
 		r.Route("/metadata", func(r chi.Router) {
 			r.Post("/workflow", s.createWorkflowDef)

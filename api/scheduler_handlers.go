@@ -55,9 +55,6 @@ func (s *server) nextFewSchedules(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// principal is who a request acts for; requests carry none until authentication lands.
-func principal(*http.Request) string { return "" }
-
 // saveSchedule answers POST /api/scheduler/schedules: create or replace by name, answering the
 // stored schedule.
 func (s *server) saveSchedule(w http.ResponseWriter, r *http.Request) {

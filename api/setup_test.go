@@ -76,6 +76,27 @@ func (b *syncBuffer) String() string {
 // the scheduler do not: tests advance the clock and call b.sweep() or b.fire() instead of sleeping.
 func setup(t *testing.T, opts ...func(*api.Config)) *testBundle {
 	t.Helper()
+	return newBundle(t, nil, opts...)
+}
+
+// Bootstrap admin key of bundles with authentication on (setupAuth).
+const (
+	testAdminKeyID     = "test-admin"
+	testAdminKeySecret = "test-admin-secret-0123456789"
+)
+
+// setupAuth is setup with authentication on and the bootstrap admin key testAdminKeyID.
+func setupAuth(t *testing.T) *testBundle {
+	t.Helper()
+	return newBundle(t, func(c *engine.Config) {
+		c.Admin = engine.AdminKey{ID: testAdminKeyID, Secret: testAdminKeySecret}
+	}, func(c *api.Config) { c.AuthOff = false })
+}
+
+// newBundle builds a bundle; engineOpt (when not nil) adjusts the engine's configuration and
+// opts the API's (authentication is off unless an option turns it on).
+func newBundle(t *testing.T, engineOpt func(*engine.Config), opts ...func(*api.Config)) *testBundle {
+	t.Helper()
 	dbURL := storetest.NewDatabaseURL(t)
 	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 4})
 	require.NoError(t, err)
@@ -83,11 +104,15 @@ func setup(t *testing.T, opts ...func(*api.Config)) *testBundle {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
-	eng := engine.New(engine.Config{Store: st, Logger: logger, Now: clock.Now,
-		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour, ManualScheduling: true})
+	ecfg := engine.Config{Store: st, Logger: logger, Now: clock.Now,
+		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour, ManualScheduling: true}
+	if engineOpt != nil {
+		engineOpt(&ecfg)
+	}
+	eng := engine.New(ecfg)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
-	cfg := api.Config{Engine: eng, Logger: logger, Version: "test"}
+	cfg := api.Config{Engine: eng, Logger: logger, Version: "test", AuthOff: true}
 	for _, o := range opts {
 		o(&cfg)
 	}

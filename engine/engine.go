@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/engine/systask"
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
 )
@@ -31,6 +32,13 @@ const (
 	// ScheduleReconcileDefault is how often schedules are re-read even without a notification,
 	// so a change made on another replica takes effect within it.
 	ScheduleReconcileDefault = time.Second
+)
+
+// Failed-login throttling: this many failures of one key id within the window lock it out
+// for the rest of the window.
+const (
+	loginFailuresAllowed = 5
+	loginThrottleWindow  = time.Minute
 )
 
 // Config is what New needs.
@@ -57,6 +65,10 @@ type Config struct {
 	// ScheduleReconcile is how often the scheduler re-reads schedules and fires due slots
 	// without being woken.
 	ScheduleReconcile time.Duration
+	// Admin is the bootstrap admin access key; empty means none.
+	Admin AdminKey
+	// TokenTTL is the life of a token whose login asks for none; 0 takes TokenTTLDefault.
+	TokenTTL time.Duration
 	// ManualScheduling leaves firing schedules to explicit FireSchedules calls (tests that
 	// control the clock); the scheduler loop does not run.
 	ManualScheduling bool
@@ -81,6 +93,7 @@ type Engine struct {
 	pollSeen        pollSeen
 	completer       completer
 
+	access            access
 	scheduleReconcile time.Duration
 	manualScheduling  bool
 	schedulingPaused  atomic.Bool
@@ -125,6 +138,17 @@ func New(cfg Config) *Engine {
 	if e.systemTaskLease <= 0 {
 		e.systemTaskLease = SystemTaskLeaseDefault
 	}
+	e.access.admin, e.access.tokenTTL = cfg.Admin, cfg.TokenTTL
+	if e.access.tokenTTL <= 0 {
+		e.access.tokenTTL = TokenTTLDefault
+	}
+	active, signingKeys := e.keys.Derive("token signing")
+	signer, err := auth.NewSigner(active, signingKeys, e.now)
+	if err != nil {
+		panic(err) // the keyring always holds its active key
+	}
+	e.access.signer = signer
+	e.access.throttle = &auth.Throttle{MaxFailures: loginFailuresAllowed, Window: loginThrottleWindow, Now: e.now}
 	if e.scheduleReconcile <= 0 {
 		e.scheduleReconcile = ScheduleReconcileDefault
 	}

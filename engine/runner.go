@@ -39,6 +39,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		wg.Go(func() { e.completeLoop(ctx) })
 	}
 	wg.Go(func() { e.systemWorkLoop(ctx) })
+	wg.Go(func() { e.accessInvalidationLoop(ctx) })
 	if !e.manualScheduling {
 		wg.Go(func() { e.scheduleLoop(ctx) })
 	}
@@ -61,6 +62,20 @@ func (e *Engine) Stop(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// accessInvalidationLoop clears the cached principals whenever access changes anywhere.
+func (e *Engine) accessInvalidationLoop(ctx context.Context) {
+	changes := e.hub.subscribe(accessChangesQueue)
+	defer e.hub.unsubscribe(accessChangesQueue, changes)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-changes:
+			e.access.clear()
+		}
 	}
 }
 

@@ -14,7 +14,7 @@ go build -o "$bin/podium" ./cmd/server
 go build -o "$bin/bench" ./cmd/bench
 psql -q "${db_url%/*}/postgres?sslmode=disable" -c 'DROP DATABASE IF EXISTS podium_bench WITH (FORCE)' >/dev/null
 
-PODIUM_ADDR=$addr PODIUM_DATABASE_URL=$db_url PODIUM_LOG_LEVEL=warn PODIUM_DB_MAX_CONNS=16 \
+PODIUM_ADDR=$addr PODIUM_AUTH=off PODIUM_DATABASE_URL=$db_url PODIUM_LOG_LEVEL=warn PODIUM_DB_MAX_CONNS=16 \
 	"$bin/podium" serve >"$bin/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do

@@ -57,12 +57,13 @@ func (p *process) Logs() string {
 
 var listening = regexp.MustCompile(`msg="podium: listening" addr=(\S+)`)
 
-// start runs "podium serve" against databaseURL on a free loopback port and waits until it listens.
+// start runs "podium serve" against databaseURL on a free loopback port and waits until it
+// listens. Authentication is off unless env turns it on (PODIUM_AUTH=on).
 func start(t *testing.T, databaseURL string, env ...string) *process {
 	t.Helper()
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "PODIUM_ADDR=127.0.0.1:0", "PODIUM_DATABASE_URL="+databaseURL,
-		"PODIUM_LOG_LEVEL=debug", "PODIUM_SHUTDOWN_TIMEOUT=5s", "PODIUM_DATA_DIR="+t.TempDir())
+		"PODIUM_LOG_LEVEL=debug", "PODIUM_SHUTDOWN_TIMEOUT=5s", "PODIUM_DATA_DIR="+t.TempDir(), "PODIUM_AUTH=off")
 	cmd.Env = append(cmd.Env, env...)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)

@@ -21,6 +21,9 @@ import (
 	"github.com/podiumhq/podium/store"
 )
 
+// maxHeaderBytes caps request headers (net/http's default is 1 MiB).
+const maxHeaderBytes = 64 << 10
+
 // serve wires config → store → migrations → engine → api, serves until ctx ends, then tears
 // down in reverse order within cfg.ShutdownTimeout.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
@@ -41,7 +44,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys})
+	var admin engine.AdminKey
+	if cfg.AuthOff {
+		logger.Warn("podium: authentication is off (PODIUM_AUTH=off): every caller on this machine may do anything")
+	} else if admin, err = loadAdminKey(cfg, logger); err != nil {
+		return err
+	}
+	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
@@ -50,6 +59,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
 		Engine: eng, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+		AuthOff: cfg.AuthOff,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -62,6 +72,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      90 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)

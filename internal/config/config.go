@@ -53,7 +53,16 @@ type Config struct {
 	// SecretKeys seal secret values: "id:base64key,…", the first seals, all open
 	// (PODIUM_SECRET_KEYS). Empty means a key generated once into DataDir.
 	SecretKeys string
+	// AuthOff serves the API without tokens (PODIUM_AUTH=off); allowed only on a loopback Addr.
+	AuthOff bool
+	// AdminKeyID and AdminKeySecret are the bootstrap admin access key (PODIUM_ADMIN_KEY_ID,
+	// PODIUM_ADMIN_KEY_SECRET). Empty means a key generated once into DataDir.
+	AdminKeyID     string
+	AdminKeySecret string
 }
+
+// MinAdminSecretLen is the shortest admin key secret accepted.
+const MinAdminSecretLen = 16
 
 // option is one row of the key table.
 type option struct {
@@ -135,6 +144,55 @@ var options = []option{
 		c.SystemWorkers = n
 		return nil
 	}},
+	{key: "PODIUM_AUTH", def: "on", set: func(c *Config, v string) error {
+		switch v {
+		case "on":
+		case "off":
+			c.AuthOff = true
+		default:
+			return errors.New("must be on or off")
+		}
+		return nil
+	}},
+	{key: "PODIUM_ADMIN_KEY_ID", def: "", set: func(c *Config, v string) error {
+		if strings.ContainsAny(v, " \t\r\n") {
+			return errors.New("must not contain white space")
+		}
+		c.AdminKeyID = v
+		return nil
+	}},
+	{key: "PODIUM_ADMIN_KEY_SECRET", def: "", secret: true, set: func(c *Config, v string) error {
+		if v != "" && len(v) < MinAdminSecretLen {
+			return fmt.Errorf("must be at least %d characters", MinAdminSecretLen)
+		}
+		c.AdminKeySecret = v
+		return nil
+	}},
+}
+
+// validate checks rules that involve several keys.
+func (c *Config) validate() error {
+	var errs []error
+	if (c.AdminKeyID == "") != (c.AdminKeySecret == "") {
+		errs = append(errs, errors.New("PODIUM_ADMIN_KEY_ID and PODIUM_ADMIN_KEY_SECRET must be set together"))
+	}
+	if c.AuthOff && !IsLoopback(c.Addr) {
+		errs = append(errs, fmt.Errorf("PODIUM_AUTH=off is only allowed when PODIUM_ADDR is a loopback address, not %q", c.Addr))
+	}
+	return errors.Join(errs...)
+}
+
+// IsLoopback reports whether addr (host:port) listens on a loopback interface only.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Load builds the configuration from getenv (os.Getenv in main). It reports every bad key at once.
@@ -154,6 +212,9 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			errs = append(errs, fmt.Errorf("%s=%q: %w", o.key, shown, err))
 		}
+	}
+	if len(errs) == 0 {
+		errs = append(errs, c.validate())
 	}
 	return c, errors.Join(errs...)
 }
@@ -192,6 +253,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("debug_addr", c.DebugAddr),
 		slog.Int("system_workers", c.SystemWorkers),
 		slog.Bool("secret_keys_configured", c.SecretKeys != ""),
+		slog.Bool("auth", !c.AuthOff),
+		slog.String("admin_key_id", c.AdminKeyID),
+		slog.Bool("admin_key_secret_configured", c.AdminKeySecret != ""),
 	)
 }
 

@@ -7,13 +7,16 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -38,6 +41,8 @@ type Keyring struct {
 	active string
 	aeads  map[string]cipher.AEAD
 	ids    []string
+	// derived holds, per key id, the keys derived from it (HKDF) for other purposes.
+	derived map[string]func(purpose string) []byte
 }
 
 // ParseKeys reads "id:base64key,id2:base64key2"; the first key seals, all open.
@@ -83,7 +88,28 @@ func (k *Keyring) add(id string, raw []byte) error {
 	}
 	k.aeads[id] = aead
 	k.ids = append(k.ids, id)
+	if k.derived == nil {
+		k.derived = map[string]func(string) []byte{}
+	}
+	master := slices.Clone(raw)
+	k.derived[id] = func(purpose string) []byte {
+		key, err := hkdf.Key(sha256.New, master, nil, "podium "+purpose, KeySize)
+		if err != nil {
+			panic("secret: hkdf: " + err.Error()) // only for lengths sha256 cannot produce
+		}
+		return key
+	}
 	return nil
+}
+
+// Derive returns, for every key of the ring, a key derived from it for purpose (such as
+// signing tokens), and the id of the active one: what the active key seals, every key opens.
+func (k *Keyring) Derive(purpose string) (active string, keys map[string][]byte) {
+	keys = make(map[string][]byte, len(k.derived))
+	for id, derive := range k.derived {
+		keys[id] = derive(purpose)
+	}
+	return k.active, keys
 }
 
 // GeneratedKeyFile is where LoadOrGenerate keeps a generated key inside the data directory.

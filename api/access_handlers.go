@@ -1,0 +1,218 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/auth"
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// tokenRequest is the body of POST /api/token.
+type tokenRequest struct {
+	KeyID     string `json:"keyId"`
+	KeySecret string `json:"keySecret"`
+	// Expiration is the token's life in milliseconds; negative: it never expires.
+	Expiration *int64 `json:"expiration"`
+}
+
+// token answers POST /api/token: an access key pair for a signed token. Any X-Authorization
+// the request carries is ignored (SDKs refresh with their old, possibly expired token on).
+// With authentication off it answers 404, which every SDK reads as "no authentication".
+func (s *server) token(w http.ResponseWriter, r *http.Request) {
+	if s.authOff {
+		s.writeError(w, r, conductor.NotFoundf("Authentication is off on this server: no token is needed"))
+		return
+	}
+	var req tokenRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var ttl time.Duration
+	if req.Expiration != nil {
+		switch ms := *req.Expiration; {
+		case ms < 0:
+			ttl = -1
+		case ms > 0:
+			ttl = time.Duration(ms) * time.Millisecond
+		}
+	}
+	tok, err := s.engine.Login(r.Context(), req.KeyID, req.KeySecret, ttl)
+	switch {
+	case errors.Is(err, engine.ErrThrottled):
+		w.Header().Set("Retry-After", strconv.Itoa(60))
+		writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Status: http.StatusTooManyRequests,
+			Message: err.Error(), Instance: s.instance, Retryable: true})
+		return
+	case errors.Is(err, engine.ErrBadCredentials):
+		writeJSON(w, http.StatusUnauthorized, ErrorResponse{Status: http.StatusUnauthorized,
+			Error: "INVALID_CREDENTIALS", Message: "Invalid access key id or secret", Instance: s.instance})
+		return
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+}
+
+// userInfo answers GET /api/token/userInfo with the principal of the request.
+func (s *server) userInfo(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r.Context())
+	if p == nil {
+		p = &auth.Principal{ID: "anonymous", Name: "anonymous", Roles: []string{auth.RoleAdmin}}
+	}
+	type permission struct {
+		Name string `json:"name"`
+	}
+	type role struct {
+		Name        string       `json:"name"`
+		Permissions []permission `json:"permissions"`
+	}
+	roles := make([]role, len(p.Roles))
+	for i, name := range p.Roles {
+		roles[i] = role{Name: name, Permissions: []permission{}}
+		for _, perm := range auth.PermissionsOf(name) {
+			roles[i].Permissions = append(roles[i].Permissions, permission{Name: string(perm)})
+		}
+	}
+	user := map[string]any{
+		"id": p.ID, "name": p.Name, "uuid": p.ID, "roles": roles, "groups": []string{}, "namespace": "",
+		"applicationUser": p.ID != engine.AdminPrincipalID && p.ID != "anonymous",
+		"orkesApp":        false, "orkesWorkersApp": false, "orkesApiGateway": false,
+	}
+	claims, err := queryBool(r, "claims", false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if claims {
+		writeJSON(w, http.StatusOK, map[string]any{"user": user, "claims": map[string]any{"sub": p.ID, "keyId": p.KeyID}})
+		return
+	}
+	writeJSON(w, http.StatusOK, user)
+}
+
+type applicationRequest struct {
+	Name string `json:"name"`
+}
+
+func (s *server) createApplication(w http.ResponseWriter, r *http.Request) {
+	var req applicationRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	app, err := s.engine.CreateApplication(r.Context(), req.Name, principal(r))
+	s.writeValue(w, r, app, err)
+}
+
+func (s *server) listApplications(w http.ResponseWriter, r *http.Request) {
+	apps, err := s.engine.Applications(r.Context())
+	s.writeList(w, r, apps, err)
+}
+
+func (s *server) getApplication(w http.ResponseWriter, r *http.Request) {
+	app, err := s.engine.Application(r.Context(), pathParam(r, "id"))
+	s.writeValue(w, r, app, err)
+}
+
+func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) {
+	var req applicationRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	app, err := s.engine.RenameApplication(r.Context(), pathParam(r, "id"), req.Name, principal(r))
+	s.writeValue(w, r, app, err)
+}
+
+func (s *server) deleteApplication(w http.ResponseWriter, r *http.Request) {
+	s.writeEmpty(w, r, s.engine.DeleteApplication(r.Context(), pathParam(r, "id")))
+}
+
+func (s *server) createAccessKey(w http.ResponseWriter, r *http.Request) {
+	key, err := s.engine.CreateAccessKey(r.Context(), pathParam(r, "id"))
+	s.writeValue(w, r, key, err)
+}
+
+func (s *server) listAccessKeys(w http.ResponseWriter, r *http.Request) {
+	keys, err := s.engine.AccessKeys(r.Context(), pathParam(r, "id"))
+	s.writeList(w, r, keys, err)
+}
+
+func (s *server) deleteAccessKey(w http.ResponseWriter, r *http.Request) {
+	s.writeEmpty(w, r, s.engine.DeleteAccessKey(r.Context(), pathParam(r, "id"), pathParam(r, "keyId")))
+}
+
+func (s *server) toggleAccessKey(w http.ResponseWriter, r *http.Request) {
+	key, err := s.engine.ToggleAccessKey(r.Context(), pathParam(r, "id"), pathParam(r, "keyId"))
+	s.writeValue(w, r, key, err)
+}
+
+func (s *server) applicationByKey(w http.ResponseWriter, r *http.Request) {
+	app, err := s.engine.ApplicationByKey(r.Context(), pathParam(r, "keyId"))
+	s.writeValue(w, r, app, err)
+}
+
+func (s *server) addApplicationRole(w http.ResponseWriter, r *http.Request) {
+	app, err := s.engine.AddApplicationRole(r.Context(), pathParam(r, "id"), pathParam(r, "role"), principal(r))
+	s.writeValue(w, r, app, err)
+}
+
+func (s *server) removeApplicationRole(w http.ResponseWriter, r *http.Request) {
+	app, err := s.engine.RemoveApplicationRole(r.Context(), pathParam(r, "id"), pathParam(r, "role"), principal(r))
+	s.writeValue(w, r, app, err)
+}
+
+func (s *server) getApplicationTags(w http.ResponseWriter, r *http.Request) {
+	app, err := s.engine.Application(r.Context(), pathParam(r, "id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeList(w, r, app.Tags, nil)
+}
+
+func (s *server) putApplicationTags(w http.ResponseWriter, r *http.Request) {
+	s.editTags(w, r, "id", s.engine.PutApplicationTags)
+}
+
+func (s *server) deleteApplicationTags(w http.ResponseWriter, r *http.Request) {
+	s.editTags(w, r, "id", s.engine.DeleteApplicationTags)
+}
+
+func (s *server) grantAccess(w http.ResponseWriter, r *http.Request) {
+	var req engine.AuthorizationRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeEmpty(w, r, s.engine.Grant(r.Context(), &req))
+}
+
+func (s *server) revokeAccess(w http.ResponseWriter, r *http.Request) {
+	var req engine.AuthorizationRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeEmpty(w, r, s.engine.Revoke(r.Context(), &req))
+}
+
+func (s *server) grantsOn(w http.ResponseWriter, r *http.Request) {
+	grants, err := s.engine.GrantsOn(r.Context(), pathParam(r, "type"), pathParam(r, "id"))
+	s.writeList(w, r, grants, err)
+}
+
+// writeValue answers v as JSON, or the error.
+func (s *server) writeValue(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}

@@ -1,0 +1,93 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Token errors; both are 401 to a client, with different codes.
+var (
+	ErrTokenExpired = errors.New("token expired")
+	ErrTokenInvalid = errors.New("invalid token")
+)
+
+// Issuer is the iss claim of Podium's tokens.
+const Issuer = "podium"
+
+// Signer issues and verifies HS256 tokens. Every key it holds verifies; the active one signs,
+// and its id goes into the token header (kid), so keys can be rotated.
+type Signer struct {
+	active string
+	keys   map[string][]byte
+	now    func() time.Time
+}
+
+// NewSigner returns a signer over keys (key id → HMAC key) that signs with active.
+func NewSigner(active string, keys map[string][]byte, now func() time.Time) (*Signer, error) {
+	if len(keys[active]) < 32 {
+		return nil, fmt.Errorf("auth: the active signing key %q is missing or shorter than 32 bytes", active)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Signer{active: active, keys: keys, now: now}, nil
+}
+
+// Claims is what a token says.
+type Claims struct {
+	// Subject is the principal's id.
+	Subject string
+	// KeyID is the access key the token was issued for.
+	KeyID string
+	// ExpiresAt is zero for a token that never expires.
+	ExpiresAt time.Time
+}
+
+type tokenClaims struct {
+	KeyID string `json:"keyId"`
+	jwt.RegisteredClaims
+}
+
+// Issue signs a token for subject and keyID living ttl; ttl < 0 means it never expires.
+func (s *Signer) Issue(subject, keyID string, ttl time.Duration) (string, error) {
+	now := s.now()
+	c := tokenClaims{KeyID: keyID, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: Issuer, Subject: subject, IssuedAt: jwt.NewNumericDate(now),
+	}}
+	if ttl >= 0 {
+		c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+	tok.Header["kid"] = s.active
+	return tok.SignedString(s.keys[s.active])
+}
+
+// Verify checks a token's signature, issuer and expiry and returns its claims.
+func (s *Signer) Verify(token string) (*Claims, error) {
+	var c tokenClaims
+	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		key, ok := s.keys[kid]
+		if !ok {
+			return nil, errors.New("unknown signing key")
+		}
+		return key, nil
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(Issuer),
+		jwt.WithTimeFunc(s.now), jwt.WithIssuedAt())
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, ErrTokenExpired
+	case err != nil:
+		return nil, ErrTokenInvalid
+	case c.Subject == "" || c.KeyID == "":
+		return nil, ErrTokenInvalid
+	}
+	out := &Claims{Subject: c.Subject, KeyID: c.KeyID}
+	if c.ExpiresAt != nil {
+		out.ExpiresAt = c.ExpiresAt.Time
+	}
+	return out, nil
+}

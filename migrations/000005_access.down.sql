@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS grants;
+DROP TABLE IF EXISTS access_keys;
+DROP TABLE IF EXISTS applications;

@@ -1,0 +1,255 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// ApplicationRecord is a stored application.
+type ApplicationRecord struct {
+	ID         string
+	Name       string
+	Roles      []string
+	Tags       []Tag
+	CreateTime time.Time
+	UpdateTime time.Time
+	CreatedBy  string
+	UpdatedBy  string
+}
+
+const applicationColumns = `id::text, name, roles, tags, create_time, update_time, coalesce(created_by, ''), coalesce(updated_by, '')`
+
+func scanApplication(row pgx.Row) (*ApplicationRecord, error) {
+	app := new(ApplicationRecord)
+	var tags []byte
+	if err := row.Scan(&app.ID, &app.Name, &app.Roles, &tags, &app.CreateTime, &app.UpdateTime, &app.CreatedBy, &app.UpdatedBy); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(tags, &app.Tags); err != nil {
+		return nil, fmt.Errorf("error decoding application tags: %w", err)
+	}
+	return app, nil
+}
+
+// ApplicationCreate stores a new application.
+func (q *Queries) ApplicationCreate(ctx context.Context, app *ApplicationRecord) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO applications (id, name, roles, create_time, update_time, created_by, updated_by)
+		VALUES ($1, $2, $3, $4, $4, $5, $5)`, app.ID, app.Name, nonNilStrings(app.Roles), app.CreateTime, nullString(app.CreatedBy))
+	return interpretError(err, "creating application")
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ApplicationGet reads an application; absent gives conductor.ErrNotFound.
+func (q *Queries) ApplicationGet(ctx context.Context, id string) (*ApplicationRecord, error) {
+	app, err := scanApplication(q.db.QueryRow(ctx, `SELECT `+applicationColumns+` FROM applications WHERE id = $1`, id))
+	return app, interpretError(err, "reading application")
+}
+
+// ApplicationGetForUpdate reads and locks an application for the rest of the transaction.
+func (q *Queries) ApplicationGetForUpdate(ctx context.Context, id string) (*ApplicationRecord, error) {
+	app, err := scanApplication(q.db.QueryRow(ctx, `SELECT `+applicationColumns+` FROM applications WHERE id = $1 FOR UPDATE`, id))
+	return app, interpretError(err, "reading application")
+}
+
+// ApplicationList returns every application by name.
+func (q *Queries) ApplicationList(ctx context.Context) ([]*ApplicationRecord, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+applicationColumns+` FROM applications ORDER BY name, id`)
+	if err != nil {
+		return nil, interpretError(err, "listing applications")
+	}
+	apps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*ApplicationRecord, error) { return scanApplication(row) })
+	return apps, interpretError(err, "listing applications")
+}
+
+// ApplicationUpdate writes an application's name, roles and tags.
+func (q *Queries) ApplicationUpdate(ctx context.Context, app *ApplicationRecord) error {
+	tags, err := json.Marshal(nonNilTags(app.Tags))
+	if err != nil {
+		return fmt.Errorf("error encoding tags: %w", err)
+	}
+	tag, err := q.db.Exec(ctx, `UPDATE applications SET name = $2, roles = $3, tags = $4, update_time = $5, updated_by = $6
+		WHERE id = $1`, app.ID, app.Name, nonNilStrings(app.Roles), tags, app.UpdateTime, nullString(app.UpdatedBy))
+	if err != nil {
+		return interpretError(err, "updating application")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	return nil
+}
+
+func nonNilTags(t []Tag) []Tag {
+	if t == nil {
+		return []Tag{}
+	}
+	return t
+}
+
+// ApplicationDelete removes an application and its keys; absent gives conductor.ErrNotFound.
+func (q *Queries) ApplicationDelete(ctx context.Context, id string) error {
+	tag, err := q.db.Exec(ctx, `DELETE FROM applications WHERE id = $1`, id)
+	if err != nil {
+		return interpretError(err, "deleting application")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	_, err = q.db.Exec(ctx, `DELETE FROM grants WHERE subject_type = 'APPLICATION' AND subject_id = $1`, id)
+	return interpretError(err, "deleting application grants")
+}
+
+// AccessKeyRecord is a stored access key (never its secret).
+type AccessKeyRecord struct {
+	ID            string
+	ApplicationID string
+	SecretHash    string
+	Status        string
+	CreatedAt     time.Time
+}
+
+const accessKeyColumns = `id, application_id::text, secret_hash, status, created_at`
+
+func scanAccessKey(row pgx.Row) (*AccessKeyRecord, error) {
+	k := new(AccessKeyRecord)
+	err := row.Scan(&k.ID, &k.ApplicationID, &k.SecretHash, &k.Status, &k.CreatedAt)
+	return k, err
+}
+
+// AccessKeyCreate stores a new access key.
+func (q *Queries) AccessKeyCreate(ctx context.Context, k *AccessKeyRecord) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO access_keys (id, application_id, secret_hash, status, created_at)
+		VALUES ($1, $2, $3, $4, $5)`, k.ID, k.ApplicationID, k.SecretHash, k.Status, k.CreatedAt)
+	return interpretError(err, "creating access key")
+}
+
+// AccessKeyGet reads an access key; absent gives conductor.ErrNotFound.
+func (q *Queries) AccessKeyGet(ctx context.Context, id string) (*AccessKeyRecord, error) {
+	k, err := scanAccessKey(q.db.QueryRow(ctx, `SELECT `+accessKeyColumns+` FROM access_keys WHERE id = $1`, id))
+	if err != nil {
+		return nil, interpretError(err, "reading access key")
+	}
+	return k, nil
+}
+
+// AccessKeyList returns an application's keys, oldest first.
+func (q *Queries) AccessKeyList(ctx context.Context, applicationID string) ([]*AccessKeyRecord, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+accessKeyColumns+` FROM access_keys WHERE application_id = $1
+		ORDER BY created_at, id`, applicationID)
+	if err != nil {
+		return nil, interpretError(err, "listing access keys")
+	}
+	keys, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*AccessKeyRecord, error) { return scanAccessKey(row) })
+	return keys, interpretError(err, "listing access keys")
+}
+
+// AccessKeyDelete removes an application's key; absent gives conductor.ErrNotFound.
+func (q *Queries) AccessKeyDelete(ctx context.Context, applicationID, id string) error {
+	tag, err := q.db.Exec(ctx, `DELETE FROM access_keys WHERE id = $1 AND application_id = $2`, id, applicationID)
+	if err != nil {
+		return interpretError(err, "deleting access key")
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	return nil
+}
+
+// AccessKeyToggle flips an application's key between ACTIVE and INACTIVE and returns it;
+// absent gives conductor.ErrNotFound.
+func (q *Queries) AccessKeyToggle(ctx context.Context, applicationID, id string) (*AccessKeyRecord, error) {
+	k, err := scanAccessKey(q.db.QueryRow(ctx, `UPDATE access_keys
+		SET status = CASE status WHEN 'ACTIVE' THEN 'INACTIVE' ELSE 'ACTIVE' END
+		WHERE id = $1 AND application_id = $2 RETURNING `+accessKeyColumns, id, applicationID))
+	if err != nil {
+		return nil, interpretError(err, "toggling access key")
+	}
+	return k, nil
+}
+
+// KeyPrincipal is what authenticating a request needs about an access key.
+type KeyPrincipal struct {
+	KeyStatus     string
+	ApplicationID string
+	Name          string
+	Roles         []string
+	SecretGrants  []string
+}
+
+// KeyPrincipalGet reads an access key's status, its application and the application's secret
+// grants in one round trip; an unknown key gives conductor.ErrNotFound.
+func (q *Queries) KeyPrincipalGet(ctx context.Context, keyID string) (*KeyPrincipal, error) {
+	p := new(KeyPrincipal)
+	err := q.db.QueryRow(ctx, `SELECT k.status, a.id::text, a.name, a.roles,
+			coalesce((SELECT array_agg(g.target_id ORDER BY g.target_id) FROM grants g
+				WHERE g.subject_type = 'APPLICATION' AND g.subject_id = a.id::text
+				  AND g.target_type = 'SECRET_NAME' AND 'READ' = ANY (g.access)), '{}')
+		FROM access_keys k JOIN applications a ON a.id = k.application_id WHERE k.id = $1`, keyID).
+		Scan(&p.KeyStatus, &p.ApplicationID, &p.Name, &p.Roles, &p.SecretGrants)
+	if err != nil {
+		return nil, interpretError(err, "reading access key")
+	}
+	return p, nil
+}
+
+// Grant is an explicit permission of a subject on a target.
+type Grant struct {
+	SubjectType string
+	SubjectID   string
+	TargetType  string
+	TargetID    string
+	Access      []string
+}
+
+// GrantPut adds access to a grant, creating it.
+func (q *Queries) GrantPut(ctx context.Context, g Grant) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO grants (subject_type, subject_id, target_type, target_id, access)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (subject_type, subject_id, target_type, target_id) DO UPDATE
+		SET access = (SELECT array_agg(DISTINCT a ORDER BY a) FROM unnest(grants.access || excluded.access) a)`,
+		g.SubjectType, g.SubjectID, g.TargetType, g.TargetID, g.Access)
+	return interpretError(err, "granting access")
+}
+
+// GrantRemove removes access from a grant, dropping it when nothing is left.
+func (q *Queries) GrantRemove(ctx context.Context, g Grant) error {
+	_, err := q.db.Exec(ctx, `UPDATE grants SET access = (SELECT coalesce(array_agg(a ORDER BY a), '{}')
+			FROM unnest(access) a WHERE NOT a = ANY ($5))
+		WHERE subject_type = $1 AND subject_id = $2 AND target_type = $3 AND target_id = $4`,
+		g.SubjectType, g.SubjectID, g.TargetType, g.TargetID, g.Access)
+	if err != nil {
+		return interpretError(err, "revoking access")
+	}
+	_, err = q.db.Exec(ctx, `DELETE FROM grants WHERE cardinality(access) = 0`)
+	return interpretError(err, "revoking access")
+}
+
+// GrantsOf lists the grants of a subject (or, with targetType set, those on a target).
+func (q *Queries) GrantsOf(ctx context.Context, byTarget bool, typ, id string) ([]Grant, error) {
+	cond := `subject_type = $1 AND subject_id = $2`
+	if byTarget {
+		cond = `target_type = $1 AND target_id = $2`
+	}
+	rows, err := q.db.Query(ctx, `SELECT subject_type, subject_id, target_type, target_id, access FROM grants
+		WHERE `+cond+` ORDER BY subject_type, subject_id, target_type, target_id`, typ, id)
+	if err != nil {
+		return nil, interpretError(err, "listing grants")
+	}
+	grants, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Grant, error) {
+		var g Grant
+		err := row.Scan(&g.SubjectType, &g.SubjectID, &g.TargetType, &g.TargetID, &g.Access)
+		return g, err
+	})
+	return grants, interpretError(err, "listing grants")
+}
