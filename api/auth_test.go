@@ -114,3 +114,60 @@ func TestAuthTokenFlow(t *testing.T) {
 	requireStatus(t, resp, http.StatusOK)
 	require.False(t, strings.Contains(string(resp.Body), secret))
 }
+
+func TestAuthScheduleRunsAsItsCreator(t *testing.T) {
+	t.Parallel()
+	b := setupAuth(t)
+	admin := b.login(testAdminKeyID, testAdminKeySecret)
+	requireStatus(t, b.as(admin, http.MethodPost, "/api/metadata/workflow", oneTaskDef("creator_wf")), http.StatusOK)
+	appID, keyID, secret := b.newApplication(admin, "scheduler-app", "WORKFLOW_MANAGER")
+	app := b.login(keyID, secret)
+
+	base := b.minuteBase()
+	resp := b.as(app, http.MethodPost, schedulesPath, everyMinute("as_creator", "creator_wf", nil))
+	requireStatus(t, resp, http.StatusOK)
+	require.Equal(t, appID, decodeObj(t, resp.Body)["createdBy"])
+
+	// A direct start records its principal too.
+	resp = b.as(app, http.MethodPost, "/api/workflow/creator_wf", obj{})
+	requireStatus(t, resp, http.StatusOK)
+	wf := decodeObj(t, b.as(app, http.MethodGet, "/api/workflow/"+string(resp.Body), nil).Body)
+	require.Equal(t, appID, wf["createdBy"])
+
+	b.clock.Advance(time.Minute)
+	b.fire()
+	runs := b.scheduleRunsAs(admin, "as_creator")
+	require.Equal(t, []int64{60}, slotTimes(runs, base))
+	require.Equal(t, "EXECUTED", runs[0].State)
+	wf = decodeObj(t, b.as(admin, http.MethodGet, "/api/workflow/"+runs[0].WorkflowID, nil).Body)
+	require.Equal(t, appID, wf["createdBy"], "the schedule runs as the principal that saved it")
+
+	// The creator loses the right to start workflows: the next slot fails with a security
+	// error and the schedule pauses itself.
+	requireStatus(t, b.as(admin, http.MethodDelete, "/api/applications/"+appID+"/roles/WORKFLOW_MANAGER", nil), http.StatusOK)
+	b.clock.Advance(time.Minute)
+	b.fire()
+	runs = b.scheduleRunsAs(admin, "as_creator")
+	require.Len(t, runs, 2)
+	require.Equal(t, "FAILED", runs[1].State)
+	require.Contains(t, runs[1].Reason, "Security Error")
+	require.Empty(t, runs[1].WorkflowID)
+	sch := decodeObj(t, b.as(admin, http.MethodGet, schedulesPath+"/as_creator", nil).Body)
+	require.Equal(t, true, sch["paused"])
+	require.Contains(t, sch["pausedReason"], "Security Error")
+	b.clock.Advance(time.Minute)
+	require.Zero(t, b.fire())
+}
+
+// scheduleRunsAs is scheduleRuns with a token.
+func (b *testBundle) scheduleRunsAs(token, name string) []scheduleExec {
+	b.t.Helper()
+	resp := b.as(token, http.MethodGet, "/api/scheduler/search/executions?sort=scheduledTime:ASC&size=1000&query="+
+		"scheduleName%20IN%20("+name+")", nil)
+	requireStatus(b.t, resp, http.StatusOK)
+	var res struct {
+		Results []scheduleExec `json:"results"`
+	}
+	resp.JSON(b.t, &res)
+	return res.Results
+}

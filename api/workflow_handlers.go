@@ -18,6 +18,14 @@ func (s *server) startWorkflow(w http.ResponseWriter, r *http.Request) {
 	s.start(w, r, req)
 }
 
+// setCreatedBy records the authenticated principal as the start's creator (a client's own
+// createdBy stands with authentication off).
+func setCreatedBy(r *http.Request, req *conductor.StartWorkflowRequest) {
+	if p := principal(r); p != "" {
+		req.CreatedBy = p
+	}
+}
+
 // decodeStartRequest reads a StartWorkflowRequest body, noting an explicit "input": null.
 func decodeStartRequest(r *http.Request) (*conductor.StartWorkflowRequest, error) {
 	req := new(conductor.StartWorkflowRequest)
@@ -59,6 +67,7 @@ func (s *server) startWorkflowByName(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) start(w http.ResponseWriter, r *http.Request, req *conductor.StartWorkflowRequest) {
+	setCreatedBy(r, req)
 	id, err := s.engine.StartWorkflow(r.Context(), req)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -235,6 +235,7 @@ func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Name = pathParam(r, "name")
+	setCreatedBy(r, req)
 	req.Version = nil
 	if version > 0 {
 		req.Version = &version

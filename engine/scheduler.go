@@ -174,6 +174,13 @@ func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
 				return q.ScheduleExecutionFinish(ctx, rec)
 			}
 		}
+		allowed, err := e.principalMayStart(ctx, rec.StartWorkflowRequest.CreatedBy)
+		if err != nil {
+			return err
+		}
+		if !allowed {
+			return e.refuseScheduled(ctx, q, rec, now)
+		}
 		req := *rec.StartWorkflowRequest
 		x, existing, err := e.prepareStart(ctx, q, &req, now)
 		if err != nil {
@@ -207,6 +214,26 @@ func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
 		e.failScheduled(ctx, executionID, fmt.Sprintf("the workflow could not be started after %d attempts (internal error)", attempts))
 	}
 	return true
+}
+
+// refuseScheduled records a slot whose schedule's creator may no longer start workflows (its
+// application was deleted or lost the role) and pauses the schedule, as Orkes does.
+func (e *Engine) refuseScheduled(ctx context.Context, q *store.Queries, rec *store.ScheduleExecutionRecord, now time.Time) error {
+	reason := fmt.Sprintf("Security Error: %s, who saved the schedule, may no longer start workflows", rec.StartWorkflowRequest.CreatedBy)
+	rec.State, rec.Reason = conductor.ScheduleExecutionFailed, reason
+	if err := q.ScheduleExecutionFinish(ctx, rec); err != nil {
+		return err
+	}
+	sch, err := q.ScheduleGetForUpdate(ctx, rec.ScheduleName)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.logger.Warn("scheduler: schedule paused: its creator may no longer start workflows", "schedule", rec.ScheduleName,
+		"created_by", rec.StartWorkflowRequest.CreatedBy)
+	return q.ScheduleSetPaused(ctx, rec.ScheduleName, true, reason, sch.NextRun, now, "")
 }
 
 // userError reports whether err is one of the caller-facing kinds (a bad request, a missing

@@ -50,7 +50,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	} else if admin, err = loadAdminKey(cfg, logger); err != nil {
 		return err
 	}
-	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin})
+	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
+		TokenTTL: cfg.TokenTTL})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ const (
 	DBMaxConnsDefault      = 16
 	MaxBodyBytesDefault    = 8 << 20
 	ShutdownTimeoutDefault = 30 * time.Second
+	TokenTTLDefault        = 60 * time.Minute
 )
 
 // Config is the server's whole configuration.
@@ -59,6 +60,9 @@ type Config struct {
 	// PODIUM_ADMIN_KEY_SECRET). Empty means a key generated once into DataDir.
 	AdminKeyID     string
 	AdminKeySecret string
+	// TokenTTL is the life of tokens whose login asks for none (PODIUM_TOKEN_TTL, a Go
+	// duration; the SDKs refresh after 45 minutes, so keep it longer in production).
+	TokenTTL time.Duration
 }
 
 // MinAdminSecretLen is the shortest admin key secret accepted.
@@ -161,6 +165,14 @@ var options = []option{
 		c.AdminKeyID = v
 		return nil
 	}},
+	{key: "PODIUM_TOKEN_TTL", def: TokenTTLDefault.String(), set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return errors.New("must be a duration of at least 1s such as 60m")
+		}
+		c.TokenTTL = d
+		return nil
+	}},
 	{key: "PODIUM_ADMIN_KEY_SECRET", def: "", secret: true, set: func(c *Config, v string) error {
 		if v != "" && len(v) < MinAdminSecretLen {
 			return fmt.Errorf("must be at least %d characters", MinAdminSecretLen)
@@ -256,6 +268,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("auth", !c.AuthOff),
 		slog.String("admin_key_id", c.AdminKeyID),
 		slog.Bool("admin_key_secret_configured", c.AdminKeySecret != ""),
+		slog.Duration("token_ttl", c.TokenTTL),
 	)
 }
 
