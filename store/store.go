@@ -32,6 +32,7 @@ type Config struct {
 const (
 	MaxConnsDefault         = 20
 	StatementTimeoutDefault = 30 * time.Second
+	connectTimeoutDefault   = 10 * time.Second
 )
 
 // DBTX is what queries run on: the pool or a transaction.
@@ -74,6 +75,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	params["timezone"] = "UTC"
 	params["statement_timeout"] = fmt.Sprint(timeout.Milliseconds())
 	params["idle_in_transaction_session_timeout"] = fmt.Sprint((2 * timeout).Milliseconds())
+	if pcfg.ConnConfig.ConnectTimeout == 0 {
+		pcfg.ConnConfig.ConnectTimeout = connectTimeoutDefault // unless the URL sets connect_timeout
+	}
 	pcfg.MaxConnIdleTime = 5 * time.Minute
 	pcfg.HealthCheckPeriod = 30 * time.Second
 

@@ -81,7 +81,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	teardown.add("http server", srv.Shutdown)
 	logger.Info("podium: listening", "addr", ln.Addr().String())
 	if cfg.DebugAddr != "" {
-		debug := &http.Server{Addr: cfg.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+		debug := &http.Server{Addr: cfg.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout: 120 * time.Second, MaxHeaderBytes: maxHeaderBytes} // no write timeout: profiles stream for their duration
 		go func() { _ = debug.ListenAndServe() }()
 		teardown.add("debug server", debug.Shutdown)
 		logger.Info("podium: serving pprof", "addr", cfg.DebugAddr)
