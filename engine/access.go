@@ -300,7 +300,10 @@ func (e *Engine) editApplication(ctx context.Context, id, by string, change func
 		if err := change(rec); err != nil {
 			return err
 		}
-		rec.UpdateTime, rec.UpdatedBy = e.now(), by
+		rec.UpdateTime = e.now()
+		if by != "" {
+			rec.UpdatedBy = by
+		}
 		out = applicationOf(rec)
 		return q.ApplicationUpdate(ctx, rec)
 	})
