@@ -97,7 +97,12 @@ func matchRoute(mux *chi.Mux, r *http.Request) (string, *chi.Context) {
 	if pattern == "" {
 		return "", rctx
 	}
-	return method + " " + strings.TrimSuffix(pattern, "/*"), rctx
+	// Table keys have no trailing slash: "/api/workflow" and "/api/workflow/" are one route.
+	pattern = strings.TrimSuffix(pattern, "/*")
+	if len(pattern) > 1 {
+		pattern = strings.TrimSuffix(pattern, "/")
+	}
+	return method + " " + pattern, rctx
 }
 
 // allowed reports whether p may use route. Unknown routes only need authentication (they
