@@ -64,11 +64,7 @@ func (s *server) saveSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	saved, err := s.engine.SaveSchedule(r.Context(), sch, principal(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, saved)
+	s.writeValue(w, r, saved, err)
 }
 
 func (s *server) listSchedules(w http.ResponseWriter, r *http.Request) {
@@ -78,11 +74,7 @@ func (s *server) listSchedules(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) getSchedule(w http.ResponseWriter, r *http.Request) {
 	sch, err := s.engine.Schedule(r.Context(), pathParam(r, "name"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, sch)
+	s.writeValue(w, r, sch, err)
 }
 
 func (s *server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
@@ -153,11 +145,7 @@ func (s *server) searchSchedules(w http.ResponseWriter, r *http.Request) {
 	field, dir, _ := strings.Cut(q.Get("sort"), ":")
 	p.Sort = store.SortField{Field: scheduleSortFields[strings.ToLower(field)], Desc: strings.EqualFold(dir, "DESC")}
 	res, err := s.engine.SearchSchedules(r.Context(), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.writeValue(w, r, res, err)
 }
 
 // scheduleSortFields maps the accepted sort names of a schedule search to its fields.
@@ -193,11 +181,7 @@ func (s *server) searchScheduleExecutions(w http.ResponseWriter, r *http.Request
 		return
 	}
 	res, err := s.engine.SearchScheduleExecutions(r.Context(), req)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.writeValue(w, r, res, err)
 }
 
 // scheduleStatus answers Podium's GET /api/scheduler/schedules/{name}/status.
@@ -212,11 +196,7 @@ func (s *server) scheduleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.engine.ScheduleStatusOf(r.Context(), pathParam(r, "name"), limit)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.writeValue(w, r, st, err)
 }
 
 // pauseScheduling and resumeScheduling stop and restart firing on this instance only.
@@ -233,11 +213,7 @@ func (s *server) resumeScheduling(w http.ResponseWriter, _ *http.Request) {
 // requeueScheduleExecutions starts every slot still POLLED.
 func (s *server) requeueScheduleExecutions(w http.ResponseWriter, r *http.Request) {
 	res, err := s.engine.RequeueScheduleExecutions(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, res)
+	s.writeValue(w, r, res, err)
 }
 
 // schedulesByTag answers GET /api/scheduler/schedules/tags?tag=key:value.
