@@ -31,6 +31,20 @@ define ensure_test_db
 if [ -z "$${PODIUM_TEST_DATABASE_URL:-}" ]; then bash scripts/dev-postgres.sh; fi
 endef
 
+# The SDK compatibility test (cmd/server/sdk_test.go) runs sdk-test/ with Node: install its npm
+# packages when they are missing or older than the lockfile.
+define ensure_sdk_deps
+if [ ! -d sdk-test/node_modules ] || [ sdk-test/package-lock.json -nt sdk-test/node_modules ]; then \
+	if ! command -v npm >/dev/null 2>&1; then \
+		echo "make: npm not found; the SDK test (sdk-test/) needs Node.js 18+ with npm" >&2; \
+		exit 1; \
+	fi; \
+	echo "npm ci --prefix sdk-test"; \
+	npm ci --prefix sdk-test --no-audit --no-fund --loglevel=error >/dev/null; \
+	touch sdk-test/node_modules; \
+fi
+endef
+
 define gofmt_check
 unformatted=$$($(GOFILES) | xargs -0 -r gofmt -l); \
 if [ -n "$$unformatted" ]; then \
@@ -58,8 +72,9 @@ build: ## Build bin/podium, stamped with VERSION (git describe, else dev)
 	@mkdir -p $(dir $(BIN))
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/server
 
-test: ## Vet, check gofmt and run all tests with -race (sets up a local PostgreSQL unless PODIUM_TEST_DATABASE_URL is set)
+test: ## Vet, check gofmt and run all tests with -race (sets up a local PostgreSQL unless PODIUM_TEST_DATABASE_URL is set; installs sdk-test's npm packages)
 	@$(ensure_test_db)
+	@$(ensure_sdk_deps)
 	$(GO) vet ./...
 	@$(gofmt_check)
 	$(GO) test -race -count=1 -timeout 8m ./...

@@ -50,6 +50,16 @@ func (s *server) authenticate(mux *chi.Mux) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
+			// A refused request never reaches the router: name its route for metrics and logs.
+			if _, pattern, ok := strings.Cut(route, " "); ok {
+				if rctx := chi.RouteContext(r.Context()); rctx != nil {
+					defer func() {
+						if rctx.RoutePattern() == "" {
+							rctx.RoutePatterns = []string{pattern}
+						}
+					}()
+				}
+			}
 			token := r.Header.Get("X-Authorization")
 			if token == "" {
 				if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {

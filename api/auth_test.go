@@ -69,9 +69,11 @@ func TestAuthTokenFlow(t *testing.T) {
 	require.Equal(t, "INVALID_TOKEN", resp.Error(t).Error)
 	requireStatus(t, b.do(http.MethodPost, "/api/token", obj{"keyId": testAdminKeyID, "keySecret": "wrong"}), http.StatusUnauthorized)
 
-	// Public routes need none.
+	// Public routes need none. Refused requests are counted under their route.
 	requireStatus(t, b.do(http.MethodGet, "/health", nil), http.StatusOK)
-	requireStatus(t, b.do(http.MethodGet, "/metrics", nil), http.StatusOK)
+	resp = b.do(http.MethodGet, "/metrics", nil)
+	requireStatus(t, resp, http.StatusOK)
+	require.Contains(t, string(resp.Body), `podium_http_requests_total{code="401",method="GET",route="/api/metadata/workflow"} 2`)
 
 	admin := b.login(testAdminKeyID, testAdminKeySecret)
 	requireStatus(t, b.as(admin, http.MethodGet, "/api/metadata/workflow", nil), http.StatusOK)

@@ -34,19 +34,21 @@ func (c *sharedClock) Advance(d time.Duration) {
 }
 
 // schedulerReplicas returns n engines ("processes") on one fresh database, each with its own
-// pool named podium-<i>, sharing clock, whose schedulers fire only when told to.
-func schedulerReplicas(t *testing.T, n int, clock *sharedClock) (string, []*Engine) {
+// pool named by appName(i), sharing clock, whose schedulers fire only when told to.
+func schedulerReplicas(t *testing.T, n int, clock *sharedClock) (string, []*Engine, func(i int) string) {
 	t.Helper()
 	url := storetest.NewDatabaseURL(t)
+	prefix := "podium-" + newID()[:8] + "-" // unique: tests running at once must not kill each other
+	appName := func(i int) string { return prefix + string(rune('a'+i)) }
 	var engines []*Engine
 	for i := range n {
 		st, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 4,
-			ApplicationName: "podium-" + string(rune('a'+i))})
+			ApplicationName: appName(i)})
 		require.NoError(t, err)
 		t.Cleanup(st.Close)
 		engines = append(engines, New(Config{Store: st, Now: clock.Now, ManualScheduling: true}))
 	}
-	return url, engines
+	return url, engines, appName
 }
 
 // scheduledEveryMinute registers a one-task workflow and a schedule starting it every minute,
@@ -83,7 +85,7 @@ func slotOutcome(t *testing.T, url string) (states []string, workflows int) {
 func TestScheduledSlotOfADeadClaimerRunsOnce(t *testing.T) {
 	t.Parallel()
 	clock := &sharedClock{now: time.Now()}
-	url, replicas := schedulerReplicas(t, 3, clock)
+	url, replicas, _ := schedulerReplicas(t, 3, clock)
 	a, b, c := replicas[0], replicas[1], replicas[2]
 	scheduledEveryMinute(t, a, clock)
 	ctx := context.Background()
@@ -119,7 +121,7 @@ func TestScheduledSlotOfADeadClaimerRunsOnce(t *testing.T) {
 func TestScheduledStartKilledMidTransactionRunsOnce(t *testing.T) {
 	t.Parallel()
 	clock := &sharedClock{now: time.Now()}
-	url, replicas := schedulerReplicas(t, 2, clock)
+	url, replicas, appName := schedulerReplicas(t, 2, clock)
 	a, b := replicas[0], replicas[1]
 	scheduledEveryMinute(t, a, clock)
 	ctx := context.Background()
@@ -132,7 +134,7 @@ func TestScheduledStartKilledMidTransactionRunsOnce(t *testing.T) {
 	a.beforeScheduledStart = func(string) {
 		var killed bool
 		require.NoError(t, admin.QueryRow(ctx, `SELECT bool_or(pg_terminate_backend(pid)) FROM pg_stat_activity
-			WHERE application_name = 'podium-a' AND state = 'idle in transaction'`).Scan(&killed))
+			WHERE application_name = $1 AND state = 'idle in transaction'`, appName(0)).Scan(&killed))
 		require.True(t, killed)
 	}
 	_, err = a.FireSchedules(ctx)
