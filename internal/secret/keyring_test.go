@@ -142,3 +142,23 @@ func TestLoadOrGenerate(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "v", string(opened))
 }
+
+func TestDerivedKeysAgreeAcrossReplicasAndPurposes(t *testing.T) {
+	t.Parallel()
+	spec := "new:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, secret.KeySize)) +
+		",old:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, secret.KeySize))
+	a, err := secret.ParseKeys(spec)
+	require.NoError(t, err)
+	b, err := secret.ParseKeys(spec)
+	require.NoError(t, err)
+	activeA, keysA := a.Derive("token signing")
+	activeB, keysB := b.Derive("token signing")
+	require.Equal(t, "new", activeA)
+	require.Equal(t, activeA, activeB)
+	require.Equal(t, keysA, keysB, "replicas with the same keys derive the same keys")
+	require.Len(t, keysA, 2)
+	require.NotEqual(t, keysA["new"], keysA["old"])
+	_, other := a.Derive("something else")
+	require.NotEqual(t, keysA["new"], other["new"], "each purpose gets its own key")
+	require.Len(t, keysA["new"], secret.KeySize)
+}

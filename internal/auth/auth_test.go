@@ -1,0 +1,176 @@
+package auth_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/internal/auth"
+)
+
+func key(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
+
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+func TestTokensVerifyAndExpire(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	s, err := auth.NewSigner("k1", map[string][]byte{"k1": key(1)}, c.Now)
+	require.NoError(t, err)
+
+	tok, err := s.Issue("app-1", "key-1", time.Minute)
+	require.NoError(t, err)
+	claims, err := s.Verify(tok)
+	require.NoError(t, err)
+	require.Equal(t, "app-1", claims.Subject)
+	require.Equal(t, "key-1", claims.KeyID)
+	require.Equal(t, c.now.Add(time.Minute), claims.ExpiresAt)
+
+	c.now = c.now.Add(61 * time.Second)
+	_, err = s.Verify(tok)
+	require.ErrorIs(t, err, auth.ErrTokenExpired)
+
+	forever, err := s.Issue("app-1", "key-1", -1)
+	require.NoError(t, err)
+	c.now = c.now.AddDate(10, 0, 0)
+	claims, err = s.Verify(forever)
+	require.NoError(t, err, "a negative life never expires")
+	require.True(t, claims.ExpiresAt.IsZero())
+}
+
+func TestTokensRejectForgeries(t *testing.T) {
+	t.Parallel()
+	s, err := auth.NewSigner("k1", map[string][]byte{"k1": key(1)}, nil)
+	require.NoError(t, err)
+	other, err := auth.NewSigner("k1", map[string][]byte{"k1": key(2)}, nil)
+	require.NoError(t, err)
+	tok, err := s.Issue("app-1", "key-1", time.Minute)
+	require.NoError(t, err)
+
+	forged, err := other.Issue("app-1", "key-1", time.Minute)
+	require.NoError(t, err)
+	parts := strings.Split(tok, ".")
+	claimsJSON, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(claimsJSON), "app-1", "app-2", 1))) + "." + parts[2]
+	none := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"sub": "app-1", "keyId": "key-1", "iss": auth.Issuer})
+	noneTok, err := none.SignedString(jwt.UnsafeAllowNoneSignatureType)
+	require.NoError(t, err)
+	unknownKid := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "app-1", "keyId": "key-1", "iss": auth.Issuer})
+	unknownKid.Header["kid"] = "k9"
+	unknownKidTok, err := unknownKid.SignedString(key(1))
+	require.NoError(t, err)
+	wrongIssuer := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "app-1", "keyId": "key-1", "iss": "elsewhere"})
+	wrongIssuer.Header["kid"] = "k1"
+	wrongIssuerTok, err := wrongIssuer.SignedString(key(1))
+	require.NoError(t, err)
+	noKeyID := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "app-1", "iss": auth.Issuer})
+	noKeyID.Header["kid"] = "k1"
+	noKeyIDTok, err := noKeyID.SignedString(key(1))
+	require.NoError(t, err)
+
+	for name, bad := range map[string]string{
+		"other key": forged, "tampered claims": tampered, "alg none": noneTok, "unknown kid": unknownKidTok,
+		"wrong issuer": wrongIssuerTok, "no key id": noKeyIDTok, "garbage": "abc", "empty": "",
+	} {
+		_, err := s.Verify(bad)
+		require.ErrorIs(t, err, auth.ErrTokenInvalid, name)
+	}
+}
+
+func TestTokensSurviveKeyRotation(t *testing.T) {
+	t.Parallel()
+	old, err := auth.NewSigner("k1", map[string][]byte{"k1": key(1)}, nil)
+	require.NoError(t, err)
+	tok, err := old.Issue("app-1", "key-1", time.Minute)
+	require.NoError(t, err)
+	rotated, err := auth.NewSigner("k2", map[string][]byte{"k2": key(2), "k1": key(1)}, nil)
+	require.NoError(t, err)
+	_, err = rotated.Verify(tok)
+	require.NoError(t, err, "the old key still verifies while it is in the ring")
+	dropped, err := auth.NewSigner("k2", map[string][]byte{"k2": key(2)}, nil)
+	require.NoError(t, err)
+	_, err = dropped.Verify(tok)
+	require.ErrorIs(t, err, auth.ErrTokenInvalid)
+
+	_, err = auth.NewSigner("k3", map[string][]byte{"k2": key(2)}, nil)
+	require.Error(t, err, "the active key must be present")
+	_, err = auth.NewSigner("k1", map[string][]byte{"k1": []byte("short")}, nil)
+	require.Error(t, err, "and long enough")
+}
+
+func TestSecretHashing(t *testing.T) {
+	t.Parallel()
+	secret := auth.NewSecret()
+	require.GreaterOrEqual(t, len(secret), 43)
+	require.NotEqual(t, secret, auth.NewSecret())
+	hash := auth.HashSecret(secret)
+	require.True(t, strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$"))
+	require.NotContains(t, hash, secret)
+	require.NotEqual(t, hash, auth.HashSecret(secret), "salted")
+	require.True(t, auth.VerifySecret(hash, secret))
+	require.False(t, auth.VerifySecret(hash, secret+"x"))
+	require.False(t, auth.VerifySecret(hash, ""))
+	for _, bad := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA", strings.Replace(hash, "v=19", "v=18", 1),
+		hash[:len(hash)-10] + "!!!!!!!!!!"} {
+		require.False(t, auth.VerifySecret(bad, secret), bad)
+	}
+	require.True(t, auth.EqualSecret("abc", "abc"))
+	require.False(t, auth.EqualSecret("abc", "abd"))
+}
+
+func TestThrottleLocksAKeyAfterRepeatedFailures(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	th := &auth.Throttle{MaxFailures: 3, Window: time.Minute, Now: c.Now}
+	for range 2 {
+		th.Fail("k1")
+	}
+	blocked, _ := th.Blocked("k1")
+	require.False(t, blocked)
+	th.Fail("k1")
+	blocked, left := th.Blocked("k1")
+	require.True(t, blocked)
+	require.Equal(t, time.Minute, left)
+	blocked, _ = th.Blocked("k2")
+	require.False(t, blocked, "other keys are not affected")
+
+	c.now = c.now.Add(time.Minute)
+	blocked, _ = th.Blocked("k1")
+	require.False(t, blocked, "the lock ends with the window")
+
+	th.Fail("k3")
+	th.Fail("k3")
+	th.Succeed("k3")
+	th.Fail("k3")
+	th.Fail("k3")
+	blocked, _ = th.Blocked("k3")
+	require.False(t, blocked, "a success forgets earlier failures")
+}
+
+func TestRolesGrantWhatTheySay(t *testing.T) {
+	t.Parallel()
+	p := func(roles ...string) *auth.Principal { return &auth.Principal{Roles: roles} }
+	require.True(t, p(auth.RoleAdmin).Can(auth.Admin))
+	require.True(t, p(auth.RoleAdmin).CanReadSecret("anything"))
+	require.True(t, p(auth.RoleWorker).Can(auth.TaskWork))
+	require.False(t, p(auth.RoleWorker).Can(auth.WorkflowRead))
+	require.True(t, p(auth.RoleUserReadOnly).Can(auth.SecretList))
+	require.False(t, p(auth.RoleUserReadOnly).Can(auth.MetadataWrite))
+	require.False(t, p(auth.RoleUserReadOnly).CanReadSecret("s"))
+	require.True(t, (&auth.Principal{Roles: []string{auth.RoleUserReadOnly}, SecretGrants: []string{"s"}}).CanReadSecret("s"))
+	require.False(t, p(auth.RoleUser).Can(auth.Admin))
+	require.False(t, p(auth.RoleApplicationManager).Can(auth.WorkflowExecute))
+	require.True(t, p().Can(auth.Authenticated))
+	require.False(t, p().Can(auth.MetadataRead))
+	for _, role := range auth.Roles {
+		require.True(t, auth.ValidRole(role))
+	}
+	require.False(t, auth.ValidRole("admin"))
+}
