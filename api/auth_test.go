@@ -173,3 +173,14 @@ func (b *testBundle) scheduleRunsAs(token, name string) []scheduleExec {
 	resp.JSON(b.t, &res)
 	return res.Results
 }
+
+func TestAuthOffAnswersTokenWith404(t *testing.T) {
+	t.Parallel()
+	b := setup(t) // authentication off
+	resp := b.do(http.MethodPost, "/api/token", obj{"keyId": "k", "keySecret": "s"})
+	requireStatus(t, resp, http.StatusNotFound) // what every SDK reads as "no authentication"
+	requireStatus(t, b.do(http.MethodGet, "/api/metadata/workflow", nil), http.StatusOK)
+	resp = b.do(http.MethodGet, "/api/token/userInfo", nil)
+	requireStatus(t, resp, http.StatusOK)
+	require.Equal(t, "anonymous", decodeObj(t, resp.Body)["id"])
+}

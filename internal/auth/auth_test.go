@@ -174,3 +174,24 @@ func TestRolesGrantWhatTheySay(t *testing.T) {
 	}
 	require.False(t, auth.ValidRole("admin"))
 }
+
+// BenchmarkVerify is the per-request cost of checking a token.
+func BenchmarkVerify(b *testing.B) {
+	s, err := auth.NewSigner("k1", map[string][]byte{"k1": key(1)}, nil)
+	require.NoError(b, err)
+	tok, err := s.Issue("app-1", "key-1", time.Hour)
+	require.NoError(b, err)
+	for b.Loop() {
+		if _, err := s.Verify(tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifySecret is the cost of one login's hash check (deliberately slow).
+func BenchmarkVerifySecret(b *testing.B) {
+	hash := auth.HashSecret("secret")
+	for b.Loop() {
+		auth.VerifySecret(hash, "secret")
+	}
+}
