@@ -196,7 +196,7 @@ func (e *Engine) principalMayStart(ctx context.Context, id string) (bool, error)
 	return (&auth.Principal{Roles: app.Roles}).Can(auth.WorkflowExecute), nil
 }
 
-// validRoleList checks role names.
+// validRole checks a role name.
 func validRole(role string) error {
 	if !auth.ValidRole(role) {
 		return conductor.Invalidf("Unknown role %q; one of %s", role, strings.Join(auth.Roles, ", "))

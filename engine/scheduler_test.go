@@ -182,3 +182,59 @@ func BenchmarkFireSchedules(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*schedules)/b.Elapsed().Seconds(), "slots/s")
 }
+
+func TestRequeueStartsPendingSlotsAtOnce(t *testing.T) {
+	t.Parallel()
+	clock := &sharedClock{now: time.Now()}
+	url, replicas, _ := schedulerReplicas(t, 2, clock)
+	a, b := replicas[0], replicas[1]
+	scheduledEveryMinute(t, a, clock)
+	ctx := context.Background()
+	ids, _, err := a.claimDueSlots(ctx) // A claims and dies
+	require.NoError(t, err)
+	require.Len(t, ids, 1)
+
+	res, err := b.RequeueScheduleExecutions(ctx) // no need to wait for the claim's grace
+	require.NoError(t, err)
+	require.Equal(t, 1, res.Count)
+	require.Equal(t, ids, res.SampleIDs)
+	states, started := slotOutcome(t, url)
+	require.Equal(t, []string{conductor.ScheduleExecutionExecuted}, states)
+	require.Equal(t, 1, started)
+
+	res, err = b.RequeueScheduleExecutions(ctx)
+	require.NoError(t, err)
+	require.Zero(t, res.Count, "nothing is left to requeue")
+}
+
+func TestScheduledStartFailingForInternalReasonsIsGivenUp(t *testing.T) {
+	t.Parallel()
+	clock := &sharedClock{now: time.Now()}
+	url, replicas, appName := schedulerReplicas(t, 1, clock)
+	a := replicas[0]
+	scheduledEveryMinute(t, a, clock)
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	defer admin.Close(ctx)
+	a.beforeScheduledStart = func(string) { // every start attempt loses its connection
+		_, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE application_name = $1 AND state = 'idle in transaction'`, appName(0))
+		require.NoError(t, err)
+	}
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		_, err := a.FireSchedules(ctx)
+		require.NoError(t, err)
+		states, started := slotOutcome(t, url)
+		require.Zero(t, started)
+		if attempt < startAttempts {
+			require.Equal(t, []string{conductor.ScheduleExecutionPolled}, states, "attempt %d is retried", attempt)
+		}
+		clock.Advance(claimGrace) // the next round takes the slot up again
+	}
+	var state, reason string
+	require.NoError(t, admin.QueryRow(ctx, `SELECT state, reason FROM schedule_executions`).Scan(&state, &reason))
+	require.Equal(t, conductor.ScheduleExecutionFailed, state)
+	require.Contains(t, reason, "could not be started after 5 attempts")
+	require.NotContains(t, reason, "terminating connection", "internal errors stay in the log")
+}

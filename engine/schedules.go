@@ -146,10 +146,7 @@ func (e *Engine) SaveSchedule(ctx context.Context, sch *conductor.WorkflowSchedu
 		sch.ZoneID = "UTC"
 	}
 	now := e.now()
-	err = e.store.InTx(ctx, func(q *store.Queries) error {
-		return q.SchedulePut(ctx, sch, p.first(now), by, now)
-	})
-	if err != nil {
+	if err := e.store.SchedulePut(ctx, sch, p.first(now), by, now); err != nil {
 		return nil, err
 	}
 	e.announce(map[string]bool{scheduleChangesQueue: true})
