@@ -106,7 +106,7 @@ func (e *Engine) checkKey(ctx context.Context, keyID, secret string) (string, er
 	}
 	k, err := e.store.AccessKeyGet(ctx, keyID)
 	if errors.Is(err, conductor.ErrNotFound) {
-		auth.VerifySecret(dummyHash, secret) // answer as slowly as for a known key
+		auth.VerifySecret(dummyHash(), secret) // answer as slowly as for a known key
 		return "", ErrBadCredentials
 	}
 	if err != nil {
@@ -119,7 +119,7 @@ func (e *Engine) checkKey(ctx context.Context, keyID, secret string) (string, er
 }
 
 // dummyHash is verified against for unknown key ids, so that their answer takes as long.
-var dummyHash = auth.HashSecret("podium-dummy-secret")
+var dummyHash = sync.OnceValue(func() string { return auth.HashSecret("podium-dummy-secret") })
 
 // Authenticate resolves a token to the principal it acts for: the key it was issued for must
 // still exist and be active, and its application's roles apply as they are now.
