@@ -146,7 +146,7 @@ func setup() error {
 		return err
 	}
 	if exists {
-		return nil
+		return touchTemplate(ctx, conn)
 	}
 	building := template + "_building"
 	for _, sql := range []string{
@@ -160,7 +160,20 @@ func setup() error {
 	if err := migrateDatabase(ctx, building); err != nil {
 		return err
 	}
-	_, err = conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{building}.Sanitize()+" RENAME TO "+pgx.Identifier{template}.Sanitize())
+	if _, err = conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{building}.Sanitize()+" RENAME TO "+pgx.Identifier{template}.Sanitize()); err != nil {
+		return err
+	}
+	return touchTemplate(ctx, conn)
+}
+
+// templateUnusedFor is how long a template of another migration set is kept after its last
+// use: checkouts with different migrations (branches, worktrees, CI) share one server.
+const templateUnusedFor = 6 * time.Hour
+
+// touchTemplate records on the template, as its comment, when a test process last used it.
+func touchTemplate(ctx context.Context, conn *pgx.Conn) error {
+	_, err := conn.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{template}.Sanitize()+" IS '"+
+		strconv.FormatInt(time.Now().Unix(), 10)+"'")
 	return err
 }
 
@@ -179,16 +192,22 @@ func migrateDatabase(ctx context.Context, name string) error {
 
 // dropLeftovers drops clones whose creating process is gone and templates of other migration sets.
 func dropLeftovers(ctx context.Context, conn *pgx.Conn) error {
-	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'podium\_test\_%' OR datname LIKE 'podium\_tpl\_%'`)
+	rows, err := conn.Query(ctx, `SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database
+		WHERE datname LIKE 'podium\_test\_%' OR datname LIKE 'podium\_tpl\_%'`)
 	if err != nil {
 		return err
 	}
-	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	type database struct{ name, comment string }
+	dbs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (database, error) {
+		var d database
+		return d, row.Scan(&d.name, &d.comment)
+	})
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
-		if !stale(name) {
+	for _, db := range dbs {
+		name := db.name
+		if !stale(name, db.comment) {
 			continue
 		}
 		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
@@ -198,9 +217,13 @@ func dropLeftovers(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-func stale(name string) bool {
+func stale(name, comment string) bool {
 	if strings.HasPrefix(name, templatePrefix) {
-		return name != template
+		if name == template || strings.HasSuffix(name, "_building") {
+			return false
+		}
+		used, err := strconv.ParseInt(comment, 10, 64)
+		return err != nil || time.Since(time.Unix(used, 0)) > templateUnusedFor
 	}
 	pidText, _, _ := strings.Cut(strings.TrimPrefix(name, instancePrefix), "_")
 	pid, err := strconv.Atoi(pidText)
