@@ -106,7 +106,7 @@ func (s *server) createApplication(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	app, err := s.engine.CreateApplication(r.Context(), req.Name, principal(r))
+	app, err := s.engine.CreateApplication(r.Context(), principalOf(r.Context()), req.Name)
 	s.writeValue(w, r, app, err)
 }
 
@@ -126,16 +126,16 @@ func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	app, err := s.engine.RenameApplication(r.Context(), pathParam(r, "id"), req.Name, principal(r))
+	app, err := s.engine.RenameApplication(r.Context(), principalOf(r.Context()), pathParam(r, "id"), req.Name)
 	s.writeValue(w, r, app, err)
 }
 
 func (s *server) deleteApplication(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.DeleteApplication(r.Context(), pathParam(r, "id")))
+	s.writeEmpty(w, r, s.engine.DeleteApplication(r.Context(), principalOf(r.Context()), pathParam(r, "id")))
 }
 
 func (s *server) createAccessKey(w http.ResponseWriter, r *http.Request) {
-	key, err := s.engine.CreateAccessKey(r.Context(), pathParam(r, "id"))
+	key, err := s.engine.CreateAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"))
 	s.writeValue(w, r, key, err)
 }
 
@@ -145,11 +145,11 @@ func (s *server) listAccessKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) deleteAccessKey(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.DeleteAccessKey(r.Context(), pathParam(r, "id"), pathParam(r, "keyId")))
+	s.writeEmpty(w, r, s.engine.DeleteAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "keyId")))
 }
 
 func (s *server) toggleAccessKey(w http.ResponseWriter, r *http.Request) {
-	key, err := s.engine.ToggleAccessKey(r.Context(), pathParam(r, "id"), pathParam(r, "keyId"))
+	key, err := s.engine.ToggleAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "keyId"))
 	s.writeValue(w, r, key, err)
 }
 
@@ -159,12 +159,12 @@ func (s *server) applicationByKey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) addApplicationRole(w http.ResponseWriter, r *http.Request) {
-	app, err := s.engine.AddApplicationRole(r.Context(), pathParam(r, "id"), pathParam(r, "role"), principal(r))
+	app, err := s.engine.AddApplicationRole(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "role"))
 	s.writeValue(w, r, app, err)
 }
 
 func (s *server) removeApplicationRole(w http.ResponseWriter, r *http.Request) {
-	app, err := s.engine.RemoveApplicationRole(r.Context(), pathParam(r, "id"), pathParam(r, "role"), principal(r))
+	app, err := s.engine.RemoveApplicationRole(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "role"))
 	s.writeValue(w, r, app, err)
 }
 
@@ -205,7 +205,7 @@ func (s *server) revokeAccess(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) grantsOn(w http.ResponseWriter, r *http.Request) {
 	grants, err := s.engine.GrantsOn(r.Context(), pathParam(r, "type"), pathParam(r, "id"))
-	s.writeList(w, r, grants, err)
+	s.writeValue(w, r, grants, err)
 }
 
 // writeValue answers v as JSON, or the error.
@@ -215,4 +215,11 @@ func (s *server) writeValue(w http.ResponseWriter, r *http.Request, v any, err e
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// applicationPermissions answers GET /api/applications/{id}/permissions with the grants the
+// application holds.
+func (s *server) applicationPermissions(w http.ResponseWriter, r *http.Request) {
+	grants, err := s.engine.GrantsOf(r.Context(), pathParam(r, "id"))
+	s.writeList(w, r, grants, err)
 }

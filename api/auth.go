@@ -125,9 +125,40 @@ func allowed(p *auth.Principal, route string, params *chi.Context) bool {
 	if !ok {
 		perm = auth.Admin
 	}
-	if perm == auth.SecretRead {
+	switch perm {
+	case auth.SecretRead:
 		name, err := url.PathUnescape(params.URLParam("key"))
 		return err == nil && p.CanReadSecret(name)
+	case auth.SecretManage:
+		name, err := url.PathUnescape(params.URLParam("key"))
+		return err == nil && (p.Can(auth.SecretWrite) || p.Allowed(auth.TargetSecret, name, auth.AccessCreate, auth.AccessUpdate))
+	case auth.SecretUpdate, auth.SecretDelete:
+		access := auth.AccessUpdate
+		if perm == auth.SecretDelete {
+			access = auth.AccessDelete
+		}
+		name, err := url.PathUnescape(params.URLParam("key"))
+		return err == nil && p.Allowed(auth.TargetSecret, name, access)
+	case auth.RoleGrant:
+		return p.Can(auth.ApplicationManage) && p.Holds(params.URLParam("role"))
+	case auth.WorkflowStart:
+		if p.Can(auth.WorkflowExecute) {
+			return true
+		}
+		if name := params.URLParam("name"); name != "" {
+			name, err := url.PathUnescape(name)
+			return err == nil && p.Allowed(auth.TargetWorkflowDef, name, auth.AccessExecute)
+		}
+		return p.Grants.AnyOn(auth.TargetWorkflowDef, auth.AccessExecute) // the body names it
+	case auth.TaskExecute:
+		if !p.Can(auth.TaskWork) {
+			return false
+		}
+		if taskType := params.URLParam("taskType"); taskType != "" {
+			taskType, err := url.PathUnescape(taskType)
+			return err == nil && p.CanExecuteTask(taskType)
+		}
+		return true // the task's own type is checked when the task is found
 	}
 	return p.Can(perm)
 }

@@ -33,10 +33,12 @@ const (
 	accMetaRead    matrixAccess = "metadata-read"  // definitions
 	accRead        matrixAccess = "read"           // executions, tasks, schedules, secret names
 	accMetaWrite   matrixAccess = "metadata-write" // definition changes
-	accWork        matrixAccess = "task-work"      // what workers do
+	accWork        matrixAccess = "task-work"      // what workers do (the task's type is checked when found)
+	accWorkType    matrixAccess = "task-type-work" // polling a type: UNRESTRICTED_WORKER, or a grant
 	accExecute     matrixAccess = "execute"        // workflow operations, signals, schedule changes
 	accSecretWrite matrixAccess = "secret-write"   // secret changes and cache clearing
 	accSecretValue matrixAccess = "secret-value"   // a secret's value: ADMIN (or a grant)
+	accSecretOwner matrixAccess = "secret-owner"   // changing a secret not one's own: ADMIN (or a grant)
 	accApps        matrixAccess = "applications"   // applications and their keys
 	accAdmin       matrixAccess = "admin"          // roles, grants, scheduler-wide switches
 )
@@ -45,7 +47,7 @@ const (
 var matrixRoles = map[string][]matrixAccess{
 	"USER_READ_ONLY":      {accMetaRead, accRead},
 	"WORKER":              {accWork},
-	"UNRESTRICTED_WORKER": {accWork},
+	"UNRESTRICTED_WORKER": {accWork, accWorkType},
 	"METADATA_MANAGER":    {accMetaRead, accRead, accMetaWrite},
 	"METADATA_API":        {accMetaRead, accMetaWrite},
 	"WORKFLOW_MANAGER":    {accMetaRead, accRead, accExecute},
@@ -72,7 +74,8 @@ var matrixRoutes = map[string]matrixAccess{
 	"GET /api/version":        accAny,
 	"GET /api/token/userInfo": accAny,
 
-	// Applications: application managers; roles: ADMIN only.
+	// Applications: application managers (the application's own roles are checked when it is
+	// found); grants: ADMIN only.
 	"POST /api/applications":                                accApps,
 	"GET /api/applications":                                 accApps,
 	"GET /api/applications/key/{keyId}":                     accApps,
@@ -86,8 +89,11 @@ var matrixRoutes = map[string]matrixAccess{
 	"PUT /api/applications/{id}/tags":                       accApps,
 	"GET /api/applications/{id}/tags":                       accApps,
 	"DELETE /api/applications/{id}/tags":                    accApps,
+	// Roles: application managers holding the role (the matrix's role, USER, is held by no
+	// application manager); TestApplicationRights covers the rest.
 	"POST /api/applications/{id}/roles/{role}":              accAdmin,
 	"DELETE /api/applications/{id}/roles/{role}":            accAdmin,
+	"GET /api/applications/{id}/permissions":                accAdmin,
 	"POST /api/auth/authorization":                          accAdmin,
 	"DELETE /api/auth/authorization":                        accAdmin,
 	"GET /api/auth/authorization/{type}/{id}":               accAdmin,
@@ -141,8 +147,8 @@ var matrixRoutes = map[string]matrixAccess{
 	"DELETE /api/workflow/bulk/terminate-remove":                  accExecute,
 
 	// Tasks.
-	"GET /api/tasks/poll/{taskType}":                           accWork,
-	"GET /api/tasks/poll/batch/{taskType}":                     accWork,
+	"GET /api/tasks/poll/{taskType}":                           accWorkType,
+	"GET /api/tasks/poll/batch/{taskType}":                     accWorkType,
 	"POST /api/tasks":                                          accWork,
 	"POST /api/tasks/update-v2":                                accWork,
 	"POST /api/tasks/{workflowId}/{taskRefName}/{status}":      accWork,
@@ -159,16 +165,16 @@ var matrixRoutes = map[string]matrixAccess{
 	"GET /api/tasks/queue/polldata/all":                        accRead,
 
 	// Secrets.
-	"GET /api/secrets":                 accRead,
+	"GET /api/secrets":                 accAny,
 	"POST /api/secrets":                accRead,
 	"GET /api/secrets-v2":              accRead,
 	"GET /api/secrets/{key}/exists":    accRead,
 	"GET /api/secrets/{key}/tags":      accRead,
 	"GET /api/secrets/{key}":           accSecretValue,
 	"PUT /api/secrets/{key}":           accSecretWrite,
-	"DELETE /api/secrets/{key}":        accSecretWrite,
-	"PUT /api/secrets/{key}/tags":      accSecretWrite,
-	"DELETE /api/secrets/{key}/tags":   accSecretWrite,
+	"DELETE /api/secrets/{key}":        accSecretOwner,
+	"PUT /api/secrets/{key}/tags":      accSecretOwner,
+	"DELETE /api/secrets/{key}/tags":   accSecretOwner,
 	"GET /api/secrets/clearLocalCache": accSecretWrite,
 	"GET /api/secrets/clearRedisCache": accSecretWrite,
 
@@ -196,11 +202,12 @@ var matrixRoutes = map[string]matrixAccess{
 	"GET /api/scheduler/admin/requeue":            accAdmin,
 }
 
-// matrixParams are harmless values for path parameters; "" stands for a fresh random UUID.
+// matrixParams are harmless values for path parameters; "" stands for a fresh random UUID (a
+// secret's name too, so that every PUT creates and none depends on who created one first).
 var matrixParams = map[string]string{
 	"name": "matrix_x", "version": "1", "correlationId": "matrix_corr",
 	"taskReferenceName": "matrix_ref", "taskRefName": "matrix_ref", "taskType": "matrix_task",
-	"status": "COMPLETED", "key": "matrix_secret", "role": "USER", "type": "SECRET_NAME",
+	"status": "COMPLETED", "key": "", "role": "USER", "type": "SECRET_NAME",
 	"workflowId": "", "taskId": "", "id": "", "keyId": "",
 }
 
@@ -638,29 +645,30 @@ func TestAuthGrantReadsSecretValue(t *testing.T) {
 	requireStatus(t, b.as(reader, http.MethodPut, "/api/secrets/x", `"overwritten"`), http.StatusForbidden)
 	requireStatus(t, b.as(reader, http.MethodDelete, "/api/secrets/x", nil), http.StatusForbidden)
 
-	// The grant is listed while it exists (only to ADMIN).
+	// The grant is listed while it exists (only to ADMIN), as Orkes lists them: access → subjects.
 	resp = b.as(admin, http.MethodGet, "/api/auth/authorization/SECRET_NAME/x", nil)
 	requireStatus(t, resp, http.StatusOK)
-	grants := decodeArr(t, resp.Body)
-	require.Len(t, grants, 1, "body: %s", resp.Body)
-	requireSubset(t, decodeExact(t, mustJSON(t, grant)), grants[0], "grant")
+	require.JSONEq(t, `{"READ":[{"type":"APPLICATION","id":"`+appID+`"}]}`, string(resp.Body))
 	resp = b.as(admin, http.MethodGet, "/api/auth/authorization/SECRET_NAME/y", nil)
 	requireStatus(t, resp, http.StatusOK)
-	require.Empty(t, decodeArr(t, resp.Body))
+	require.JSONEq(t, `{}`, string(resp.Body))
+	resp = b.as(admin, http.MethodGet, "/api/applications/"+appID+"/permissions", nil)
+	requireStatus(t, resp, http.StatusOK)
+	require.JSONEq(t, `[{"subject":{"type":"APPLICATION","id":"`+appID+`"},"target":{"type":"SECRET_NAME","id":"x"},"access":["READ"]}]`, string(resp.Body))
 	requireStatus(t, b.as(reader, http.MethodGet, "/api/auth/authorization/SECRET_NAME/x", nil), http.StatusForbidden)
 
 	// Granting twice is harmless.
 	requireStatus(t, b.as(admin, http.MethodPost, "/api/auth/authorization", grant), http.StatusOK)
 	resp = b.as(admin, http.MethodGet, "/api/auth/authorization/SECRET_NAME/x", nil)
 	requireStatus(t, resp, http.StatusOK)
-	require.Len(t, decodeArr(t, resp.Body), 1, "body: %s", resp.Body)
+	require.JSONEq(t, `{"READ":[{"type":"APPLICATION","id":"`+appID+`"}]}`, string(resp.Body))
 
 	// Revoking takes effect at once.
 	requireStatus(t, b.as(admin, http.MethodDelete, "/api/auth/authorization", grant), http.StatusOK)
 	requireStatus(t, b.as(reader, http.MethodGet, "/api/secrets/x", nil), http.StatusForbidden)
 	resp = b.as(admin, http.MethodGet, "/api/auth/authorization/SECRET_NAME/x", nil)
 	requireStatus(t, resp, http.StatusOK)
-	require.Empty(t, decodeArr(t, resp.Body))
+	require.JSONEq(t, `{}`, string(resp.Body))
 
 	// Bad grants.
 	withField := func(field string, v any) obj {
@@ -676,10 +684,11 @@ func TestAuthGrantReadsSecretValue(t *testing.T) {
 	}{
 		{"subject USER", withField("subject", obj{"type": "USER", "id": otherID}), http.StatusBadRequest},
 		{"subject GROUP", withField("subject", obj{"type": "GROUP", "id": otherID}), http.StatusBadRequest},
-		{"target WORKFLOW_DEF", withField("target", obj{"type": "WORKFLOW_DEF", "id": "x"}), http.StatusBadRequest},
+		{"target APPLICATION", withField("target", obj{"type": "APPLICATION", "id": "x"}), http.StatusBadRequest},
 		{"target without id", withField("target", obj{"type": "SECRET_NAME", "id": ""}), http.StatusBadRequest},
-		{"access EXECUTE", withField("access", arr{"EXECUTE"}), http.StatusBadRequest},
-		{"access READ+UPDATE", withField("access", arr{"READ", "UPDATE"}), http.StatusBadRequest},
+		{"target id too long", withField("target", obj{"type": "SECRET_NAME", "id": strings.Repeat("x", 256)}), http.StatusBadRequest},
+		{"access OWN", withField("access", arr{"OWN"}), http.StatusBadRequest},
+		{"access read", withField("access", arr{"read"}), http.StatusBadRequest},
 		{"no access", withField("access", arr{}), http.StatusBadRequest},
 		{"unknown application", withField("subject", obj{"type": "APPLICATION", "id": uuid.NewString()}), http.StatusNotFound},
 		{"not JSON", "{", http.StatusBadRequest},
@@ -692,7 +701,8 @@ func TestAuthGrantReadsSecretValue(t *testing.T) {
 	requireStatus(t, b.as(other, http.MethodGet, "/api/secrets/x", nil), http.StatusForbidden)
 	resp = b.as(admin, http.MethodGet, "/api/auth/authorization/SECRET_NAME/x", nil)
 	requireStatus(t, resp, http.StatusOK)
-	require.Empty(t, decodeArr(t, resp.Body))
+	require.JSONEq(t, `{}`, string(resp.Body))
+	requireStatus(t, b.as(admin, http.MethodGet, "/api/auth/authorization/APPLICATION/x", nil), http.StatusBadRequest)
 }
 
 // ---------------------------------------------------------------------------------------------

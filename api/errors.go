@@ -46,6 +46,8 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		resp.Status, resp.Message = http.StatusNotFound, err.Error()
 	case errors.Is(err, conductor.ErrConflict):
 		resp.Status, resp.Message = http.StatusConflict, err.Error()
+	case errors.Is(err, conductor.ErrForbidden):
+		resp.Status, resp.Message = http.StatusForbidden, err.Error()
 	case errors.Is(err, errMethodNotAllowed):
 		resp.Status, resp.Message = http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on "+r.URL.Path
 	case r.Context().Err() != nil && errors.Is(err, context.Canceled):

@@ -104,6 +104,7 @@ func NewRouter(cfg Config) http.Handler {
 			r.Post("/{id}/accessKeys/{keyId}/status", s.toggleAccessKey)
 			r.Post("/{id}/roles/{role}", s.addApplicationRole)
 			r.Delete("/{id}/roles/{role}", s.removeApplicationRole)
+			r.Get("/{id}/permissions", s.applicationPermissions)
 			r.Put("/{id}/tags", s.putApplicationTags)
 			r.Get("/{id}/tags", s.getApplicationTags)
 			r.Delete("/{id}/tags", s.deleteApplicationTags)
@@ -165,7 +166,7 @@ func NewRouter(cfg Config) http.Handler {
 		})
 
 		r.Route("/secrets", func(r chi.Router) {
-			r.Get("/", s.listSecretNames)
+			r.Get("/", s.listAccessibleSecrets)
 			r.Post("/", s.listSecretNames)
 			r.Get("/clearLocalCache", s.clearSecretCache)
 			r.Get("/clearRedisCache", s.clearSecretCache)

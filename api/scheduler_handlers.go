@@ -233,9 +233,9 @@ func (s *server) getScheduleTags(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) putScheduleTags(w http.ResponseWriter, r *http.Request) {
-	s.editTags(w, r, "name", s.engine.PutScheduleTags)
+	s.editTags(w, r, "name", unrestricted(s.engine.PutScheduleTags))
 }
 
 func (s *server) deleteScheduleTags(w http.ResponseWriter, r *http.Request) {
-	s.editTags(w, r, "name", s.engine.DeleteScheduleTags)
+	s.editTags(w, r, "name", unrestricted(s.engine.DeleteScheduleTags))
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/store"
 )
@@ -37,7 +38,7 @@ func (s *server) putSecret(w http.ResponseWriter, r *http.Request) {
 	if trimmed := bytes.Trim(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '"' && json.Unmarshal(trimmed, &decoded) == nil {
 		value = []byte(decoded)
 	}
-	s.writeEmpty(w, r, s.engine.PutSecret(r.Context(), pathParam(r, "key"), value, ""))
+	s.writeEmpty(w, r, s.engine.PutSecret(r.Context(), principalOf(r.Context()), pathParam(r, "key"), value))
 }
 
 // getSecret answers GET /api/secrets/{key}: a JSON string by default, raw text when the
@@ -95,7 +96,7 @@ func prefersText(accept string) bool {
 }
 
 func (s *server) deleteSecret(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.DeleteSecret(r.Context(), pathParam(r, "key")))
+	s.writeEmpty(w, r, s.engine.DeleteSecret(r.Context(), principalOf(r.Context()), pathParam(r, "key")))
 }
 
 func (s *server) secretExists(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +108,31 @@ func (s *server) secretExists(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, ok)
 }
 
-// listSecretNames answers GET and POST /api/secrets with every secret's name.
+// listAccessibleSecrets answers GET /api/secrets with the names of the secrets the caller has
+// every access listed in ?access= on (repeatable or comma-separated; default READ), as Orkes.
+func (s *server) listAccessibleSecrets(w http.ResponseWriter, r *http.Request) {
+	accesses := []auth.Access{}
+	for _, v := range r.URL.Query()["access"] {
+		for _, a := range strings.Split(v, ",") {
+			a = strings.ToUpper(strings.TrimSpace(a))
+			if a == "" {
+				continue
+			}
+			if !auth.ValidAccess(auth.Access(a)) {
+				s.writeError(w, r, conductor.Invalidf("Invalid access %q: one of CREATE, READ, UPDATE, EXECUTE, DELETE", a))
+				return
+			}
+			accesses = append(accesses, auth.Access(a))
+		}
+	}
+	if len(accesses) == 0 {
+		accesses = []auth.Access{auth.AccessRead}
+	}
+	names, err := s.engine.SecretsAccessible(r.Context(), principalOf(r.Context()), accesses)
+	s.writeList(w, r, names, err)
+}
+
+// listSecretNames answers POST /api/secrets with every secret's name.
 func (s *server) listSecretNames(w http.ResponseWriter, r *http.Request) {
 	secrets, err := s.engine.Secrets(r.Context())
 	if err != nil {
@@ -141,7 +166,7 @@ func (s *server) deleteSecretTags(w http.ResponseWriter, r *http.Request) {
 }
 
 // editTags applies edit to the tags of the body and the resource named by path parameter param.
-func (s *server) editTags(w http.ResponseWriter, r *http.Request, param string, edit func(ctx context.Context, name string, tags []store.Tag) error) {
+func (s *server) editTags(w http.ResponseWriter, r *http.Request, param string, edit func(ctx context.Context, p *auth.Principal, name string, tags []store.Tag) error) {
 	var tags []tagRequest
 	if err := decodeJSON(r, &tags); err != nil {
 		s.writeError(w, r, err)
@@ -155,7 +180,12 @@ func (s *server) editTags(w http.ResponseWriter, r *http.Request, param string, 
 		}
 		out[i] = store.Tag{Key: t.Key, Value: t.Value}
 	}
-	s.writeEmpty(w, r, edit(r.Context(), pathParam(r, param), out))
+	s.writeEmpty(w, r, edit(r.Context(), principalOf(r.Context()), pathParam(r, param), out))
+}
+
+// unrestricted adapts a tag edit that roles alone govern to editTags.
+func unrestricted(edit func(ctx context.Context, name string, tags []store.Tag) error) func(context.Context, *auth.Principal, string, []store.Tag) error {
+	return func(ctx context.Context, _ *auth.Principal, name string, tags []store.Tag) error { return edit(ctx, name, tags) }
 }
 
 // tagRequest is a tag as clients send it; the deprecated "type" is accepted and ignored.

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
@@ -80,7 +82,35 @@ func (s *server) applyResult(r *http.Request) (*conductor.TaskResult, error) {
 	if err := decodeJSON(r, res); err != nil {
 		return nil, err
 	}
+	if err := s.mayWorkOnTask(r, res.TaskID); err != nil {
+		return nil, err
+	}
 	return res, s.engine.UpdateTask(r.Context(), res)
+}
+
+// mayWorkOnTask checks that the caller may execute the type of task taskID: a worker limited
+// to the task types granted to it learns nothing of other tasks (their ids answer 404 alike).
+func (s *server) mayWorkOnTask(r *http.Request, taskID string) error {
+	p := principalOf(r.Context())
+	if p == nil || p.Holds(auth.RoleUnrestrictedWorker) {
+		return nil
+	}
+	t, err := s.engine.Task(r.Context(), taskID)
+	if err != nil {
+		if errors.Is(err, conductor.ErrInvalid) {
+			return nil // a malformed id: the update itself answers why
+		}
+		return err
+	}
+	if !p.CanExecuteTask(t.TaskType) {
+		return forbiddenTask(p, t.TaskType)
+	}
+	return nil
+}
+
+// forbiddenTask refuses work on a task type the principal has no EXECUTE on.
+func forbiddenTask(p *auth.Principal, taskType string) error {
+	return conductor.Forbiddenf("Access denied: %s has no EXECUTE access to task type %s", p.Name, taskType)
 }
 
 // updateTaskV2 answers POST /api/tasks/update-v2: it applies the result and hands the worker
@@ -131,7 +161,7 @@ func (s *server) taskByRef(r *http.Request) (string, *conductor.Workflow, error)
 	if err := decodeJSON(r, &output); err != nil {
 		return "", nil, err
 	}
-	return s.engine.UpdateTaskByRef(r.Context(), pathParam(r, "workflowId"), pathParam(r, "taskRefName"),
+	return s.engine.UpdateTaskByRef(r.Context(), principalOf(r.Context()), pathParam(r, "workflowId"), pathParam(r, "taskRefName"),
 		conductor.TaskStatus(pathParam(r, "status")), output, r.URL.Query().Get("workerid"))
 }
 
@@ -155,6 +185,10 @@ func (s *server) addTaskLog(w http.ResponseWriter, r *http.Request) {
 	var quoted string
 	if err := decodeBytes(body, &quoted); err == nil {
 		line = quoted // SDKs send the line as a JSON string
+	}
+	if err := s.mayWorkOnTask(r, pathParam(r, "taskId")); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	s.writeEmpty(w, r, s.engine.AddTaskLog(r.Context(), pathParam(r, "taskId"), line))
 }

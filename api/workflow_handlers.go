@@ -5,6 +5,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
@@ -18,12 +20,23 @@ func (s *server) startWorkflow(w http.ResponseWriter, r *http.Request) {
 	s.start(w, r, req)
 }
 
-// setCreatedBy records the authenticated principal as the start's creator (a client's own
-// createdBy stands with authentication off).
-func setCreatedBy(r *http.Request, req *conductor.StartWorkflowRequest) {
-	if p := principal(r); p != "" {
-		req.CreatedBy = p
+// setCreatedBy records the authenticated principal as the start's creator and as the
+// principal the workflow runs as (a client's own createdBy stands with authentication off,
+// when the workflow runs unrestricted).
+//
+// It also checks that the principal may start the workflow: a role that starts workflows, or
+// EXECUTE on the named definition (an inline definition needs the role: it could be anything).
+func setCreatedBy(r *http.Request, req *conductor.StartWorkflowRequest) error {
+	req.RunAs = ""
+	p := principalOf(r.Context())
+	if p == nil {
+		return nil
 	}
+	if !p.Can(auth.WorkflowExecute) && (req.WorkflowDef != nil || !engine.MayStart(p, req.Name)) {
+		return conductor.Forbiddenf("Access denied: %s has no EXECUTE access to workflow %s", p.Name, req.Name)
+	}
+	req.CreatedBy, req.RunAs = p.ID, p.ID
+	return nil
 }
 
 // decodeStartRequest reads a StartWorkflowRequest body, noting an explicit "input": null.
@@ -67,7 +80,10 @@ func (s *server) startWorkflowByName(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) start(w http.ResponseWriter, r *http.Request, req *conductor.StartWorkflowRequest) {
-	setCreatedBy(r, req)
+	if err := setCreatedBy(r, req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	id, err := s.engine.StartWorkflow(r.Context(), req)
 	if err != nil {
 		s.writeError(w, r, err)

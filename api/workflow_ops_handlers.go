@@ -235,7 +235,10 @@ func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Name = pathParam(r, "name")
-	setCreatedBy(r, req)
+	if err := setCreatedBy(r, req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	req.Version = nil
 	if version > 0 {
 		req.Version = &version

@@ -442,7 +442,7 @@ func (x *execution) startFailureWorkflow(cause *conductor.Task) {
 	input["failedWorkflow"] = &failed
 	x.toStart = append(x.toStart, &conductor.StartWorkflowRequest{
 		Name: name, Version: x.def.FailureWorkflowVersion, Input: input,
-		CorrelationID: x.wf.CorrelationID, TaskToDomain: x.wf.TaskToDomain,
+		CorrelationID: x.wf.CorrelationID, TaskToDomain: x.wf.TaskToDomain, RunAs: x.rec.RunAs,
 	})
 }
 

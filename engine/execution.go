@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/store"
 )
@@ -32,6 +33,9 @@ type execution struct {
 	wfChanged  bool
 	isNew      bool // the workflow row is inserted, not updated, on save
 	defChanged bool // the definition snapshot was replaced (restart with the latest definition)
+
+	runAs       *auth.Principal // the rights of rec.RunAs, read once per decision (principal)
+	runAsLoaded bool
 }
 
 // node locates a WorkflowTask in the definition tree.

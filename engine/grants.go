@@ -3,17 +3,16 @@ package engine
 import (
 	"context"
 	"slices"
+	"strings"
 
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/store"
 )
 
-// Subject and target types of grants Podium honours (the Orkes authorization API's names).
-const (
-	SubjectApplication = "APPLICATION"
-	TargetSecretName   = "SECRET_NAME"
-	AccessRead         = "READ"
-)
+// SubjectApplication is the subject type of grants Podium honours: applications (Orkes' users
+// and groups do not exist here).
+const SubjectApplication = "APPLICATION"
 
 // GrantSubject is who a grant is for.
 type GrantSubject struct {
@@ -34,19 +33,31 @@ type AuthorizationRequest struct {
 	Access  []string     `json:"access"`
 }
 
-// validGrant checks a grant request: Podium honours READ of a secret's value by an application.
+// maxGrantTargetID bounds a target's name, as every name Podium stores.
+const maxGrantTargetID = 255
+
+// validGrant checks a grant request: accesses of auth.Accesses on a secret, workflow or task
+// definition, for an application that exists.
 func (e *Engine) validGrant(ctx context.Context, req *AuthorizationRequest) (store.Grant, error) {
 	g := store.Grant{SubjectType: req.Subject.Type, SubjectID: req.Subject.ID, TargetType: req.Target.Type,
-		TargetID: req.Target.ID, Access: req.Access}
+		TargetID: req.Target.ID}
 	switch {
 	case req.Subject.Type != SubjectApplication:
 		return g, conductor.Invalidf("subject.type must be APPLICATION (users and groups are not supported)")
-	case req.Target.Type != TargetSecretName:
-		return g, conductor.Invalidf("target.type must be SECRET_NAME: roles govern everything else")
-	case req.Target.ID == "":
-		return g, conductor.Invalidf("target.id (the secret name) is required")
-	case len(req.Access) == 0 || slices.ContainsFunc(req.Access, func(a string) bool { return a != AccessRead }):
-		return g, conductor.Invalidf("access must be [\"READ\"]: reading a secret's value is what grants add to roles")
+	case !slices.Contains(auth.TargetTypes, req.Target.Type):
+		return g, conductor.Invalidf("target.type must be one of %s", strings.Join(auth.TargetTypes, ", "))
+	case req.Target.ID == "" || len(req.Target.ID) > maxGrantTargetID:
+		return g, conductor.Invalidf("target.id (the resource's name) is required, at most %d characters", maxGrantTargetID)
+	case len(req.Access) == 0:
+		return g, conductor.Invalidf("access must list at least one of CREATE, READ, UPDATE, EXECUTE, DELETE")
+	}
+	for _, a := range req.Access {
+		if !auth.ValidAccess(auth.Access(a)) {
+			return g, conductor.Invalidf("Invalid access %q: one of CREATE, READ, UPDATE, EXECUTE, DELETE", a)
+		}
+		if !slices.Contains(g.Access, a) {
+			g.Access = append(g.Access, a)
+		}
 	}
 	if _, err := e.Application(ctx, req.Subject.ID); err != nil {
 		return g, err
@@ -80,9 +91,31 @@ func (e *Engine) Revoke(ctx context.Context, req *AuthorizationRequest) error {
 	return nil
 }
 
-// GrantsOn lists the grants on a target.
-func (e *Engine) GrantsOn(ctx context.Context, targetType, targetID string) ([]AuthorizationRequest, error) {
+// GrantsOn lists who holds which access on a target, as Orkes answers GET
+// /api/auth/authorization/{type}/{id}: access → subjects.
+func (e *Engine) GrantsOn(ctx context.Context, targetType, targetID string) (map[string][]GrantSubject, error) {
+	if !slices.Contains(auth.TargetTypes, targetType) {
+		return nil, conductor.Invalidf("Invalid target type %q: one of %s", targetType, strings.Join(auth.TargetTypes, ", "))
+	}
 	grants, err := e.store.GrantsOf(ctx, true, targetType, targetID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]GrantSubject{}
+	for _, g := range grants {
+		for _, a := range g.Access {
+			out[a] = append(out[a], GrantSubject{Type: g.SubjectType, ID: g.SubjectID})
+		}
+	}
+	return out, nil
+}
+
+// GrantsOf lists the grants an application holds.
+func (e *Engine) GrantsOf(ctx context.Context, applicationID string) ([]AuthorizationRequest, error) {
+	if _, err := e.Application(ctx, applicationID); err != nil {
+		return nil, err
+	}
+	grants, err := e.store.GrantsOf(ctx, false, SubjectApplication, applicationID)
 	if err != nil {
 		return nil, err
 	}

@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
 
 	"github.com/podiumhq/podium/engine/systask"
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/expr"
 	"github.com/podiumhq/podium/internal/secret"
@@ -277,8 +279,25 @@ func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
 		fail("UPDATE_SECRET: " + err.Error())
 		return
 	}
+	p := x.principal()
+	created, err := x.e.mayWriteSecret(x.ctx, x.q, p, key)
+	if errors.Is(err, conductor.ErrForbidden) {
+		need := auth.AccessUpdate
+		if created {
+			need = auth.AccessCreate
+		}
+		x.finish(rec, conductor.TaskFailedWithTerminalError, x.securityError(key, need))
+		return
+	}
 	x.addMasks(func(r *secret.Redactor) { r.Add(value) })
-	if err := x.e.putSecret(x.ctx, x.q, key, []byte(value), "workflow:"+x.wf.WorkflowID); err != nil {
+	if err == nil {
+		err = x.e.putSecret(x.ctx, x.q, secretWrite{owner: p, name: key, value: []byte(value),
+			by: "workflow:" + x.wf.WorkflowID, created: created})
+	}
+	if err == nil && created && ownsNewSecrets(p) {
+		x.e.accessChanged()
+	}
+	if err != nil {
 		x.e.logger.Error("engine: UPDATE_SECRET failed", "workflow_id", x.wf.WorkflowID, "secret", key, "error", err)
 		x.finish(rec, conductor.TaskFailed, "UPDATE_SECRET could not store secret "+key)
 		return

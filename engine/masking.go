@@ -65,6 +65,7 @@ type secrets struct {
 	realOutputs map[string]map[string]any
 	values      map[string]*string // secret name → value, nil when missing
 	missing     []string
+	denied      []string // secrets the workflow's principal may not use
 	dirty       bool
 }
 
@@ -299,6 +300,10 @@ func (x *execution) lookupSecret(p expr.Path) (any, bool) {
 		return nil, false
 	}
 	name := segs[2].Key
+	if !x.mayUseSecret(name) {
+		x.sec.denied = append(x.sec.denied, name)
+		return nil, true
+	}
 	value, ok := x.secretValue(name)
 	if !ok {
 		x.sec.missing = append(x.sec.missing, name)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/engine/systask"
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/expr"
 	"github.com/podiumhq/podium/store"
@@ -86,9 +87,13 @@ func (x *execution) prepare(rec *store.TaskRecord, wt *conductor.WorkflowTask, d
 	if wt.TaskDefinition != nil {
 		t.TaskDefinition = wt.TaskDefinition
 	}
-	x.sec.missing = nil
+	x.sec.missing, x.sec.denied = nil, nil
 	real := x.evaluateInput(wt, def, t.TaskID)
 	x.setTaskInput(rec, real)
+	if len(x.sec.denied) > 0 {
+		x.finish(rec, conductor.TaskFailedWithTerminalError, x.securityError(x.sec.denied[0], auth.AccessExecute, auth.AccessRead))
+		return
+	}
 	if len(x.sec.missing) > 0 {
 		// Resolved nothing for an absent secret: fail for good, naming the secret only.
 		x.finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf("Secret %s is not defined", x.sec.missing[0]))

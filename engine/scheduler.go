@@ -174,7 +174,7 @@ func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
 				return q.ScheduleExecutionFinish(ctx, rec)
 			}
 		}
-		allowed, err := e.principalMayStart(ctx, rec.StartWorkflowRequest.CreatedBy)
+		allowed, err := e.principalMayStart(ctx, q, rec.StartWorkflowRequest.CreatedBy, rec.StartWorkflowRequest.Name)
 		if err != nil {
 			return err
 		}
@@ -182,6 +182,7 @@ func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
 			return e.refuseScheduled(ctx, q, rec, now)
 		}
 		req := *rec.StartWorkflowRequest
+		req.RunAs = req.CreatedBy // a schedule runs as its creator
 		x, existing, err := e.prepareStart(ctx, q, &req, now)
 		if err != nil {
 			return err

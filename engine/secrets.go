@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
@@ -36,23 +37,97 @@ func secretNotFound(name string) error {
 	return conductor.NotFoundf("No such secret found by key: %s", name)
 }
 
-// PutSecret creates or replaces a secret, sealed under the active key. by names who changed it.
-func (e *Engine) PutSecret(ctx context.Context, name string, value []byte, by string) error {
+// PutSecret creates or replaces a secret, sealed under the active key, on behalf of p (nil:
+// authentication is off). Replacing needs UPDATE on the secret; creating needs a role that
+// writes secrets or CREATE on the name, and gives p every access on the new secret.
+func (e *Engine) PutSecret(ctx context.Context, p *auth.Principal, name string, value []byte) error {
 	if err := validSecretName(name); err != nil {
 		return err
 	}
 	if len(value) > MaxSecretBytes {
 		return conductor.Invalidf("Secret value of %d bytes is larger than the limit of %d bytes", len(value), MaxSecretBytes)
 	}
-	return e.putSecret(ctx, e.store.Queries, name, value, by)
+	err := e.store.InTx(ctx, func(q *store.Queries) error {
+		created, err := e.mayWriteSecret(ctx, q, p, name)
+		if err != nil {
+			return err
+		}
+		by := ""
+		if p != nil {
+			by = p.ID
+		}
+		return e.putSecret(ctx, q, secretWrite{owner: p, name: name, value: value, by: by, created: created})
+	})
+	if err == nil && ownsNewSecrets(p) {
+		e.accessChanged()
+	}
+	return err
 }
 
-func (e *Engine) putSecret(ctx context.Context, q *store.Queries, name string, value []byte, by string) error {
-	sealed, err := e.keys.Seal(name, value)
+// mayWriteSecret checks that p may write secret name, locking it when it exists, and reports
+// whether writing creates it.
+func (e *Engine) mayWriteSecret(ctx context.Context, q *store.Queries, p *auth.Principal, name string) (created bool, err error) {
+	_, err = q.SecretGetForUpdate(ctx, name)
+	switch {
+	case errors.Is(err, conductor.ErrNotFound):
+		if p != nil && !p.Can(auth.SecretWrite) && !p.Allowed(auth.TargetSecret, name, auth.AccessCreate) {
+			return true, forbiddenSecret(p, name, auth.AccessCreate)
+		}
+		return true, nil
+	case err != nil:
+		return false, err
+	case p != nil && !p.Allowed(auth.TargetSecret, name, auth.AccessUpdate):
+		return false, forbiddenSecret(p, name, auth.AccessUpdate)
+	}
+	return false, nil
+}
+
+// ownsNewSecrets reports whether p is given grants on the secrets it creates: an application
+// (ADMIN and an unrestricted caller have every right anyway).
+func ownsNewSecrets(p *auth.Principal) bool { return p != nil && !p.IsAdmin() }
+
+// secretWrite is one write of a secret's value.
+type secretWrite struct {
+	owner   *auth.Principal // on whose behalf (nil: unrestricted)
+	name    string
+	value   []byte
+	by      string // recorded as who changed it
+	created bool   // the secret did not exist
+}
+
+// putSecret seals and stores a secret; when it is created, its creator is given every access
+// on it, as Orkes makes the creator of a resource its owner.
+func (e *Engine) putSecret(ctx context.Context, q *store.Queries, w secretWrite) error {
+	sealed, err := e.keys.Seal(w.name, w.value)
 	if err != nil {
 		return err
 	}
-	return q.SecretPut(ctx, name, sealed, e.keys.ActiveKeyID(), by, e.now())
+	if err := q.SecretPut(ctx, w.name, sealed, e.keys.ActiveKeyID(), w.by, e.now()); err != nil {
+		return err
+	}
+	p, name := w.owner, w.name
+	if !w.created || !ownsNewSecrets(p) {
+		return nil
+	}
+	access := make([]string, len(auth.Accesses))
+	for i, a := range auth.Accesses {
+		access[i] = string(a)
+	}
+	return q.GrantPut(ctx, store.Grant{SubjectType: SubjectApplication, SubjectID: p.ID,
+		TargetType: auth.TargetSecret, TargetID: name, Access: access})
+}
+
+// forbiddenSecret is the refusal of an access to a secret: it names the secret, never a value.
+func forbiddenSecret(p *auth.Principal, name string, access auth.Access) error {
+	return conductor.Forbiddenf("Access denied: %s has no %s access to secret %s", p.Name, access, name)
+}
+
+// mayChangeSecret checks that p may change (UPDATE) or delete (DELETE) an existing secret.
+func (e *Engine) mayChangeSecret(p *auth.Principal, name string, access auth.Access) error {
+	if p != nil && !p.Allowed(auth.TargetSecret, name, access) {
+		return forbiddenSecret(p, name, access)
+	}
+	return nil
 }
 
 // Secret returns a secret's value.
@@ -74,17 +149,28 @@ func (e *Engine) Secret(ctx context.Context, name string) (string, error) {
 	return string(value), nil
 }
 
-// DeleteSecret removes a secret.
-func (e *Engine) DeleteSecret(ctx context.Context, name string) error {
+// DeleteSecret removes a secret and every grant on it, on behalf of p (nil: authentication is
+// off), which needs DELETE on it.
+func (e *Engine) DeleteSecret(ctx context.Context, p *auth.Principal, name string) error {
 	if err := validSecretName(name); err != nil {
 		return err
 	}
-	if err := e.store.SecretDelete(ctx, name); errors.Is(err, conductor.ErrNotFound) {
-		return secretNotFound(name)
-	} else if err != nil {
+	if err := e.mayChangeSecret(p, name, auth.AccessDelete); err != nil {
 		return err
 	}
-	return nil
+	err := e.store.InTx(ctx, func(q *store.Queries) error {
+		if err := q.SecretDelete(ctx, name); err != nil {
+			return err
+		}
+		return q.GrantsOnTargetRemove(ctx, auth.TargetSecret, name)
+	})
+	if errors.Is(err, conductor.ErrNotFound) {
+		return secretNotFound(name)
+	}
+	if err == nil {
+		e.accessChanged()
+	}
+	return err
 }
 
 // SecretExists reports whether a secret exists.
@@ -103,6 +189,22 @@ func (e *Engine) SecretExists(ctx context.Context, name string) (bool, error) {
 type SecretSummary struct {
 	Name string      `json:"name"`
 	Tags []store.Tag `json:"tags"`
+}
+
+// SecretsAccessible lists the names of the secrets p has every one of accesses on (all of them
+// for ADMIN and with authentication off), as Orkes' GET /api/secrets?access=… does.
+func (e *Engine) SecretsAccessible(ctx context.Context, p *auth.Principal, accesses []auth.Access) ([]string, error) {
+	recs, err := e.store.SecretList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{}
+	for _, rec := range recs {
+		if p == nil || p.IsAdmin() || p.Grants.HasAll(auth.Target{Type: auth.TargetSecret, ID: rec.Name}, accesses...) {
+			names = append(names, rec.Name)
+		}
+	}
+	return names, nil
 }
 
 // Secrets lists every secret's name and tags, never values.
@@ -133,14 +235,15 @@ func (e *Engine) SecretTags(ctx context.Context, name string) ([]store.Tag, erro
 	return nonNil(rec.Tags), nil
 }
 
-// PutSecretTags adds tags; a tag whose key exists replaces its value.
-func (e *Engine) PutSecretTags(ctx context.Context, name string, tags []store.Tag) error {
-	return e.editSecretTags(ctx, name, func(cur []store.Tag) []store.Tag { return mergeTags(cur, tags) })
+// PutSecretTags adds tags on behalf of p (UPDATE on the secret); a tag whose key exists
+// replaces its value.
+func (e *Engine) PutSecretTags(ctx context.Context, p *auth.Principal, name string, tags []store.Tag) error {
+	return e.editSecretTags(ctx, p, name, func(cur []store.Tag) []store.Tag { return mergeTags(cur, tags) })
 }
 
-// DeleteSecretTags removes tags (matching key and value).
-func (e *Engine) DeleteSecretTags(ctx context.Context, name string, tags []store.Tag) error {
-	return e.editSecretTags(ctx, name, func(cur []store.Tag) []store.Tag { return removeTags(cur, tags) })
+// DeleteSecretTags removes tags (matching key and value) on behalf of p (UPDATE on the secret).
+func (e *Engine) DeleteSecretTags(ctx context.Context, p *auth.Principal, name string, tags []store.Tag) error {
+	return e.editSecretTags(ctx, p, name, func(cur []store.Tag) []store.Tag { return removeTags(cur, tags) })
 }
 
 // mergeTags adds tags to cur; a tag whose key exists replaces its value.
@@ -161,8 +264,11 @@ func removeTags(cur, tags []conductor.Tag) []conductor.Tag {
 	return nonNil(slices.DeleteFunc(cur, func(c conductor.Tag) bool { return slices.Contains(tags, c) }))
 }
 
-func (e *Engine) editSecretTags(ctx context.Context, name string, edit func([]store.Tag) []store.Tag) error {
+func (e *Engine) editSecretTags(ctx context.Context, p *auth.Principal, name string, edit func([]store.Tag) []store.Tag) error {
 	if err := validSecretName(name); err != nil {
+		return err
+	}
+	if err := e.mayChangeSecret(p, name, auth.AccessUpdate); err != nil {
 		return err
 	}
 	return e.store.InTx(ctx, func(q *store.Queries) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/store"
 )
@@ -210,7 +211,8 @@ func (x *execution) extendLease(rec *store.TaskRecord) {
 
 // UpdateTaskByRef applies status and output to the pending attempt of ref (also matching loop
 // copies ref__N). It returns the task id, or "" when no attempt is pending.
-func (e *Engine) UpdateTaskByRef(ctx context.Context, workflowID, ref string, status conductor.TaskStatus, output map[string]any, workerID string) (string, *conductor.Workflow, error) {
+// p (nil: authentication is off) must be allowed to execute the task's type.
+func (e *Engine) UpdateTaskByRef(ctx context.Context, p *auth.Principal, workflowID, ref string, status conductor.TaskStatus, output map[string]any, workerID string) (string, *conductor.Workflow, error) {
 	if !resultStatuses[status] {
 		return "", nil, conductor.Invalidf("Invalid task status %q: want one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", status)
 	}
@@ -220,6 +222,9 @@ func (e *Engine) UpdateTaskByRef(ctx context.Context, workflowID, ref string, st
 			rec := x.tasks[i]
 			base, _, _ := cutLoopSuffix(rec.Task.ReferenceTaskName)
 			if (rec.Task.ReferenceTaskName == ref || base == ref) && !rec.Task.Status.IsTerminal() && !rec.Task.Retried {
+				if p != nil && !p.CanExecuteTask(rec.Task.TaskType) {
+					return conductor.Forbiddenf("Access denied: %s has no EXECUTE access to task type %s", p.Name, rec.Task.TaskType)
+				}
 				taskID = rec.Task.TaskID
 				merged := deepCopyMap(x.realTaskOutput(rec))
 				for k, v := range output {

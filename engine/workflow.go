@@ -122,7 +122,7 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 		CreatedBy:       req.CreatedBy,
 		IdempotencyKey:  req.IdempotencyKey,
 	}
-	x := newExecution(e, &store.WorkflowRecord{Workflow: wf, Definition: def}, nil, now)
+	x := newExecution(e, &store.WorkflowRecord{Workflow: wf, Definition: def, RunAs: req.RunAs}, nil, now)
 	x.isNew = true
 	x.q, x.ctx = q, ctx
 	x.setWorkflowInput(input)

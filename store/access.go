@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -184,23 +185,58 @@ type KeyPrincipal struct {
 	ApplicationID string
 	Name          string
 	Roles         []string
-	SecretGrants  []string
+	Grants        []Grant
 }
 
-// KeyPrincipalGet reads an access key's status, its application and the application's secret
-// grants in one round trip; an unknown key gives conductor.ErrNotFound.
+// principalGrants aggregates the grants of the application a.id as JSON.
+const principalGrants = `coalesce((SELECT json_agg(json_build_array(g.target_type, g.target_id, g.access)
+		ORDER BY g.target_type, g.target_id) FROM grants g
+		WHERE g.subject_type = 'APPLICATION' AND g.subject_id = a.id::text), '[]')`
+
+// KeyPrincipalGet reads an access key's status, its application and the application's grants
+// in one round trip; an unknown key gives conductor.ErrNotFound.
 func (q *Queries) KeyPrincipalGet(ctx context.Context, keyID string) (*KeyPrincipal, error) {
 	p := new(KeyPrincipal)
-	err := q.db.QueryRow(ctx, `SELECT k.status, a.id::text, a.name, a.roles,
-			coalesce((SELECT array_agg(g.target_id ORDER BY g.target_id) FROM grants g
-				WHERE g.subject_type = 'APPLICATION' AND g.subject_id = a.id::text
-				  AND g.target_type = 'SECRET_NAME' AND 'READ' = ANY (g.access)), '{}')
+	var grants []byte
+	err := q.db.QueryRow(ctx, `SELECT k.status, a.id::text, a.name, a.roles, `+principalGrants+`
 		FROM access_keys k JOIN applications a ON a.id = k.application_id WHERE k.id = $1`, keyID).
-		Scan(&p.KeyStatus, &p.ApplicationID, &p.Name, &p.Roles, &p.SecretGrants)
+		Scan(&p.KeyStatus, &p.ApplicationID, &p.Name, &p.Roles, &grants)
 	if err != nil {
 		return nil, interpretError(err, "reading access key")
 	}
-	return p, nil
+	p.Grants, err = decodeGrants(p.ApplicationID, grants)
+	return p, err
+}
+
+// ApplicationPrincipalGet reads an application's name, roles and grants in one round trip (what
+// checking the rights of a workflow it runs needs); an unknown id gives conductor.ErrNotFound.
+func (q *Queries) ApplicationPrincipalGet(ctx context.Context, id string) (*KeyPrincipal, error) {
+	p := &KeyPrincipal{ApplicationID: id}
+	var grants []byte
+	err := q.db.QueryRow(ctx, `SELECT a.name, a.roles, `+principalGrants+` FROM applications a WHERE a.id = $1`, id).
+		Scan(&p.Name, &p.Roles, &grants)
+	if err != nil {
+		return nil, interpretError(err, "reading application")
+	}
+	p.Grants, err = decodeGrants(id, grants)
+	return p, err
+}
+
+func decodeGrants(subjectID string, data []byte) ([]Grant, error) {
+	var rows [][3]json.RawMessage
+	if err := json.Unmarshal(data, &rows); err != nil {
+		return nil, fmt.Errorf("error decoding grants: %w", err)
+	}
+	grants := make([]Grant, len(rows))
+	for i, row := range rows {
+		g := Grant{SubjectType: "APPLICATION", SubjectID: subjectID}
+		if err := errors.Join(json.Unmarshal(row[0], &g.TargetType), json.Unmarshal(row[1], &g.TargetID),
+			json.Unmarshal(row[2], &g.Access)); err != nil {
+			return nil, fmt.Errorf("error decoding grants: %w", err)
+		}
+		grants[i] = g
+	}
+	return grants, nil
 }
 
 // Grant is an explicit permission of a subject on a target.
@@ -252,4 +288,10 @@ func (q *Queries) GrantsOf(ctx context.Context, byTarget bool, typ, id string) (
 		return g, err
 	})
 	return grants, interpretError(err, "listing grants")
+}
+
+// GrantsOnTargetRemove removes every grant on a target (its resource is gone).
+func (q *Queries) GrantsOnTargetRemove(ctx context.Context, targetType, targetID string) error {
+	_, err := q.db.Exec(ctx, `DELETE FROM grants WHERE target_type = $1 AND target_id = $2`, targetType, targetID)
+	return interpretError(err, "removing grants")
 }

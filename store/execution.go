@@ -23,6 +23,8 @@ type WorkflowRecord struct {
 	// Sealed holds, sealed, what the execution must not show: its real input and the values
 	// to mask.
 	Sealed []byte
+	// RunAs is the principal id the workflow runs as; "" when started with authentication off.
+	RunAs string
 	// snapshot is the key of Definition's stored snapshot.
 	snapshot []byte
 }
@@ -120,12 +122,12 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 		batch.Queue(`
 			INSERT INTO workflows (workflow_id, workflow_name, workflow_version, status, correlation_id,
 				idempotency_key, parent_workflow_id, priority, create_time, update_time, end_time,
-				next_check_at, snapshot, doc, sealed)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				next_check_at, snapshot, doc, sealed, run_as)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			wf.WorkflowID, wf.WorkflowName, wf.WorkflowVersion, wf.Status, nullString(wf.CorrelationID),
 			nullString(wf.IdempotencyKey), nullString(wf.ParentWorkflowID), wf.Priority,
 			time.UnixMilli(wf.CreateTime), time.UnixMilli(max(wf.UpdateTime, wf.CreateTime)), nullMillis(wf.EndTime),
-			s.Workflow.NextCheckAt, s.Workflow.snapshot, doc, s.Workflow.Sealed)
+			s.Workflow.NextCheckAt, s.Workflow.snapshot, doc, s.Workflow.Sealed, nullString(s.Workflow.RunAs))
 	} else {
 		batch.Queue(`
 			UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
@@ -413,7 +415,7 @@ func scanTaskWith(row pgx.Row, extra ...any) (*TaskRecord, error) {
 }
 
 // workflowColumns are the columns a workflow execution is read from.
-const workflowColumns = `snapshot, doc, next_check_at, sealed`
+const workflowColumns = `snapshot, doc, next_check_at, sealed, coalesce(run_as, '')`
 
 func scanWorkflow(row pgx.Row) (*WorkflowRecord, error) { return scanWorkflowWith(row) }
 
@@ -421,7 +423,7 @@ func scanWorkflow(row pgx.Row) (*WorkflowRecord, error) { return scanWorkflowWit
 func scanWorkflowWith(row pgx.Row, extra ...any) (*WorkflowRecord, error) {
 	var doc []byte
 	rec := &WorkflowRecord{}
-	if err := row.Scan(append([]any{&rec.snapshot, &doc, &rec.NextCheckAt, &rec.Sealed}, extra...)...); err != nil {
+	if err := row.Scan(append([]any{&rec.snapshot, &doc, &rec.NextCheckAt, &rec.Sealed, &rec.RunAs}, extra...)...); err != nil {
 		return nil, err
 	}
 	rec.Workflow = new(conductor.Workflow)

@@ -164,7 +164,13 @@ func TestRolesGrantWhatTheySay(t *testing.T) {
 	require.True(t, p(auth.RoleUserReadOnly).Can(auth.SecretList))
 	require.False(t, p(auth.RoleUserReadOnly).Can(auth.MetadataWrite))
 	require.False(t, p(auth.RoleUserReadOnly).CanReadSecret("s"))
-	require.True(t, (&auth.Principal{Roles: []string{auth.RoleUserReadOnly}, SecretGrants: []string{"s"}}).CanReadSecret("s"))
+	granted := &auth.Principal{Roles: []string{auth.RoleUserReadOnly}, Grants: auth.Grants{
+		{Type: auth.TargetSecret, ID: "s"}: {auth.AccessRead}, {Type: auth.TargetSecret, ID: "e"}: {auth.AccessExecute}}}
+	require.True(t, granted.CanReadSecret("s"))
+	require.False(t, granted.CanReadSecret("e"), "EXECUTE uses a secret in workflows, it does not show its value")
+	require.True(t, granted.CanUseSecret("e"))
+	require.True(t, granted.CanUseSecret("s"), "READ implies use")
+	require.False(t, granted.CanUseSecret("other"))
 	require.False(t, p(auth.RoleUser).Can(auth.Admin))
 	require.False(t, p(auth.RoleApplicationManager).Can(auth.WorkflowExecute))
 	require.True(t, p().Can(auth.Authenticated))
@@ -173,6 +179,33 @@ func TestRolesGrantWhatTheySay(t *testing.T) {
 		require.True(t, auth.ValidRole(role))
 	}
 	require.False(t, auth.ValidRole("admin"))
+}
+
+func TestGrantsAndRolesLayer(t *testing.T) {
+	t.Parallel()
+	worker := &auth.Principal{Roles: []string{auth.RoleWorker}, Grants: auth.Grants{
+		{Type: auth.TargetTaskDef, ID: "mine"}: {auth.AccessExecute}, {Type: auth.TargetTaskDef, ID: "seen"}: {auth.AccessRead}}}
+	require.True(t, worker.CanExecuteTask("mine"))
+	require.False(t, worker.CanExecuteTask("seen"), "READ on a task type is not EXECUTE")
+	require.False(t, worker.CanExecuteTask("other"))
+	require.True(t, (&auth.Principal{Roles: []string{auth.RoleUnrestrictedWorker}}).CanExecuteTask("any"))
+	require.True(t, (&auth.Principal{Roles: []string{auth.RoleAdmin}}).CanExecuteTask("any"))
+	require.True(t, (&auth.Principal{Roles: []string{auth.RoleAdmin}}).Allowed(auth.TargetSecret, "x", auth.AccessDelete))
+
+	manager := &auth.Principal{Roles: []string{auth.RoleApplicationManager, auth.RoleWorker}}
+	require.True(t, manager.HoldsAll(nil))
+	require.True(t, manager.HoldsAll([]string{auth.RoleWorker}))
+	require.False(t, manager.HoldsAll([]string{auth.RoleWorker, auth.RoleAdmin}))
+	require.True(t, (&auth.Principal{Roles: []string{auth.RoleAdmin}}).HoldsAll(auth.Roles))
+
+	g := auth.Grants{}
+	g.Add(auth.Target{Type: auth.TargetSecret, ID: "a"}, auth.AccessRead, auth.AccessRead, auth.AccessUpdate)
+	require.Equal(t, []auth.Access{auth.AccessRead, auth.AccessUpdate}, g[auth.Target{Type: auth.TargetSecret, ID: "a"}])
+	require.True(t, g.HasAll(auth.Target{Type: auth.TargetSecret, ID: "a"}, auth.AccessRead, auth.AccessUpdate))
+	require.False(t, g.HasAll(auth.Target{Type: auth.TargetSecret, ID: "a"}, auth.AccessRead, auth.AccessDelete))
+	require.True(t, g.AnyOn(auth.TargetSecret, auth.AccessUpdate))
+	require.False(t, g.AnyOn(auth.TargetSecret, auth.AccessDelete))
+	require.False(t, g.AnyOn(auth.TargetTaskDef, auth.AccessRead))
 }
 
 // BenchmarkVerify is the per-request cost of checking a token.

@@ -47,6 +47,25 @@ const (
 	SecretRead Permission = "secret:read"
 	// Admin covers what only ADMIN may do (grants, scheduler-wide switches, key material).
 	Admin Permission = "admin"
+
+	// The permissions below are decided per resource, from roles and grants together
+	// (Principal.Allowed); the route check lets through whoever might hold them, and the
+	// resource's own check decides.
+
+	// WorkflowStart is starting a workflow: WorkflowExecute, or EXECUTE on its definition.
+	WorkflowStart Permission = "workflow:start"
+	// SecretManage is writing a secret's value: SecretWrite creates new ones (so does CREATE on
+	// the name); replacing one needs UPDATE on it.
+	SecretManage Permission = "secret:manage"
+	// SecretUpdate is changing a secret's tags: UPDATE on it.
+	SecretUpdate Permission = "secret:update"
+	// SecretDelete is deleting a secret: DELETE on it.
+	SecretDelete Permission = "secret:delete"
+	// RoleGrant is giving or taking a role: ApplicationManage, and holding the role.
+	RoleGrant Permission = "role:grant"
+	// TaskExecute is polling and updating tasks of a type: TaskWork, plus EXECUTE on the task
+	// type unless the principal is an UNRESTRICTED_WORKER.
+	TaskExecute Permission = "task:execute"
 )
 
 var (
@@ -81,8 +100,8 @@ type Principal struct {
 	KeyID string
 	// Roles are the principal's roles.
 	Roles []string
-	// Grants are the secret names whose values the principal may read besides its roles.
-	SecretGrants []string
+	// Grants are the principal's per-resource permissions besides its roles.
+	Grants Grants
 }
 
 // IsAdmin reports whether the principal holds ADMIN.
@@ -102,9 +121,40 @@ func (p *Principal) Can(perm Permission) bool {
 	return false
 }
 
+// Holds reports whether the principal holds role (ADMIN holds every role).
+func (p *Principal) Holds(role string) bool { return p.IsAdmin() || slices.Contains(p.Roles, role) }
+
+// HoldsAll reports whether the principal holds every one of roles.
+func (p *Principal) HoldsAll(roles []string) bool {
+	for _, r := range roles {
+		if !p.Holds(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// Allowed reports whether the principal has any of accesses on the target typ/id: ADMIN has
+// every access on everything; anyone else needs a grant.
+func (p *Principal) Allowed(typ, id string, accesses ...Access) bool {
+	return p.IsAdmin() || p.Grants.Has(Target{Type: typ, ID: id}, accesses...)
+}
+
 // CanReadSecret reports whether the principal may read the value of secret name.
 func (p *Principal) CanReadSecret(name string) bool {
-	return p.IsAdmin() || slices.Contains(p.SecretGrants, name)
+	return p.Allowed(TargetSecret, name, AccessRead)
+}
+
+// CanUseSecret reports whether workflows the principal runs may resolve secret name
+// (${workflow.secrets.NAME}): EXECUTE or READ on it.
+func (p *Principal) CanUseSecret(name string) bool {
+	return p.Allowed(TargetSecret, name, AccessExecute, AccessRead)
+}
+
+// CanExecuteTask reports whether the principal may poll and update tasks of taskType: ADMIN and
+// UNRESTRICTED_WORKER any, anyone else with EXECUTE on the task definition.
+func (p *Principal) CanExecuteTask(taskType string) bool {
+	return p.Holds(RoleUnrestrictedWorker) || p.Allowed(TargetTaskDef, taskType, AccessExecute)
 }
 
 // PermissionsOf lists what a role grants (ADMIN: everything).

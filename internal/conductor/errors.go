@@ -15,6 +15,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid means the request itself is wrong (400).
 	ErrInvalid = errors.New("invalid request")
+	// ErrForbidden means the caller lacks the right the request needs (403).
+	ErrForbidden = errors.New("forbidden")
 )
 
 // kindError carries a user-facing message and the sentinel kind it belongs to.
@@ -39,6 +41,11 @@ func Conflictf(format string, args ...any) error {
 // Invalidf returns an error of kind ErrInvalid whose message is shown to the caller as is.
 func Invalidf(format string, args ...any) error {
 	return &kindError{kind: ErrInvalid, msg: fmt.Sprintf(format, args...)}
+}
+
+// Forbiddenf returns an error of kind ErrForbidden whose message is shown to the caller as is.
+func Forbiddenf(format string, args ...any) error {
+	return &kindError{kind: ErrForbidden, msg: fmt.Sprintf(format, args...)}
 }
 
 // FieldError is one failed validation rule, shaped like Conductor's ValidationError.

@@ -135,4 +135,7 @@ type StartWorkflowRequest struct {
 	IdempotencyStrategy string            `json:"idempotencyStrategy,omitempty"`
 	// InputIsNull records an explicit "input": null, which Conductor rejects.
 	InputIsNull bool `json:"-"`
+	// RunAs is the principal id the workflow runs as (whose grants decide the secrets it may
+	// use); "" when started with authentication off. Set by the server, never by clients.
+	RunAs string `json:"-"`
 }

@@ -1,0 +1,45 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/podiumhq/podium/internal/auth"
+)
+
+// principal returns the current rights of the principal the workflow runs as, once per
+// decision: nil when it runs unrestricted (started with authentication off). A failure to
+// read them leaves a principal with no rights, so that nothing is allowed by accident.
+func (x *execution) principal() *auth.Principal {
+	if x.runAsLoaded {
+		return x.runAs
+	}
+	p, err := x.e.runAs(x.ctx, x.q, x.rec.RunAs)
+	if err != nil {
+		x.e.logger.Error("engine: reading the rights of a workflow's principal failed",
+			"workflow_id", x.wf.WorkflowID, "principal", x.rec.RunAs, "error", err)
+		p = &auth.Principal{ID: x.rec.RunAs, Name: x.rec.RunAs}
+	}
+	x.runAs, x.runAsLoaded = p, true
+	return p
+}
+
+// mayUseSecret reports whether the workflow's principal may resolve secret name
+// (${workflow.secrets.NAME}): EXECUTE or READ on it.
+func (x *execution) mayUseSecret(name string) bool {
+	p := x.principal()
+	return p == nil || p.CanUseSecret(name)
+}
+
+// securityError is the reason of a task refused for want of a right: it names the principal
+// the workflow runs as, the secret and the access it lacks, never a value.
+func (x *execution) securityError(secretName string, accesses ...auth.Access) string {
+	who := "the workflow's principal"
+	if p := x.principal(); p != nil {
+		who = fmt.Sprintf("%s (%s), whom the workflow runs as,", p.Name, p.ID)
+	}
+	need := string(accesses[0])
+	for _, a := range accesses[1:] {
+		need += " or " + string(a)
+	}
+	return fmt.Sprintf("Security Error: %s has no %s access to secret %s", who, need, secretName)
+}
