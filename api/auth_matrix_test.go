@@ -91,12 +91,12 @@ var matrixRoutes = map[string]matrixAccess{
 	"DELETE /api/applications/{id}/tags":                    accApps,
 	// Roles: application managers holding the role (the matrix's role, USER, is held by no
 	// application manager); TestApplicationRights covers the rest.
-	"POST /api/applications/{id}/roles/{role}":              accAdmin,
-	"DELETE /api/applications/{id}/roles/{role}":            accAdmin,
-	"GET /api/applications/{id}/permissions":                accAdmin,
-	"POST /api/auth/authorization":                          accAdmin,
-	"DELETE /api/auth/authorization":                        accAdmin,
-	"GET /api/auth/authorization/{type}/{id}":               accAdmin,
+	"POST /api/applications/{id}/roles/{role}":   accAdmin,
+	"DELETE /api/applications/{id}/roles/{role}": accAdmin,
+	"GET /api/applications/{id}/permissions":     accAdmin,
+	"POST /api/auth/authorization":               accAdmin,
+	"DELETE /api/auth/authorization":             accAdmin,
+	"GET /api/auth/authorization/{type}/{id}":    accAdmin,
 
 	// Metadata.
 	"GET /api/metadata/workflow":                     accMetaRead,

@@ -185,7 +185,9 @@ func (s *server) editTags(w http.ResponseWriter, r *http.Request, param string, 
 
 // unrestricted adapts a tag edit that roles alone govern to editTags.
 func unrestricted(edit func(ctx context.Context, name string, tags []store.Tag) error) func(context.Context, *auth.Principal, string, []store.Tag) error {
-	return func(ctx context.Context, _ *auth.Principal, name string, tags []store.Tag) error { return edit(ctx, name, tags) }
+	return func(ctx context.Context, _ *auth.Principal, name string, tags []store.Tag) error {
+		return edit(ctx, name, tags)
+	}
 }
 
 // tagRequest is a tag as clients send it; the deprecated "type" is accepted and ignored.

@@ -195,4 +195,3 @@ func (e *Engine) principalMayStart(ctx context.Context, q *store.Queries, id, na
 func MayStart(p *auth.Principal, name string) bool {
 	return p == nil || p.Can(auth.WorkflowExecute) || p.Allowed(auth.TargetWorkflowDef, name, auth.AccessExecute)
 }
-
