@@ -103,14 +103,9 @@ func (s *server) mayWorkOnTask(r *http.Request, taskID string) error {
 		return err
 	}
 	if !p.CanExecuteTask(t.TaskType) {
-		return forbiddenTask(p, t.TaskType)
+		return engine.ForbiddenTaskType(p, t.TaskType)
 	}
 	return nil
-}
-
-// forbiddenTask refuses work on a task type the principal has no EXECUTE on.
-func forbiddenTask(p *auth.Principal, taskType string) error {
-	return conductor.Forbiddenf("Access denied: %s has no EXECUTE access to task type %s", p.Name, taskType)
 }
 
 // updateTaskV2 answers POST /api/tasks/update-v2: it applies the result and hands the worker

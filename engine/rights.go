@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/podiumhq/podium/internal/auth"
+	"github.com/podiumhq/podium/internal/conductor"
 )
 
 // principal returns the current rights of the principal the workflow runs as, once per
@@ -21,6 +22,11 @@ func (x *execution) principal() *auth.Principal {
 	}
 	x.runAs, x.runAsLoaded = p, true
 	return p
+}
+
+// ForbiddenTaskType refuses work on a task type p has no EXECUTE on.
+func ForbiddenTaskType(p *auth.Principal, taskType string) error {
+	return conductor.Forbiddenf("Access denied: %s has no EXECUTE access to task type %s", p.Name, taskType)
 }
 
 // mayUseSecret reports whether the workflow's principal may resolve secret name

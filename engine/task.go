@@ -223,7 +223,7 @@ func (e *Engine) UpdateTaskByRef(ctx context.Context, p *auth.Principal, workflo
 			base, _, _ := cutLoopSuffix(rec.Task.ReferenceTaskName)
 			if (rec.Task.ReferenceTaskName == ref || base == ref) && !rec.Task.Status.IsTerminal() && !rec.Task.Retried {
 				if p != nil && !p.CanExecuteTask(rec.Task.TaskType) {
-					return conductor.Forbiddenf("Access denied: %s has no EXECUTE access to task type %s", p.Name, rec.Task.TaskType)
+					return ForbiddenTaskType(p, rec.Task.TaskType)
 				}
 				taskID = rec.Task.TaskID
 				merged := deepCopyMap(x.realTaskOutput(rec))
