@@ -221,8 +221,10 @@ func (x *execution) checkTaskTimeouts(rec *store.TaskRecord) {
 		}
 		return
 	}
-	if t.Status == conductor.TaskInProgress && rec.LeaseUntil != nil && !x.now.Before(*rec.LeaseUntil) && !x.e.isWorkerTask(wt) {
-		// The internal worker running it died: hand it to another one.
+	if t.Status == conductor.TaskInProgress && rec.LeaseUntil != nil && !x.now.Before(*rec.LeaseUntil) && !x.e.isWorkerTask(wt) &&
+		!runTimedOut(t, x.e.taskDefOf(wt), x.now) {
+		// The internal worker running it died: hand it to another one (unless its run
+		// timeout passed too, which the timeout below applies).
 		t.Status = conductor.TaskScheduled
 		rec.QueueName, rec.VisibleAt, rec.LeaseUntil = systemQueue(t.TaskType), &x.now, nil
 		x.queues[rec.QueueName] = true
@@ -250,6 +252,12 @@ func (x *execution) checkTaskTimeouts(rec *store.TaskRecord) {
 		now-t.UpdateTime >= (def.ResponseTimeoutSeconds+t.CallbackAfterSeconds)*1000 {
 		x.finish(rec, conductor.TaskTimedOut, fmt.Sprintf("responseTimeoutSeconds: %d exceeded", def.ResponseTimeoutSeconds))
 	}
+}
+
+// runTimedOut reports whether an attempt's timeoutSeconds passed at now.
+func runTimedOut(t *conductor.Task, def *conductor.TaskDef, now time.Time) bool {
+	deadline, ok := runDeadline(t, def)
+	return ok && now.UnixMilli() >= deadline
 }
 
 // runDeadline is when a started, unfinished attempt exceeds its definition's timeoutSeconds.

@@ -25,10 +25,13 @@ type Clock func() time.Time
 
 // Defaults of Config.
 const (
-	PollRecheckDefault     = time.Second
-	SweepIntervalDefault   = time.Second
-	SystemWorkersDefault   = 16
-	SystemTaskLeaseDefault = 15 * time.Second
+	PollRecheckDefault   = time.Second
+	SweepIntervalDefault = time.Second
+	SystemWorkersDefault = 256
+	// SystemPerDestinationDefault is how many async system tasks calling one destination (an
+	// HTTP task's scheme, host and port) run at once per process.
+	SystemPerDestinationDefault = 8
+	SystemTaskLeaseDefault      = 15 * time.Second
 	// ScheduleReconcileDefault is how often schedules are re-read even without a notification,
 	// so a change made on another replica takes effect within it.
 	ScheduleReconcileDefault = time.Second
@@ -57,6 +60,9 @@ type Config struct {
 	SweepInterval time.Duration
 	// SystemWorkers is how many async system tasks (HTTP calls, …) run at once per process.
 	SystemWorkers int
+	// SystemPerDestination is how many of them may call one destination at once
+	// (SystemPerDestinationDefault), so a slow or hung destination cannot take every worker.
+	SystemPerDestination int
 	// Keys seal secret values; nil means a random key held in memory only (tests).
 	Keys *secret.Keyring
 	// SystemTaskLease is how long an internal worker holds a system task without renewing it;
@@ -76,22 +82,24 @@ type Config struct {
 
 // Engine executes Conductor operations against the store.
 type Engine struct {
-	store           *store.Store
-	logger          *slog.Logger
-	now             Clock
-	systasks        *systask.Registry
-	exprParams      map[string]string
-	pollRecheck     time.Duration
-	sweepInterval   time.Duration
-	systemWorkers   int
-	systemTaskLease time.Duration
-	keys            *secret.Keyring
-	hub             *hub
-	limits          limitsCache
-	snapshots       snapshotCache
-	announcer       announcer
-	pollSeen        pollSeen
-	completer       completer
+	store         *store.Store
+	logger        *slog.Logger
+	now           Clock
+	systasks      *systask.Registry
+	exprParams    map[string]string
+	pollRecheck   time.Duration
+	sweepInterval time.Duration
+	systemWorkers int
+	// systemPerDestination bounds the system tasks running against one destination.
+	systemPerDestination int
+	systemTaskLease      time.Duration
+	keys                 *secret.Keyring
+	hub                  *hub
+	limits               limitsCache
+	snapshots            snapshotCache
+	announcer            announcer
+	pollSeen             pollSeen
+	completer            completer
 
 	access            access
 	scheduleReconcile time.Duration
@@ -113,6 +121,7 @@ func New(cfg Config) *Engine {
 		exprParams: cfg.ExprParams, pollRecheck: cfg.PollRecheck, sweepInterval: cfg.SweepInterval,
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
 		scheduleReconcile: cfg.ScheduleReconcile, manualScheduling: cfg.ManualScheduling,
+		systemPerDestination: cfg.SystemPerDestination,
 	}
 	e.announcer.kick = make(chan struct{}, 1)
 	e.completer.requests = make(chan *resultRequest, 4*maxResultBatch)
@@ -154,6 +163,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.systemWorkers <= 0 {
 		e.systemWorkers = SystemWorkersDefault
+	}
+	if e.systemPerDestination <= 0 {
+		e.systemPerDestination = SystemPerDestinationDefault
 	}
 	return e
 }

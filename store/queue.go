@@ -210,3 +210,21 @@ func (q *Queries) TaskExtendLease(ctx context.Context, taskID string, until time
 	_, err := q.db.Exec(ctx, `UPDATE tasks SET lease_until = $2 WHERE task_id = $1 AND status = 'IN_PROGRESS'`, taskID, until)
 	return interpretError(err, "extending lease")
 }
+
+// TaskRelease undoes the claim of a task its claimer will not run now: the task is SCHEDULED
+// again, visible at visibleAt, with the poll count and start time it had before the claim (a
+// release is neither a poll nor a retry). It does nothing unless the task is still IN_PROGRESS
+// under the claim that gave it pollCount.
+func (q *Queries) TaskRelease(ctx context.Context, taskID string, pollCount int, visibleAt time.Time) error {
+	_, err := q.db.Exec(ctx, `
+		UPDATE tasks SET
+			status = 'SCHEDULED',
+			visible_at = $3,
+			lease_until = NULL,
+			worker_id = NULL,
+			poll_count = poll_count - 1,
+			start_time = CASE WHEN start_time = started_at THEN NULL ELSE start_time END,
+			started_at = NULL
+		WHERE task_id = $1 AND status = 'IN_PROGRESS' AND poll_count = $2`, taskID, pollCount, visibleAt)
+	return interpretError(err, "releasing task")
+}

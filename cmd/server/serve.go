@@ -16,6 +16,7 @@ import (
 
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/config"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
@@ -50,8 +51,16 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	} else if admin, err = loadAdminKey(cfg, logger); err != nil {
 		return err
 	}
+	maxRedirects := cfg.HTTPTaskMaxRedirects
+	if maxRedirects == 0 {
+		maxRedirects = -1 // systask's zero means its default
+	}
+	systasks := systask.DefaultWith(systask.HTTPConfig{
+		Egress:       systask.EgressPolicy{Allow: cfg.HTTPTaskAllow, Deny: cfg.HTTPTaskDeny},
+		MaxRedirects: maxRedirects,
+	})
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
-		TokenTTL: cfg.TokenTTL})
+		TokenTTL: cfg.TokenTTL, SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}

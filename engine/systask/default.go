@@ -2,5 +2,11 @@ package systask
 
 // Default returns a registry with every system task Podium ships, with default settings.
 func Default() *Registry {
-	return NewRegistry(NewHTTP(HTTPConfig{}), NewInline(InlineConfig{}))
+	return DefaultWith(HTTPConfig{})
+}
+
+// DefaultWith returns a registry with every system task Podium ships, the HTTP task configured
+// by http.
+func DefaultWith(http HTTPConfig) *Registry {
+	return NewRegistry(NewHTTP(http), NewInline(InlineConfig{}))
 }

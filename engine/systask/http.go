@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -46,9 +47,17 @@ const (
 type HTTPConfig struct {
 	// Client sends every request. Nil means a client over a pooled transport (the default
 	// transport's settings, HTTPMaxIdleConnsPerHostDefault idle connections per host, each dial
-	// bounded by the task's connectionTimeOut). Its redirect policy applies: Go's default follows
-	// up to 10, as Conductor's client does. Timeouts come from each task, not from the client.
+	// bounded by the task's connectionTimeOut and checked against Egress) that follows up to
+	// MaxRedirects redirects. A Client given here is used as it is: Egress and MaxRedirects do
+	// not apply to it. Timeouts come from each task, not from the client.
 	Client *http.Client
+	// Egress restricts the addresses the default client connects to; the zero value allows
+	// all. With an active policy, proxies from the environment are not used (the policy
+	// would only see the proxy's address).
+	Egress EgressPolicy
+	// MaxRedirects is how many redirects the default client follows (HTTPMaxRedirectsDefault);
+	// a negative value follows none. Every redirect is dialed, so checked, like the first request.
+	MaxRedirects int
 	// MaxResponseBytes caps the response body read (HTTPMaxResponseBytesDefault).
 	MaxResponseBytes int64
 	// MaxTimeout caps connectionTimeOut and readTimeOut (HTTPMaxTimeoutDefault).
@@ -79,7 +88,19 @@ type HTTP struct {
 func NewHTTP(cfg HTTPConfig) *HTTP {
 	h := &HTTP{client: cfg.Client, maxBody: cfg.MaxResponseBytes, maxTimeout: cfg.MaxTimeout}
 	if h.client == nil {
-		h.client = &http.Client{Transport: newHTTPTransport()}
+		maxRedirects := cfg.MaxRedirects
+		if maxRedirects == 0 {
+			maxRedirects = HTTPMaxRedirectsDefault
+		}
+		h.client = &http.Client{
+			Transport: newHTTPTransport(cfg.Egress),
+			CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+				if len(via) > maxRedirects {
+					return fmt.Errorf("stopped after %d redirects", max(maxRedirects, 0))
+				}
+				return nil
+			},
+		}
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = HTTPMaxResponseBytesDefault
@@ -93,8 +114,13 @@ func NewHTTP(cfg HTTPConfig) *HTTP {
 // connectTimeoutKey carries a request's connect timeout to the transport's dialer.
 type connectTimeoutKey struct{}
 
-func newHTTPTransport() *http.Transport {
+func newHTTPTransport(egress EgressPolicy) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	var control func(network, address string, c syscall.RawConn) error
+	if egress.Active() {
+		t.Proxy = nil
+		control = egress.control
+	}
 	t.MaxIdleConns = 4 * HTTPMaxIdleConnsPerHostDefault
 	t.MaxIdleConnsPerHost = HTTPMaxIdleConnsPerHostDefault
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -104,7 +130,7 @@ func newHTTPTransport() *http.Transport {
 		if !ok {
 			timeout = HTTPMaxTimeoutDefault
 		}
-		d := net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+		d := net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: control}
 		return d.DialContext(ctx, network, addr)
 	}
 	return t
@@ -127,6 +153,17 @@ func (h *HTTP) Execute(ctx context.Context, t *Task) Result {
 	target := req.url.Scheme + "://" + req.url.Host
 	if err != nil {
 		msg := err.Error()
+		var refused *EgressError
+		if errors.As(err, &refused) {
+			// The same input is refused every time: fail for good rather than retry.
+			msg = refused.Error()
+			return Result{
+				Status:                conductor.TaskFailedWithTerminalError,
+				Output:                map[string]any{"response": msg},
+				ReasonForIncompletion: httpReasonPrefix + msg,
+				Logs:                  []string{fmt.Sprintf("%s %s refused: %s", req.method, target, msg)},
+			}
+		}
 		if ctx.Err() != nil {
 			// The caller gave up (shutdown); the engine drops this result and runs the task again.
 			msg = "interrupted: " + context.Cause(ctx).Error()
@@ -152,6 +189,23 @@ func (h *HTTP) Execute(ctx context.Context, t *Task) Result {
 		res.Status = conductor.TaskInProgress
 	}
 	return res
+}
+
+// Destination names the service the task calls, scheme://host:port in lower case, so that the
+// engine can bound the calls in flight to one service; "" when the input names none.
+func (h *HTTP) Destination(t *Task) string {
+	req, err := h.parseRequest(t.Input)
+	if err != nil {
+		return ""
+	}
+	port := req.url.Port()
+	if port == "" {
+		port = "80"
+		if req.url.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return strings.ToLower(req.url.Scheme + "://" + net.JoinHostPort(req.url.Hostname(), port))
 }
 
 // asyncComplete reads the input's asyncComplete, else the WorkflowTask's, as Conductor does.

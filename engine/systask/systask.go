@@ -57,6 +57,15 @@ type Handler interface {
 	Execute(ctx context.Context, t *Task) Result
 }
 
+// Destination is implemented by async handlers whose executions wait on a remote service. The
+// engine runs a bounded number of executions per destination at once, so a slow or hung service
+// holds only its own share of the internal workers.
+type Destination interface {
+	// Destination names the service t would call, such as "https://api.example.com:443", or ""
+	// when it cannot tell (the execution then fails fast on its own).
+	Destination(t *Task) string
+}
+
 // Registry maps task types to handlers.
 type Registry struct {
 	handlers map[string]Handler

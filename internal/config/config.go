@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -26,6 +27,10 @@ const (
 	MaxBodyBytesDefault    = 8 << 20
 	ShutdownTimeoutDefault = 30 * time.Second
 	TokenTTLDefault        = 60 * time.Minute
+	SystemWorkersDefault   = 256
+	HTTPTaskPerHostDefault = 8
+	// HTTPTaskMaxRedirectsDefault is how many redirects an HTTP task follows.
+	HTTPTaskMaxRedirectsDefault = 5
 )
 
 // Config is the server's whole configuration.
@@ -51,6 +56,18 @@ type Config struct {
 	DebugAddr string
 	// SystemWorkers is how many async system tasks run at once per process (PODIUM_SYSTEM_WORKERS).
 	SystemWorkers int
+	// HTTPTaskPerHost is how many of them may call one destination (scheme, host, port) at
+	// once (PODIUM_HTTP_TASK_PER_HOST).
+	HTTPTaskPerHost int
+	// HTTPTaskAllow, when not empty, lists the only networks HTTP tasks may connect to
+	// (PODIUM_HTTP_TASK_ALLOW, comma-separated CIDRs or addresses).
+	HTTPTaskAllow []netip.Prefix
+	// HTTPTaskDeny lists networks HTTP tasks may never connect to (PODIUM_HTTP_TASK_DENY); it
+	// wins over HTTPTaskAllow.
+	HTTPTaskDeny []netip.Prefix
+	// HTTPTaskMaxRedirects is how many redirects an HTTP task follows; 0 follows none
+	// (PODIUM_HTTP_TASK_MAX_REDIRECTS).
+	HTTPTaskMaxRedirects int
 	// SecretKeys seal secret values: "id:base64key,…", the first seals, all open
 	// (PODIUM_SECRET_KEYS). Empty means a key generated once into DataDir.
 	SecretKeys string
@@ -140,12 +157,36 @@ var options = []option{
 		c.SecretKeys = v
 		return nil
 	}},
-	{key: "PODIUM_SYSTEM_WORKERS", def: "32", set: func(c *Config, v string) error {
+	{key: "PODIUM_SYSTEM_WORKERS", def: strconv.Itoa(SystemWorkersDefault), set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
 			return errors.New("must be an integer from 1 to 10000")
 		}
 		c.SystemWorkers = n
+		return nil
+	}},
+	{key: "PODIUM_HTTP_TASK_PER_HOST", def: strconv.Itoa(HTTPTaskPerHostDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return errors.New("must be an integer from 1 to 10000")
+		}
+		c.HTTPTaskPerHost = n
+		return nil
+	}},
+	{key: "PODIUM_HTTP_TASK_ALLOW", def: "", set: func(c *Config, v string) (err error) {
+		c.HTTPTaskAllow, err = parseNetworks(v)
+		return err
+	}},
+	{key: "PODIUM_HTTP_TASK_DENY", def: "", set: func(c *Config, v string) (err error) {
+		c.HTTPTaskDeny, err = parseNetworks(v)
+		return err
+	}},
+	{key: "PODIUM_HTTP_TASK_MAX_REDIRECTS", def: strconv.Itoa(HTTPTaskMaxRedirectsDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 50 {
+			return errors.New("must be an integer from 0 to 50")
+		}
+		c.HTTPTaskMaxRedirects = n
 		return nil
 	}},
 	{key: "PODIUM_AUTH", def: "on", set: func(c *Config, v string) error {
@@ -192,6 +233,32 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("PODIUM_AUTH=off is only allowed when PODIUM_ADDR is a loopback address, not %q", c.Addr))
 	}
 	return errors.Join(errs...)
+}
+
+// parseNetworks reads a comma-separated list of CIDR networks or single IP addresses.
+func parseNetworks(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if strings.Contains(item, "/") {
+			p, err := netip.ParsePrefix(item)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a CIDR network such as 10.0.0.0/8", item)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or a CIDR network", item)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // IsLoopback reports whether addr (host:port) listens on a loopback interface only.
@@ -264,6 +331,10 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("debug_addr", c.DebugAddr),
 		slog.Int("system_workers", c.SystemWorkers),
+		slog.Int("http_task_per_host", c.HTTPTaskPerHost),
+		slog.Any("http_task_allow", c.HTTPTaskAllow),
+		slog.Any("http_task_deny", c.HTTPTaskDeny),
+		slog.Int("http_task_max_redirects", c.HTTPTaskMaxRedirects),
 		slog.Bool("secret_keys_configured", c.SecretKeys != ""),
 		slog.Bool("auth", !c.AuthOff),
 		slog.String("admin_key_id", c.AdminKeyID),
