@@ -88,8 +88,8 @@ func (s *server) applyResult(r *http.Request) (*conductor.TaskResult, error) {
 	return res, s.engine.UpdateTask(r.Context(), res)
 }
 
-// mayWorkOnTask checks that the caller may execute the type of task taskID: a worker limited
-// to the task types granted to it learns nothing of other tasks (their ids answer 404 alike).
+// mayWorkOnTask checks that the caller may execute the type of task taskID (a WORKER only the
+// task types granted to it); refusals name the type, never the task's data.
 func (s *server) mayWorkOnTask(r *http.Request, taskID string) error {
 	p := principalOf(r.Context())
 	if p == nil || p.Holds(auth.RoleUnrestrictedWorker) {
