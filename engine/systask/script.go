@@ -31,6 +31,8 @@ const (
 	ScriptMaxArrayLengthDefault = 1 << 24
 	// ScriptMaxHeapGrowthDefault is how much the Go heap may grow while a long script runs.
 	ScriptMaxHeapGrowthDefault = 256 << 20
+	// ScriptMaxResultBytesDefault bounds a script's result: the engine's default payload limit.
+	ScriptMaxResultBytesDefault = 1 << 20
 )
 
 // Internal script knobs.
@@ -84,6 +86,11 @@ type ScriptLimits struct {
 	// MaxHeapGrowth is the heap growth, in bytes, that interrupts a long script
 	// (ScriptMaxHeapGrowthDefault).
 	MaxHeapGrowth int64
+	// MaxResultBytes bounds the result's JSON text (ScriptMaxResultBytesDefault). It is checked
+	// while the result is exported, before its text is built: a string result by its length,
+	// an object's members as JSON.stringify visits them. Lengths count UTF-16 code units, never
+	// more than the bytes of the text, so a result within the limit is never refused.
+	MaxResultBytes int64
 }
 
 func (l ScriptLimits) withDefaults() ScriptLimits {
@@ -101,6 +108,9 @@ func (l ScriptLimits) withDefaults() ScriptLimits {
 	}
 	if l.MaxHeapGrowth == 0 {
 		l.MaxHeapGrowth = ScriptMaxHeapGrowthDefault
+	}
+	if l.MaxResultBytes <= 0 {
+		l.MaxResultBytes = ScriptMaxResultBytesDefault
 	}
 	return l
 }
@@ -359,6 +369,9 @@ func (e *evaluation) export(ctx context.Context, v goja.Value) (any, error) {
 	}
 	obj, isObject := v.(*goja.Object)
 	if !isObject {
+		if str, isString := v.(goja.String); isString && int64(str.Length()) > e.limits.MaxResultBytes {
+			return nil, e.resultTooLarge(int64(str.Length()))
+		}
 		switch x := v.Export().(type) {
 		case bool, string, int64:
 			return x, nil
@@ -377,6 +390,10 @@ func (e *evaluation) export(ctx context.Context, v goja.Value) (any, error) {
 	}
 	// JSON.stringify is looked up only now: a script that replaced it chose its own result, and
 	// anything it runs is still under the watchdog.
+	// The replacer counts what the text will hold and stops JSON.stringify once it is over the
+	// limit, so a result that is too large is never built.
+	budget := &resultBudget{limit: e.limits.MaxResultBytes}
+	replacer := e.vm.ToValue(func(c goja.FunctionCall) goja.Value { return budget.visit(e.vm, c) })
 	var s goja.Value
 	err := e.protect(func() {
 		stringify, ok := goja.AssertFunction(e.vm.Get("JSON").ToObject(e.vm).Get("stringify"))
@@ -384,15 +401,21 @@ func (e *evaluation) export(ctx context.Context, v goja.Value) (any, error) {
 			panic(e.vm.NewTypeError("JSON.stringify is not a function"))
 		}
 		var err error
-		if s, err = stringify(goja.Undefined(), obj); err != nil {
+		if s, err = stringify(goja.Undefined(), obj, replacer); err != nil {
 			panic(err)
 		}
 	})
+	if budget.exceeded {
+		return nil, e.resultTooLarge(budget.used)
+	}
 	if err != nil {
 		return nil, e.fail(ctx, err, "script result is not JSON")
 	}
 	if goja.IsUndefined(s) {
 		return nil, nil
+	}
+	if str, isString := s.(goja.String); isString && int64(str.Length()) > e.limits.MaxResultBytes {
+		return nil, e.resultTooLarge(int64(str.Length())) // a JSON.stringify of the script's own
 	}
 	dec := json.NewDecoder(strings.NewReader(s.String()))
 	dec.UseNumber()
@@ -401,6 +424,46 @@ func (e *evaluation) export(ctx context.Context, v goja.Value) (any, error) {
 		return nil, &ScriptError{Message: "script result is not JSON: " + err.Error()}
 	}
 	return normalizeNumbers(out), nil
+}
+
+// resultTooLarge is the error of a result of at least size bytes, over the limit.
+func (e *evaluation) resultTooLarge(size int64) error {
+	return &ScriptError{Message: fmt.Sprintf("script result of at least %d bytes is greater than the permissible limit: %d bytes",
+		size, e.limits.MaxResultBytes)}
+}
+
+// resultBudget is a JSON.stringify replacer's count of the text built so far: a lower bound of
+// its length, from the lengths of strings and keys.
+type resultBudget struct {
+	limit, used int64
+	exceeded    bool
+}
+
+// visit is the replacer: it returns the value unchanged (a String object as its string, which
+// JSON.stringify writes the same) after counting it, and throws once the count is over the limit.
+func (b *resultBudget) visit(vm *goja.Runtime, c goja.FunctionCall) goja.Value {
+	key, value := c.Argument(0), c.Argument(1)
+	if holder, ok := c.This.(*goja.Object); ok && holder.ClassName() == "Array" {
+		b.used++ // the comma
+	} else {
+		b.used += int64(stringLength(key)) + 3 // "key":
+	}
+	if obj, ok := value.(*goja.Object); ok && obj.ClassName() == "String" {
+		value = obj.ToString()
+	}
+	switch v := value.(type) {
+	case goja.String:
+		b.used += int64(v.Length()) + 2
+	case *goja.Object:
+		b.used += 2
+	default:
+		b.used++
+	}
+	if b.used > b.limit {
+		b.exceeded = true
+		panic(vm.NewTypeError("script result is too large"))
+	}
+	return value
 }
 
 // normalizeFloat returns f as an int64 when it is whole and fits, as Conductor returns an int.
