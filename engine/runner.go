@@ -210,6 +210,7 @@ func (e *Engine) runSystemTask(ctx context.Context, h systask.Handler, t *conduc
 	res := h.Execute(ctx, &systask.Task{
 		TaskID: t.TaskID, WorkflowID: t.WorkflowInstanceID, RefName: t.ReferenceTaskName, TaskType: t.TaskType,
 		RetryCount: t.RetryCount, PollCount: t.PollCount, Input: t.InputData, WorkflowTask: t.WorkflowTask,
+		MaxOutputBytes: e.payloadMax,
 	})
 	stopHeartbeat()
 	if ctx.Err() != nil {

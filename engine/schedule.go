@@ -88,6 +88,10 @@ func (x *execution) prepare(rec *store.TaskRecord, wt *conductor.WorkflowTask, d
 	}
 	x.sec.missing = nil
 	real := x.evaluateInput(wt, def, t.TaskID)
+	if reason := x.taskPayloadError(rec, payloadInput, real); reason != "" {
+		x.failOversizedTask(rec, payloadInput, reason)
+		return
+	}
 	x.setTaskInput(rec, real)
 	if len(x.sec.missing) > 0 {
 		// Resolved nothing for an absent secret: fail for good, naming the secret only.

@@ -106,6 +106,9 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 			input[k] = v
 		}
 	}
+	if err := e.checkWorkflowInput(def.Name, input); err != nil {
+		return nil, "", err
+	}
 	wf := &conductor.Workflow{
 		WorkflowID:      newID(),
 		WorkflowName:    def.Name,
@@ -267,7 +270,11 @@ func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error
 		if wf.EndTime == 0 {
 			wf.EndTime = x.now.UnixMilli()
 		}
-		wf.Output = x.shownOutput(x.workflowOutput())
+		out, tooLarge := x.boundedWorkflowOutput(x.workflowOutput())
+		if tooLarge != "" {
+			wf.ReasonForIncompletion = joinReasons(wf.ReasonForIncompletion, x.mask(tooLarge))
+		}
+		wf.Output = x.shownOutput(out)
 		x.recordFailedNames()
 		x.touch()
 		x.cancelPending()
