@@ -29,8 +29,11 @@ const (
 	// ScriptMaxArrayLengthDefault caps the arrays Array.prototype.fill and Array.from may fill in
 	// one call.
 	ScriptMaxArrayLengthDefault = 1 << 24
-	// ScriptMaxHeapGrowthDefault is how much the Go heap may grow while a long script runs.
+	// ScriptMaxHeapGrowthDefault is how much the Go heap may grow while a long script runs,
+	// at most: the default is 64 times MaxResultBytes, from ScriptMinHeapGrowthDefault up to it.
 	ScriptMaxHeapGrowthDefault = 256 << 20
+	// ScriptMinHeapGrowthDefault is the smallest default heap growth.
+	ScriptMinHeapGrowthDefault = 64 << 20
 	// ScriptMaxResultBytesDefault bounds a script's result: the engine's default payload limit.
 	ScriptMaxResultBytesDefault = 1 << 20
 )
@@ -38,10 +41,11 @@ const (
 // Internal script knobs.
 const (
 	// heapWatchDelay is how long a script runs before its heap growth is watched; nearly every
-	// script ends sooner, so they never pay for the watch.
-	heapWatchDelay = 20 * time.Millisecond
+	// script ends sooner, so they never pay for the watch. It is short because a script that
+	// doubles a string doubles what one step allocates: the watch must see the first steps.
+	heapWatchDelay = time.Millisecond
 	// heapWatchInterval is the heap sampling period once watching.
-	heapWatchInterval = 5 * time.Millisecond
+	heapWatchInterval = time.Millisecond
 	// abandonGrace is how long past its time limit EvalScript waits for a script stuck inside
 	// one native call (which an interrupt cannot stop) before giving up on it.
 	abandonGrace = time.Second
@@ -65,8 +69,8 @@ const (
 //     than MaxStringLength, and Array.prototype.fill and Array.from refuse ranges longer than
 //     MaxArrayLength, with a RangeError, before they allocate;
 //   - typed arrays and ArrayBuffer, which allocate their whole length at once, are not available;
-//   - once a script has run for 20 ms, the process heap is sampled every 5 ms and the script is
-//     interrupted when it has grown by more than MaxHeapGrowth. The heap is the whole process's,
+//   - once a script has run for 1 ms, the process heap is sampled every 1 ms and the script is
+//     interrupted when it has grown by more than MaxHeapGrowth since the script started. The heap is the whole process's,
 //     so a busy server may stop a long script early, and one native call (a join over many
 //     references to one huge string, say) can still allocate a lot before the next sample.
 //
@@ -83,8 +87,8 @@ type ScriptLimits struct {
 	MaxStringLength int
 	// MaxArrayLength caps arrays filled by one native call (ScriptMaxArrayLengthDefault).
 	MaxArrayLength int
-	// MaxHeapGrowth is the heap growth, in bytes, that interrupts a long script
-	// (ScriptMaxHeapGrowthDefault).
+	// MaxHeapGrowth is the heap growth, in bytes, that interrupts a long script (64 times
+	// MaxResultBytes, from ScriptMinHeapGrowthDefault to ScriptMaxHeapGrowthDefault).
 	MaxHeapGrowth int64
 	// MaxResultBytes bounds the result's JSON text (ScriptMaxResultBytesDefault). It is checked
 	// while the result is exported, before its text is built: a string result by its length,
@@ -106,11 +110,11 @@ func (l ScriptLimits) withDefaults() ScriptLimits {
 	if l.MaxArrayLength <= 0 {
 		l.MaxArrayLength = ScriptMaxArrayLengthDefault
 	}
-	if l.MaxHeapGrowth == 0 {
-		l.MaxHeapGrowth = ScriptMaxHeapGrowthDefault
-	}
 	if l.MaxResultBytes <= 0 {
 		l.MaxResultBytes = ScriptMaxResultBytesDefault
+	}
+	if l.MaxHeapGrowth == 0 {
+		l.MaxHeapGrowth = min(max(64*l.MaxResultBytes, ScriptMinHeapGrowthDefault), ScriptMaxHeapGrowthDefault)
 	}
 	return l
 }
