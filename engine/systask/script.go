@@ -30,10 +30,10 @@ const (
 	// one call.
 	ScriptMaxArrayLengthDefault = 1 << 24
 	// ScriptMaxHeapGrowthDefault is how much the Go heap may grow while a long script runs,
-	// at most: the default is 64 times MaxResultBytes, from ScriptMinHeapGrowthDefault up to it.
+	// at most: the default is 128 times MaxResultBytes, from ScriptMinHeapGrowthDefault up to it.
 	ScriptMaxHeapGrowthDefault = 256 << 20
 	// ScriptMinHeapGrowthDefault is the smallest default heap growth.
-	ScriptMinHeapGrowthDefault = 64 << 20
+	ScriptMinHeapGrowthDefault = 128 << 20
 	// ScriptMaxResultBytesDefault bounds a script's result: the engine's default payload limit.
 	ScriptMaxResultBytesDefault = 1 << 20
 )
@@ -87,7 +87,7 @@ type ScriptLimits struct {
 	MaxStringLength int
 	// MaxArrayLength caps arrays filled by one native call (ScriptMaxArrayLengthDefault).
 	MaxArrayLength int
-	// MaxHeapGrowth is the heap growth, in bytes, that interrupts a long script (64 times
+	// MaxHeapGrowth is the heap growth, in bytes, that interrupts a long script (128 times
 	// MaxResultBytes, from ScriptMinHeapGrowthDefault to ScriptMaxHeapGrowthDefault).
 	MaxHeapGrowth int64
 	// MaxResultBytes bounds the result's JSON text (ScriptMaxResultBytesDefault). It is checked
@@ -114,7 +114,7 @@ func (l ScriptLimits) withDefaults() ScriptLimits {
 		l.MaxResultBytes = ScriptMaxResultBytesDefault
 	}
 	if l.MaxHeapGrowth == 0 {
-		l.MaxHeapGrowth = min(max(64*l.MaxResultBytes, ScriptMinHeapGrowthDefault), ScriptMaxHeapGrowthDefault)
+		l.MaxHeapGrowth = min(max(128*l.MaxResultBytes, ScriptMinHeapGrowthDefault), ScriptMaxHeapGrowthDefault)
 	}
 	return l
 }
