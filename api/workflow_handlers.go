@@ -1,6 +1,11 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/tidwall/gjson"
@@ -92,18 +97,93 @@ func (s *server) start(w http.ResponseWriter, r *http.Request, req *conductor.St
 	writeText(w, id)
 }
 
+// getWorkflow answers GET /api/workflow/{workflowId}. With its tasks (the default), the body is
+// streamed: the workflow first, then each task as it is read, so an execution of any size costs
+// the server one task's memory.
 func (s *server) getWorkflow(w http.ResponseWriter, r *http.Request) {
 	includeTasks, err := queryBool(r, "includeTasks", true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	wf, err := s.engine.Workflow(r.Context(), pathParam(r, "workflowId"), includeTasks)
-	if err != nil {
-		s.writeError(w, r, err)
+	if !includeTasks {
+		wf, err := s.engine.Workflow(r.Context(), pathParam(r, "workflowId"), false)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, wf)
 		return
 	}
-	writeJSON(w, http.StatusOK, wf)
+	ws := &workflowStreamer{w: w}
+	err = s.engine.StreamWorkflow(r.Context(), pathParam(r, "workflowId"), ws.head, ws.task)
+	if err == nil {
+		err = ws.finish()
+	}
+	switch {
+	case err == nil:
+	case !ws.started:
+		s.writeError(w, r, err)
+	default:
+		// Half a body is out: the status cannot change. Cut the connection, so the client
+		// sees a broken response rather than a JSON document that ends early.
+		if r.Context().Err() == nil {
+			s.logger.ErrorContext(r.Context(), "api: streaming workflow failed",
+				slog.String("request_id", requestID(r.Context())), slog.Any("error", err))
+		}
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// workflowStreamer writes a workflow's JSON with its tasks streamed into the "tasks" array: the
+// bytes are those json.Marshal writes for the whole workflow.
+type workflowStreamer struct {
+	w       http.ResponseWriter
+	started bool
+	tasks   int
+	rest    []byte // the workflow's JSON after the tasks array's "["
+}
+
+// head writes the workflow up to the opening of its tasks array.
+func (ws *workflowStreamer) head(wf *conductor.Workflow) error {
+	wf.Tasks = []*conductor.Task{}
+	data, err := json.Marshal(wf)
+	if err != nil {
+		return fmt.Errorf("error encoding workflow: %w", err)
+	}
+	// The top-level "tasks" key only: gjson does not descend for a plain key.
+	at := gjson.GetBytes(data, "tasks").Index
+	if at <= 0 || !bytes.HasPrefix(data[at:], []byte("[]")) {
+		return errors.New("error encoding workflow: no tasks array")
+	}
+	ws.rest = data[at+1:]
+	ws.w.Header().Set("Content-Type", "application/json")
+	ws.w.WriteHeader(http.StatusOK)
+	ws.started = true
+	_, err = ws.w.Write(data[:at+1])
+	return err
+}
+
+// task writes one task of the array.
+func (ws *workflowStreamer) task(t *conductor.Task) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("error encoding task: %w", err)
+	}
+	if ws.tasks > 0 {
+		if _, err := ws.w.Write([]byte{','}); err != nil {
+			return err
+		}
+	}
+	ws.tasks++
+	_, err = ws.w.Write(data)
+	return err
+}
+
+// finish closes the array and writes the rest of the workflow.
+func (ws *workflowStreamer) finish() error {
+	_, err := ws.w.Write(ws.rest)
+	return err
 }
 
 // workflowStatus is the body of GET /api/workflow/{id}/status.

@@ -363,12 +363,24 @@ func (x *execution) shownOutput(out map[string]any) map[string]any {
 
 // end moves the workflow to a terminal status: output computed, failed names recorded, pending
 // tasks canceled, and the failure workflow started when the decider ended it unsuccessfully.
+//
+// An output over the payload limit is not stored: the output is empty and a workflow that
+// would have COMPLETED is FAILED with the reason naming the output's size; any other end keeps
+// its status, its reason telling of the dropped output too.
 func (x *execution) end(status conductor.WorkflowStatus, reason string, cause *conductor.Task) {
+	out, tooLarge := x.boundedWorkflowOutput(x.workflowOutput())
+	switch {
+	case tooLarge == "":
+	case status == conductor.WorkflowCompleted:
+		status, reason = conductor.WorkflowFailed, tooLarge
+	default:
+		reason = joinReasons(reason, tooLarge)
+	}
 	wf := x.wf
 	wf.Status = status
 	wf.ReasonForIncompletion = x.mask(reason)
 	wf.EndTime = x.now.UnixMilli()
-	wf.Output = x.shownOutput(x.workflowOutput())
+	wf.Output = x.shownOutput(out)
 	x.recordFailedNames()
 	x.touch()
 	x.cancelPending()
@@ -490,6 +502,14 @@ func (x *execution) nextCheckAt() *time.Time {
 		}
 	}
 	return next
+}
+
+// joinReasons appends a second reason to a first one.
+func joinReasons(first, second string) string {
+	if first == "" {
+		return second
+	}
+	return first + "; " + second
 }
 
 func truncate(s string, n int) string {

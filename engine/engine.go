@@ -75,6 +75,10 @@ type Config struct {
 	Admin AdminKey
 	// TokenTTL is the life of a token whose login asks for none; 0 takes TokenTTLDefault.
 	TokenTTL time.Duration
+	// PayloadMaxBytes bounds every task input and output and every workflow input and output,
+	// in bytes of its JSON encoding; 0 takes PayloadMaxBytesDefault. A task over it fails, a
+	// start over it is refused, a workflow output over it fails the workflow.
+	PayloadMaxBytes int64
 	// ManualScheduling leaves firing schedules to explicit FireSchedules calls (tests that
 	// control the clock); the scheduler loop does not run.
 	ManualScheduling bool
@@ -100,6 +104,7 @@ type Engine struct {
 	announcer            announcer
 	pollSeen             pollSeen
 	completer            completer
+	payloadMax           int64
 
 	access            access
 	scheduleReconcile time.Duration
@@ -122,6 +127,10 @@ func New(cfg Config) *Engine {
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
 		scheduleReconcile: cfg.ScheduleReconcile, manualScheduling: cfg.ManualScheduling,
 		systemPerDestination: cfg.SystemPerDestination,
+		payloadMax:           cfg.PayloadMaxBytes,
+	}
+	if e.payloadMax <= 0 {
+		e.payloadMax = PayloadMaxBytesDefault
 	}
 	e.announcer.kick = make(chan struct{}, 1)
 	e.completer.requests = make(chan *resultRequest, 4*maxResultBatch)

@@ -67,13 +67,19 @@ func (x *execution) systaskView(rec *store.TaskRecord) *systask.Task {
 	return &systask.Task{
 		TaskID: t.TaskID, WorkflowID: t.WorkflowInstanceID, RefName: t.ReferenceTaskName, TaskType: t.TaskType,
 		RetryCount: t.RetryCount, PollCount: t.PollCount, Input: x.realTaskInput(rec), WorkflowTask: t.WorkflowTask,
+		MaxOutputBytes: x.e.payloadMax,
 	}
 }
 
 // recordOutput stores an attempt's output. A COMPLETED task with an outputFilter (in its
 // input) keeps only what the filter selects from its fresh output; secret material is masked
-// where shown and sealed for later tasks.
-func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, status conductor.TaskStatus) {
+// where shown and sealed for later tasks. An output over the payload limit is not stored: the
+// attempt fails for good instead, and recordOutput reports false.
+func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, status conductor.TaskStatus) bool {
+	if reason := x.taskPayloadError(rec, payloadOutput, output); reason != "" {
+		x.failOversizedTask(rec, payloadOutput, reason)
+		return false
+	}
 	if status == conductor.TaskCompleted {
 		input := x.realTaskInput(rec)
 		var filter any
@@ -95,13 +101,14 @@ func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, s
 		}
 	}
 	x.setTaskOutput(rec, output)
+	return true
 }
 
 // apply records a handler's result on an attempt.
 func (x *execution) apply(rec *store.TaskRecord, res systask.Result) {
 	t := rec.Task
-	if res.Output != nil {
-		x.recordOutput(rec, res.Output, res.Status)
+	if res.Output != nil && !x.recordOutput(rec, res.Output, res.Status) {
+		return
 	}
 	for _, line := range res.Logs {
 		x.logs[t.TaskID] = append(x.logs[t.TaskID], x.mask(line))

@@ -59,6 +59,9 @@ func (x *execution) restartFrom(ctx context.Context, seq int, input map[string]a
 	x.tasks = kept
 	wf := x.wf
 	if input != nil {
+		if err := x.e.checkWorkflowInput(x.wf.WorkflowName, input); err != nil {
+			return err
+		}
 		x.setWorkflowInput(input)
 	}
 	wf.Status = conductor.WorkflowRunning
@@ -146,6 +149,9 @@ func (e *Engine) Rerun(ctx context.Context, workflowID string, req *RerunRequest
 		if !x.wf.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be rerun", workflowID)
 		}
+		if err := x.e.checkTaskPayloads(req.ReRunFromTaskID, req.TaskInput, nil); err != nil {
+			return err
+		}
 		if req.CorrelationID != "" {
 			x.wf.CorrelationID = req.CorrelationID
 		}
@@ -195,6 +201,9 @@ func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *Skip
 		}
 		if x.latest(ref) != nil {
 			return conductor.Conflictf("Task %s has already been scheduled in workflow %s", ref, workflowID)
+		}
+		if err := x.e.checkTaskPayloads(ref, req.TaskInput, req.TaskOutput); err != nil {
+			return err
 		}
 		t := &conductor.Task{
 			TaskID: newID(), ReferenceTaskName: ref, TaskDefName: n.task.Name, TaskType: n.task.Name,

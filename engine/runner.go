@@ -317,7 +317,9 @@ func (e *Engine) runSystemTask(ctx context.Context, h systask.Handler, t *conduc
 
 	def := e.taskDefOf(t.WorkflowTask)
 	execCtx, cancelExec := e.systemTaskDeadline(ctx, t, def)
-	res := h.Execute(execCtx, systemTaskOf(t))
+	st := systemTaskOf(t)
+	st.MaxOutputBytes = e.payloadMax
+	res := h.Execute(execCtx, st)
 	cause := context.Cause(execCtx)
 	cancelExec()
 	if ctx.Err() != nil {

@@ -89,6 +89,10 @@ func (x *execution) prepare(rec *store.TaskRecord, wt *conductor.WorkflowTask, d
 	}
 	x.sec.missing, x.sec.denied = nil, nil
 	real := x.evaluateInput(wt, def, t.TaskID)
+	if reason := x.taskPayloadError(rec, payloadInput, real); reason != "" {
+		x.failOversizedTask(rec, payloadInput, reason)
+		return
+	}
 	x.setTaskInput(rec, real)
 	if len(x.sec.denied) > 0 {
 		x.finish(rec, conductor.TaskFailedWithTerminalError, x.securityError(x.sec.denied[0], auth.AccessExecute, auth.AccessRead))

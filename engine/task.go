@@ -171,8 +171,8 @@ func (x *execution) applyResult(rec *store.TaskRecord, res *conductor.TaskResult
 		x.extendLease(rec)
 		return
 	}
-	if res.OutputData != nil {
-		x.recordOutput(rec, res.OutputData, res.Status)
+	if res.OutputData != nil && !x.recordOutput(rec, res.OutputData, res.Status) {
+		return
 	}
 	if res.ReasonForIncompletion != "" {
 		t.ReasonForIncompletion = truncate(x.mask(res.ReasonForIncompletion), 500)

@@ -106,6 +106,9 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 			input[k] = v
 		}
 	}
+	if err := e.checkWorkflowInput(def.Name, input); err != nil {
+		return nil, "", err
+	}
 	wf := &conductor.Workflow{
 		WorkflowID:      newID(),
 		WorkflowName:    def.Name,
@@ -250,6 +253,21 @@ func (e *Engine) Workflow(ctx context.Context, workflowID string, includeTasks b
 	return wf, err
 }
 
+// StreamWorkflow reads an execution with its tasks without holding it all in memory: head
+// gets the workflow (its Tasks empty), then each gets every task, in order, as it is read.
+// Errors of head and each stop the read and are returned.
+func (e *Engine) StreamWorkflow(ctx context.Context, workflowID string,
+	head func(*conductor.Workflow) error, each func(*conductor.Task) error) error {
+	if !validID(workflowID) {
+		return workflowNotFound(workflowID)
+	}
+	err := e.store.WorkflowStream(ctx, workflowID, head, each)
+	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
+		return workflowNotFound(workflowID)
+	}
+	return err
+}
+
 // Terminate ends a running or paused workflow as TERMINATED (§1.2): 409 for a COMPLETED one,
 // a no-op for a TERMINATED one; FAILED and TIMED_OUT executions flip to TERMINATED. The
 // failure workflow is not started.
@@ -267,7 +285,11 @@ func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error
 		if wf.EndTime == 0 {
 			wf.EndTime = x.now.UnixMilli()
 		}
-		wf.Output = x.shownOutput(x.workflowOutput())
+		out, tooLarge := x.boundedWorkflowOutput(x.workflowOutput())
+		if tooLarge != "" {
+			wf.ReasonForIncompletion = joinReasons(wf.ReasonForIncompletion, x.mask(tooLarge))
+		}
+		wf.Output = x.shownOutput(out)
 		x.recordFailedNames()
 		x.touch()
 		x.cancelPending()

@@ -299,6 +299,52 @@ func (q *Queries) WorkflowGet(ctx context.Context, workflowID string, includeTas
 	return wf, nil
 }
 
+// WorkflowStream reads an execution like WorkflowGet with its tasks, but hands the workflow
+// (definition attached, no tasks) to head, then each task to each as its row is read, in seq
+// order: however large the execution, one task is in memory at a time. It runs on the pool; an
+// error of head or each stops the read and is returned as is.
+func (s *Store) WorkflowStream(ctx context.Context, workflowID string,
+	head func(*conductor.Workflow) error, each func(*conductor.Task) error) error {
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT `+workflowColumns+` FROM workflows WHERE workflow_id = $1`, workflowID)
+	batch.Queue(`SELECT `+taskColumns+` FROM tasks WHERE workflow_id = $1 ORDER BY seq`, workflowID)
+	results := s.pool.SendBatch(ctx, batch)
+	defer results.Close()
+	rec, err := scanWorkflow(results.QueryRow())
+	if err != nil {
+		return interpretError(err, "reading workflow")
+	}
+	wf := rec.Workflow
+	// The snapshot is cached or read on another connection of the pool.
+	if wf.WorkflowDefinition, err = s.snapshot(ctx, rec.snapshot); err != nil {
+		return err
+	}
+	rows, err := results.Query()
+	if err != nil {
+		return interpretError(err, "reading tasks")
+	}
+	defer rows.Close()
+	wf.Normalize()
+	if err := head(wf); err != nil {
+		return err
+	}
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return interpretError(err, "reading tasks")
+		}
+		attachWorkflowTask(t.Task, wf.WorkflowDefinition)
+		if err := each(t.Task); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return interpretError(err, "reading tasks")
+	}
+	rows.Close()
+	return interpretError(results.Close(), "reading workflow")
+}
+
 // WorkflowDelete removes an execution with its tasks and their logs.
 func (q *Queries) WorkflowDelete(ctx context.Context, workflowID string) error {
 	if _, err := q.db.Exec(ctx, `DELETE FROM task_logs WHERE task_id IN

@@ -59,7 +59,7 @@ var listening = regexp.MustCompile(`msg="podium: listening" addr=(\S+)`)
 
 // start runs "podium serve" against databaseURL on a free loopback port and waits until it
 // listens. Authentication is off unless env turns it on (PODIUM_AUTH=on).
-func start(t *testing.T, databaseURL string, env ...string) *process {
+func start(t testing.TB, databaseURL string, env ...string) *process {
 	t.Helper()
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "PODIUM_ADDR=127.0.0.1:0", "PODIUM_DATABASE_URL="+databaseURL,
@@ -110,7 +110,7 @@ func (p *process) stop(t *testing.T) {
 	require.NoError(t, p.cmd.Wait(), "exit status after SIGTERM:\n%s", p.Logs())
 }
 
-func (p *process) call(t *testing.T, method, path, body string) (int, string) {
+func (p *process) call(t testing.TB, method, path, body string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, "http://"+p.addr+path, strings.NewReader(body))
 	require.NoError(t, err)

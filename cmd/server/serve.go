@@ -60,7 +60,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		MaxRedirects: maxRedirects,
 	})
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
-		TokenTTL: cfg.TokenTTL, SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost})
+		TokenTTL: cfg.TokenTTL, SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
+		PayloadMaxBytes: cfg.PayloadMaxBytes})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}

@@ -64,8 +64,12 @@ func (h *Inline) Execute(ctx context.Context, t *Task) Result {
 	var value any
 	switch evaluator {
 	case EvaluatorJavaScript, EvaluatorGraalJS:
+		limits := h.limits
+		if t.MaxOutputBytes > 0 && (limits.MaxResultBytes <= 0 || t.MaxOutputBytes < limits.MaxResultBytes) {
+			limits.MaxResultBytes = t.MaxOutputBytes
+		}
 		var err error
-		value, err = EvalScript(ctx, expression, t.Input, h.limits)
+		value, err = EvalScript(ctx, expression, t.Input, limits)
 		if errors.Is(err, ErrScriptInterrupted) {
 			// The caller gave up (shutdown): not the script's fault, so retriable.
 			return inlineFailure(conductor.TaskFailed, err.Error())

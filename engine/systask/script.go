@@ -29,17 +29,23 @@ const (
 	// ScriptMaxArrayLengthDefault caps the arrays Array.prototype.fill and Array.from may fill in
 	// one call.
 	ScriptMaxArrayLengthDefault = 1 << 24
-	// ScriptMaxHeapGrowthDefault is how much the Go heap may grow while a long script runs.
+	// ScriptMaxHeapGrowthDefault is how much the Go heap may grow while a long script runs,
+	// at most: the default is 128 times MaxResultBytes, from ScriptMinHeapGrowthDefault up to it.
 	ScriptMaxHeapGrowthDefault = 256 << 20
+	// ScriptMinHeapGrowthDefault is the smallest default heap growth.
+	ScriptMinHeapGrowthDefault = 128 << 20
+	// ScriptMaxResultBytesDefault bounds a script's result: the engine's default payload limit.
+	ScriptMaxResultBytesDefault = 1 << 20
 )
 
 // Internal script knobs.
 const (
 	// heapWatchDelay is how long a script runs before its heap growth is watched; nearly every
-	// script ends sooner, so they never pay for the watch.
-	heapWatchDelay = 20 * time.Millisecond
+	// script ends sooner, so they never pay for the watch. It is short because a script that
+	// doubles a string doubles what one step allocates: the watch must see the first steps.
+	heapWatchDelay = time.Millisecond
 	// heapWatchInterval is the heap sampling period once watching.
-	heapWatchInterval = 5 * time.Millisecond
+	heapWatchInterval = time.Millisecond
 	// abandonGrace is how long past its time limit EvalScript waits for a script stuck inside
 	// one native call (which an interrupt cannot stop) before giving up on it.
 	abandonGrace = time.Second
@@ -63,8 +69,8 @@ const (
 //     than MaxStringLength, and Array.prototype.fill and Array.from refuse ranges longer than
 //     MaxArrayLength, with a RangeError, before they allocate;
 //   - typed arrays and ArrayBuffer, which allocate their whole length at once, are not available;
-//   - once a script has run for 20 ms, the process heap is sampled every 5 ms and the script is
-//     interrupted when it has grown by more than MaxHeapGrowth. The heap is the whole process's,
+//   - once a script has run for 1 ms, the process heap is sampled every 1 ms and the script is
+//     interrupted when it has grown by more than MaxHeapGrowth since the script started. The heap is the whole process's,
 //     so a busy server may stop a long script early, and one native call (a join over many
 //     references to one huge string, say) can still allocate a lot before the next sample.
 //
@@ -81,9 +87,14 @@ type ScriptLimits struct {
 	MaxStringLength int
 	// MaxArrayLength caps arrays filled by one native call (ScriptMaxArrayLengthDefault).
 	MaxArrayLength int
-	// MaxHeapGrowth is the heap growth, in bytes, that interrupts a long script
-	// (ScriptMaxHeapGrowthDefault).
+	// MaxHeapGrowth is the heap growth, in bytes, that interrupts a long script (128 times
+	// MaxResultBytes, from ScriptMinHeapGrowthDefault to ScriptMaxHeapGrowthDefault).
 	MaxHeapGrowth int64
+	// MaxResultBytes bounds the result's JSON text (ScriptMaxResultBytesDefault). It is checked
+	// while the result is exported, before its text is built: a string result by its length,
+	// an object's members as JSON.stringify visits them. Lengths count UTF-16 code units, never
+	// more than the bytes of the text, so a result within the limit is never refused.
+	MaxResultBytes int64
 }
 
 func (l ScriptLimits) withDefaults() ScriptLimits {
@@ -99,8 +110,11 @@ func (l ScriptLimits) withDefaults() ScriptLimits {
 	if l.MaxArrayLength <= 0 {
 		l.MaxArrayLength = ScriptMaxArrayLengthDefault
 	}
+	if l.MaxResultBytes <= 0 {
+		l.MaxResultBytes = ScriptMaxResultBytesDefault
+	}
 	if l.MaxHeapGrowth == 0 {
-		l.MaxHeapGrowth = ScriptMaxHeapGrowthDefault
+		l.MaxHeapGrowth = min(max(128*l.MaxResultBytes, ScriptMinHeapGrowthDefault), ScriptMaxHeapGrowthDefault)
 	}
 	return l
 }
@@ -359,6 +373,9 @@ func (e *evaluation) export(ctx context.Context, v goja.Value) (any, error) {
 	}
 	obj, isObject := v.(*goja.Object)
 	if !isObject {
+		if str, isString := v.(goja.String); isString && int64(str.Length()) > e.limits.MaxResultBytes {
+			return nil, e.resultTooLarge(int64(str.Length()))
+		}
 		switch x := v.Export().(type) {
 		case bool, string, int64:
 			return x, nil
@@ -377,6 +394,10 @@ func (e *evaluation) export(ctx context.Context, v goja.Value) (any, error) {
 	}
 	// JSON.stringify is looked up only now: a script that replaced it chose its own result, and
 	// anything it runs is still under the watchdog.
+	// The replacer counts what the text will hold and stops JSON.stringify once it is over the
+	// limit, so a result that is too large is never built.
+	budget := &resultBudget{limit: e.limits.MaxResultBytes}
+	replacer := e.vm.ToValue(func(c goja.FunctionCall) goja.Value { return budget.visit(e.vm, c) })
 	var s goja.Value
 	err := e.protect(func() {
 		stringify, ok := goja.AssertFunction(e.vm.Get("JSON").ToObject(e.vm).Get("stringify"))
@@ -384,15 +405,21 @@ func (e *evaluation) export(ctx context.Context, v goja.Value) (any, error) {
 			panic(e.vm.NewTypeError("JSON.stringify is not a function"))
 		}
 		var err error
-		if s, err = stringify(goja.Undefined(), obj); err != nil {
+		if s, err = stringify(goja.Undefined(), obj, replacer); err != nil {
 			panic(err)
 		}
 	})
+	if budget.exceeded {
+		return nil, e.resultTooLarge(budget.used)
+	}
 	if err != nil {
 		return nil, e.fail(ctx, err, "script result is not JSON")
 	}
 	if goja.IsUndefined(s) {
 		return nil, nil
+	}
+	if str, isString := s.(goja.String); isString && int64(str.Length()) > e.limits.MaxResultBytes {
+		return nil, e.resultTooLarge(int64(str.Length())) // a JSON.stringify of the script's own
 	}
 	dec := json.NewDecoder(strings.NewReader(s.String()))
 	dec.UseNumber()
@@ -401,6 +428,46 @@ func (e *evaluation) export(ctx context.Context, v goja.Value) (any, error) {
 		return nil, &ScriptError{Message: "script result is not JSON: " + err.Error()}
 	}
 	return normalizeNumbers(out), nil
+}
+
+// resultTooLarge is the error of a result of at least size bytes, over the limit.
+func (e *evaluation) resultTooLarge(size int64) error {
+	return &ScriptError{Message: fmt.Sprintf("script result of at least %d bytes is greater than the permissible limit: %d bytes",
+		size, e.limits.MaxResultBytes)}
+}
+
+// resultBudget is a JSON.stringify replacer's count of the text built so far: a lower bound of
+// its length, from the lengths of strings and keys.
+type resultBudget struct {
+	limit, used int64
+	exceeded    bool
+}
+
+// visit is the replacer: it returns the value unchanged (a String object as its string, which
+// JSON.stringify writes the same) after counting it, and throws once the count is over the limit.
+func (b *resultBudget) visit(vm *goja.Runtime, c goja.FunctionCall) goja.Value {
+	key, value := c.Argument(0), c.Argument(1)
+	if holder, ok := c.This.(*goja.Object); ok && holder.ClassName() == "Array" {
+		b.used++ // the comma
+	} else {
+		b.used += int64(stringLength(key)) + 3 // "key":
+	}
+	if obj, ok := value.(*goja.Object); ok && obj.ClassName() == "String" {
+		value = obj.ToString()
+	}
+	switch v := value.(type) {
+	case goja.String:
+		b.used += int64(v.Length()) + 2
+	case *goja.Object:
+		b.used += 2
+	default:
+		b.used++
+	}
+	if b.used > b.limit {
+		b.exceeded = true
+		panic(vm.NewTypeError("script result is too large"))
+	}
+	return value
 }
 
 // normalizeFloat returns f as an int64 when it is whole and fits, as Conductor returns an int.

@@ -178,9 +178,11 @@ func startWatchdog(ctx context.Context, vm *goja.Runtime, limits ScriptLimits) *
 	w.timer = time.AfterFunc(limits.Timeout, func() { vm.Interrupt(causeTimeout) })
 	w.stopCtx = context.AfterFunc(ctx, func() { vm.Interrupt(causeContext) })
 	if limits.MaxHeapGrowth > 0 {
+		// The base is taken now, so what a script allocates before the watch starts counts.
+		base := readHeap()
 		w.heap = time.AfterFunc(heapWatchDelay, func() {
 			defer close(w.heapDone)
-			w.watchHeap()
+			w.watchHeap(base)
 		})
 	}
 	return w
@@ -197,16 +199,24 @@ func (w *watchdog) stop() {
 
 const heapMetric = "/memory/classes/heap/objects:bytes"
 
-func (w *watchdog) watchHeap() {
+// readHeap returns the bytes of heap objects, live or not yet swept.
+func readHeap() int64 {
 	sample := []metrics.Sample{{Name: heapMetric}}
-	read := func() int64 {
-		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
-			return 0
-		}
-		return int64(sample[0].Value.Uint64())
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
 	}
-	base := read()
+	return int64(sample[0].Value.Uint64())
+}
+
+// watchHeap interrupts the script once the heap has grown by more than MaxHeapGrowth over
+// base (or over a lower level seen since, after a collection).
+func (w *watchdog) watchHeap(base int64) {
+	read := readHeap
+	if cur := read(); cur > base+w.limits.MaxHeapGrowth {
+		w.vm.Interrupt(causeMemory)
+		return
+	}
 	tick := time.NewTicker(heapWatchInterval)
 	defer tick.Stop()
 	for {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -215,6 +216,40 @@ func TestEvalScript(t *testing.T) {
 		require.Equal(t, int64(500500), evalScript(t, "function s(n){ return n ? n + s(n - 1) : 0 } s(1000)", nil))
 	})
 
+	t.Run("ResultLimit", func(t *testing.T) {
+		t.Parallel()
+		limits := systask.ScriptLimits{MaxResultBytes: 1000}
+		for _, expr := range []string{
+			"'x'.repeat(1001)",
+			"({a: 'x'.repeat(600), b: 'y'.repeat(600)})",
+			"[$.s, $.s]",
+			"new String('x'.repeat(2000))",
+			"({toJSON: function(){ return 'x'.repeat(2000) }})",
+			"JSON.stringify = function(){ return 'x'.repeat(2000) }; ({})",
+		} {
+			msg := scriptError(t, expr, map[string]any{"s": strings.Repeat("z", 600)}, limits)
+			require.Contains(t, msg, "script result of at least", expr)
+			require.Contains(t, msg, "bytes is greater than the permissible limit: 1000 bytes", expr)
+			require.NotContains(t, msg, "zzzzzzzz", "the reason never quotes the result")
+		}
+		// Within the limit: unchanged, JSON.stringify's semantics kept.
+		require.Equal(t, "x", must(systask.EvalScript(context.Background(), "'x'", nil, limits)))
+		require.Equal(t, map[string]any{"a": []any{int64(1), nil, "s"}, "d": "1970-01-01T00:00:00.000Z"},
+			must(systask.EvalScript(context.Background(), "({a: [1, undefined, new String('s')], f: function(){}, d: new Date(0)})", nil, limits)))
+	})
+
+	t.Run("HugeResultFailsBeforeItIsBuilt", func(t *testing.T) {
+		t.Parallel()
+		// Unbounded, JSON.stringify would build a 1 GiB text out of 1 MiB of strings.
+		start := time.Now()
+		msg := scriptError(t, "var s = 'x'.repeat(1 << 20); var a = []; for (var i = 0; i < 1024; i++) a.push(s); a",
+			nil, systask.ScriptLimits{})
+		require.Contains(t, msg, "is greater than the permissible limit: 1048576 bytes")
+		msg = scriptError(t, "var s = 'x'.repeat(30000000); s + s", nil, systask.ScriptLimits{})
+		require.Equal(t, "script result of at least 60000000 bytes is greater than the permissible limit: 1048576 bytes", msg)
+		require.Less(t, time.Since(start), 5*time.Second)
+	})
+
 	t.Run("MemoryLimit", func(t *testing.T) {
 		t.Parallel()
 		limits := systask.ScriptLimits{Timeout: 20 * time.Second, MaxHeapGrowth: 32 << 20}
@@ -300,4 +335,11 @@ func TestScriptBool(t *testing.T) {
 	} {
 		require.Equal(t, c.want, systask.ScriptBool(c.v), "%#v", c.v)
 	}
+}
+
+func must(v any, err error) any {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -33,6 +33,9 @@ type Task struct {
 	PollCount    int
 	Input        map[string]any // evaluated input, secrets resolved
 	WorkflowTask *conductor.WorkflowTask
+	// MaxOutputBytes is the largest output, in bytes of JSON, the engine stores (0: unbounded);
+	// a larger one fails the task. Handlers that can stop building an output early should.
+	MaxOutputBytes int64
 }
 
 // Result is the outcome of one execution.

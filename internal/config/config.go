@@ -31,6 +31,15 @@ const (
 	HTTPTaskPerHostDefault = 8
 	// HTTPTaskMaxRedirectsDefault is how many redirects an HTTP task follows.
 	HTTPTaskMaxRedirectsDefault = 5
+	// PayloadMaxBytesDefault is the default payload limit (Conductor fails larger payloads).
+	PayloadMaxBytesDefault = 1 << 20
+	// PayloadHardMaxBytesDefault is the default ceiling of the payload limit.
+	PayloadHardMaxBytesDefault = 16 << 20
+	// PayloadHardMaxBytesCeiling is the largest ceiling a configuration may set: the memory a
+	// decision takes grows with the payload limit.
+	PayloadHardMaxBytesCeiling = 64 << 20
+	// payloadMinBytes is the smallest payload limit or ceiling accepted.
+	payloadMinBytes = 1024
 )
 
 // Config is the server's whole configuration.
@@ -80,6 +89,13 @@ type Config struct {
 	// TokenTTL is the life of tokens whose login asks for none (PODIUM_TOKEN_TTL, a Go
 	// duration; the SDKs refresh after 45 minutes, so keep it longer in production).
 	TokenTTL time.Duration
+	// PayloadMaxBytes bounds every task input and output and every workflow input and output,
+	// in bytes of JSON (PODIUM_PAYLOAD_MAX_BYTES): a task over it fails, a start over it is
+	// refused with 400, a workflow output over it fails the workflow.
+	PayloadMaxBytes int64
+	// PayloadHardMaxBytes is the largest PayloadMaxBytes may be (PODIUM_PAYLOAD_HARD_MAX_BYTES,
+	// at most PayloadHardMaxBytesCeiling): raising the limit past it takes raising it too.
+	PayloadHardMaxBytes int64
 }
 
 // MinAdminSecretLen is the shortest admin key secret accepted.
@@ -134,6 +150,22 @@ var options = []option{
 			return errors.New("must be an integer of at least 1024")
 		}
 		c.MaxBodyBytes = n
+		return nil
+	}},
+	{key: "PODIUM_PAYLOAD_MAX_BYTES", def: strconv.Itoa(PayloadMaxBytesDefault), set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < payloadMinBytes {
+			return fmt.Errorf("must be an integer of at least %d", payloadMinBytes)
+		}
+		c.PayloadMaxBytes = n
+		return nil
+	}},
+	{key: "PODIUM_PAYLOAD_HARD_MAX_BYTES", def: strconv.Itoa(PayloadHardMaxBytesDefault), set: func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < payloadMinBytes || n > PayloadHardMaxBytesCeiling {
+			return fmt.Errorf("must be an integer from %d to %d", payloadMinBytes, PayloadHardMaxBytesCeiling)
+		}
+		c.PayloadHardMaxBytes = n
 		return nil
 	}},
 	{key: "PODIUM_SHUTDOWN_TIMEOUT", def: ShutdownTimeoutDefault.String(), set: func(c *Config, v string) error {
@@ -228,6 +260,10 @@ func (c *Config) validate() error {
 	var errs []error
 	if (c.AdminKeyID == "") != (c.AdminKeySecret == "") {
 		errs = append(errs, errors.New("PODIUM_ADMIN_KEY_ID and PODIUM_ADMIN_KEY_SECRET must be set together"))
+	}
+	if c.PayloadMaxBytes > c.PayloadHardMaxBytes {
+		errs = append(errs, fmt.Errorf("PODIUM_PAYLOAD_MAX_BYTES=%d is greater than PODIUM_PAYLOAD_HARD_MAX_BYTES=%d",
+			c.PayloadMaxBytes, c.PayloadHardMaxBytes))
 	}
 	if c.AuthOff && !IsLoopback(c.Addr) {
 		errs = append(errs, fmt.Errorf("PODIUM_AUTH=off is only allowed when PODIUM_ADDR is a loopback address, not %q", c.Addr))
@@ -328,6 +364,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Int64("payload_max_bytes", c.PayloadMaxBytes),
+		slog.Int64("payload_hard_max_bytes", c.PayloadHardMaxBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("debug_addr", c.DebugAddr),
 		slog.Int("system_workers", c.SystemWorkers),

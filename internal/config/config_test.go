@@ -80,3 +80,28 @@ func TestLogValueRedactsPassword(t *testing.T) {
 	require.Contains(t, b.String(), "podium:xxxxx@db")
 	require.Equal(t, "<redacted>", config.RedactURL("host=db password=x"))
 }
+
+func TestLoadPayloadLimits(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, int64(1<<20), c.PayloadMaxBytes)
+	require.Equal(t, int64(config.PayloadHardMaxBytesDefault), c.PayloadHardMaxBytes)
+
+	c, err = config.Load(env(map[string]string{"PODIUM_PAYLOAD_MAX_BYTES": "4096"}))
+	require.NoError(t, err)
+	require.Equal(t, int64(4096), c.PayloadMaxBytes)
+
+	_, err = config.Load(env(map[string]string{"PODIUM_PAYLOAD_MAX_BYTES": "33554432"}))
+	require.ErrorContains(t, err, "PODIUM_PAYLOAD_MAX_BYTES=33554432 is greater than PODIUM_PAYLOAD_HARD_MAX_BYTES=16777216")
+	c, err = config.Load(env(map[string]string{"PODIUM_PAYLOAD_MAX_BYTES": "33554432", "PODIUM_PAYLOAD_HARD_MAX_BYTES": "33554432"}))
+	require.NoError(t, err, "raising the ceiling allows a larger limit")
+	require.Equal(t, int64(32<<20), c.PayloadMaxBytes)
+
+	for key, value := range map[string]string{
+		"PODIUM_PAYLOAD_MAX_BYTES": "100", "PODIUM_PAYLOAD_HARD_MAX_BYTES": "134217728",
+	} {
+		_, err = config.Load(env(map[string]string{key: value}))
+		require.ErrorContains(t, err, key, value)
+	}
+}
