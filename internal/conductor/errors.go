@@ -15,6 +15,9 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid means the request itself is wrong (400).
 	ErrInvalid = errors.New("invalid request")
+	// ErrBusy means the server could not take the request now, for want of a free database
+	// connection; nothing was changed and the same request may succeed later (503).
+	ErrBusy = errors.New("busy")
 )
 
 // kindError carries a user-facing message and the sentinel kind it belongs to.
@@ -39,6 +42,11 @@ func Conflictf(format string, args ...any) error {
 // Invalidf returns an error of kind ErrInvalid whose message is shown to the caller as is.
 func Invalidf(format string, args ...any) error {
 	return &kindError{kind: ErrInvalid, msg: fmt.Sprintf(format, args...)}
+}
+
+// Busyf returns an error of kind ErrBusy whose message is shown to the caller as is.
+func Busyf(format string, args ...any) error {
+	return &kindError{kind: ErrBusy, msg: fmt.Sprintf(format, args...)}
 }
 
 // FieldError is one failed validation rule, shaped like Conductor's ValidationError.
