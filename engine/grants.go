@@ -45,6 +45,8 @@ func (e *Engine) validGrant(ctx context.Context, req *AuthorizationRequest) (sto
 		return g, conductor.Invalidf("target.type must be SECRET_NAME: roles govern everything else")
 	case req.Target.ID == "":
 		return g, conductor.Invalidf("target.id (the secret name) is required")
+	case checkNames("subject.id", req.Subject.ID, "target.id", req.Target.ID) != nil:
+		return g, checkNames("subject.id", req.Subject.ID, "target.id", req.Target.ID)
 	case len(req.Access) == 0 || slices.ContainsFunc(req.Access, func(a string) bool { return a != AccessRead }):
 		return g, conductor.Invalidf("access must be [\"READ\"]: reading a secret's value is what grants add to roles")
 	}
