@@ -18,7 +18,7 @@ import (
 
 // decodeJSON reads the request body as one JSON value into v. Malformed JSON, a value of the
 // wrong type, an empty body, trailing data and text PostgreSQL cannot store (invalid UTF-8,
-// lone surrogates, NUL: see checkJSONText) are ErrInvalid errors naming the problem; a body
+// lone surrogates: see checkJSONText) are ErrInvalid errors naming the problem; a body
 // over the limit keeps its *http.MaxBytesError.
 func decodeJSON(r *http.Request, v any) error {
 	_, err := decodeJSONBody(r, v)

@@ -7,15 +7,14 @@ import (
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
-// errNulText is the answer to text PostgreSQL cannot store: text and jsonb refuse NUL.
-var errNulText = conductor.Invalidf("text contains a character that cannot be stored (such as \\u0000)")
-
 // checkJSONText refuses a JSON body holding text PostgreSQL would refuse to store, before
 // anything is decoded or written:
 //   - bytes that are not UTF-8 (Go's decoder would silently turn them into U+FFFD);
 //   - a \u escape of a lone UTF-16 surrogate, such as "\ud800" (Go turns it into U+FFFD, but
-//     members Podium does not model are kept as raw JSON and jsonb refuses them);
-//   - a \u0000 escape (jsonb and text refuse NUL).
+//     members Podium does not model are kept as raw JSON and jsonb refuses them).
+//
+// \u0000, which PostgreSQL refuses too, is left to the store (a 400 there as well), so that a
+// bulk registration still reports it per definition.
 //
 // Only the escapes are scanned: a backslash can appear in valid JSON only inside a string, and
 // the body's JSON syntax is checked by the decoder that follows.
@@ -37,8 +36,6 @@ func checkJSONText(body []byte) error {
 			continue
 		}
 		switch {
-		case r == 0:
-			return errNulText
 		case r >= 0xD800 && r <= 0xDBFF:
 			low, ok := -1, i+7 < len(body) && body[i+6] == '\\' && body[i+7] == 'u'
 			if ok {
