@@ -54,7 +54,7 @@ if [ -n "$$unformatted" ]; then \
 fi
 endef
 
-.PHONY: help run build test bench lint vet fmt-check tidy docker clean
+.PHONY: help run build test fuzz bench lint vet fmt-check tidy docker clean
 
 help: ## Show this help
 	@echo 'Usage: make <target> [VAR=value]'
@@ -78,6 +78,14 @@ test: ## Vet, check gofmt and run all tests with -race (sets up a local PostgreS
 	$(GO) vet ./...
 	@$(gofmt_check)
 	$(GO) test -race -count=1 -timeout 8m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# How long `make fuzz` (and so `make test`) runs each fuzzer.
+FUZZTIME ?= 5s
+
+fuzz: ## Run each fuzzer for FUZZTIME (5s): search grammar, request body decoder (Go allows one -fuzz per package run)
+	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./engine
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./api
 
 bench: ## Run the Go benchmarks, then the load tool (cmd/bench) against a fresh local server
 	@$(ensure_test_db)

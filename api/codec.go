@@ -17,7 +17,8 @@ import (
 )
 
 // decodeJSON reads the request body as one JSON value into v. Malformed JSON, a value of the
-// wrong type, an empty body or trailing data are ErrInvalid errors naming the problem; a body
+// wrong type, an empty body, trailing data and text PostgreSQL cannot store (invalid UTF-8,
+// lone surrogates: see checkJSONText) are ErrInvalid errors naming the problem; a body
 // over the limit keeps its *http.MaxBytesError.
 func decodeJSON(r *http.Request, v any) error {
 	_, err := decodeJSONBody(r, v)
@@ -37,6 +38,9 @@ func decodeJSONBody(r *http.Request, v any) ([]byte, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, conductor.Invalidf("Request body is required")
 	}
+	if err := checkJSONText(body); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
@@ -49,6 +53,9 @@ func decodeJSONBody(r *http.Request, v any) ([]byte, error) {
 }
 
 func jsonError(err error) error {
+	if errors.Is(err, conductor.ErrInvalid) {
+		return err // already a client error with its message (checkJSONText)
+	}
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	switch {
@@ -84,18 +91,39 @@ func writeText(w http.ResponseWriter, s string) {
 	_, _ = io.WriteString(w, s)
 }
 
-// queryInt parses an optional integer query parameter.
+// queryInt parses an optional 32-bit integer query parameter (Conductor's int): a value out
+// of that range is refused here rather than by the database.
 func queryInt(r *http.Request, name string, fallback int) (int, error) {
 	raw := r.URL.Query().Get(name)
 	if raw == "" {
 		return fallback, nil
 	}
-	n, err := strconv.Atoi(raw)
+	n, err := strconv.ParseInt(raw, 10, 32)
 	if err != nil {
-		return 0, conductor.Invalidf("Invalid value for query parameter %q: %q is not an integer", name, raw)
+		return 0, conductor.Invalidf("Invalid value for query parameter %q: %q is not a 32-bit integer", name, raw)
+	}
+	return int(n), nil
+}
+
+// queryMillis parses an optional epoch-milliseconds query parameter (Conductor's long), within
+// the years PostgreSQL and Go times both hold (0 to 9999).
+func queryMillis(r *http.Request, name string) (int64, error) {
+	raw := r.URL.Query().Get(name)
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < minMillis || n > maxMillis {
+		return 0, conductor.Invalidf("Invalid value for query parameter %q: %q is not epoch milliseconds", name, raw)
 	}
 	return n, nil
 }
+
+// Range of epoch milliseconds accepted as times: 0000-01-01 to 9999-12-31.
+const (
+	minMillis = -62167219200000
+	maxMillis = 253402300799999
+)
 
 // queryBool parses an optional boolean query parameter.
 func queryBool(r *http.Request, name string, fallback bool) (bool, error) {
@@ -159,8 +187,12 @@ func pathParam(r *http.Request, name string) string {
 	return raw
 }
 
-// decodeBytes decodes one JSON value from data, keeping numbers exact.
+// decodeBytes decodes one JSON value from data, keeping numbers exact. Text PostgreSQL cannot
+// store (see checkJSONText) is an ErrInvalid error.
 func decodeBytes(data []byte, v any) error {
+	if err := checkJSONText(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	return dec.Decode(v)

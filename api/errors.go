@@ -24,6 +24,10 @@ type ErrorResponse struct {
 // statusClientClosedRequest is the de-facto status (from nginx) of a request whose client left.
 const statusClientClosedRequest = 499
 
+// retryAfterSeconds is the Retry-After of a 503: how long a client should wait before
+// retrying a request the server was too busy to take.
+const retryAfterSeconds = "1"
+
 // errMethodNotAllowed answers a known path requested with a verb it does not serve.
 var errMethodNotAllowed = errors.New("method not allowed")
 
@@ -50,6 +54,14 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		resp.Status, resp.Message = http.StatusForbidden, err.Error()
 	case errors.Is(err, errMethodNotAllowed):
 		resp.Status, resp.Message = http.StatusMethodNotAllowed, "Method "+r.Method+" is not allowed on "+r.URL.Path
+	case errors.Is(err, conductor.ErrBusy):
+		// Overload, not failure: nothing was written and the same request may succeed soon.
+		resp.Status, resp.Retryable = http.StatusServiceUnavailable, true
+		resp.Message = "Server is busy (no database connection free); retry later"
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		s.logger.WarnContext(r.Context(), "api: request refused, server busy",
+			slog.String("request_id", requestID(r.Context())), slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Any("error", err))
 	case r.Context().Err() != nil && errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer and nothing failed on our side.
 		resp.Status, resp.Message = statusClientClosedRequest, "Client closed the request"

@@ -73,11 +73,15 @@ func (s *server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps every request body.
+// limitBody caps every request body and refuses a path or query that is not UTF-8.
 func (s *server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.maxBodyBytes)
+		}
+		if err := checkURLText(r); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -19,6 +20,10 @@ import (
 
 // MaxBodyBytesDefault caps request bodies when Config.MaxBodyBytes is 0.
 const MaxBodyBytesDefault = 8 << 20
+
+// ExecuteMaxWaitDefault is the longest waitForSeconds of POST /api/workflow/execute when
+// Config.ExecuteMaxWait is 0, as in Conductor.
+const ExecuteMaxWaitDefault = 300 * time.Second
 
 // Config is what NewRouter needs.
 type Config struct {
@@ -33,6 +38,10 @@ type Config struct {
 	// AuthOff serves every route without a token and answers /api/token with 404 (what SDKs
 	// read as "no authentication"). Only for servers on a loopback address.
 	AuthOff bool
+	// ExecuteMaxWait is the longest synchronous wait POST /api/workflow/execute accepts
+	// (waitForSeconds above it is a 400); 0 takes ExecuteMaxWaitDefault. The HTTP server's
+	// write timeout must be longer.
+	ExecuteMaxWait time.Duration
 }
 
 type server struct {
@@ -43,6 +52,8 @@ type server struct {
 	serverVersion string
 	maxBodyBytes  int64
 	authOff       bool
+	// executeMaxWait bounds waitForSeconds of execute.
+	executeMaxWait time.Duration
 }
 
 // NewRouter returns the HTTP handler serving the whole API.
@@ -64,6 +75,10 @@ func NewRouter(cfg Config) http.Handler {
 	}
 	if s.maxBodyBytes <= 0 {
 		s.maxBodyBytes = MaxBodyBytesDefault
+	}
+	s.executeMaxWait = cfg.ExecuteMaxWait
+	if s.executeMaxWait <= 0 {
+		s.executeMaxWait = ExecuteMaxWaitDefault
 	}
 	s.instance, _ = os.Hostname()
 

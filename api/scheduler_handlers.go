@@ -34,13 +34,13 @@ func (s *server) nextFewSchedules(w http.ResponseWriter, r *http.Request) {
 	}
 	var start, end time.Time
 	for name, dst := range map[string]*time.Time{"scheduleStartTime": &start, "scheduleEndTime": &end} {
-		ms, err := queryInt(r, name, 0)
+		ms, err := queryMillis(r, name)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		if ms > 0 {
-			*dst = time.UnixMilli(int64(ms))
+			*dst = time.UnixMilli(ms)
 		}
 	}
 	if !start.IsZero() && !end.IsZero() && end.Before(start) {

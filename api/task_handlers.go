@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/auth"
@@ -174,6 +175,10 @@ func (s *server) addTaskLog(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if !utf8.Valid(body) {
+		s.writeError(w, r, conductor.Invalidf("Log line must be UTF-8 text"))
 		return
 	}
 	line := string(body)

@@ -83,14 +83,14 @@ func (s *server) runningWorkflows(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var start, end time.Time
-	startMs, err1 := queryInt(r, "startTime", 0)
-	endMs, err2 := queryInt(r, "endTime", 0)
+	startMs, err1 := queryMillis(r, "startTime")
+	endMs, err2 := queryMillis(r, "endTime")
 	if err1 != nil || err2 != nil {
 		s.writeError(w, r, conductor.Invalidf("startTime and endTime must be epoch milliseconds"))
 		return
 	}
 	if startMs > 0 && endMs > 0 {
-		start, end = time.UnixMilli(int64(startMs)), time.UnixMilli(int64(endMs))
+		start, end = time.UnixMilli(startMs), time.UnixMilli(endMs)
 	}
 	ids, err := s.engine.RunningWorkflows(r.Context(), pathParam(r, "name"), version, start, end)
 	s.writeList(w, r, ids, err)
@@ -229,6 +229,10 @@ func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if limit := int(s.executeMaxWait / time.Second); wait > limit {
+		s.writeError(w, r, conductor.Invalidf("waitForSeconds must be at most %d", limit))
+		return
+	}
 	req, err := decodeStartRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -248,7 +252,7 @@ func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		refs = strings.Split(v, ",")
 	}
 	wf, err := s.engine.Execute(r.Context(), &engine.ExecuteRequest{
-		Start: req, WaitUntilTaskRefs: refs, Wait: time.Duration(min(max(wait, 0), 300)) * time.Second,
+		Start: req, WaitUntilTaskRefs: refs, Wait: time.Duration(max(wait, 0)) * time.Second,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -208,8 +208,14 @@ func (e *Engine) RemoveApplicationRole(ctx context.Context, p *auth.Principal, i
 
 // PutApplicationTags adds tags; a tag whose key exists replaces its value.
 func (e *Engine) PutApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error {
+	if err := checkTags(tags); err != nil {
+		return err
+	}
 	_, err := e.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
 		rec.Tags = mergeTags(rec.Tags, tags)
+		if len(rec.Tags) > MaxTags {
+			return tooManyTags(len(rec.Tags))
+		}
 		return nil
 	})
 	return err

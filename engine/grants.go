@@ -33,9 +33,6 @@ type AuthorizationRequest struct {
 	Access  []string     `json:"access"`
 }
 
-// maxGrantTargetID bounds a target's name, as every name Podium stores.
-const maxGrantTargetID = 255
-
 // validGrant checks a grant request: accesses of auth.Accesses on a secret, workflow or task
 // definition, for an application that exists.
 func (e *Engine) validGrant(ctx context.Context, req *AuthorizationRequest) (store.Grant, error) {
@@ -46,8 +43,10 @@ func (e *Engine) validGrant(ctx context.Context, req *AuthorizationRequest) (sto
 		return g, conductor.Invalidf("subject.type must be APPLICATION (users and groups are not supported)")
 	case !slices.Contains(auth.TargetTypes, req.Target.Type):
 		return g, conductor.Invalidf("target.type must be one of %s", strings.Join(auth.TargetTypes, ", "))
-	case req.Target.ID == "" || len(req.Target.ID) > maxGrantTargetID:
-		return g, conductor.Invalidf("target.id (the resource's name) is required, at most %d characters", maxGrantTargetID)
+	case req.Target.ID == "":
+		return g, conductor.Invalidf("target.id (the resource's name) is required")
+	case checkNames("subject.id", req.Subject.ID, "target.id", req.Target.ID) != nil:
+		return g, checkNames("subject.id", req.Subject.ID, "target.id", req.Target.ID)
 	case len(req.Access) == 0:
 		return g, conductor.Invalidf("access must list at least one of CREATE, READ, UPDATE, EXECUTE, DELETE")
 	}

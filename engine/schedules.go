@@ -200,6 +200,9 @@ func (e *Engine) validateSchedule(ctx context.Context, sch *conductor.WorkflowSc
 			return nil, conductor.Invalidf("Tag at index %d has no key", i)
 		}
 	}
+	if err := checkTags(sch.Tags); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -347,8 +350,15 @@ func (e *Engine) ScheduleTags(ctx context.Context, name string) ([]conductor.Tag
 
 // PutScheduleTags adds tags; a tag whose key exists replaces its value.
 func (e *Engine) PutScheduleTags(ctx context.Context, name string, tags []conductor.Tag) error {
+	if err := checkTags(tags); err != nil {
+		return err
+	}
 	return e.editSchedule(ctx, name, func(q *store.Queries, rec *store.ScheduleRecord, _ time.Time) error {
-		return q.ScheduleSetTags(ctx, name, mergeTags(rec.Tags, tags))
+		merged := mergeTags(rec.Tags, tags)
+		if len(merged) > MaxTags {
+			return tooManyTags(len(merged))
+		}
+		return q.ScheduleSetTags(ctx, name, merged)
 	})
 }
 

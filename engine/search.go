@@ -122,6 +122,9 @@ func parseQuery(query string) ([][]store.SearchCondition, error) {
 			if i >= len(toks) {
 				return nil, conductor.Invalidf("Invalid query: unclosed list after %s", field.text)
 			}
+			if len(cond.Values) == 0 {
+				return nil, conductor.Invalidf("Invalid query: %s %s () needs at least one value", field.text, op)
+			}
 			i++
 		case "=", "!=", ">", "<", ">=", "<=":
 			if i >= len(toks) {
@@ -132,12 +135,8 @@ func parseQuery(query string) ([][]store.SearchCondition, error) {
 		default:
 			return nil, conductor.Invalidf("Invalid query: unknown operator %q", op)
 		}
-		if field.text == "version" || field.text == "priority" {
-			for _, v := range cond.Values {
-				if _, err := strconv.Atoi(v); err != nil {
-					return nil, conductor.Invalidf("Invalid query: %s must be an integer, got %q", field.text, v)
-				}
-			}
+		if err := checkSearchValues(field.text, cond.Values); err != nil {
+			return nil, err
 		}
 		and = append(and, cond)
 		if i < len(toks) {
@@ -159,6 +158,39 @@ func parseQuery(query string) ([][]store.SearchCondition, error) {
 		groups = append(groups, and)
 	}
 	return groups, nil
+}
+
+// checkSearchValues refuses values the column of field cannot hold, before any SQL: version
+// and priority are 32-bit integers, times are epoch milliseconds or RFC 3339 within the years
+// 0 to 9999.
+func checkSearchValues(field string, values []string) error {
+	for _, v := range values {
+		switch field {
+		case "version", "priority":
+			if _, err := strconv.ParseInt(v, 10, 32); err != nil {
+				return conductor.Invalidf("Invalid query: %s must be a 32-bit integer, got %q", field, v)
+			}
+		case "startTime", "createTime", "endTime", "updateTime":
+			if !validSearchTime(v) {
+				return conductor.Invalidf("Invalid query: %s must be epoch milliseconds or an RFC 3339 time, got %q", field, v)
+			}
+		}
+	}
+	return nil
+}
+
+// Epoch milliseconds of 0000-01-01 and 9999-12-31T23:59:59.999Z.
+const (
+	minSearchMillis = -62167219200000
+	maxSearchMillis = 253402300799999
+)
+
+func validSearchTime(v string) bool {
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return ms >= minSearchMillis && ms <= maxSearchMillis
+	}
+	_, err := time.Parse(time.RFC3339Nano, v)
+	return err == nil
 }
 
 type token struct {

@@ -238,6 +238,9 @@ func (e *Engine) SecretTags(ctx context.Context, name string) ([]store.Tag, erro
 // PutSecretTags adds tags on behalf of p (UPDATE on the secret); a tag whose key exists
 // replaces its value.
 func (e *Engine) PutSecretTags(ctx context.Context, p *auth.Principal, name string, tags []store.Tag) error {
+	if err := checkTags(tags); err != nil {
+		return err
+	}
 	return e.editSecretTags(ctx, p, name, func(cur []store.Tag) []store.Tag { return mergeTags(cur, tags) })
 }
 
@@ -279,7 +282,11 @@ func (e *Engine) editSecretTags(ctx context.Context, p *auth.Principal, name str
 		if err != nil {
 			return err
 		}
-		return q.SecretSetTags(ctx, name, nonNil(edit(rec.Tags)))
+		tags := nonNil(edit(rec.Tags))
+		if len(tags) > MaxTags {
+			return tooManyTags(len(tags))
+		}
+		return q.SecretSetTags(ctx, name, tags)
 	})
 }
 

@@ -31,6 +31,9 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 	if req.Count <= 0 {
 		req.Count = 1
 	}
+	if err := checkNames("taskType", req.TaskType, "workerid", req.WorkerID, "domain", req.Domain); err != nil {
+		return nil, err
+	}
 	queue := queueName(req.Domain, req.TaskType)
 	deadline := time.Now().Add(min(req.Timeout, MaxLongPoll))
 	if req.WorkerID != "" && e.pollSeen.due(req.TaskType, req.WorkerID, req.Domain) {

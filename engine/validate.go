@@ -26,6 +26,7 @@ func validateWorkflowDef(def *conductor.WorkflowDef, taskDefs map[string]*conduc
 	if strings.TrimSpace(def.Name) == "" {
 		errs.Add("name", "WorkflowDef name cannot be null or empty", nil)
 	}
+	addNameError(&errs, "name", def.Name)
 	if len(def.Tasks) == 0 {
 		errs.Add("tasks", "WorkflowTask list cannot be empty", nil)
 	}
@@ -74,6 +75,8 @@ func (v *defValidator) task(t *conductor.WorkflowTask, path string) {
 	if strings.TrimSpace(t.Name) == "" {
 		errs.Add(path+".name", "WorkflowTask name cannot be empty or null", nil)
 	}
+	addNameError(errs, path+".name", t.Name)
+	addNameError(errs, path+".taskReferenceName", t.TaskReferenceName)
 	if strings.TrimSpace(t.TaskReferenceName) == "" {
 		errs.Add(path+".taskReferenceName", "WorkflowTask taskReferenceName name cannot be empty or null", nil)
 	} else {
@@ -207,6 +210,7 @@ func validateTaskDef(def *conductor.TaskDef, path string) conductor.ValidationEr
 	if strings.TrimSpace(def.Name) == "" {
 		errs.Add(path+"name", "TaskDef name cannot be null or empty", nil)
 	}
+	addNameError(&errs, path+"name", def.Name)
 	if def.RetryCount < 0 {
 		errs.Add(path+"retryCount", fmt.Sprintf("TaskDef retryCount: %d must be >= 0", def.RetryCount), def.RetryCount)
 	}

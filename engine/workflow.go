@@ -62,6 +62,9 @@ func validateStart(req *conductor.StartWorkflowRequest) error {
 	if req.Name == "" && req.WorkflowDef == nil {
 		return conductor.Invalidf("Workflow name cannot be null or empty")
 	}
+	if err := checkStartNames(req); err != nil {
+		return err
+	}
 	if req.Priority < 0 || req.Priority > 99 {
 		return conductor.Invalidf("priority: %d should be between 0 and 99", req.Priority)
 	}

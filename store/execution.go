@@ -174,7 +174,7 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 // COMMIT. recs lacks the ids that do not exist.
 func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string,
 	fn func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error)) (err error) {
-	conn, err := s.pool.Acquire(ctx)
+	conn, err := s.timed.acquire(ctx)
 	if err != nil {
 		return interpretError(err, "acquiring a connection")
 	}

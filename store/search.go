@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,8 +182,7 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 
 // parseSearchTime reads epoch milliseconds or an RFC 3339 time.
 func parseSearchTime(v string) (time.Time, error) {
-	var ms int64
-	if _, err := fmt.Sscan(v, &ms); err == nil {
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return time.UnixMilli(ms), nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)

@@ -26,6 +26,9 @@ type Config struct {
 	StatementTimeout time.Duration
 	// ApplicationName shows in pg_stat_activity; "" takes "podium".
 	ApplicationName string
+	// AcquireTimeout bounds the wait for a free connection; a longer wait fails with
+	// conductor.ErrBusy. 0 takes AcquireTimeoutDefault.
+	AcquireTimeout time.Duration
 }
 
 // Pool defaults.
@@ -54,8 +57,9 @@ type Queries struct {
 // Store owns the connection pool.
 type Store struct {
 	*Queries
-	pool *pgxpool.Pool
-	defs *snapshots
+	pool  *pgxpool.Pool
+	timed *timedPool
+	defs  *snapshots
 }
 
 // Open connects to the database of cfg.URL, creating that database first when it is missing
@@ -93,7 +97,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("error connecting to database: %w", err)
 	}
 	defs := newSnapshots()
-	return &Store{Queries: &Queries{db: pool, defs: defs}, pool: pool, defs: defs}, nil
+	timed := &timedPool{pool: pool, timeout: cmpOr(cfg.AcquireTimeout, AcquireTimeoutDefault)}
+	return &Store{Queries: &Queries{db: timed, defs: defs}, pool: pool, timed: timed, defs: defs}, nil
 }
 
 // Close releases every connection.
@@ -104,7 +109,12 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 // InTx runs fn in one transaction, committed when fn returns nil and rolled back otherwise.
 func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	conn, err := s.timed.acquire(ctx)
+	if err != nil {
+		return interpretError(err, "acquiring a connection")
+	}
+	defer conn.Release()
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		return fn(&Queries{db: tx, defs: s.defs, inTx: true})
 	})
 }
@@ -124,6 +134,14 @@ func interpretError(err error, doing string) error {
 			return conductor.ErrConflict
 		case "22P05", "22021": // untranslatable_character, character_not_in_repertoire
 			return conductor.Invalidf("text contains a character that cannot be stored (such as \\u0000)")
+		case "54000": // program_limit_exceeded: an index row too large, a value too long
+			return conductor.Invalidf("a value is too large to be stored")
+		case "22003": // numeric_value_out_of_range
+			return conductor.Invalidf("a number is out of range")
+		case "22008": // datetime_field_overflow
+			return conductor.Invalidf("a time is out of range")
+		case "53300", "57P03": // too_many_connections, cannot_connect_now
+			return conductor.Busyf("Database is busy: it takes no more connections now; retry later")
 		}
 	}
 	return fmt.Errorf("error %s: %w", doing, err)

@@ -32,7 +32,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	var teardown shutdownSteps
 	defer func() { teardown.run(logger, cfg.ShutdownTimeout) }()
 
-	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns)})
+	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns),
+		AcquireTimeout: cfg.DBAcquireTimeout})
 	if err != nil {
 		return err
 	}
@@ -70,7 +71,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
 		Engine: eng, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
-		AuthOff: cfg.AuthOff,
+		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -81,7 +82,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Handler:           router,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      90 * time.Second,
+		WriteTimeout:      writeTimeout(cfg.ExecuteMaxWait),
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -105,6 +106,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	case err := <-serveErr:
 		return fmt.Errorf("http server stopped: %w", err)
 	}
+}
+
+// writeTimeout is the HTTP server's write timeout: longer than the longest synchronous wait
+// the API allows (execute's waitForSeconds), so such a request is answered, not cut off.
+// Long polls (at most 5 s) and ordinary requests fit well inside.
+func writeTimeout(executeMaxWait time.Duration) time.Duration {
+	return max(90*time.Second, executeMaxWait+30*time.Second)
 }
 
 func migrate(st *store.Store, logger *slog.Logger) error {

@@ -17,6 +17,9 @@ var (
 	ErrInvalid = errors.New("invalid request")
 	// ErrForbidden means the caller lacks the right the request needs (403).
 	ErrForbidden = errors.New("forbidden")
+	// ErrBusy means the server could not take the request now, for want of a free database
+	// connection; nothing was changed and the same request may succeed later (503).
+	ErrBusy = errors.New("busy")
 )
 
 // kindError carries a user-facing message and the sentinel kind it belongs to.
@@ -46,6 +49,11 @@ func Invalidf(format string, args ...any) error {
 // Forbiddenf returns an error of kind ErrForbidden whose message is shown to the caller as is.
 func Forbiddenf(format string, args ...any) error {
 	return &kindError{kind: ErrForbidden, msg: fmt.Sprintf(format, args...)}
+}
+
+// Busyf returns an error of kind ErrBusy whose message is shown to the caller as is.
+func Busyf(format string, args ...any) error {
+	return &kindError{kind: ErrBusy, msg: fmt.Sprintf(format, args...)}
 }
 
 // FieldError is one failed validation rule, shaped like Conductor's ValidationError.

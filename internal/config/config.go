@@ -42,6 +42,12 @@ const (
 	payloadMinBytes = 1024
 )
 
+// Defaults of the overload and synchronous-wait limits.
+const (
+	DBAcquireTimeoutDefault = 5 * time.Second
+	ExecuteMaxWaitDefault   = 300 * time.Second
+)
+
 // Config is the server's whole configuration.
 type Config struct {
 	// Addr is the HTTP listen address (PODIUM_ADDR).
@@ -57,6 +63,12 @@ type Config struct {
 	LogLevel slog.Level
 	// DBMaxConns caps the database pool (PODIUM_DB_MAX_CONNS).
 	DBMaxConns int
+	// DBAcquireTimeout bounds the wait for a free database connection; a request that waits
+	// longer is answered 503 with Retry-After (PODIUM_DB_ACQUIRE_TIMEOUT, a Go duration).
+	DBAcquireTimeout time.Duration
+	// ExecuteMaxWait is the longest waitForSeconds POST /api/workflow/execute accepts
+	// (PODIUM_EXECUTE_MAX_WAIT, a Go duration); the HTTP write timeout is derived from it.
+	ExecuteMaxWait time.Duration
 	// MaxBodyBytes caps request bodies (PODIUM_MAX_BODY_BYTES).
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds graceful shutdown (PODIUM_SHUTDOWN_TIMEOUT, a Go duration).
@@ -142,6 +154,22 @@ var options = []option{
 			return errors.New("must be an integer from 2 to 1000")
 		}
 		c.DBMaxConns = n
+		return nil
+	}},
+	{key: "PODIUM_DB_ACQUIRE_TIMEOUT", def: DBAcquireTimeoutDefault.String(), set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Millisecond || d > 10*time.Minute {
+			return errors.New("must be a duration from 1ms to 10m such as 5s")
+		}
+		c.DBAcquireTimeout = d
+		return nil
+	}},
+	{key: "PODIUM_EXECUTE_MAX_WAIT", def: ExecuteMaxWaitDefault.String(), set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > time.Hour || d%time.Second != 0 {
+			return errors.New("must be a whole number of seconds from 1s to 1h such as 300s")
+		}
+		c.ExecuteMaxWait = d
 		return nil
 	}},
 	{key: "PODIUM_MAX_BODY_BYTES", def: strconv.Itoa(MaxBodyBytesDefault), set: func(c *Config, v string) error {
@@ -363,6 +391,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.Duration("db_acquire_timeout", c.DBAcquireTimeout),
+		slog.Duration("execute_max_wait", c.ExecuteMaxWait),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Int64("payload_max_bytes", c.PayloadMaxBytes),
 		slog.Int64("payload_hard_max_bytes", c.PayloadHardMaxBytes),
