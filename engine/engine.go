@@ -69,6 +69,8 @@ type Config struct {
 	Admin AdminKey
 	// TokenTTL is the life of a token whose login asks for none; 0 takes TokenTTLDefault.
 	TokenTTL time.Duration
+	// DefinitionLimits bound the workflow definitions accepted; zero fields take the defaults.
+	DefinitionLimits DefinitionLimits
 	// ManualScheduling leaves firing schedules to explicit FireSchedules calls (tests that
 	// control the clock); the scheduler loop does not run.
 	ManualScheduling bool
@@ -88,6 +90,7 @@ type Engine struct {
 	keys            *secret.Keyring
 	hub             *hub
 	limits          limitsCache
+	defLimits       DefinitionLimits
 	snapshots       snapshotCache
 	announcer       announcer
 	pollSeen        pollSeen
@@ -113,6 +116,7 @@ func New(cfg Config) *Engine {
 		exprParams: cfg.ExprParams, pollRecheck: cfg.PollRecheck, sweepInterval: cfg.SweepInterval,
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
 		scheduleReconcile: cfg.ScheduleReconcile, manualScheduling: cfg.ManualScheduling,
+		defLimits: cfg.DefinitionLimits.withDefaults(),
 	}
 	e.announcer.kick = make(chan struct{}, 1)
 	e.completer.requests = make(chan *resultRequest, 4*maxResultBatch)

@@ -26,6 +26,9 @@ const (
 	MaxBodyBytesDefault    = 8 << 20
 	ShutdownTimeoutDefault = 30 * time.Second
 	TokenTTLDefault        = 60 * time.Minute
+	DefMaxDepthDefault     = 32
+	DefMaxTasksDefault     = 2000
+	DefMaxBytesDefault     = 1 << 20
 )
 
 // Config is the server's whole configuration.
@@ -63,6 +66,12 @@ type Config struct {
 	// TokenTTL is the life of tokens whose login asks for none (PODIUM_TOKEN_TTL, a Go
 	// duration; the SDKs refresh after 45 minutes, so keep it longer in production).
 	TokenTTL time.Duration
+	// DefMaxDepth, DefMaxTasks and DefMaxBytes bound workflow definitions, registered or
+	// inline: task nesting depth, task count and JSON size (PODIUM_DEF_MAX_DEPTH,
+	// PODIUM_DEF_MAX_TASKS, PODIUM_DEF_MAX_BYTES).
+	DefMaxDepth int
+	DefMaxTasks int
+	DefMaxBytes int
 }
 
 // MinAdminSecretLen is the shortest admin key secret accepted.
@@ -173,6 +182,30 @@ var options = []option{
 		c.TokenTTL = d
 		return nil
 	}},
+	{key: "PODIUM_DEF_MAX_DEPTH", def: strconv.Itoa(DefMaxDepthDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return errors.New("must be an integer from 1 to 1000")
+		}
+		c.DefMaxDepth = n
+		return nil
+	}},
+	{key: "PODIUM_DEF_MAX_TASKS", def: strconv.Itoa(DefMaxTasksDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			return errors.New("must be an integer from 1 to 1000000")
+		}
+		c.DefMaxTasks = n
+		return nil
+	}},
+	{key: "PODIUM_DEF_MAX_BYTES", def: strconv.Itoa(DefMaxBytesDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1024 || n > 1<<30 {
+			return errors.New("must be an integer from 1024 to 1073741824")
+		}
+		c.DefMaxBytes = n
+		return nil
+	}},
 	{key: "PODIUM_ADMIN_KEY_SECRET", def: "", secret: true, set: func(c *Config, v string) error {
 		if v != "" && len(v) < MinAdminSecretLen {
 			return fmt.Errorf("must be at least %d characters", MinAdminSecretLen)
@@ -269,6 +302,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("admin_key_id", c.AdminKeyID),
 		slog.Bool("admin_key_secret_configured", c.AdminKeySecret != ""),
 		slog.Duration("token_ttl", c.TokenTTL),
+		slog.Int("def_max_depth", c.DefMaxDepth),
+		slog.Int("def_max_tasks", c.DefMaxTasks),
+		slog.Int("def_max_bytes", c.DefMaxBytes),
 	)
 }
 
