@@ -27,6 +27,15 @@ func decodeJSON(r *http.Request, v any) error {
 
 // decodeJSONBody is decodeJSON that also returns the raw body.
 func decodeJSONBody(r *http.Request, v any) ([]byte, error) {
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return body, decodeBody(body, v)
+}
+
+// readBody reads the whole request body, which must not be empty.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -41,15 +50,20 @@ func decodeJSONBody(r *http.Request, v any) ([]byte, error) {
 	if err := checkJSONText(body); err != nil {
 		return nil, err
 	}
+	return body, nil
+}
+
+// decodeBody decodes body, one JSON value, into v (see decodeJSON).
+func decodeBody(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return nil, jsonError(err)
+		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, conductor.Invalidf("Malformed JSON: unexpected data after the JSON value")
+		return conductor.Invalidf("Malformed JSON: unexpected data after the JSON value")
 	}
-	return body, nil
+	return nil
 }
 
 func jsonError(err error) error {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
@@ -24,9 +25,10 @@ func FuzzDecodeBody(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	s := &server{engine: engine.New(engine.Config{})} // decoding needs only the definition limits
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/api/workflow", bytes.NewReader(body))
-		req, err := decodeStartRequest(r)
+		req, err := s.decodeStartRequest(r)
 		check(t, body, req, err)
 
 		r = httptest.NewRequest("POST", "/api/metadata/workflow", bytes.NewReader(body))

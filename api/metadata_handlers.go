@@ -6,6 +6,19 @@ import (
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
+// decodeDefinitions decodes a body of workflow definitions into v, refusing first, without
+// decoding it, a body nested far deeper than the definition depth limit allows.
+func (s *server) decodeDefinitions(r *http.Request, v any) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if err := s.engine.CheckDefinitionJSON(body); err != nil {
+		return err
+	}
+	return decodeBody(body, v)
+}
+
 func (s *server) createWorkflowDef(w http.ResponseWriter, r *http.Request) {
 	overwrite, err := queryBool(r, "overwrite", false)
 	if err != nil {
@@ -13,7 +26,7 @@ func (s *server) createWorkflowDef(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	def := new(conductor.WorkflowDef)
-	if err := decodeJSON(r, def); err != nil {
+	if err := s.decodeDefinitions(r, def); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -26,7 +39,7 @@ func (s *server) createWorkflowDef(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) upsertWorkflowDefs(w http.ResponseWriter, r *http.Request) {
 	var defs []*conductor.WorkflowDef
-	if err := decodeJSON(r, &defs); err != nil {
+	if err := s.decodeDefinitions(r, &defs); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -50,7 +63,7 @@ func (s *server) upsertWorkflowDefs(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) validateWorkflowDef(w http.ResponseWriter, r *http.Request) {
 	def := new(conductor.WorkflowDef)
-	if err := decodeJSON(r, def); err != nil {
+	if err := s.decodeDefinitions(r, def); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -17,7 +17,7 @@ import (
 
 // startWorkflow answers POST /api/workflow with the new workflow id as text.
 func (s *server) startWorkflow(w http.ResponseWriter, r *http.Request) {
-	req, err := decodeStartRequest(r)
+	req, err := s.decodeStartRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -45,10 +45,19 @@ func setCreatedBy(r *http.Request, req *conductor.StartWorkflowRequest) error {
 }
 
 // decodeStartRequest reads a StartWorkflowRequest body, noting an explicit "input": null.
-func decodeStartRequest(r *http.Request) (*conductor.StartWorkflowRequest, error) {
+// An inline workflowDef nested far deeper than the depth limit allows is refused undecoded.
+func (s *server) decodeStartRequest(r *http.Request) (*conductor.StartWorkflowRequest, error) {
 	req := new(conductor.StartWorkflowRequest)
-	body, err := decodeJSONBody(r, req)
+	body, err := readBody(r)
 	if err != nil {
+		return nil, err
+	}
+	if def := gjson.GetBytes(body, "workflowDef"); def.IsObject() {
+		if err := s.engine.CheckDefinitionJSON([]byte(def.Raw)); err != nil {
+			return nil, err
+		}
+	}
+	if err := decodeBody(body, req); err != nil {
 		return nil, err
 	}
 	if in := gjson.GetBytes(body, "input"); in.Exists() && in.Type == gjson.Null {

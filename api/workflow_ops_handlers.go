@@ -233,7 +233,7 @@ func (s *server) executeWorkflow(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, conductor.Invalidf("waitForSeconds must be at most %d", limit))
 		return
 	}
-	req, err := decodeStartRequest(r)
+	req, err := s.decodeStartRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +21,17 @@ const maxDecidePasses = 10_000
 // decide advances the execution to a fixed point: timeouts and retries applied, successors of
 // finished tasks scheduled, inline system tasks run, and the workflow ended when nothing is left.
 func (x *execution) decide() {
+	x.live = x.live[:0]
+	for _, rec := range x.tasks {
+		if !rec.Task.Executed && !rec.Task.Retried {
+			x.live = append(x.live, rec)
+		}
+	}
 	for range maxDecidePasses {
+		if x.ctx != nil && x.ctx.Err() != nil {
+			// The request is gone: stop deciding. Nothing is saved, as the caller sees the error.
+			return
+		}
 		if x.wf.Status.IsTerminal() {
 			x.cancelPending()
 			return
@@ -54,7 +65,7 @@ func (x *execution) decide() {
 // those that finished. It reports whether anything changed.
 func (x *execution) advance() bool {
 	progressed := false
-	for _, rec := range append([]*store.TaskRecord(nil), x.tasks...) {
+	for _, rec := range x.liveTasks() {
 		t := rec.Task
 		if t.Retried || t.Executed {
 			continue
@@ -115,9 +126,23 @@ func (x *execution) successors(t *conductor.Task) []*conductor.WorkflowTask {
 	return nil
 }
 
+// liveTasks drops executed and superseded attempts from x.live and returns a copy of it to
+// iterate over while the pass adds attempts.
+func (x *execution) liveTasks() []*store.TaskRecord {
+	kept := x.live[:0]
+	for _, rec := range x.live {
+		if !rec.Task.Executed && !rec.Task.Retried {
+			kept = append(kept, rec)
+		}
+	}
+	clear(x.live[len(kept):])
+	x.live = kept
+	return slices.Clone(kept)
+}
+
 // hasPending reports whether any current attempt is unfinished.
 func (x *execution) hasPending() bool {
-	for _, rec := range x.tasks {
+	for _, rec := range x.live {
 		if !rec.Task.Retried && !rec.Task.Status.IsTerminal() {
 			return true
 		}
@@ -392,7 +417,7 @@ func (x *execution) end(status conductor.WorkflowStatus, reason string, cause *c
 // workflowOutput evaluates outputParameters, or takes the last task's output (§3.6).
 func (x *execution) workflowOutput() map[string]any {
 	if len(x.def.OutputParameters) > 0 {
-		out, err := expr.EvaluateMap(x.def.OutputParameters, x.env(""))
+		out, err := expr.EvaluateMap(x.def.OutputParameters, x.env("", x.def.OutputParameters))
 		if err == nil {
 			return out
 		}

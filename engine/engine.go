@@ -79,6 +79,8 @@ type Config struct {
 	// in bytes of its JSON encoding; 0 takes PayloadMaxBytesDefault. A task over it fails, a
 	// start over it is refused, a workflow output over it fails the workflow.
 	PayloadMaxBytes int64
+	// DefinitionLimits bound the workflow definitions accepted; zero fields take the defaults.
+	DefinitionLimits DefinitionLimits
 	// ManualScheduling leaves firing schedules to explicit FireSchedules calls (tests that
 	// control the clock); the scheduler loop does not run.
 	ManualScheduling bool
@@ -105,6 +107,7 @@ type Engine struct {
 	pollSeen             pollSeen
 	completer            completer
 	payloadMax           int64
+	defLimits            DefinitionLimits
 
 	access            access
 	scheduleReconcile time.Duration
@@ -128,6 +131,7 @@ func New(cfg Config) *Engine {
 		scheduleReconcile: cfg.ScheduleReconcile, manualScheduling: cfg.ManualScheduling,
 		systemPerDestination: cfg.SystemPerDestination,
 		payloadMax:           cfg.PayloadMaxBytes,
+		defLimits:            cfg.DefinitionLimits.withDefaults(),
 	}
 	if e.payloadMax <= 0 {
 		e.payloadMax = PayloadMaxBytesDefault

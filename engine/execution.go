@@ -3,12 +3,14 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/expr"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -25,6 +27,16 @@ type execution struct {
 	def   *conductor.WorkflowDef
 	tasks []*store.TaskRecord
 	nodes map[string]*node
+
+	// refs indexes the first refsLen attempts of tasks by document key (reference name, and
+	// the base name of a loop copy), in order; maxSeq is the highest seq among tasks. They
+	// keep scheduling a task independent of how many came before it (see tasksReplaced).
+	refs    map[string][]*store.TaskRecord
+	refsLen int
+	maxSeq  int
+	// live holds, while deciding, the attempts that are neither executed nor superseded, in
+	// order: the only ones a decision pass has to look at.
+	live []*store.TaskRecord
 
 	dirty      map[string]*store.TaskRecord // task id → changed or new attempt
 	queues     map[string]bool              // queues that received pollable work
@@ -53,6 +65,7 @@ func newExecution(e *Engine, rec *store.WorkflowRecord, tasks []*store.TaskRecor
 	}
 	x.nodes = map[string]*node{}
 	x.index(x.def.Tasks, nil)
+	x.tasksReplaced()
 	x.sec.realInputs, x.sec.realOutputs = map[string]map[string]any{}, map[string]map[string]any{}
 	return x
 }
@@ -81,9 +94,48 @@ func (x *execution) touch() {
 
 // latest returns the newest attempt of ref, or nil.
 func (x *execution) latest(ref string) *store.TaskRecord {
-	for i := len(x.tasks) - 1; i >= 0; i-- {
-		if x.tasks[i].Task.ReferenceTaskName == ref {
-			return x.tasks[i]
+	x.indexRefs()
+	list := x.refs[ref]
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].Task.ReferenceTaskName == ref {
+			return list[i]
+		}
+	}
+	return nil
+}
+
+// tasksReplaced resets what is derived from x.tasks; call it after changing x.tasks other
+// than through add.
+func (x *execution) tasksReplaced() {
+	x.refs, x.refsLen, x.maxSeq = nil, 0, 0
+	for _, rec := range x.tasks {
+		x.maxSeq = max(x.maxSeq, rec.Task.Seq)
+	}
+}
+
+// indexRefs brings x.refs up to date with the attempts added since it was last called.
+func (x *execution) indexRefs() {
+	if x.refs == nil || x.refsLen > len(x.tasks) {
+		x.refs, x.refsLen = map[string][]*store.TaskRecord{}, 0
+	}
+	for _, rec := range x.tasks[x.refsLen:] {
+		ref := rec.Task.ReferenceTaskName
+		x.refs[ref] = append(x.refs[ref], rec)
+		if base, _, loop := cutLoopSuffix(ref); loop && base != ref {
+			x.refs[base] = append(x.refs[base], rec)
+		}
+	}
+	x.refsLen = len(x.tasks)
+}
+
+// documentTask is the attempt the document shows under key: the last attempt not superseded
+// whose reference name, or loop base name, is key; nil when there is none.
+func (x *execution) documentTask(key string) *store.TaskRecord {
+	x.indexRefs()
+	list := x.refs[key]
+	for i := len(list) - 1; i >= 0; i-- {
+		if !list[i].Task.Retried {
+			return list[i]
 		}
 	}
 	return nil
@@ -100,54 +152,96 @@ func (x *execution) task(id string) *store.TaskRecord {
 }
 
 // nextSeq is the seq of the next new attempt.
-func (x *execution) nextSeq() int {
-	seq := 0
-	for _, rec := range x.tasks {
-		seq = max(seq, rec.Task.Seq)
-	}
-	return seq + 1
-}
+func (x *execution) nextSeq() int { return x.maxSeq + 1 }
 
 // add appends a new attempt.
 func (x *execution) add(rec *store.TaskRecord) {
 	rec.New = true
 	rec.Task.Seq = x.nextSeq()
+	x.maxSeq = rec.Task.Seq
 	x.tasks = append(x.tasks, rec)
+	x.live = append(x.live, rec)
 	x.markDirty(rec)
 	if rec.QueueName != "" {
 		x.queues[rec.QueueName] = true
 	}
 }
 
-// document builds the JSON document expressions evaluate against: the workflow and the latest
-// attempt of each task reference.
-func (x *execution) document() []byte {
-	wf := x.wf
-	doc := map[string]any{
-		"workflow": map[string]any{
-			"input": x.workflowInput(), "output": wf.Output, "status": wf.Status, "workflowId": wf.WorkflowID,
-			"parentWorkflowId": wf.ParentWorkflowID, "parentWorkflowTaskId": wf.ParentWorkflowTaskID,
-			"workflowType": wf.WorkflowName, "version": wf.WorkflowVersion, "correlationId": wf.CorrelationID,
-			"reasonForIncompletion": wf.ReasonForIncompletion, "schemaVersion": x.def.SchemaVersion,
-			"variables": x.variables(), "createTime": wf.CreateTime, "taskToDomain": wf.TaskToDomain,
-		},
+// docNeeds says which members of the expression document an evaluation may read: all of
+// them, or the named roots (workflow, task reference names).
+type docNeeds struct {
+	all   bool
+	roots map[string]bool
+}
+
+// neededRoots returns what evaluating values (decoded JSON, as Evaluate takes) may read of
+// the document. A nested expression, whose path is built at run time, or a path that does not
+// start with a key may read anything.
+func neededRoots(values ...any) docNeeds {
+	needs := docNeeds{roots: map[string]bool{}}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			if needs.all || !strings.Contains(v, "${") {
+				return
+			}
+			tmpl, err := expr.ParseTemplate(v)
+			if err != nil {
+				needs.all = true
+				return
+			}
+			for _, part := range tmpl.Parts() {
+				switch e := part.Expr; {
+				case e == nil:
+				case e.Dynamic != nil || e.Path.Root() == "":
+					needs.all = true
+				default:
+					needs.roots[e.Path.Root()] = true
+				}
+			}
+		case map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
 	}
-	for _, rec := range x.tasks {
-		t := rec.Task
-		if t.Retried {
-			continue
+	for _, v := range values {
+		walk(v)
+	}
+	return needs
+}
+
+// document builds the JSON document expressions evaluate against: the workflow and the latest
+// attempt of each task reference, or of the roots needs names only. Building only those keeps
+// the cost of scheduling a task independent of how many tasks ran before it.
+func (x *execution) document(needs docNeeds) []byte {
+	doc := map[string]any{}
+	if needs.all {
+		doc["workflow"] = x.workflowEntry()
+		for _, rec := range x.tasks {
+			t := rec.Task
+			if t.Retried {
+				continue
+			}
+			entry := x.taskEntry(rec)
+			doc[t.ReferenceTaskName] = entry
+			if base, _, loop := cutLoopSuffix(t.ReferenceTaskName); loop {
+				doc[base] = entry
+			}
 		}
-		entry := map[string]any{
-			"input": x.realTaskInput(rec), "output": x.realTaskOutput(rec), "taskType": t.TaskType, "status": t.Status,
-			"referenceTaskName": t.ReferenceTaskName, "retryCount": t.RetryCount, "correlationId": t.CorrelationID,
-			"pollCount": t.PollCount, "taskDefName": t.TaskDefName, "scheduledTime": t.ScheduledTime,
-			"startTime": t.StartTime, "endTime": t.EndTime, "workflowInstanceId": t.WorkflowInstanceID,
-			"taskId": t.TaskID, "reasonForIncompletion": t.ReasonForIncompletion,
-			"callbackAfterSeconds": t.CallbackAfterSeconds, "workerId": t.WorkerID, "iteration": t.Iteration,
-		}
-		doc[t.ReferenceTaskName] = entry
-		if base, _, loop := cutLoopSuffix(t.ReferenceTaskName); loop {
-			doc[base] = entry
+	} else {
+		for root := range needs.roots {
+			switch rec := x.documentTask(root); {
+			case rec != nil:
+				doc[root] = x.taskEntry(rec)
+			case root == "workflow":
+				doc[root] = x.workflowEntry()
+			}
 		}
 	}
 	data, err := json.Marshal(doc)
@@ -156,6 +250,31 @@ func (x *execution) document() []byte {
 		panic("engine: encoding the expression document: " + err.Error())
 	}
 	return data
+}
+
+// workflowEntry is the workflow member of the expression document.
+func (x *execution) workflowEntry() map[string]any {
+	wf := x.wf
+	return map[string]any{
+		"input": x.workflowInput(), "output": wf.Output, "status": wf.Status, "workflowId": wf.WorkflowID,
+		"parentWorkflowId": wf.ParentWorkflowID, "parentWorkflowTaskId": wf.ParentWorkflowTaskID,
+		"workflowType": wf.WorkflowName, "version": wf.WorkflowVersion, "correlationId": wf.CorrelationID,
+		"reasonForIncompletion": wf.ReasonForIncompletion, "schemaVersion": x.def.SchemaVersion,
+		"variables": x.variables(), "createTime": wf.CreateTime, "taskToDomain": wf.TaskToDomain,
+	}
+}
+
+// taskEntry is the member of the expression document showing one attempt.
+func (x *execution) taskEntry(rec *store.TaskRecord) map[string]any {
+	t := rec.Task
+	return map[string]any{
+		"input": x.realTaskInput(rec), "output": x.realTaskOutput(rec), "taskType": t.TaskType, "status": t.Status,
+		"referenceTaskName": t.ReferenceTaskName, "retryCount": t.RetryCount, "correlationId": t.CorrelationID,
+		"pollCount": t.PollCount, "taskDefName": t.TaskDefName, "scheduledTime": t.ScheduledTime,
+		"startTime": t.StartTime, "endTime": t.EndTime, "workflowInstanceId": t.WorkflowInstanceID,
+		"taskId": t.TaskID, "reasonForIncompletion": t.ReasonForIncompletion,
+		"callbackAfterSeconds": t.CallbackAfterSeconds, "workerId": t.WorkerID, "iteration": t.Iteration,
+	}
 }
 
 func newID() string { return uuid.NewString() }

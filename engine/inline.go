@@ -23,7 +23,7 @@ const maxVariablesBytes = 256 << 10
 // and synchronous system task handlers). It reports whether any ran.
 func (x *execution) runInline() bool {
 	ran := false
-	for _, rec := range append([]*store.TaskRecord(nil), x.tasks...) {
+	for _, rec := range x.liveTasks() {
 		t := rec.Task
 		if t.Status != conductor.TaskScheduled || rec.QueueName != "" || t.Retried {
 			continue
@@ -91,7 +91,7 @@ func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, s
 		}
 		if ok {
 			x.sec.realOutputs[rec.Task.TaskID] = output // the filter reads the fresh output
-			filtered, err := expr.Evaluate(filter, x.env(rec.Task.TaskID))
+			filtered, err := expr.Evaluate(filter, x.env(rec.Task.TaskID, filter))
 			delete(x.sec.realOutputs, rec.Task.TaskID)
 			if m, isMap := filtered.(map[string]any); err == nil && isMap {
 				output = m

@@ -31,13 +31,22 @@ func (e *Engine) CreateWorkflowDef(ctx context.Context, def *conductor.WorkflowD
 // whole request fails and nothing is stored; storage failures are reported per definition.
 func (e *Engine) UpsertWorkflowDefs(ctx context.Context, defs []*conductor.WorkflowDef) (*conductor.BulkResponse, error) {
 	defer e.snapshots.invalidate()
+	var errs conductor.ValidationErrors
+	for i, def := range defs {
+		if err := e.checkDefinitionLimits(ctx, def); err != nil {
+			return nil, prefixValidation(err, fmt.Sprintf("[%d].", i))
+		}
+	}
 	taskDefs, err := e.taskDefsUsedBy(ctx, defs...)
 	if err != nil {
 		return nil, err
 	}
-	var errs conductor.ValidationErrors
 	for i, def := range defs {
-		for _, fe := range validateWorkflowDef(def, taskDefs) {
+		verrs, err := validateWorkflowDef(ctx, def, taskDefs)
+		if err != nil {
+			return nil, err
+		}
+		for _, fe := range verrs {
 			errs.Add(fmt.Sprintf("[%d].%s", i, fe.Path), fe.Message, fe.InvalidValue)
 		}
 	}
@@ -62,12 +71,34 @@ func (e *Engine) UpsertWorkflowDefs(ctx context.Context, defs []*conductor.Workf
 }
 
 // ValidateWorkflowDef checks def against the registration rules without storing it.
+// Definitions over the limits (DefinitionLimits) are refused before anything else is checked.
 func (e *Engine) ValidateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef) error {
+	if err := e.checkDefinitionLimits(ctx, def); err != nil {
+		return err
+	}
 	taskDefs, err := e.taskDefsUsedBy(ctx, def)
 	if err != nil {
 		return err
 	}
-	return validateWorkflowDef(def, taskDefs).Err()
+	errs, err := validateWorkflowDef(ctx, def, taskDefs)
+	if err != nil {
+		return err
+	}
+	return errs.Err()
+}
+
+// prefixValidation prefixes the paths of validation errors with prefix; other errors pass.
+func prefixValidation(err error, prefix string) error {
+	var verrs conductor.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return err
+	}
+	out := make(conductor.ValidationErrors, len(verrs))
+	for i, fe := range verrs {
+		fe.Path = prefix + fe.Path
+		out[i] = fe
+	}
+	return out
 }
 
 // taskDefsUsedBy loads the registered task definitions that validation consults (HTTP tasks'

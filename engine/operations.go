@@ -57,6 +57,7 @@ func (x *execution) restartFrom(ctx context.Context, seq int, input map[string]a
 		}
 	}
 	x.tasks = kept
+	x.tasksReplaced()
 	wf := x.wf
 	if input != nil {
 		if err := x.e.checkWorkflowInput(x.wf.WorkflowName, input); err != nil {

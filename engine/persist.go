@@ -55,6 +55,9 @@ func (e *Engine) open(ctx context.Context, q *store.Queries, rec *store.Workflow
 // conclude decides the changed execution to a fixed point and returns everything to write.
 func (x *execution) conclude(ctx context.Context) (*store.ExecutionSave, error) {
 	x.decide()
+	if err := ctx.Err(); err != nil {
+		return nil, err // the decision stopped early: write nothing
+	}
 	return x.prepareSave(ctx)
 }
 

@@ -151,7 +151,7 @@ func (x *execution) domainFor(name string) string {
 // evaluateInput resolves wt's inputParameters, with the task definition's inputTemplate filling
 // absent keys and keys that resolved to null.
 func (x *execution) evaluateInput(wt *conductor.WorkflowTask, def *conductor.TaskDef, taskID string) map[string]any {
-	env := x.env(taskID)
+	env := x.env(taskID, wt.InputParameters, def.InputTemplate)
 	input, err := expr.EvaluateMap(wt.InputParameters, env)
 	if err != nil {
 		input = map[string]any{}
@@ -171,9 +171,9 @@ func (x *execution) evaluateInput(wt *conductor.WorkflowTask, def *conductor.Tas
 	return input
 }
 
-// env returns the expression environment of this execution.
-func (x *execution) env(taskID string) *expr.Env {
-	return &expr.Env{Doc: x.document(), TaskID: taskID, Params: x.e.exprParams, Lookup: x.lookupSecret}
+// env returns the expression environment of this execution for evaluating values.
+func (x *execution) env(taskID string, values ...any) *expr.Env {
+	return &expr.Env{Doc: x.document(neededRoots(values...)), TaskID: taskID, Params: x.e.exprParams, Lookup: x.lookupSecret}
 }
 
 // nextAfter returns the WorkflowTask that follows ref in the definition, climbing out of

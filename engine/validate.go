@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math"
@@ -21,7 +22,8 @@ var switchEvaluators = map[string]bool{"value-param": true, "javascript": true, 
 
 // validateWorkflowDef checks def against Conductor's registration rules. taskDefs holds the
 // registered definitions of the task names def uses, where they exist.
-func validateWorkflowDef(def *conductor.WorkflowDef, taskDefs map[string]*conductor.TaskDef) conductor.ValidationErrors {
+// It stops early with ctx's error when ctx ends.
+func validateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef, taskDefs map[string]*conductor.TaskDef) (conductor.ValidationErrors, error) {
 	var errs conductor.ValidationErrors
 	if strings.TrimSpace(def.Name) == "" {
 		errs.Add("name", "WorkflowDef name cannot be null or empty", nil)
@@ -43,8 +45,11 @@ func validateWorkflowDef(def *conductor.WorkflowDef, taskDefs map[string]*conduc
 		errs.Add("timeoutSeconds", "timeoutSeconds must be >= 0", def.TimeoutSeconds)
 	}
 
-	v := defValidator{def: def, taskDefs: taskDefs, refs: map[string]int{}, errs: &errs}
+	v := defValidator{ctx: ctx, def: def, taskDefs: taskDefs, refs: map[string]int{}, errs: &errs}
 	v.tasks(def.Tasks, "tasks")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	for ref, n := range v.refs {
 		if n > 1 {
 			errs.Add("tasks", fmt.Sprintf("taskReferenceName: %s should be unique across tasks for a given workflowDefinition: %s", ref, def.Name), ref)
@@ -54,10 +59,13 @@ func validateWorkflowDef(def *conductor.WorkflowDef, taskDefs map[string]*conduc
 		v.references(&def.Tasks[i], fmt.Sprintf("tasks[%d]", i))
 	}
 	v.templates(def.OutputParameters, "outputParameters")
-	return errs
+	return errs, ctx.Err()
 }
 
 type defValidator struct {
+	ctx      context.Context
+	seen     int  // tasks checked so far
+	stopped  bool // ctx ended: check no more
 	def      *conductor.WorkflowDef
 	taskDefs map[string]*conductor.TaskDef
 	refs     map[string]int
@@ -71,6 +79,10 @@ func (v *defValidator) tasks(tasks []conductor.WorkflowTask, path string) {
 }
 
 func (v *defValidator) task(t *conductor.WorkflowTask, path string) {
+	if v.seen++; v.stopped || v.seen%256 == 0 && v.ctx.Err() != nil {
+		v.stopped = true
+		return // the caller reports ctx's error
+	}
 	errs := v.errs
 	if strings.TrimSpace(t.Name) == "" {
 		errs.Add(path+".name", "WorkflowTask name cannot be empty or null", nil)

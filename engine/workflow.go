@@ -136,6 +136,9 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 		x.schedule(&def.Tasks[0])
 	}
 	x.decide()
+	if err := ctx.Err(); err != nil {
+		return nil, "", err
+	}
 	return x, "", nil
 }
 
@@ -148,11 +151,7 @@ func (e *Engine) definitionFor(ctx context.Context, q *store.Queries, req *condu
 		if def.Name == "" {
 			def.Name = req.Name
 		}
-		taskDefs, err := e.taskDefsUsedBy(ctx, def)
-		if err != nil {
-			return nil, err
-		}
-		if err := validateWorkflowDef(def, taskDefs).Err(); err != nil {
+		if err := e.ValidateWorkflowDef(ctx, def); err != nil {
 			return nil, err
 		}
 	} else {

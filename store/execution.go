@@ -61,6 +61,22 @@ func attachWorkflowTask(t *conductor.Task, def *conductor.WorkflowDef) {
 	}
 }
 
+// attachWorkflowTasks is attachWorkflowTask for every task of one execution, looking the
+// nodes up in an index of def built once, so loading stays linear in the number of tasks.
+func attachWorkflowTasks(tasks []*TaskRecord, def *conductor.WorkflowDef) {
+	var index map[string]*conductor.WorkflowTask
+	for _, rec := range tasks {
+		t := rec.Task
+		if t.WorkflowTask == nil && def != nil {
+			if index == nil {
+				index = def.TaskIndex()
+			}
+			t.WorkflowTask = conductor.TaskInIndex(index, t.ReferenceTaskName)
+		}
+		attachWorkflowTask(t, def)
+	}
+}
+
 // ExecutionSave is everything one decision writes.
 type ExecutionSave struct {
 	Workflow *WorkflowRecord
@@ -233,9 +249,7 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string,
 		if rec.Definition, err = q.snapshot(ctx, rec.snapshot); err != nil {
 			return err
 		}
-		for _, t := range tasks[id] {
-			attachWorkflowTask(t.Task, rec.Definition)
-		}
+		attachWorkflowTasks(tasks[id], rec.Definition)
 	}
 
 	saves, err := fn(q, recs, tasks)
@@ -291,8 +305,8 @@ func (q *Queries) WorkflowGet(ctx context.Context, workflowID string, includeTas
 	if wf.WorkflowDefinition, err = q.snapshot(ctx, rec.snapshot); err != nil {
 		return nil, err
 	}
+	attachWorkflowTasks(tasks, wf.WorkflowDefinition)
 	for _, t := range tasks {
-		attachWorkflowTask(t.Task, wf.WorkflowDefinition)
 		wf.Tasks = append(wf.Tasks, t.Task)
 	}
 	wf.Normalize()

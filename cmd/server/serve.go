@@ -62,7 +62,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	})
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
 		TokenTTL: cfg.TokenTTL, SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
-		PayloadMaxBytes: cfg.PayloadMaxBytes})
+		PayloadMaxBytes:  cfg.PayloadMaxBytes,
+		DefinitionLimits: engine.DefinitionLimits{MaxDepth: cfg.DefMaxDepth, MaxTasks: cfg.DefMaxTasks, MaxBytes: cfg.DefMaxBytes}})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}

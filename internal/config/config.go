@@ -46,6 +46,9 @@ const (
 const (
 	DBAcquireTimeoutDefault = 5 * time.Second
 	ExecuteMaxWaitDefault   = 300 * time.Second
+	DefMaxDepthDefault      = 32
+	DefMaxTasksDefault      = 2000
+	DefMaxBytesDefault      = 1 << 20
 )
 
 // Config is the server's whole configuration.
@@ -108,6 +111,12 @@ type Config struct {
 	// PayloadHardMaxBytes is the largest PayloadMaxBytes may be (PODIUM_PAYLOAD_HARD_MAX_BYTES,
 	// at most PayloadHardMaxBytesCeiling): raising the limit past it takes raising it too.
 	PayloadHardMaxBytes int64
+	// DefMaxDepth, DefMaxTasks and DefMaxBytes bound workflow definitions, registered or
+	// inline: task nesting depth, task count and JSON size (PODIUM_DEF_MAX_DEPTH,
+	// PODIUM_DEF_MAX_TASKS, PODIUM_DEF_MAX_BYTES).
+	DefMaxDepth int
+	DefMaxTasks int
+	DefMaxBytes int
 }
 
 // MinAdminSecretLen is the shortest admin key secret accepted.
@@ -274,6 +283,30 @@ var options = []option{
 		c.TokenTTL = d
 		return nil
 	}},
+	{key: "PODIUM_DEF_MAX_DEPTH", def: strconv.Itoa(DefMaxDepthDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return errors.New("must be an integer from 1 to 1000")
+		}
+		c.DefMaxDepth = n
+		return nil
+	}},
+	{key: "PODIUM_DEF_MAX_TASKS", def: strconv.Itoa(DefMaxTasksDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			return errors.New("must be an integer from 1 to 1000000")
+		}
+		c.DefMaxTasks = n
+		return nil
+	}},
+	{key: "PODIUM_DEF_MAX_BYTES", def: strconv.Itoa(DefMaxBytesDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1024 || n > 1<<30 {
+			return errors.New("must be an integer from 1024 to 1073741824")
+		}
+		c.DefMaxBytes = n
+		return nil
+	}},
 	{key: "PODIUM_ADMIN_KEY_SECRET", def: "", secret: true, set: func(c *Config, v string) error {
 		if v != "" && len(v) < MinAdminSecretLen {
 			return fmt.Errorf("must be at least %d characters", MinAdminSecretLen)
@@ -408,6 +441,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("admin_key_id", c.AdminKeyID),
 		slog.Bool("admin_key_secret_configured", c.AdminKeySecret != ""),
 		slog.Duration("token_ttl", c.TokenTTL),
+		slog.Int("def_max_depth", c.DefMaxDepth),
+		slog.Int("def_max_tasks", c.DefMaxTasks),
+		slog.Int("def_max_bytes", c.DefMaxBytes),
 	)
 }
 

@@ -1,0 +1,66 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store/storetest"
+)
+
+// cancelAfter is a context that reports itself canceled from its limit-th Err call on, and
+// counts the calls: how often a loop looked tells whether it stopped early.
+type cancelAfter struct {
+	context.Context
+	limit int64
+	calls atomic.Int64
+}
+
+func (c *cancelAfter) Err() error {
+	if c.calls.Add(1) >= c.limit {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestCanceledValidationStops(t *testing.T) {
+	t.Parallel()
+	e := New(Config{DefinitionLimits: DefinitionLimits{MaxTasks: 100_000, MaxBytes: 64 << 20}})
+	def := flatChainDef("long_validation", 20_000)
+	// Canceled during the limits walk (about 80 looks), then during the rules.
+	for _, limit := range []int64{3, 100} {
+		ctx := &cancelAfter{Context: context.Background(), limit: limit}
+		err := e.ValidateWorkflowDef(ctx, def)
+		require.ErrorIs(t, err, context.Canceled)
+		require.Less(t, ctx.calls.Load(), limit+5, "the walk stopped soon after the context ended")
+	}
+
+	require.NoError(t, e.ValidateWorkflowDef(context.Background(), def), "the definition itself is valid")
+}
+
+func TestCanceledStartStops(t *testing.T) {
+	t.Parallel()
+	e := New(Config{Store: storetest.NewStore(t)})
+	def := flatChainDef("long_start", 2000)
+	bg := context.Background()
+	require.NoError(t, e.CreateWorkflowDef(bg, def, false))
+	input := map[string]any{"x": "a", "path": "go"}
+	// The first start completes (and caches the definition snapshot).
+	id, err := e.StartWorkflow(bg, &conductor.StartWorkflowRequest{Name: def.Name, Input: input})
+	require.NoError(t, err)
+	wf, err := e.Workflow(bg, id, true)
+	require.NoError(t, err)
+	require.Equal(t, conductor.WorkflowCompleted, wf.Status)
+	require.Len(t, wf.Tasks, 2000)
+
+	ctx := &cancelAfter{Context: bg, limit: 100}
+	_, err = e.StartWorkflow(ctx, &conductor.StartWorkflowRequest{Name: def.Name, Input: input, IdempotencyKey: "second"})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Less(t, ctx.calls.Load(), int64(200), "deciding stopped soon after the context ended, not after 2,000 tasks")
+	_, _, err = e.store.WorkflowIDByIdempotencyKey(bg, def.Name, "second")
+	require.True(t, errors.Is(err, conductor.ErrNotFound), "nothing stored: %v", err)
+}
