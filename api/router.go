@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 
@@ -33,6 +34,9 @@ type Config struct {
 	// AuthOff serves every route without a token and answers /api/token with 404 (what SDKs
 	// read as "no authentication"). Only for servers on a loopback address.
 	AuthOff bool
+	// TrustedProxies are the proxies whose X-Forwarded-For names a login's source address
+	// (failed logins are throttled per address); empty means the connection's address counts.
+	TrustedProxies []netip.Prefix
 }
 
 type server struct {
@@ -43,6 +47,7 @@ type server struct {
 	serverVersion string
 	maxBodyBytes  int64
 	authOff       bool
+	proxies       []netip.Prefix
 }
 
 // NewRouter returns the HTTP handler serving the whole API.
@@ -58,6 +63,7 @@ func NewRouter(cfg Config) http.Handler {
 		serverVersion: cfg.Version,
 		maxBodyBytes:  cfg.MaxBodyBytes,
 		authOff:       cfg.AuthOff,
+		proxies:       cfg.TrustedProxies,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
