@@ -51,7 +51,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
-		TokenTTL: cfg.TokenTTL})
+		TokenTTL: cfg.TokenTTL, TokenMaxTTL: cfg.TokenMaxTTL, LoginConcurrency: cfg.LoginConcurrency})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
 		Engine: eng, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
-		AuthOff: cfg.AuthOff,
+		AuthOff: cfg.AuthOff, TrustedProxies: cfg.TrustedProxies,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
