@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,13 +16,15 @@ import (
 type tokenRequest struct {
 	KeyID     string `json:"keyId"`
 	KeySecret string `json:"keySecret"`
-	// Expiration is the token's life in milliseconds; negative: it never expires.
+	// Expiration is the token's life in milliseconds: 0 or none takes the default, more than
+	// the maximum gets the maximum, negative (Orkes' "never expires") is refused.
 	Expiration *int64 `json:"expiration"`
 }
 
 // token answers POST /api/token: an access key pair for a signed token. Any X-Authorization
 // the request carries is ignored (SDKs refresh with their old, possibly expired token on).
 // With authentication off it answers 404, which every SDK reads as "no authentication".
+// A login throttled or refused for want of a hashing slot is 429 with Retry-After.
 func (s *server) token(w http.ResponseWriter, r *http.Request) {
 	if s.authOff {
 		s.writeError(w, r, conductor.NotFoundf("Authentication is off on this server: no token is needed"))
@@ -37,14 +40,18 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 		switch ms := *req.Expiration; {
 		case ms < 0:
 			ttl = -1
-		case ms > 0:
+		case ms > math.MaxInt64/int64(time.Millisecond):
+			ttl = math.MaxInt64 // clamped to the maximum by the engine
+		default:
 			ttl = time.Duration(ms) * time.Millisecond
 		}
 	}
-	tok, err := s.engine.Login(r.Context(), req.KeyID, req.KeySecret, ttl)
+	tok, err := s.engine.Login(r.Context(), sourceAddress(r, s.proxies), req.KeyID, req.KeySecret, ttl)
+	var later *engine.RetryLaterError
 	switch {
-	case errors.Is(err, engine.ErrThrottled):
-		w.Header().Set("Retry-After", strconv.Itoa(60))
+	case errors.As(err, &later):
+		secs := int((later.After + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Status: http.StatusTooManyRequests,
 			Message: err.Error(), Instance: s.instance, Retryable: true})
 		return

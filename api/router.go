@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"slices"
 	"time"
@@ -42,6 +43,9 @@ type Config struct {
 	// (waitForSeconds above it is a 400); 0 takes ExecuteMaxWaitDefault. The HTTP server's
 	// write timeout must be longer.
 	ExecuteMaxWait time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For names a login's source address
+	// (failed logins are throttled per address); empty means the connection's address counts.
+	TrustedProxies []netip.Prefix
 }
 
 type server struct {
@@ -54,6 +58,7 @@ type server struct {
 	authOff       bool
 	// executeMaxWait bounds waitForSeconds of execute.
 	executeMaxWait time.Duration
+	proxies        []netip.Prefix
 }
 
 // NewRouter returns the HTTP handler serving the whole API.
@@ -69,6 +74,7 @@ func NewRouter(cfg Config) http.Handler {
 		serverVersion: cfg.Version,
 		maxBodyBytes:  cfg.MaxBodyBytes,
 		authOff:       cfg.AuthOff,
+		proxies:       cfg.TrustedProxies,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)

@@ -37,13 +37,6 @@ const (
 	ScheduleReconcileDefault = time.Second
 )
 
-// Failed-login throttling: this many failures of one key id within the window lock it out
-// for the rest of the window.
-const (
-	loginFailuresAllowed = 5
-	loginThrottleWindow  = time.Minute
-)
-
 // Config is what New needs.
 type Config struct {
 	Store  *store.Store
@@ -81,6 +74,14 @@ type Config struct {
 	PayloadMaxBytes int64
 	// DefinitionLimits bound the workflow definitions accepted; zero fields take the defaults.
 	DefinitionLimits DefinitionLimits
+	// TokenMaxTTL is the longest life a token may have; 0 takes TokenMaxTTLDefault.
+	TokenMaxTTL time.Duration
+	// LoginConcurrency is how many logins hash their secret at once (19 MiB each); 0 takes
+	// LoginConcurrencyDefault.
+	LoginConcurrency int
+	// LoginWait is how long a login waits for a hashing slot before it is refused; 0 takes
+	// LoginWaitDefault.
+	LoginWait time.Duration
 	// ManualScheduling leaves firing schedules to explicit FireSchedules calls (tests that
 	// control the clock); the scheduler loop does not run.
 	ManualScheduling bool
@@ -110,6 +111,7 @@ type Engine struct {
 	defLimits            DefinitionLimits
 
 	access            access
+	login             loginGate
 	scheduleReconcile time.Duration
 	manualScheduling  bool
 	schedulingPaused  atomic.Bool
@@ -160,17 +162,21 @@ func New(cfg Config) *Engine {
 	if e.systemTaskLease <= 0 {
 		e.systemTaskLease = SystemTaskLeaseDefault
 	}
+	e.login = newLoginGate(cfg.LoginConcurrency, cfg.LoginWait, cfg.TokenMaxTTL)
 	e.access.admin, e.access.tokenTTL = cfg.Admin, cfg.TokenTTL
 	if e.access.tokenTTL <= 0 {
 		e.access.tokenTTL = TokenTTLDefault
 	}
+	e.access.tokenTTL = min(e.access.tokenTTL, e.login.maxTTL)
 	active, signingKeys := e.keys.Derive("token signing")
 	signer, err := auth.NewSigner(active, signingKeys, e.now)
 	if err != nil {
 		panic(err) // the keyring always holds its active key
 	}
+	signer.MaxLife = e.login.maxTTL
 	e.access.signer = signer
-	e.access.throttle = &auth.Throttle{MaxFailures: loginFailuresAllowed, Window: loginThrottleWindow, Now: e.now}
+	e.access.throttle = &auth.Throttle{MaxFailures: loginFailuresAllowed, MaxSourceFailures: loginSourceFailuresAllowed,
+		Window: loginThrottleWindow, Now: e.now}
 	if e.scheduleReconcile <= 0 {
 		e.scheduleReconcile = ScheduleReconcileDefault
 	}

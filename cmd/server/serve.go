@@ -61,7 +61,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		MaxRedirects: maxRedirects,
 	})
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
-		TokenTTL: cfg.TokenTTL, SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
+		TokenTTL: cfg.TokenTTL, TokenMaxTTL: cfg.TokenMaxTTL, LoginConcurrency: cfg.LoginConcurrency,
+		SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
 		PayloadMaxBytes:  cfg.PayloadMaxBytes,
 		DefinitionLimits: engine.DefinitionLimits{MaxDepth: cfg.DefMaxDepth, MaxTasks: cfg.DefMaxTasks, MaxBytes: cfg.DefMaxBytes}})
 	if err := eng.Start(ctx); err != nil {
@@ -72,7 +73,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
 		Engine: eng, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
-		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait,
+		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

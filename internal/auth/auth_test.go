@@ -2,6 +2,8 @@ package auth_test
 
 import (
 	"encoding/base64"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -36,12 +38,38 @@ func TestTokensVerifyAndExpire(t *testing.T) {
 	_, err = s.Verify(tok)
 	require.ErrorIs(t, err, auth.ErrTokenExpired)
 
-	forever, err := s.Issue("app-1", "key-1", -1)
+	for _, ttl := range []time.Duration{-1, 0} {
+		_, err = s.Issue("app-1", "key-1", ttl)
+		require.Error(t, err, "no token lives forever (%s)", ttl)
+	}
+}
+
+func TestTokensNeverOutliveTheMaximum(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	s, err := auth.NewSigner("k1", map[string][]byte{"k1": key(1)}, c.Now)
 	require.NoError(t, err)
-	c.now = c.now.AddDate(10, 0, 0)
-	claims, err = s.Verify(forever)
-	require.NoError(t, err, "a negative life never expires")
-	require.True(t, claims.ExpiresAt.IsZero())
+	long, err := s.Issue("app-1", "key-1", 48*time.Hour)
+	require.NoError(t, err)
+	s.MaxLife = 24 * time.Hour
+	_, err = s.Issue("app-1", "key-1", 24*time.Hour+time.Second)
+	require.Error(t, err)
+	day, err := s.Issue("app-1", "key-1", 24*time.Hour)
+	require.NoError(t, err)
+	_, err = s.Verify(day)
+	require.NoError(t, err)
+	_, err = s.Verify(long)
+	require.ErrorIs(t, err, auth.ErrTokenInvalid, "a token issued for longer than the maximum is refused once it is set")
+
+	// A token without exp, even one signed with the server's key, is refused.
+	forever := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "app-1", "keyId": "key-1", "iss": auth.Issuer,
+		"iat": c.now.Unix()})
+	forever.Header["kid"] = "k1"
+	foreverTok, err := forever.SignedString(key(1))
+	require.NoError(t, err)
+	s.MaxLife = 0
+	_, err = s.Verify(foreverTok)
+	require.ErrorIs(t, err, auth.ErrTokenInvalid)
 }
 
 func TestTokensRejectForgeries(t *testing.T) {
@@ -130,28 +158,71 @@ func TestThrottleLocksAKeyAfterRepeatedFailures(t *testing.T) {
 	c := &clock{now: time.Unix(1_800_000_000, 0)}
 	th := &auth.Throttle{MaxFailures: 3, Window: time.Minute, Now: c.Now}
 	for range 2 {
-		th.Fail("k1")
+		th.Fail("10.0.0.1", "k1")
 	}
-	blocked, _ := th.Blocked("k1")
+	blocked, _ := th.Blocked("10.0.0.1", "k1")
 	require.False(t, blocked)
-	th.Fail("k1")
-	blocked, left := th.Blocked("k1")
+	th.Fail("10.0.0.1", "k1")
+	blocked, left := th.Blocked("10.0.0.1", "k1")
 	require.True(t, blocked)
 	require.Equal(t, time.Minute, left)
-	blocked, _ = th.Blocked("k2")
+	blocked, _ = th.Blocked("10.0.0.1", "k2")
 	require.False(t, blocked, "other keys are not affected")
+	blocked, _ = th.Blocked("10.0.0.2", "k1")
+	require.False(t, blocked, "nor the same key from another source")
 
 	c.now = c.now.Add(time.Minute)
-	blocked, _ = th.Blocked("k1")
+	blocked, _ = th.Blocked("10.0.0.1", "k1")
 	require.False(t, blocked, "the lock ends with the window")
 
-	th.Fail("k3")
-	th.Fail("k3")
-	th.Succeed("k3")
-	th.Fail("k3")
-	th.Fail("k3")
-	blocked, _ = th.Blocked("k3")
+	th.Fail("10.0.0.1", "k3")
+	th.Fail("10.0.0.1", "k3")
+	th.Succeed("10.0.0.1", "k3")
+	th.Fail("10.0.0.1", "k3")
+	th.Fail("10.0.0.1", "k3")
+	blocked, _ = th.Blocked("10.0.0.1", "k3")
 	require.False(t, blocked, "a success forgets earlier failures")
+}
+
+func TestThrottleLocksASourceGuessingManyKeys(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	th := &auth.Throttle{MaxFailures: 3, MaxSourceFailures: 5, Window: time.Minute, Now: c.Now}
+	for i := range 5 {
+		blocked, _ := th.Blocked("10.0.0.1", "any")
+		require.False(t, blocked)
+		th.Fail("10.0.0.1", fmt.Sprintf("k%d", i))
+	}
+	blocked, left := th.Blocked("10.0.0.1", "any")
+	require.True(t, blocked, "five failures from one source lock it for every key id")
+	require.Equal(t, time.Minute, left)
+	th.Succeed("10.0.0.1", "mine")
+	blocked, _ = th.Blocked("10.0.0.1", "any")
+	require.True(t, blocked, "a success with another key does not clear the source's count")
+	blocked, _ = th.Blocked("10.0.0.2", "k1")
+	require.False(t, blocked, "other sources are not affected")
+}
+
+func TestThrottleMemoryIsBounded(t *testing.T) {
+	t.Parallel()
+	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	th := &auth.Throttle{MaxFailures: 3, MaxSourceFailures: 10, Window: time.Minute, MaxEntries: 100, Now: c.Now}
+	long := strings.Repeat("k", 1<<16)
+	for i := range 1000 {
+		th.Fail(fmt.Sprintf("10.0.%d.%d", i/256, i%256), long+strconv.Itoa(i))
+		c.now = c.now.Add(time.Millisecond)
+	}
+	require.LessOrEqual(t, th.Tracked(), 200, "each table holds at most MaxEntries windows")
+	// The newest windows are the ones kept.
+	th.Fail("10.0.3.231", long+"999")
+	th.Fail("10.0.3.231", long+"999")
+	blocked, _ := th.Blocked("10.0.3.231", long+"999")
+	require.True(t, blocked)
+
+	// Windows that are over go first, live ones only when all are live.
+	c.now = c.now.Add(time.Minute)
+	th.Fail("10.9.9.9", "k")
+	require.Equal(t, 2, th.Tracked(), "expired windows are dropped to make room")
 }
 
 func TestRolesGrantWhatTheySay(t *testing.T) {

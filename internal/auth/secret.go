@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -68,79 +66,4 @@ func VerifySecret(hash, secret string) bool {
 // EqualSecret compares two secrets in constant time (for configured secrets that are not hashed).
 func EqualSecret(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
-}
-
-// Throttle limits failed logins per key id: after MaxFailures failures within Window, logins of
-// that key id are refused until the window passes.
-type Throttle struct {
-	MaxFailures int
-	Window      time.Duration
-	Now         func() time.Time
-
-	mu       sync.Mutex
-	failures map[string]*failureWindow
-}
-
-type failureWindow struct {
-	first time.Time
-	count int
-}
-
-// maxTracked bounds the key ids tracked, so unknown ids cannot grow the map without limit.
-const maxTracked = 10000
-
-func (t *Throttle) now() time.Time {
-	if t.Now == nil {
-		return time.Now()
-	}
-	return t.Now()
-}
-
-// Blocked reports whether logins of keyID are refused now, and for how long still.
-func (t *Throttle) Blocked(keyID string) (bool, time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	f := t.failures[keyID]
-	if f == nil {
-		return false, 0
-	}
-	left := f.first.Add(t.Window).Sub(t.now())
-	if left <= 0 {
-		delete(t.failures, keyID)
-		return false, 0
-	}
-	return f.count >= t.MaxFailures, left
-}
-
-// Fail records a failed login of keyID.
-func (t *Throttle) Fail(keyID string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	if t.failures == nil {
-		t.failures = map[string]*failureWindow{}
-	}
-	if len(t.failures) >= maxTracked {
-		for id, f := range t.failures {
-			if now.Sub(f.first) >= t.Window {
-				delete(t.failures, id)
-			}
-		}
-	}
-	f := t.failures[keyID]
-	if f == nil || now.Sub(f.first) >= t.Window {
-		if f == nil && len(t.failures) >= maxTracked {
-			return // full of live windows: do not grow further
-		}
-		f = &failureWindow{first: now}
-		t.failures[keyID] = f
-	}
-	f.count++
-}
-
-// Succeed forgets keyID's failures.
-func (t *Throttle) Succeed(keyID string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.failures, keyID)
 }

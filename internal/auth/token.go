@@ -20,6 +20,10 @@ const Issuer = "podium"
 // Signer issues and verifies HS256 tokens. Every key it holds verifies; the active one signs,
 // and its id goes into the token header (kid), so keys can be rotated.
 type Signer struct {
+	// MaxLife, when positive, is the longest life a token may have: Verify refuses tokens
+	// issued for longer (say, before the limit was lowered).
+	MaxLife time.Duration
+
 	active string
 	keys   map[string][]byte
 	now    func() time.Time
@@ -42,7 +46,7 @@ type Claims struct {
 	Subject string
 	// KeyID is the access key the token was issued for.
 	KeyID string
-	// ExpiresAt is zero for a token that never expires.
+	// ExpiresAt is when the token stops working; every token has one.
 	ExpiresAt time.Time
 }
 
@@ -51,21 +55,23 @@ type tokenClaims struct {
 	jwt.RegisteredClaims
 }
 
-// Issue signs a token for subject and keyID living ttl; ttl < 0 means it never expires.
+// Issue signs a token for subject and keyID living ttl, which must be positive (no token
+// lives forever) and at most MaxLife when that is set.
 func (s *Signer) Issue(subject, keyID string, ttl time.Duration) (string, error) {
+	if ttl <= 0 || (s.MaxLife > 0 && ttl > s.MaxLife) {
+		return "", fmt.Errorf("auth: a token's life must be positive and at most the maximum, not %s", ttl)
+	}
 	now := s.now()
 	c := tokenClaims{KeyID: keyID, RegisteredClaims: jwt.RegisteredClaims{
-		Issuer: Issuer, Subject: subject, IssuedAt: jwt.NewNumericDate(now),
+		Issuer: Issuer, Subject: subject, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 	}}
-	if ttl >= 0 {
-		c.ExpiresAt = jwt.NewNumericDate(now.Add(ttl))
-	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
 	tok.Header["kid"] = s.active
 	return tok.SignedString(s.keys[s.active])
 }
 
-// Verify checks a token's signature, issuer and expiry and returns its claims.
+// Verify checks a token's signature, issuer and expiry and returns its claims. A token without
+// an expiry, or (with MaxLife set) issued for longer than MaxLife, is invalid.
 func (s *Signer) Verify(token string) (*Claims, error) {
 	var c tokenClaims
 	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
@@ -76,18 +82,16 @@ func (s *Signer) Verify(token string) (*Claims, error) {
 		}
 		return key, nil
 	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithIssuer(Issuer),
-		jwt.WithTimeFunc(s.now), jwt.WithIssuedAt())
+		jwt.WithTimeFunc(s.now), jwt.WithIssuedAt(), jwt.WithExpirationRequired())
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, ErrTokenExpired
 	case err != nil:
 		return nil, ErrTokenInvalid
-	case c.Subject == "" || c.KeyID == "":
+	case c.Subject == "" || c.KeyID == "" || c.ExpiresAt == nil:
 		return nil, ErrTokenInvalid
+	case s.MaxLife > 0 && (c.IssuedAt == nil || c.ExpiresAt.Sub(c.IssuedAt.Time) > s.MaxLife+time.Second):
+		return nil, ErrTokenInvalid // a second of slack: the claims are whole seconds
 	}
-	out := &Claims{Subject: c.Subject, KeyID: c.KeyID}
-	if c.ExpiresAt != nil {
-		out.ExpiresAt = c.ExpiresAt.Time
-	}
-	return out, nil
+	return &Claims{Subject: c.Subject, KeyID: c.KeyID, ExpiresAt: c.ExpiresAt.Time}, nil
 }

@@ -18,17 +18,19 @@ import (
 
 // Defaults.
 const (
-	AddrDefault            = "127.0.0.1:8080"
-	DatabaseURLDefault     = "postgres://postgres@127.0.0.1:5432/podium?sslmode=disable"
-	DataDirDefault         = "data"
-	LogFormatDefault       = "text"
-	LogLevelDefault        = "info"
-	DBMaxConnsDefault      = 16
-	MaxBodyBytesDefault    = 8 << 20
-	ShutdownTimeoutDefault = 30 * time.Second
-	TokenTTLDefault        = 60 * time.Minute
-	SystemWorkersDefault   = 256
-	HTTPTaskPerHostDefault = 8
+	AddrDefault             = "127.0.0.1:8080"
+	DatabaseURLDefault      = "postgres://postgres@127.0.0.1:5432/podium?sslmode=disable"
+	DataDirDefault          = "data"
+	LogFormatDefault        = "text"
+	LogLevelDefault         = "info"
+	DBMaxConnsDefault       = 16
+	MaxBodyBytesDefault     = 8 << 20
+	ShutdownTimeoutDefault  = 30 * time.Second
+	TokenTTLDefault         = 60 * time.Minute
+	TokenMaxTTLDefault      = 24 * time.Hour
+	LoginConcurrencyDefault = 2
+	SystemWorkersDefault    = 256
+	HTTPTaskPerHostDefault  = 8
 	// HTTPTaskMaxRedirectsDefault is how many redirects an HTTP task follows.
 	HTTPTaskMaxRedirectsDefault = 5
 	// PayloadMaxBytesDefault is the default payload limit (Conductor fails larger payloads).
@@ -117,6 +119,15 @@ type Config struct {
 	DefMaxDepth int
 	DefMaxTasks int
 	DefMaxBytes int
+	// TokenMaxTTL is the longest life a token may have, whatever its login asks for
+	// (PODIUM_TOKEN_MAX_TTL, a Go duration).
+	TokenMaxTTL time.Duration
+	// LoginConcurrency is how many logins hash their secret at once, 19 MiB each
+	// (PODIUM_LOGIN_CONCURRENCY); more wait briefly, then get 429.
+	LoginConcurrency int
+	// TrustedProxies are the proxies (addresses or CIDR prefixes) whose X-Forwarded-For names
+	// a login's source address for throttling (PODIUM_TRUSTED_PROXIES, comma-separated).
+	TrustedProxies []netip.Prefix
 }
 
 // MinAdminSecretLen is the shortest admin key secret accepted.
@@ -307,6 +318,40 @@ var options = []option{
 		c.DefMaxBytes = n
 		return nil
 	}},
+	{key: "PODIUM_TOKEN_MAX_TTL", def: TokenMaxTTLDefault.String(), set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return errors.New("must be a duration of at least 1s such as 24h")
+		}
+		c.TokenMaxTTL = d
+		return nil
+	}},
+	{key: "PODIUM_LOGIN_CONCURRENCY", def: strconv.Itoa(LoginConcurrencyDefault), set: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			return errors.New("must be an integer from 1 to 64")
+		}
+		c.LoginConcurrency = n
+		return nil
+	}},
+	{key: "PODIUM_TRUSTED_PROXIES", def: "", set: func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(item)
+			if err != nil {
+				a, aerr := netip.ParseAddr(item)
+				if aerr != nil {
+					return fmt.Errorf("%q is neither an IP address nor a CIDR prefix", item)
+				}
+				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+		return nil
+	}},
 	{key: "PODIUM_ADMIN_KEY_SECRET", def: "", secret: true, set: func(c *Config, v string) error {
 		if v != "" && len(v) < MinAdminSecretLen {
 			return fmt.Errorf("must be at least %d characters", MinAdminSecretLen)
@@ -325,6 +370,9 @@ func (c *Config) validate() error {
 	if c.PayloadMaxBytes > c.PayloadHardMaxBytes {
 		errs = append(errs, fmt.Errorf("PODIUM_PAYLOAD_MAX_BYTES=%d is greater than PODIUM_PAYLOAD_HARD_MAX_BYTES=%d",
 			c.PayloadMaxBytes, c.PayloadHardMaxBytes))
+	}
+	if c.TokenTTL > c.TokenMaxTTL {
+		errs = append(errs, fmt.Errorf("PODIUM_TOKEN_TTL (%s) must not exceed PODIUM_TOKEN_MAX_TTL (%s)", c.TokenTTL, c.TokenMaxTTL))
 	}
 	if c.AuthOff && !IsLoopback(c.Addr) {
 		errs = append(errs, fmt.Errorf("PODIUM_AUTH=off is only allowed when PODIUM_ADDR is a loopback address, not %q", c.Addr))
@@ -444,6 +492,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("def_max_depth", c.DefMaxDepth),
 		slog.Int("def_max_tasks", c.DefMaxTasks),
 		slog.Int("def_max_bytes", c.DefMaxBytes),
+		slog.Duration("token_max_ttl", c.TokenMaxTTL),
+		slog.Int("login_concurrency", c.LoginConcurrency),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 

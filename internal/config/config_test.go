@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,4 +105,31 @@ func TestLoadPayloadLimits(t *testing.T) {
 		_, err = config.Load(env(map[string]string{key: value}))
 		require.ErrorContains(t, err, key, value)
 	}
+}
+
+func TestLoadLoginLimits(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, 24*time.Hour, c.TokenMaxTTL)
+	require.Equal(t, 2, c.LoginConcurrency)
+	require.Empty(t, c.TrustedProxies, "X-Forwarded-For is trusted from nobody unless configured")
+
+	c, err = config.Load(env(map[string]string{
+		"PODIUM_TOKEN_MAX_TTL": "2h", "PODIUM_LOGIN_CONCURRENCY": "4", "PODIUM_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7,::1",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Hour, c.TokenMaxTTL)
+	require.Equal(t, 4, c.LoginConcurrency)
+	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"),
+		netip.MustParsePrefix("::1/128")}, c.TrustedProxies)
+
+	_, err = config.Load(env(map[string]string{
+		"PODIUM_LOGIN_CONCURRENCY": "0", "PODIUM_TRUSTED_PROXIES": "proxy.example", "PODIUM_TOKEN_MAX_TTL": "forever",
+	}))
+	for _, key := range []string{"PODIUM_LOGIN_CONCURRENCY", "PODIUM_TRUSTED_PROXIES", "PODIUM_TOKEN_MAX_TTL"} {
+		require.ErrorContains(t, err, key)
+	}
+	_, err = config.Load(env(map[string]string{"PODIUM_TOKEN_TTL": "2h", "PODIUM_TOKEN_MAX_TTL": "1h"}))
+	require.ErrorContains(t, err, "must not exceed PODIUM_TOKEN_MAX_TTL")
 }
