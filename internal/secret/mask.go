@@ -38,13 +38,14 @@ var maskedKeys = map[string]bool{"_secrets": true, "_masked": true}
 // value of 8 bytes or more is masked in its base64 form (standard or URL alphabet, padded or
 // not) together with the base64 run around it, as in a Kubernetes secret's data.
 //
-// Not masked: base64 of a value inside a longer base64 text other than a Basic token (the
-// encoding of a value then depends on its offset, and matching fragments would mask ordinary
-// words), hashes, HTML entities, other encodings (hex, quoted-printable), and escapes more than
-// three levels deep. Values shorter than 4 bytes are masked only where a whole string equals
-// them, in no encoded form: their encoded forms would match too much. Views cost nothing for
-// strings without \, % or a Basic token; the plain search stays one substring search per
-// value and derived form.
+// Not masked: base64 of a value that starts elsewhere than at the start of a base64 text (its
+// encoding then depends on its offset and neighbours, and matching fragments would mask
+// ordinary words), Basic credentials excepted; hashes, HTML entities, other encodings (hex,
+// quoted-printable) and escapes more than three levels deep. Values shorter than 4 bytes are
+// masked only where a whole string equals them, in no encoded form: their encoded forms would
+// match too much. Decoded views are built only for strings holding \ or % (or +, when a value
+// holds a space); otherwise a string costs one substring search per value and derived form,
+// and one for a Basic token.
 type Redactor struct {
 	long    []string // longest first once prepared, so a value containing another is masked whole
 	escaped []string // the JSON-escaped forms of long values (once and twice) that differ from them
