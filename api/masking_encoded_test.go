@@ -132,6 +132,7 @@ func TestMaskEncodedFormsOfSecrets(t *testing.T) {
 
 	// The worker gets the real values, and reports them encoded: a Basic header it built, a
 	// request it logged as JSON.
+	b.waitForWorkflow(id, "the HTTP tasks to complete", func(wf obj) bool { return len(attemptsOf(t, wf, "worker")) > 0 })
 	w := b.pollTask(itName(0))
 	require.Equal(t, obj{"user": user, "pw": pw}, w["inputData"])
 	logged := maskJSONString(t, fmt.Sprintf(`{"user":%q}`, user), true)
