@@ -3,7 +3,6 @@ package secret
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 )
 
 // Mask is what execution data shows in place of secret material.
@@ -19,11 +18,43 @@ var maskedKeys = map[string]bool{"_secrets": true, "_masked": true}
 // Redactor masks secret material in JSON-like values: the values under _secrets and _masked
 // keys, and every occurrence of a known secret value inside any string. It is not safe for
 // concurrent use.
+//
+// A value is also masked in the forms it takes when it travels through JSON, URLs and
+// headers, because an HTTP target or a worker may echo a request back as text: a JSON body
+// inside a string field, a header dump, a URL. A string is searched as it is and in its
+// decoded views, each mapped back to the bytes it came from, which are replaced by Mask:
+//
+//   - JSON string escapes, with or without HTML escaping: \" \\ \/ \n \t … and \uXXXX in either
+//     case, surrogate pairs included — what Go (\u003c for <), Jackson, Gson (\u003d for =),
+//     Python's ensure_ascii (\u00f6) and PHP (\/) write;
+//   - percent-encoding (%XX in either case), and + as a space where a value holds a space;
+//   - the credentials of a Basic authorization (Basic base64(user:password)): the token is
+//     masked whole when what it decodes to holds a value;
+//   - views compose up to three levels deep, so a JSON string inside a JSON string (\\\"), a
+//     JSON document in a query parameter or a header dump inside a JSON body are masked too.
+//
+// The minimally JSON-escaped form of a value, once and twice escaped, is also searched as
+// plain text, so it is masked whatever precedes it (a stray backslash shifts a decoder). A
+// value of 8 bytes or more is masked in its base64 form (standard or URL alphabet, padded or
+// not) together with the base64 run around it, as in a Kubernetes secret's data.
+//
+// Not masked: base64 of a value that starts elsewhere than at the start of a base64 text (its
+// encoding then depends on its offset and neighbours, and matching fragments would mask
+// ordinary words), Basic credentials excepted; hashes, HTML entities, other encodings (hex,
+// quoted-printable) and escapes more than three levels deep. Values shorter than 4 bytes are
+// masked only where a whole string equals them, in no encoded form: their encoded forms would
+// match too much. Decoded views are built only for strings holding \ or % (or +, when a value
+// holds a space); otherwise a string costs one substring search per value and derived form,
+// and one for a Basic token.
 type Redactor struct {
-	long   []string // longest first once sorted, so a value containing another is masked whole
-	sorted bool
-	short  map[string]bool
-	all    map[string]bool
+	long    []string // longest first once prepared, so a value containing another is masked whole
+	escaped []string // the JSON-escaped forms of long values (once and twice) that differ from them
+	b64     []string // base64 forms of values of minBase64Len bytes or more
+	spaced  bool     // a long value holds a space: decode + in percent-encoded text as a space
+	bufs    []*viewBuf
+	sorted  bool
+	short   map[string]bool
+	all     map[string]bool
 }
 
 // Add makes v a value to mask.
@@ -78,19 +109,20 @@ func (r *Redactor) Values() []string {
 // Len is the number of values to mask.
 func (r *Redactor) Len() int { return len(r.all) }
 
-// String masks known values inside s.
+// String masks known values inside s, in their plain and encoded forms.
 func (r *Redactor) String(s string) string {
 	if r.short[s] {
 		return Mask
 	}
-	if !r.sorted {
-		slices.SortFunc(r.long, func(a, b string) int { return len(b) - len(a) })
-		r.sorted = true
-	}
-	for _, v := range r.long {
-		if strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, Mask)
+	r.prepare()
+	// Masking can leave a new occurrence behind (a decoder realigned by the mask, a value holding
+	// the mask's characters): mask again until nothing is found, a few times at most.
+	for range maxPasses {
+		spans := r.find(s)
+		if len(spans) == 0 {
+			break
 		}
+		s = replaceSpans(s, spans)
 	}
 	return s
 }
