@@ -81,11 +81,14 @@ test: ## Vet, check gofmt and run all tests with -race (sets up a local PostgreS
 	@$(MAKE) --no-print-directory fuzz
 
 # How long `make fuzz` (and so `make test`) runs each fuzzer.
-FUZZTIME ?= 5s
+FUZZTIME ?= 3s
 
-fuzz: ## Run each fuzzer for FUZZTIME (5s): search grammar, request body decoder (Go allows one -fuzz per package run)
+fuzz: ## Run each fuzzer for FUZZTIME (3s): search grammar, request decoder, expressions, masking (one -fuzz per go test run)
 	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./engine
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./api
+	$(GO) test -run '^$$' -fuzz '^FuzzTemplate$$' -fuzztime $(FUZZTIME) ./internal/expr
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZTIME) ./internal/expr
+	$(GO) test -run '^$$' -fuzz '^FuzzRedactor$$' -fuzztime $(FUZZTIME) ./internal/secret
 
 bench: ## Run the Go benchmarks, then the load tool (cmd/bench) against a fresh local server
 	@$(ensure_test_db)
