@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
+	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 )
 
@@ -30,7 +32,26 @@ func (s *server) createWorkflowDef(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.CreateWorkflowDef(r.Context(), def, overwrite); err != nil {
+	created, err := s.mayWriteDefinitions(r, auth.TargetWorkflowDef, auth.AccessUpdate, def.Name)
+	if err == nil {
+		err = s.engine.CreateWorkflowDef(r.Context(), def, overwrite)
+	}
+	s.ownDefinitions(w, r, auth.TargetWorkflowDef, created, err)
+}
+
+// mayWriteDefinitions checks the caller's right to write (access UPDATE) or delete (DELETE)
+// the named definitions and returns the names it would create.
+func (s *server) mayWriteDefinitions(r *http.Request, targetType string, access auth.Access, names ...string) ([]string, error) {
+	return s.engine.MayWriteDefinitions(r.Context(), principalOf(r.Context()), targetType, names, access)
+}
+
+// ownDefinitions answers a definition write: the error, or 200 once the caller owns the
+// definitions it created.
+func (s *server) ownDefinitions(w http.ResponseWriter, r *http.Request, targetType string, created []string, err error) {
+	if err == nil {
+		err = s.engine.OwnDefinitions(r.Context(), principalOf(r.Context()), targetType, created)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -53,7 +74,25 @@ func (s *server) upsertWorkflowDefs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	names := make([]string, len(defs))
+	for i, def := range defs {
+		names[i] = def.Name
+	}
+	created, err := s.mayWriteDefinitions(r, auth.TargetWorkflowDef, auth.AccessUpdate, names...)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	resp, err := s.engine.UpsertWorkflowDefs(r.Context(), defs)
+	if err == nil {
+		var stored []string
+		for _, name := range created {
+			if slices.Contains(resp.BulkSuccessfulResults, name) {
+				stored = append(stored, name)
+			}
+		}
+		err = s.engine.OwnDefinitions(r.Context(), principalOf(r.Context()), auth.TargetWorkflowDef, stored)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -123,6 +162,10 @@ func (s *server) deleteWorkflowDef(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if _, err := s.mayWriteDefinitions(r, auth.TargetWorkflowDef, auth.AccessDelete, pathParam(r, "name")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := s.engine.DeleteWorkflowDef(r.Context(), pathParam(r, "name"), version); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -146,16 +189,24 @@ func (s *server) createTaskDefs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.engine.CreateTaskDefs(r.Context(), defs); err != nil {
-		s.writeError(w, r, err)
-		return
+	names := make([]string, len(defs))
+	for i, def := range defs {
+		names[i] = def.Name
 	}
-	w.WriteHeader(http.StatusOK)
+	created, err := s.mayWriteDefinitions(r, auth.TargetTaskDef, auth.AccessUpdate, names...)
+	if err == nil {
+		err = s.engine.CreateTaskDefs(r.Context(), defs)
+	}
+	s.ownDefinitions(w, r, auth.TargetTaskDef, created, err)
 }
 
 func (s *server) updateTaskDef(w http.ResponseWriter, r *http.Request) {
 	def := new(conductor.TaskDef)
 	if err := decodeJSON(r, def); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.mayWriteDefinitions(r, auth.TargetTaskDef, auth.AccessUpdate, def.Name); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -181,6 +232,10 @@ func (s *server) getTaskDef(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) deleteTaskDef(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.mayWriteDefinitions(r, auth.TargetTaskDef, auth.AccessDelete, pathParam(r, "name")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := s.engine.DeleteTaskDef(r.Context(), pathParam(r, "name")); err != nil {
 		s.writeError(w, r, err)
 		return

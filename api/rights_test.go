@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -460,4 +461,61 @@ func TestRightsApplicationManagers(t *testing.T) {
 	// The bootstrap admin key is no application: nothing a manager can reach deletes or disables it.
 	requireStatus(t, b.as(mgr, http.MethodGet, "/api/applications/key/"+testAdminKeyID, nil), http.StatusNotFound)
 	requireStatus(t, b.as(admin, http.MethodGet, "/api/metadata/workflow", nil), http.StatusOK)
+}
+
+func TestRightsDefinitionsAreOwned(t *testing.T) {
+	t.Parallel()
+	b := setupAuth(t)
+	admin := b.login(testAdminKeyID, testAdminKeySecret)
+	value := randomValue(t, "key-")
+	requireEmptyOK(t, b.as(admin, http.MethodPut, "/api/secrets/api_key", fmt.Sprintf("%q", value)))
+	target := newEchoTarget(t)
+	userID, userKey, userSecret := b.newApplication(admin, "author", "USER")
+	user := b.login(userKey, userSecret)
+	_, mmKey, mmSecret := b.newApplication(admin, "curator", "METADATA_MANAGER")
+	curator := b.login(mmKey, mmSecret)
+
+	// The admin's workflow uses the admin's secret; its schedule runs as the admin. A USER who
+	// could rewrite it would have the next run send the secret wherever it likes: it may not.
+	adminDef := workflowDef("admins_flow", httpWithSecret("call", target.URL, "api_key"))
+	requireStatus(t, b.as(admin, http.MethodPost, "/api/metadata/workflow", adminDef), http.StatusOK)
+	hijack := workflowDef("admins_flow", spellOut("spell", "api_key"))
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodPost, "/api/metadata/workflow?overwrite=true", hijack},
+		{http.MethodPost, "/api/metadata/workflow", with(hijack, "version", 2)},
+		{http.MethodPut, "/api/metadata/workflow", arr{hijack}},
+		{http.MethodDelete, "/api/metadata/workflow/admins_flow/1", nil},
+	} {
+		resp := b.as(user, c.method, c.path, c.body)
+		requireStatus(t, resp, http.StatusForbidden)
+		require.Contains(t, resp.Error(t).Message, "admins_flow", "%s %s", c.method, c.path)
+	}
+	resp := b.as(admin, http.MethodGet, "/api/metadata/workflow/admins_flow", nil)
+	require.Equal(t, "HTTP", decodeObj(t, resp.Body)["tasks"].(arr)[0].(obj)["type"], "the definition is unchanged")
+	require.Equal(t, json.Number("1"), decodeObj(t, resp.Body)["version"])
+
+	// Task definitions likewise.
+	requireStatus(t, b.as(admin, http.MethodPost, "/api/metadata/taskdefs", arr{obj{"name": "admins_task"}}), http.StatusOK)
+	requireStatus(t, b.as(user, http.MethodPost, "/api/metadata/taskdefs", arr{obj{"name": "admins_task", "retryCount": 9}}), http.StatusForbidden)
+	requireStatus(t, b.as(user, http.MethodPut, "/api/metadata/taskdefs", obj{"name": "admins_task", "retryCount": 9}), http.StatusForbidden)
+	requireStatus(t, b.as(user, http.MethodDelete, "/api/metadata/taskdefs/admins_task", nil), http.StatusForbidden)
+
+	// What the USER registers it owns: it may change and delete it.
+	requireStatus(t, b.as(user, http.MethodPost, "/api/metadata/workflow", workflowDef("users_flow", task("w", "WAIT"))), http.StatusOK)
+	requireStatus(t, b.as(user, http.MethodPost, "/api/metadata/workflow?overwrite=true", workflowDef("users_flow", task("w2", "WAIT"))), http.StatusOK)
+	requireStatus(t, b.as(user, http.MethodPut, "/api/metadata/workflow", arr{with(workflowDef("users_flow", task("w", "WAIT")), "version", 2)}), http.StatusOK)
+	requireStatus(t, b.as(user, http.MethodPost, "/api/metadata/taskdefs", arr{obj{"name": "users_task"}}), http.StatusOK)
+	requireStatus(t, b.as(user, http.MethodPut, "/api/metadata/taskdefs", obj{"name": "users_task", "retryCount": 2}), http.StatusOK)
+	requireStatus(t, b.as(user, http.MethodDelete, "/api/metadata/taskdefs/users_task", nil), http.StatusOK)
+	requireStatus(t, b.as(user, http.MethodDelete, "/api/metadata/workflow/users_flow/2", nil), http.StatusOK)
+
+	// A grant lets it change another's definition; METADATA_MANAGER changes any.
+	b.grant(admin, userID, "WORKFLOW_DEF", "admins_flow", "UPDATE")
+	requireStatus(t, b.as(user, http.MethodPost, "/api/metadata/workflow", with(adminDef, "version", 2)), http.StatusOK)
+	requireStatus(t, b.as(user, http.MethodDelete, "/api/metadata/workflow/admins_flow/2", nil), http.StatusForbidden)
+	requireStatus(t, b.as(curator, http.MethodDelete, "/api/metadata/workflow/admins_flow/2", nil), http.StatusOK)
+	requireStatus(t, b.as(curator, http.MethodPut, "/api/metadata/taskdefs", obj{"name": "admins_task", "retryCount": 1}), http.StatusOK)
 }

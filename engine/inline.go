@@ -301,7 +301,7 @@ func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
 		err = x.e.putSecret(x.ctx, x.q, secretWrite{owner: p, name: key, value: []byte(value),
 			by: "workflow:" + x.wf.WorkflowID, created: created})
 	}
-	if err == nil && created && ownsNewSecrets(p) {
+	if err == nil && created && ownsWhatItCreates(p) {
 		x.e.accessChanged()
 	}
 	if err != nil {

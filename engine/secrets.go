@@ -58,7 +58,7 @@ func (e *Engine) PutSecret(ctx context.Context, p *auth.Principal, name string, 
 		}
 		return e.putSecret(ctx, q, secretWrite{owner: p, name: name, value: value, by: by, created: created})
 	})
-	if err == nil && ownsNewSecrets(p) {
+	if err == nil && ownsWhatItCreates(p) {
 		e.accessChanged()
 	}
 	return err
@@ -82,9 +82,9 @@ func (e *Engine) mayWriteSecret(ctx context.Context, q *store.Queries, p *auth.P
 	return false, nil
 }
 
-// ownsNewSecrets reports whether p is given grants on the secrets it creates: an application
+// ownsWhatItCreates reports whether p is given grants on the secrets it creates: an application
 // (ADMIN and an unrestricted caller have every right anyway).
-func ownsNewSecrets(p *auth.Principal) bool { return p != nil && !p.IsAdmin() }
+func ownsWhatItCreates(p *auth.Principal) bool { return p != nil && !p.IsAdmin() }
 
 // secretWrite is one write of a secret's value.
 type secretWrite struct {
@@ -106,7 +106,7 @@ func (e *Engine) putSecret(ctx context.Context, q *store.Queries, w secretWrite)
 		return err
 	}
 	p, name := w.owner, w.name
-	if !w.created || !ownsNewSecrets(p) {
+	if !w.created || !ownsWhatItCreates(p) {
 		return nil
 	}
 	access := make([]string, len(auth.Accesses))
