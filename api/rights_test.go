@@ -55,6 +55,17 @@ func (b *testBundle) startAs(token, name string, input obj) string {
 	return requireID(b.t, b.as(token, http.MethodPost, "/api/workflow/"+name, input))
 }
 
+// setupWithSecret is setupAuth with the admin's token and a secret api_key of a random value,
+// stored by the admin (so nobody else holds a grant on it).
+func setupWithSecret(t *testing.T) (b *testBundle, admin, value string) {
+	t.Helper()
+	b = setupAuth(t)
+	admin = b.login(testAdminKeyID, testAdminKeySecret)
+	value = randomValue(t, "key-")
+	requireEmptyOK(t, b.as(admin, http.MethodPut, "/api/secrets/api_key", fmt.Sprintf("%q", value)))
+	return b, admin, value
+}
+
 // echoTarget is an external HTTP service that records the X-Key header of each call and
 // echoes it back in its JSON body.
 type echoTarget struct {
@@ -110,10 +121,7 @@ func requireSecurityError(t *testing.T, wf obj, ref, secretName string, values .
 
 func TestRightsSecretUseNeedsAGrant(t *testing.T) {
 	t.Parallel()
-	b := setupAuth(t)
-	admin := b.login(testAdminKeyID, testAdminKeySecret)
-	value := randomValue(t, "key-")
-	requireEmptyOK(t, b.as(admin, http.MethodPut, "/api/secrets/api_key", fmt.Sprintf("%q", value)))
+	b, admin, value := setupWithSecret(t)
 	target := newEchoTarget(t)
 
 	userID, userKey, userSecret := b.newApplication(admin, "author", "USER")
@@ -166,10 +174,7 @@ func TestRightsSecretUseNeedsAGrant(t *testing.T) {
 
 func TestRightsScheduleRunsAsItsCreator(t *testing.T) {
 	t.Parallel()
-	b := setupAuth(t)
-	admin := b.login(testAdminKeyID, testAdminKeySecret)
-	value := randomValue(t, "key-")
-	requireEmptyOK(t, b.as(admin, http.MethodPut, "/api/secrets/api_key", fmt.Sprintf("%q", value)))
+	b, admin, value := setupWithSecret(t)
 	target := newEchoTarget(t)
 	managerID, managerKey, managerSecret := b.newApplication(admin, "scheduler", "WORKFLOW_MANAGER")
 	manager := b.login(managerKey, managerSecret)
@@ -322,10 +327,7 @@ func TestRightsSecretsAPIFollowsGrants(t *testing.T) {
 
 func TestRightsWorkerPollsOnlyGrantedTaskTypes(t *testing.T) {
 	t.Parallel()
-	b := setupAuth(t)
-	admin := b.login(testAdminKeyID, testAdminKeySecret)
-	value := randomValue(t, "key-")
-	requireEmptyOK(t, b.as(admin, http.MethodPut, "/api/secrets/api_key", fmt.Sprintf("%q", value)))
+	b, admin, value := setupWithSecret(t)
 	for _, name := range []string{"alpha", "beta"} {
 		requireStatus(t, b.as(admin, http.MethodPost, "/api/metadata/taskdefs", arr{obj{"name": name, "responseTimeoutSeconds": 60}}), http.StatusOK)
 	}
@@ -465,10 +467,7 @@ func TestRightsApplicationManagers(t *testing.T) {
 
 func TestRightsDefinitionsAreOwned(t *testing.T) {
 	t.Parallel()
-	b := setupAuth(t)
-	admin := b.login(testAdminKeyID, testAdminKeySecret)
-	value := randomValue(t, "key-")
-	requireEmptyOK(t, b.as(admin, http.MethodPut, "/api/secrets/api_key", fmt.Sprintf("%q", value)))
+	b, admin, _ := setupWithSecret(t)
 	target := newEchoTarget(t)
 	userID, userKey, userSecret := b.newApplication(admin, "author", "USER")
 	user := b.login(userKey, userSecret)

@@ -133,7 +133,8 @@ func TestPayloadLimitsBoundServerMemory(t *testing.T) {
 	t.Logf("server VmHWM after a chain of five: %d MiB", r.peak()>>20)
 	_, status, reason = r.run("doubling")
 	require.Equal(t, "FAILED", status)
-	require.Contains(t, reason, "script exceeded the memory limit")
+	// The heap watch stops it, or, on a slow machine (the race detector), its time limit first.
+	require.Regexp(t, "script exceeded the memory limit|script timed out", reason)
 	t.Logf("server VmHWM after string doubling: %d MiB", r.peak()>>20)
 	id, status, reason := r.run("near_limit_chain")
 	require.Equal(t, "COMPLETED", status, reason)
