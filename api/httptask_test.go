@@ -185,7 +185,8 @@ func (b *testBundle) dbConn() *pgx.Conn {
 
 func TestHTTPTaskResultStoredDespiteDatabaseFailures(t *testing.T) {
 	t.Parallel()
-	b := newBundle(t, func(c *engine.Config) { c.SystemTaskLease = 3 * time.Second })
+	// A lease of 6 s leaves its renewals (every 2 s) slack on a loaded CI machine.
+	b := newBundle(t, func(c *engine.Config) { c.SystemTaskLease = 6 * time.Second })
 	locker := b.dbConn()
 	var calls atomic.Int32
 	var lock pgx.Tx
@@ -231,7 +232,7 @@ func TestHTTPTaskResultStoredDespiteDatabaseFailures(t *testing.T) {
 		})
 	}
 	// Longer than the lease: the worker renews it while it keeps trying.
-	time.Sleep(3500 * time.Millisecond)
+	time.Sleep(6500 * time.Millisecond)
 	var leaseOK bool
 	require.NoError(t, lock.QueryRow(ctx, `SELECT lease_until > $1 FROM tasks WHERE workflow_id = $2`, b.clock.Now(), id).Scan(&leaseOK))
 	require.True(t, leaseOK)
