@@ -72,20 +72,24 @@ func (e *Engine) definitionExists(ctx context.Context, targetType, name string) 
 	return err == nil, err
 }
 
+// ownerGrant is the grant that makes p the owner of a resource it created: every access.
+func ownerGrant(p *auth.Principal, targetType, name string) store.Grant {
+	access := make([]string, len(auth.Accesses))
+	for i, a := range auth.Accesses {
+		access[i] = string(a)
+	}
+	return store.Grant{SubjectType: SubjectApplication, SubjectID: p.ID, TargetType: targetType, TargetID: name, Access: access}
+}
+
 // OwnDefinitions gives p every access on the definitions it has just created (names from
 // MayWriteDefinitions), so that it may change them later.
 func (e *Engine) OwnDefinitions(ctx context.Context, p *auth.Principal, targetType string, names []string) error {
 	if len(names) == 0 || !ownsWhatItCreates(p) {
 		return nil
 	}
-	access := make([]string, len(auth.Accesses))
-	for i, a := range auth.Accesses {
-		access[i] = string(a)
-	}
 	err := e.store.InTx(ctx, func(q *store.Queries) error {
 		for _, name := range names {
-			if err := q.GrantPut(ctx, store.Grant{SubjectType: SubjectApplication, SubjectID: p.ID,
-				TargetType: targetType, TargetID: name, Access: access}); err != nil {
+			if err := q.GrantPut(ctx, ownerGrant(p, targetType, name)); err != nil {
 				return err
 			}
 		}

@@ -109,12 +109,7 @@ func (e *Engine) putSecret(ctx context.Context, q *store.Queries, w secretWrite)
 	if !w.created || !ownsWhatItCreates(p) {
 		return nil
 	}
-	access := make([]string, len(auth.Accesses))
-	for i, a := range auth.Accesses {
-		access[i] = string(a)
-	}
-	return q.GrantPut(ctx, store.Grant{SubjectType: SubjectApplication, SubjectID: p.ID,
-		TargetType: auth.TargetSecret, TargetID: name, Access: access})
+	return q.GrantPut(ctx, ownerGrant(p, auth.TargetSecret, name))
 }
 
 // forbiddenSecret is the refusal of an access to a secret: it names the secret, never a value.
