@@ -42,7 +42,7 @@ func (e *Engine) UpsertWorkflowDefs(ctx context.Context, defs []*conductor.Workf
 		return nil, err
 	}
 	for i, def := range defs {
-		verrs, err := validateWorkflowDef(ctx, def, taskDefs)
+		verrs, err := validateWorkflowDef(ctx, def, taskDefs, e.systasks)
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +80,7 @@ func (e *Engine) ValidateWorkflowDef(ctx context.Context, def *conductor.Workflo
 	if err != nil {
 		return err
 	}
-	errs, err := validateWorkflowDef(ctx, def, taskDefs)
+	errs, err := validateWorkflowDef(ctx, def, taskDefs, e.systasks)
 	if err != nil {
 		return err
 	}

@@ -19,20 +19,9 @@ const systemQueuePrefix = "_system:"
 // systemQueue returns the internal queue of an async system task type.
 func systemQueue(taskType string) string { return systemQueuePrefix + taskType }
 
-// builtinSync are the task types the decider itself executes inline.
-var builtinSync = map[string]bool{
-	conductor.TaskTypeSwitch: true, conductor.TaskTypeDecision: true, conductor.TaskTypeSetVariable: true,
-	conductor.TaskTypeTerminate: true, conductor.TaskTypeNoop: true, conductor.TaskTypeWait: true,
-	conductor.TaskTypeUpdateSecret: true,
-}
-
 // isWorkerTask reports whether wt is executed by an external worker polling its name.
 func (e *Engine) isWorkerTask(wt *conductor.WorkflowTask) bool {
-	if builtinSync[wt.Type] {
-		return false
-	}
-	_, system := e.systasks.Get(wt.Type)
-	return !system
+	return e.systasks.RunnerOf(wt.Type) == systask.ByWorker
 }
 
 // taskDefOf returns the task definition governing wt: its inline or snapshot definition, or
@@ -101,6 +90,12 @@ func (x *execution) prepare(rec *store.TaskRecord, wt *conductor.WorkflowTask, d
 	if len(x.sec.missing) > 0 {
 		// Resolved nothing for an absent secret: fail for good, naming the secret only.
 		x.finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf("Secret %s is not defined", x.sec.missing[0]))
+		return
+	}
+	if x.e.systasks.RunnerOf(wt.Type) == systask.Unsupported {
+		// Registration refuses such types; a definition stored before that rule still never
+		// turns a system type into a worker queue.
+		x.finish(rec, conductor.TaskFailedWithTerminalError, unsupportedTypeMessage(wt))
 		return
 	}
 	visible := x.now.Add(delay)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/expr"
 )
@@ -23,7 +24,7 @@ var switchEvaluators = map[string]bool{"value-param": true, "javascript": true, 
 // validateWorkflowDef checks def against Conductor's registration rules. taskDefs holds the
 // registered definitions of the task names def uses, where they exist.
 // It stops early with ctx's error when ctx ends.
-func validateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef, taskDefs map[string]*conductor.TaskDef) (conductor.ValidationErrors, error) {
+func validateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef, taskDefs map[string]*conductor.TaskDef, runners *systask.Registry) (conductor.ValidationErrors, error) {
 	var errs conductor.ValidationErrors
 	if strings.TrimSpace(def.Name) == "" {
 		errs.Add("name", "WorkflowDef name cannot be null or empty", nil)
@@ -45,7 +46,7 @@ func validateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef, taskDe
 		errs.Add("timeoutSeconds", "timeoutSeconds must be >= 0", def.TimeoutSeconds)
 	}
 
-	v := defValidator{ctx: ctx, def: def, taskDefs: taskDefs, refs: map[string]int{}, errs: &errs}
+	v := defValidator{ctx: ctx, def: def, taskDefs: taskDefs, runners: runners, refs: map[string]int{}, errs: &errs}
 	v.tasks(def.Tasks, "tasks")
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -68,6 +69,7 @@ type defValidator struct {
 	stopped  bool // ctx ended: check no more
 	def      *conductor.WorkflowDef
 	taskDefs map[string]*conductor.TaskDef
+	runners  *systask.Registry
 	refs     map[string]int
 	errs     *conductor.ValidationErrors
 }
@@ -100,6 +102,9 @@ func (v *defValidator) task(t *conductor.WorkflowTask, path string) {
 	if t.RetryCount != nil && *t.RetryCount < 0 {
 		errs.Add(path+".retryCount", "retryCount must be >= 0", *t.RetryCount)
 	}
+	if v.runners.RunnerOf(t.Type) == systask.Unsupported {
+		errs.Add(path+".type", unsupportedTypeMessage(t), t.Type)
+	}
 	v.typeRules(t, path)
 	v.templates(t.InputParameters, path+".inputParameters")
 	for _, c := range sortedCaseNames(t.DecisionCases) {
@@ -110,6 +115,11 @@ func (v *defValidator) task(t *conductor.WorkflowTask, path string) {
 		v.tasks(branch, fmt.Sprintf("%s.forkTasks[%d]", path, i))
 	}
 	v.tasks(t.LoopOver, path+".loopOver")
+}
+
+// unsupportedTypeMessage says that the engine does not execute wt's type.
+func unsupportedTypeMessage(wt *conductor.WorkflowTask) string {
+	return fmt.Sprintf("task type %s (taskReferenceName: %s) is not supported by this server", wt.Type, wt.TaskReferenceName)
 }
 
 // typeRules applies the per-type required fields of Conductor's WorkflowTaskTypeConstraint.
