@@ -8,6 +8,7 @@ import (
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -19,8 +20,6 @@ const (
 	// principalCacheTTL bounds how long a resolved access key is trusted without the database;
 	// changes made anywhere also clear the caches through NOTIFY at once.
 	principalCacheTTL = time.Second
-	// accessChangesQueue is the hub key (and NOTIFY payload) of access changes.
-	accessChangesQueue = "_access"
 	// AdminPrincipalID is the principal id of the bootstrap admin key.
 	AdminPrincipalID = "admin"
 )
@@ -56,7 +55,7 @@ func (a *access) clear() {
 // accessChanged clears the principal caches of every process.
 func (e *Engine) accessChanged() {
 	e.access.clear()
-	e.announce(map[string]bool{accessChangesQueue: true})
+	e.notes.Publish(notify.Access)
 }
 
 // Authenticate resolves a token to the principal it acts for: the key it was issued for must

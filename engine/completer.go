@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -89,7 +90,7 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 	}
 	slices.Sort(ids)
 	outcome := map[*resultRequest]error{}
-	var queues []map[string]bool
+	var topics []notify.Topic
 	err := e.store.MutateWorkflows(ctx, ids, func(q *store.Queries, recs map[string]*store.WorkflowRecord, tasks map[string][]*store.TaskRecord) ([]*store.ExecutionSave, error) {
 		var saves []*store.ExecutionSave
 		for _, id := range ids {
@@ -119,7 +120,7 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 				return nil, err
 			}
 			saves = append(saves, save)
-			queues = append(queues, x.queues)
+			topics = append(topics, x.topics()...)
 		}
 		return saves, nil
 	})
@@ -129,9 +130,7 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 		}
 		return
 	}
-	for _, q := range queues {
-		e.announce(q)
-	}
+	e.notes.Publish(topics...)
 	for _, req := range batch {
 		req.done <- outcome[req]
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/auth"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
 )
@@ -82,6 +83,9 @@ type Config struct {
 	// LoginWait is how long a login waits for a hashing slot before it is refused; 0 takes
 	// LoginWaitDefault.
 	LoginWait time.Duration
+	// Notify carries change hints between processes; nil means a hub of the engine's own,
+	// run by Start. A hub shared with other services is run by whoever built it.
+	Notify *notify.Hub
 	// ManualScheduling leaves firing schedules to explicit FireSchedules calls (tests that
 	// control the clock); the scheduler loop does not run.
 	ManualScheduling bool
@@ -101,10 +105,10 @@ type Engine struct {
 	systemPerDestination int
 	systemTaskLease      time.Duration
 	keys                 *secret.Keyring
-	hub                  *hub
+	notes                *notify.Hub
+	ownsNotes            bool // Start runs notes
 	limits               limitsCache
 	snapshots            snapshotCache
-	announcer            announcer
 	pollSeen             pollSeen
 	completer            completer
 	payloadMax           int64
@@ -129,7 +133,7 @@ func New(cfg Config) *Engine {
 	e := &Engine{
 		store: cfg.Store, logger: cfg.Logger, now: cfg.Now, systasks: cfg.SystemTasks,
 		exprParams: cfg.ExprParams, pollRecheck: cfg.PollRecheck, sweepInterval: cfg.SweepInterval,
-		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, hub: newHub(),
+		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, notes: cfg.Notify,
 		scheduleReconcile: cfg.ScheduleReconcile, manualScheduling: cfg.ManualScheduling,
 		systemPerDestination: cfg.SystemPerDestination,
 		payloadMax:           cfg.PayloadMaxBytes,
@@ -138,7 +142,6 @@ func New(cfg Config) *Engine {
 	if e.payloadMax <= 0 {
 		e.payloadMax = PayloadMaxBytesDefault
 	}
-	e.announcer.kick = make(chan struct{}, 1)
 	e.completer.requests = make(chan *resultRequest, 4*maxResultBatch)
 	e.keys = cfg.Keys
 	if e.keys == nil {
@@ -146,6 +149,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
+	}
+	if e.notes == nil {
+		e.notes, e.ownsNotes = notify.New(cfg.Store, e.logger), true
 	}
 	if e.now == nil {
 		e.now = time.Now

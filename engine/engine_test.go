@@ -2,7 +2,6 @@ package engine
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -111,18 +110,6 @@ func TestJavaString(t *testing.T) {
 	require.Equal(t, "{a=1, b=[x, null, {c=true}], d=2.5}",
 		javaString(map[string]any{"b": []any{"x", nil, map[string]any{"c": true}}, "a": json.Number("1"), "d": 2.5}))
 	require.Equal(t, "{}", javaString(map[string]any{}))
-}
-
-func TestChunkPayload(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, []string{"a\nb"}, chunkPayload([]string{"a", "b"}))
-	long := strings.Repeat("q", 4000)
-	chunks := chunkPayload([]string{long, long, "x"})
-	require.Len(t, chunks, 2)
-	for _, c := range chunks {
-		require.LessOrEqual(t, len(c), maxNotifyPayload)
-	}
-	require.Empty(t, chunkPayload(nil))
 }
 
 func TestCaseString(t *testing.T) {

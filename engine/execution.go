@@ -41,6 +41,7 @@ type execution struct {
 	dirty      map[string]*store.TaskRecord // task id → changed or new attempt
 	queues     map[string]bool              // queues that received pollable work
 	logs       map[string][]string          // task id → log lines to append
+	ended      []string                     // workflows that reached a terminal status in this decision
 	toStart    []*conductor.StartWorkflowRequest
 	wfChanged  bool
 	isNew      bool // the workflow row is inserted, not updated, on save

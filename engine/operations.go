@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -285,10 +286,10 @@ func (e *Engine) Execute(ctx context.Context, req *ExecuteRequest) (*conductor.W
 	}
 	deadline := time.Now().Add(req.Wait)
 	for {
-		wake := e.hub.subscribe(workflowDoneQueue(id))
+		wake, unsubscribe := e.notes.Subscribe(notify.WorkflowDone(id))
 		done, err := e.executionDone(ctx, id, req.WaitUntilTaskRefs)
 		if err != nil || done || time.Until(deadline) <= 0 {
-			e.hub.unsubscribe(workflowDoneQueue(id), wake)
+			unsubscribe()
 			if err != nil {
 				return nil, err
 			}
@@ -301,7 +302,7 @@ func (e *Engine) Execute(ctx context.Context, req *ExecuteRequest) (*conductor.W
 		case <-timer.C:
 		}
 		timer.Stop()
-		e.hub.unsubscribe(workflowDoneQueue(id), wake)
+		unsubscribe()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

@@ -7,17 +7,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/store"
 )
-
-// notifyChannel carries "new pollable work" hints; the payload is the queue name.
-const notifyChannel = "podium_tasks"
 
 // mutate runs change on the locked execution workflowID, decides to a fixed point and saves the
 // result, all in one transaction. change may return an error to abort without writing.
 func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *execution) error) (*conductor.Workflow, error) {
 	var wf *conductor.Workflow
-	var queues map[string]bool
+	var topics []notify.Topic
 	if !validID(workflowID) {
 		return nil, workflowNotFound(workflowID)
 	}
@@ -33,14 +31,14 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 		if err != nil {
 			return nil, err
 		}
-		wf, queues = x.snapshot(), x.queues
+		wf, topics = x.snapshot(), x.topics()
 		return s, nil
 	})
 	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
 		return nil, workflowNotFound(workflowID)
 	}
 	if err == nil {
-		e.announce(queues)
+		e.notes.Publish(topics...)
 	}
 	return wf, err
 }
@@ -97,7 +95,7 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 	x.rec.NextCheckAt = x.nextCheckAt()
 	x.wf.UpdateTime = x.now.UnixMilli()
 	if x.wf.Status.IsTerminal() && x.wfChanged {
-		x.queues[workflowDoneQueue(x.wf.WorkflowID)] = true
+		x.ended = append(x.ended, x.wf.WorkflowID)
 	}
 	return &store.ExecutionSave{
 		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Logs: x.logs,
@@ -118,6 +116,7 @@ func (x *execution) startChild(ctx context.Context, req *conductor.StartWorkflow
 	for queue := range child.queues {
 		x.queues[queue] = true
 	}
+	x.ended = append(x.ended, child.ended...)
 	return child.wf.WorkflowID, nil
 }
 
@@ -134,8 +133,18 @@ func (x *execution) snapshot() *conductor.Workflow {
 	return &wf
 }
 
-// workflowDoneQueue is the hub key woken when a workflow ends (for synchronous execution).
-func workflowDoneQueue(workflowID string) string { return "workflow:" + workflowID }
+// topics are the hints to publish once the decision committed: work in queues, and the
+// workflows that ended (for synchronous execution).
+func (x *execution) topics() []notify.Topic {
+	topics := make([]notify.Topic, 0, len(x.queues)+len(x.ended))
+	for queue := range x.queues {
+		topics = append(topics, notify.Queue(queue))
+	}
+	for _, id := range x.ended {
+		topics = append(topics, notify.WorkflowDone(id))
+	}
+	return topics
+}
 
 // validID reports whether id can name a workflow or task (ids are UUIDs); anything else is
 // simply not found, without asking the database.

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -29,15 +29,10 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.cancel = cancel
 	e.stopped = make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		_ = e.store.Listen(ctx, notifyChannel, e.hub.wakeAll, func(payload string) {
-			for _, queue := range strings.Split(payload, "\n") {
-				e.hub.wake(queue)
-			}
-		})
-	})
+	if e.ownsNotes {
+		wg.Go(func() { e.notes.Run(ctx) })
+	}
 	wg.Go(func() { e.sweepLoop(ctx) })
-	wg.Go(func() { e.announceLoop(ctx) })
 	for range completers {
 		wg.Go(func() { e.completeLoop(ctx) })
 	}
@@ -70,8 +65,8 @@ func (e *Engine) Stop(ctx context.Context) error {
 
 // accessInvalidationLoop clears the cached principals whenever access changes anywhere.
 func (e *Engine) accessInvalidationLoop(ctx context.Context) {
-	changes := e.hub.subscribe(accessChangesQueue)
-	defer e.hub.unsubscribe(accessChangesQueue, changes)
+	changes, unsubscribe := e.notes.Subscribe(notify.Access)
+	defer unsubscribe()
 	for {
 		select {
 		case <-ctx.Done():
@@ -258,15 +253,12 @@ func systemTaskOf(t *conductor.Task) *systask.Task {
 // waitForSystemWork blocks until a system queue is notified, a slot frees, pollRecheck passes,
 // or ctx ends.
 func (e *Engine) waitForSystemWork(ctx context.Context, types []string, freed <-chan struct{}) {
-	wake := make([]chan struct{}, len(types))
+	wake := make([]<-chan struct{}, len(types))
 	for i, typ := range types {
-		wake[i] = e.hub.subscribe(systemQueue(typ))
+		ch, unsubscribe := e.notes.Subscribe(notify.Queue(systemQueue(typ)))
+		wake[i] = ch
+		defer unsubscribe()
 	}
-	defer func() {
-		for i, typ := range types {
-			e.hub.unsubscribe(systemQueue(typ), wake[i])
-		}
-	}()
 	merged := make(chan struct{}, 1)
 	stop := make(chan struct{})
 	defer close(stop)

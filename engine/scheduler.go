@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/store"
 )
@@ -150,7 +151,7 @@ func (e *Engine) slotRecord(sch *conductor.WorkflowSchedule, slot time.Time, fir
 // transaction, so the slot's workflow starts once whoever runs it. It reports whether it
 // found the slot still to start.
 func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
-	var queues map[string]bool
+	var topics []notify.Topic
 	var rec *store.ScheduleExecutionRecord
 	err := e.store.InTx(ctx, func(q *store.Queries) error {
 		var err error
@@ -192,14 +193,14 @@ func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
 			if err := x.save(ctx, q); err != nil {
 				return err
 			}
-			rec.WorkflowID, queues = x.wf.WorkflowID, x.queues
+			rec.WorkflowID, topics = x.wf.WorkflowID, x.topics()
 		}
 		rec.State = conductor.ScheduleExecutionExecuted
 		return q.ScheduleExecutionFinish(ctx, rec)
 	})
 	switch {
 	case err == nil:
-		e.announce(queues)
+		e.notes.Publish(topics...)
 		return true
 	case errors.Is(err, conductor.ErrNotFound) && rec == nil:
 		return false // started, or being started, elsewhere
@@ -277,8 +278,8 @@ func (e *Engine) scheduleLoop(ctx context.Context) {
 	} else {
 		defer func() { _ = waker.Stop() }()
 	}
-	changes := e.hub.subscribe(scheduleChangesQueue)
-	defer e.hub.unsubscribe(scheduleChangesQueue, changes)
+	changes, unsubscribe := e.notes.Subscribe(notify.Schedules)
+	defer unsubscribe()
 	ticker := time.NewTicker(e.scheduleReconcile)
 	defer ticker.Stop()
 	for ctx.Err() == nil {
@@ -309,7 +310,7 @@ func (e *Engine) scheduleLoop(ctx context.Context) {
 // are not affected.
 func (e *Engine) PauseScheduling(paused bool) {
 	e.schedulingPaused.Store(paused)
-	e.hub.wake(scheduleChangesQueue)
+	e.notes.Wake(notify.Schedules)
 }
 
 // RequeueResult answers an admin requeue: the pending records started.

@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/store"
 )
 
 // scheduleChangesQueue is the hub key (and NOTIFY payload) that tells every process's
 // scheduler that a schedule changed.
-const scheduleChangesQueue = "_schedules"
 
 var scheduleNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
@@ -149,7 +149,7 @@ func (e *Engine) SaveSchedule(ctx context.Context, sch *conductor.WorkflowSchedu
 	if err := e.store.SchedulePut(ctx, sch, p.first(now), by, now); err != nil {
 		return nil, err
 	}
-	e.announce(map[string]bool{scheduleChangesQueue: true})
+	e.notes.Publish(notify.Schedules)
 	return e.Schedule(ctx, sch.Name)
 }
 
@@ -290,7 +290,7 @@ func (e *Engine) SearchSchedules(ctx context.Context, p store.ScheduleSearchPara
 func (e *Engine) DeleteSchedule(ctx context.Context, name string) error {
 	existed, err := e.store.ScheduleDelete(ctx, name)
 	if err == nil && existed {
-		e.announce(map[string]bool{scheduleChangesQueue: true})
+		e.notes.Publish(notify.Schedules)
 	}
 	return err
 }
@@ -334,7 +334,7 @@ func (e *Engine) editSchedule(ctx context.Context, name string, change func(q *s
 		return change(q, rec, e.now())
 	})
 	if err == nil {
-		e.announce(map[string]bool{scheduleChangesQueue: true})
+		e.notes.Publish(notify.Schedules)
 	}
 	return err
 }

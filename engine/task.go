@@ -9,6 +9,7 @@ import (
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -42,15 +43,15 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 		}
 	}
 	for {
-		wake := e.hub.subscribe(queue)
+		wake, unsubscribe := e.notes.Subscribe(notify.Queue(queue))
 		tasks, err := e.claim(ctx, queue, req)
 		if err != nil || len(tasks) > 0 {
-			e.hub.unsubscribe(queue, wake)
+			unsubscribe()
 			return tasks, err
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
-			e.hub.unsubscribe(queue, wake)
+			unsubscribe()
 			return nil, nil
 		}
 		timer := time.NewTimer(min(remaining, e.pollRecheck))
@@ -60,7 +61,7 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 		case <-timer.C:
 		}
 		timer.Stop()
-		e.hub.unsubscribe(queue, wake)
+		unsubscribe()
 		if ctx.Err() != nil {
 			return nil, nil
 		}

@@ -42,7 +42,7 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflow
 	if err != nil {
 		return "", err
 	}
-	e.announce(x.queues)
+	e.notes.Publish(x.topics()...)
 	return x.wf.WorkflowID, nil
 }
 
