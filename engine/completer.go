@@ -91,7 +91,7 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 	slices.Sort(ids)
 	outcome := map[*resultRequest]error{}
 	var topics []notify.Topic
-	err := e.store.MutateWorkflows(ctx, ids, func(q *store.Queries, recs map[string]*store.WorkflowRecord, tasks map[string][]*store.TaskRecord) ([]*store.ExecutionSave, error) {
+	err := e.store.MutateWorkflows(ctx, ids, store.LoadUnsettled, func(q *store.Queries, recs map[string]*store.WorkflowRecord, tasks map[string][]*store.TaskRecord) ([]*store.ExecutionSave, error) {
 		var saves []*store.ExecutionSave
 		for _, id := range ids {
 			reqs := byWorkflow[id]

@@ -362,6 +362,7 @@ func (x *execution) complete() {
 	for _, rec := range x.tasks {
 		t := rec.Task
 		if !t.Retried && t.WorkflowTask != nil && t.WorkflowTask.Permissive && !t.WorkflowTask.Optional && !t.Status.IsSuccessful() {
+			x.load(rec) // for its reason
 			x.failByTask(t)
 			return
 		}
@@ -431,6 +432,13 @@ func (x *execution) workflowOutput() map[string]any {
 }
 
 func (x *execution) recordFailedNames() {
+	var failed []*store.TaskRecord
+	for _, rec := range x.tasks {
+		if s := rec.Task.Status; s == conductor.TaskFailed || s == conductor.TaskFailedWithTerminalError {
+			failed = append(failed, rec)
+		}
+	}
+	x.load(failed...) // for their task definition names
 	refs, names := map[string]bool{}, map[string]bool{}
 	x.wf.FailedReferenceTaskNames, x.wf.FailedTaskNames = nil, nil
 	for _, rec := range x.tasks {
@@ -478,6 +486,7 @@ func (x *execution) startFailureWorkflow(cause *conductor.Task) {
 	if cause != nil {
 		input["failureTaskId"] = cause.TaskID
 	}
+	x.load(x.tasks...)
 	failed := *x.wf
 	failed.Tasks = nil
 	for _, rec := range x.tasks {

@@ -28,12 +28,8 @@ type execution struct {
 	tasks []*store.TaskRecord
 	nodes map[string]*node
 
-	// refs indexes the first refsLen attempts of tasks by document key (reference name, and
-	// the base name of a loop copy), in order; maxSeq is the highest seq among tasks. They
-	// keep scheduling a task independent of how many came before it (see tasksReplaced).
-	refs    map[string][]*store.TaskRecord
-	refsLen int
-	maxSeq  int
+	// maxSeq is the highest seq among tasks.
+	maxSeq int
 	// live holds, while deciding, the attempts that are neither executed nor superseded, in
 	// order: the only ones a decision pass has to look at.
 	live []*store.TaskRecord
@@ -49,6 +45,33 @@ type execution struct {
 
 	runAs       *auth.Principal // the rights of rec.RunAs, read once per decision (principal)
 	runAsLoaded bool
+
+	// err is the first failure to read what the decision needed (a settled attempt's document);
+	// the decision is then abandoned and nothing is written.
+	err error
+}
+
+// load reads the documents of the compact (settled, read without document) attempts among
+// recs, in one round trip. A failure is kept in x.err, so the decision writes nothing.
+func (x *execution) load(recs ...*store.TaskRecord) {
+	if x.err != nil || x.q == nil {
+		return
+	}
+	var compact []*store.TaskRecord
+	for _, rec := range recs {
+		if rec.Compact() {
+			compact = append(compact, rec)
+		}
+	}
+	if len(compact) > 0 {
+		x.err = x.q.TaskLoad(x.ctx, compact...)
+	}
+}
+
+// loadAll reads every attempt's document.
+func (x *execution) loadAll() error {
+	x.load(x.tasks...)
+	return x.err
 }
 
 // node locates a WorkflowTask in the definition tree.
@@ -83,6 +106,7 @@ func (x *execution) index(list []conductor.WorkflowTask, parent *node) {
 
 // markDirty records that rec must be saved.
 func (x *execution) markDirty(rec *store.TaskRecord) {
+	x.load(rec) // a settled attempt changes rarely (late updates); it is saved whole
 	rec.Task.UpdateTime = x.now.UnixMilli()
 	x.dirty[rec.Task.TaskID] = rec
 }
@@ -93,13 +117,12 @@ func (x *execution) touch() {
 	x.wfChanged = true
 }
 
-// latest returns the newest attempt of ref, or nil.
+// latest returns the newest attempt of ref, or nil. It scans from the newest attempt back,
+// without allocating: what a decision looks up is nearly always recent.
 func (x *execution) latest(ref string) *store.TaskRecord {
-	x.indexRefs()
-	list := x.refs[ref]
-	for i := len(list) - 1; i >= 0; i-- {
-		if list[i].Task.ReferenceTaskName == ref {
-			return list[i]
+	for i := len(x.tasks) - 1; i >= 0; i-- {
+		if x.tasks[i].Task.ReferenceTaskName == ref {
+			return x.tasks[i]
 		}
 	}
 	return nil
@@ -108,38 +131,31 @@ func (x *execution) latest(ref string) *store.TaskRecord {
 // tasksReplaced resets what is derived from x.tasks; call it after changing x.tasks other
 // than through add.
 func (x *execution) tasksReplaced() {
-	x.refs, x.refsLen, x.maxSeq = nil, 0, 0
+	x.maxSeq = 0
 	for _, rec := range x.tasks {
 		x.maxSeq = max(x.maxSeq, rec.Task.Seq)
 	}
 }
 
-// indexRefs brings x.refs up to date with the attempts added since it was last called.
-func (x *execution) indexRefs() {
-	if x.refs == nil || x.refsLen > len(x.tasks) {
-		x.refs, x.refsLen = map[string][]*store.TaskRecord{}, 0
-	}
-	for _, rec := range x.tasks[x.refsLen:] {
-		ref := rec.Task.ReferenceTaskName
-		x.refs[ref] = append(x.refs[ref], rec)
-		if base, _, loop := cutLoopSuffix(ref); loop && base != ref {
-			x.refs[base] = append(x.refs[base], rec)
-		}
-	}
-	x.refsLen = len(x.tasks)
-}
-
 // documentTask is the attempt the document shows under key: the last attempt not superseded
 // whose reference name, or loop base name, is key; nil when there is none.
 func (x *execution) documentTask(key string) *store.TaskRecord {
-	x.indexRefs()
-	list := x.refs[key]
-	for i := len(list) - 1; i >= 0; i-- {
-		if !list[i].Task.Retried {
-			return list[i]
+	for i := len(x.tasks) - 1; i >= 0; i-- {
+		t := x.tasks[i].Task
+		if t.Retried {
+			continue
+		}
+		if ref := t.ReferenceTaskName; ref == key || strings.HasPrefix(ref, key) && isLoopCopy(ref, key) {
+			return x.tasks[i]
 		}
 	}
 	return nil
+}
+
+// isLoopCopy reports whether ref is a loop iteration copy of base (base__N).
+func isLoopCopy(ref, base string) bool {
+	b, _, loop := cutLoopSuffix(ref)
+	return loop && b == base
 }
 
 // task returns the attempt with id, or nil.
@@ -223,6 +239,7 @@ func neededRoots(values ...any) docNeeds {
 func (x *execution) document(needs docNeeds) []byte {
 	doc := map[string]any{}
 	if needs.all {
+		x.load(x.tasks...)
 		doc["workflow"] = x.workflowEntry()
 		for _, rec := range x.tasks {
 			t := rec.Task
@@ -267,6 +284,7 @@ func (x *execution) workflowEntry() map[string]any {
 
 // taskEntry is the member of the expression document showing one attempt.
 func (x *execution) taskEntry(rec *store.TaskRecord) map[string]any {
+	x.load(rec)
 	t := rec.Task
 	return map[string]any{
 		"input": x.realTaskInput(rec), "output": x.realTaskOutput(rec), "taskType": t.TaskType, "status": t.Status,

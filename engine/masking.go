@@ -186,11 +186,13 @@ func (x *execution) setWorkflowInput(input map[string]any) {
 
 // realTaskInput is an attempt's real input.
 func (x *execution) realTaskInput(rec *store.TaskRecord) map[string]any {
+	x.load(rec)
 	return x.realDoc(rec.Task.TaskID, rec.SealedInput, x.sec.realInputs, taskInputSeal, rec.Task.InputData)
 }
 
 // realTaskOutput is an attempt's real output.
 func (x *execution) realTaskOutput(rec *store.TaskRecord) map[string]any {
+	x.load(rec)
 	return x.realDoc(rec.Task.TaskID, rec.SealedOutput, x.sec.realOutputs, taskOutputSeal, rec.Task.OutputData)
 }
 

@@ -14,7 +14,7 @@ import (
 // Restart runs an ended workflow again from the start under the same id: its tasks are wiped,
 // its input kept; with useLatestDefinitions it runs the latest version of its definition.
 func (e *Engine) Restart(ctx context.Context, workflowID string, useLatestDefinitions bool) error {
-	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
 		if !x.wf.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be restarted", workflowID)
 		}
@@ -84,7 +84,7 @@ func (x *execution) restartFrom(ctx context.Context, seq int, input map[string]a
 
 // Retry resumes a failed, timed-out or terminated workflow from its failed tasks (§3.7).
 func (e *Engine) Retry(ctx context.Context, workflowID string, resumeSubworkflowTasks bool) error {
-	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
 		if !x.wf.Status.IsTerminal() {
 			return conductor.NotFoundf("Workflow is still running.  status=%s", x.wf.Status)
 		}
@@ -147,7 +147,7 @@ type RerunRequest struct {
 // Rerun reruns an ended workflow: without a task id from the start (optionally with new input
 // and correlationId); with one, that task is reset and every later task dropped.
 func (e *Engine) Rerun(ctx context.Context, workflowID string, req *RerunRequest) error {
-	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
 		if !x.wf.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be rerun", workflowID)
 		}
@@ -193,7 +193,7 @@ type SkipTaskRequest struct {
 // SkipTask records ref as SKIPPED in a running workflow before it is scheduled; when the
 // workflow reaches it, it moves on to what follows.
 func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *SkipTaskRequest) error {
-	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
 		if x.wf.Status != conductor.WorkflowRunning {
 			return conductor.Conflictf("Cannot skip task %s: workflow %s is %s, not RUNNING", ref, workflowID, x.wf.Status)
 		}
@@ -224,7 +224,7 @@ func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *Skip
 
 // ResetCallbacks makes every postponed worker task of a running workflow pollable now.
 func (e *Engine) ResetCallbacks(ctx context.Context, workflowID string) error {
-	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
 		if x.wf.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s has ended", workflowID)
 		}

@@ -12,14 +12,23 @@ import (
 )
 
 // mutate runs change on the locked execution workflowID, decides to a fixed point and saves the
-// result, all in one transaction. change may return an error to abort without writing.
-func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *execution) error) (*conductor.Workflow, error) {
+// result, all in one transaction. change may return an error to abort without writing. Settled
+// attempts are read compact (store.LoadUnsettled), so the cost does not grow with the history.
+func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *execution) error) error {
+	_, err := e.mutateWith(ctx, workflowID, store.LoadUnsettled, false, change)
+	return err
+}
+
+// mutateWith is mutate reading the execution as load says, returning the workflow with all its
+// tasks when show.
+func (e *Engine) mutateWith(ctx context.Context, workflowID string, load store.LoadMode, show bool,
+	change func(x *execution) error) (*conductor.Workflow, error) {
 	var wf *conductor.Workflow
 	var topics []notify.Topic
 	if !validID(workflowID) {
 		return nil, workflowNotFound(workflowID)
 	}
-	err := e.store.MutateWorkflow(ctx, workflowID, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
+	err := e.store.MutateWorkflow(ctx, workflowID, load, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
 		x, err := e.open(ctx, q, rec, tasks)
 		if err != nil {
 			return nil, err
@@ -31,7 +40,12 @@ func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *e
 		if err != nil {
 			return nil, err
 		}
-		wf, topics = x.snapshot(), x.topics()
+		if show {
+			if wf, err = x.snapshot(); err != nil {
+				return nil, err
+			}
+		}
+		topics = x.topics()
 		return s, nil
 	})
 	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
@@ -55,6 +69,9 @@ func (x *execution) conclude(ctx context.Context) (*store.ExecutionSave, error) 
 	x.decide()
 	if err := ctx.Err(); err != nil {
 		return nil, err // the decision stopped early: write nothing
+	}
+	if x.err != nil {
+		return nil, x.err // a settled attempt could not be read: write nothing
 	}
 	return x.prepareSave(ctx)
 }
@@ -82,6 +99,9 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 		} else {
 			x.wf.Output["conductor.failure_workflow"] = id
 		}
+	}
+	if x.err != nil {
+		return nil, x.err
 	}
 	dirty := make([]*store.TaskRecord, 0, len(x.dirty))
 	for _, rec := range x.dirty {
@@ -121,7 +141,10 @@ func (x *execution) startChild(ctx context.Context, req *conductor.StartWorkflow
 }
 
 // snapshot returns the workflow with its tasks, as the API shows it.
-func (x *execution) snapshot() *conductor.Workflow {
+func (x *execution) snapshot() (*conductor.Workflow, error) {
+	if err := x.loadAll(); err != nil {
+		return nil, err
+	}
 	wf := *x.wf
 	wf.Tasks = nil
 	for _, rec := range x.tasks {
@@ -130,7 +153,7 @@ func (x *execution) snapshot() *conductor.Workflow {
 	}
 	wf.WorkflowDefinition = x.def
 	wf.Normalize()
-	return &wf
+	return &wf, nil
 }
 
 // topics are the hints to publish once the decision committed: work in queues, and the

@@ -367,7 +367,7 @@ func (e *Engine) storeSystemResult(ctx context.Context, t *conductor.Task, lease
 			return
 		}
 		storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), remaining)
-		_, err := e.mutate(storeCtx, t.WorkflowInstanceID, func(x *execution) error {
+		err := e.mutate(storeCtx, t.WorkflowInstanceID, func(x *execution) error {
 			rec := x.task(t.TaskID)
 			if rec == nil || rec.Task.Status != conductor.TaskInProgress || rec.Task.PollCount != t.PollCount || x.wf.Status.IsTerminal() {
 				return nil // canceled or taken over meanwhile

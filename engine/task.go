@@ -121,7 +121,7 @@ func (e *Engine) UpdateTask(ctx context.Context, res *conductor.TaskResult) erro
 
 // applyTaskResultNow applies one worker result in its own transaction.
 func (e *Engine) applyTaskResultNow(ctx context.Context, res *conductor.TaskResult) error {
-	_, err := e.mutate(ctx, res.WorkflowInstanceID, func(x *execution) error {
+	err := e.mutate(ctx, res.WorkflowInstanceID, func(x *execution) error {
 		rec := x.task(res.TaskID)
 		if rec == nil {
 			return taskNotFound(res.TaskID)
@@ -221,7 +221,7 @@ func (e *Engine) UpdateTaskByRef(ctx context.Context, p *auth.Principal, workflo
 		return "", nil, conductor.Invalidf("Invalid task status %q: want one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", status)
 	}
 	var taskID string
-	wf, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	wf, err := e.mutateWith(ctx, workflowID, store.LoadUnsettled, true, func(x *execution) error {
 		for i := len(x.tasks) - 1; i >= 0; i-- {
 			rec := x.tasks[i]
 			base, _, _ := cutLoopSuffix(rec.Task.ReferenceTaskName)
@@ -268,7 +268,7 @@ func (e *Engine) AddTaskLog(ctx context.Context, taskID, line string) error {
 		return err
 	}
 	// Through the workflow, so the line is masked like all its execution data.
-	_, err = e.mutate(ctx, t.WorkflowInstanceID, func(x *execution) error {
+	err = e.mutate(ctx, t.WorkflowInstanceID, func(x *execution) error {
 		x.logs[taskID] = append(x.logs[taskID], x.mask(line))
 		return nil
 	})
@@ -311,7 +311,7 @@ func (e *Engine) Signal(ctx context.Context, workflowID string, status conductor
 	if !resultStatuses[status] {
 		return nil, conductor.Invalidf("Invalid task status %q: want one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", status)
 	}
-	return e.mutate(ctx, workflowID, func(x *execution) error {
+	return e.mutateWith(ctx, workflowID, store.LoadUnsettled, true, func(x *execution) error {
 		for _, rec := range x.tasks {
 			t := rec.Task
 			if t.TaskType == conductor.TaskTypeWait && !t.Retried && !t.Status.IsTerminal() {

@@ -274,7 +274,7 @@ func (e *Engine) StreamWorkflow(ctx context.Context, workflowID string,
 // a no-op for a TERMINATED one; FAILED and TIMED_OUT executions flip to TERMINATED. The
 // failure workflow is not started.
 func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error {
-	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	err := e.mutate(ctx, workflowID, func(x *execution) error {
 		switch x.wf.Status {
 		case conductor.WorkflowCompleted:
 			return conductor.Conflictf("Cannot terminate a COMPLETED workflow.")
@@ -302,7 +302,7 @@ func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error
 
 // Pause stops scheduling new tasks of a running workflow; worker updates are still recorded.
 func (e *Engine) Pause(ctx context.Context, workflowID string) error {
-	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	err := e.mutate(ctx, workflowID, func(x *execution) error {
 		if x.wf.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s has ended, status cannot be updated to PAUSED.", workflowID)
 		}
@@ -317,7 +317,7 @@ func (e *Engine) Pause(ctx context.Context, workflowID string) error {
 
 // Resume lets a paused workflow continue and decides it.
 func (e *Engine) Resume(ctx context.Context, workflowID string) error {
-	_, err := e.mutate(ctx, workflowID, func(x *execution) error {
+	err := e.mutate(ctx, workflowID, func(x *execution) error {
 		if x.wf.Status != conductor.WorkflowPaused {
 			return conductor.Conflictf("The workflow %s is not PAUSED so cannot resume", workflowID)
 		}
@@ -330,7 +330,7 @@ func (e *Engine) Resume(ctx context.Context, workflowID string) error {
 
 // Decide re-evaluates a workflow now.
 func (e *Engine) Decide(ctx context.Context, workflowID string) error {
-	_, err := e.mutate(ctx, workflowID, func(*execution) error { return nil })
+	err := e.mutate(ctx, workflowID, func(*execution) error { return nil })
 	return err
 }
 

@@ -49,7 +49,25 @@ type TaskRecord struct {
 	// SealedInput and SealedOutput hold the real input and output, sealed, when the stored
 	// (shown) ones are masked.
 	SealedInput, SealedOutput []byte
+	// compact marks a settled attempt read without its document (LoadUnsettled): Task holds
+	// only what the task table's columns say. TaskLoad fills in the rest.
+	compact bool
 }
+
+// Compact reports whether rec was read without its document; see Queries.TaskLoad.
+func (rec *TaskRecord) Compact() bool { return rec.compact }
+
+// LoadMode says how much of an execution MutateWorkflows reads.
+type LoadMode int
+
+// Load modes.
+const (
+	// LoadUnsettled locks and decodes the attempts the decider is not done with; settled ones
+	// (executed or retried) are read compact and unlocked, whatever their number.
+	LoadUnsettled LoadMode = iota
+	// LoadAll locks and decodes every attempt (operations that rewrite history: retry, rerun…).
+	LoadAll
+)
 
 // attachWorkflowTask gives a task read from storage its definition node and task definition.
 func attachWorkflowTask(t *conductor.Task, def *conductor.WorkflowDef) {
@@ -170,9 +188,9 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 // sent with the statements that lock and load the workflow and its tasks, and COMMIT with the
 // writes fn returns. fn may run further queries on q inside the transaction. Any error rolls
 // the transaction back; a missing workflow is conductor.ErrNotFound.
-func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
+func (s *Store) MutateWorkflow(ctx context.Context, workflowID string, mode LoadMode,
 	fn func(q *Queries, rec *WorkflowRecord, tasks []*TaskRecord) (*ExecutionSave, error)) error {
-	return s.MutateWorkflows(ctx, []string{workflowID}, func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error) {
+	return s.MutateWorkflows(ctx, []string{workflowID}, mode, func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error) {
 		rec := recs[workflowID]
 		if rec == nil {
 			return nil, conductor.ErrNotFound
@@ -188,7 +206,7 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string,
 // MutateWorkflows is MutateWorkflow for several executions in one transaction: they are locked
 // in id order (so concurrent batches cannot deadlock), loaded, changed by fn, and saved with one
 // COMMIT. recs lacks the ids that do not exist.
-func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string,
+func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode LoadMode,
 	fn func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error)) (err error) {
 	conn, err := s.timed.acquire(ctx)
 	if err != nil {
@@ -209,8 +227,15 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string,
 	batch.Queue("BEGIN")
 	batch.Queue(`SELECT `+workflowColumns+`, workflow_id::text FROM workflows
 		WHERE workflow_id = ANY($1::uuid[]) ORDER BY workflow_id FOR UPDATE`, workflowIDs)
-	batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
-		WHERE workflow_id = ANY($1::uuid[]) ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
+	if mode == LoadAll {
+		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
+			WHERE workflow_id = ANY($1::uuid[]) ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
+	} else {
+		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
+			WHERE workflow_id = ANY($1::uuid[]) AND NOT executed ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
+		batch.Queue(`SELECT `+compactTaskColumns+` FROM tasks
+			WHERE workflow_id = ANY($1::uuid[]) AND executed ORDER BY workflow_id, seq`, workflowIDs)
+	}
 	results := conn.SendBatch(ctx, batch)
 	_, err = results.Exec()
 	open = err == nil
@@ -236,6 +261,20 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string,
 				tasks[id] = append(tasks[id], rec)
 				return struct{}{}, err
 			})
+		}
+	}
+	if err == nil && mode == LoadUnsettled {
+		var rows pgx.Rows
+		if rows, err = results.Query(); err == nil {
+			settled := map[string][]*TaskRecord{}
+			_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+				rec, id, err := scanCompactTask(row)
+				settled[id] = append(settled[id], rec)
+				return struct{}{}, err
+			})
+			for id, list := range settled {
+				tasks[id] = mergeBySeq(list, tasks[id])
+			}
 		}
 	}
 	if closeErr := results.Close(); err == nil {
@@ -386,6 +425,10 @@ func (q *Queries) WorkflowIDByIdempotencyKey(ctx context.Context, name, key stri
 
 func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) error {
 	for _, rec := range tasks {
+		if rec.compact {
+			// Saving it would overwrite the stored document with the few columns read.
+			return fmt.Errorf("saving task %s read without its document (load it first)", rec.Task.TaskID)
+		}
 		t := rec.Task
 		stored := *t
 		if !rec.KeepWorkflowTask {
@@ -400,24 +443,25 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 			batch.Queue(`
 				INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
 					visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc,
-					start_time, worker_id, poll_count, callback_after_seconds, sealed_input, sealed_output)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+					start_time, worker_id, poll_count, callback_after_seconds, sealed_input, sealed_output,
+					executed, retried)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 				t.TaskID, workflowID, t.Seq, t.ReferenceTaskName, t.TaskType, t.Status, nullString(rec.QueueName),
 				t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
 				time.UnixMilli(t.UpdateTime), doc, nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount,
-				t.CallbackAfterSeconds, rec.SealedInput, rec.SealedOutput)
+				t.CallbackAfterSeconds, rec.SealedInput, rec.SealedOutput, t.Executed, t.Retried)
 			continue
 		}
 		batch.Queue(`
 			UPDATE tasks SET status = $2, queue_name = $3, priority = $4, visible_at = $5, lease_until = $6,
 				response_timeout_seconds = $7, timeout_seconds = $8, update_time = $9, doc = $10,
 				start_time = $11, worker_id = $12, poll_count = $13, callback_after_seconds = $14,
-				sealed_input = $15, sealed_output = $16
+				sealed_input = $15, sealed_output = $16, executed = $17, retried = $18
 			WHERE task_id = $1`,
 			t.TaskID, t.Status, nullString(rec.QueueName), t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil,
 			rec.ResponseTimeoutSeconds, rec.TimeoutSeconds, time.UnixMilli(t.UpdateTime), doc,
 			nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount, t.CallbackAfterSeconds,
-			rec.SealedInput, rec.SealedOutput)
+			rec.SealedInput, rec.SealedOutput, t.Executed, t.Retried)
 	}
 	return nil
 }
@@ -540,4 +584,87 @@ func (q *Queries) WorkflowStatusGet(ctx context.Context, workflowID string) (con
 func (q *Queries) Notify(ctx context.Context, channel, payload string) error {
 	_, err := q.db.Exec(ctx, `SELECT pg_notify($1, $2)`, channel, payload)
 	return interpretError(err, "notifying")
+}
+
+// compactTaskColumns are the columns a settled attempt is read from under LoadUnsettled.
+const compactTaskColumns = `task_id::text, workflow_id::text, seq, ref_name, task_type, status, start_time,
+	update_time, poll_count, coalesce(worker_id, ''), callback_after_seconds, retried`
+
+// scanCompactTask reads compactTaskColumns into a compact record and its workflow id.
+func scanCompactTask(row pgx.Row) (*TaskRecord, string, error) {
+	t := &conductor.Task{Executed: true}
+	var workflowID string
+	var start *time.Time
+	var updated time.Time
+	err := row.Scan(&t.TaskID, &workflowID, &t.Seq, &t.ReferenceTaskName, &t.TaskType, &t.Status, &start,
+		&updated, &t.PollCount, &t.WorkerID, &t.CallbackAfterSeconds, &t.Retried)
+	if err != nil {
+		return nil, "", err
+	}
+	t.WorkflowInstanceID, t.UpdateTime = workflowID, updated.UnixMilli()
+	if start != nil {
+		t.StartTime = start.UnixMilli()
+	}
+	return &TaskRecord{Task: t, compact: true}, workflowID, nil
+}
+
+// mergeBySeq merges two lists of attempts each ordered by seq into one.
+func mergeBySeq(a, b []*TaskRecord) []*TaskRecord {
+	out := make([]*TaskRecord, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if a[0].Task.Seq < b[0].Task.Seq {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
+}
+
+// TaskLoad reads, in one round trip, the documents of the compact records among recs, in
+// place: each record keeps its identity (and its Task pointer) and is no longer compact.
+func (q *Queries) TaskLoad(ctx context.Context, recs ...*TaskRecord) error {
+	byID := map[string]*TaskRecord{}
+	for _, rec := range recs {
+		if rec.compact {
+			byID[rec.Task.TaskID] = rec
+		}
+	}
+	if len(byID) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	rows, err := q.db.Query(ctx, `SELECT `+taskColumns+`, task_id::text FROM tasks WHERE task_id = ANY($1::uuid[])`, ids)
+	if err != nil {
+		return interpretError(err, "reading tasks")
+	}
+	var id string
+	loaded := 0
+	_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+		full, err := scanTaskWith(row, &id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		rec := byID[id]
+		wt, td := rec.Task.WorkflowTask, rec.Task.TaskDefinition
+		*rec.Task = *full.Task
+		if rec.Task.WorkflowTask == nil {
+			rec.Task.WorkflowTask, rec.Task.TaskDefinition = wt, td
+		}
+		rec.QueueName, rec.VisibleAt, rec.LeaseUntil = full.QueueName, full.VisibleAt, full.LeaseUntil
+		rec.ResponseTimeoutSeconds, rec.TimeoutSeconds = full.ResponseTimeoutSeconds, full.TimeoutSeconds
+		rec.SealedInput, rec.SealedOutput, rec.compact = full.SealedInput, full.SealedOutput, false
+		loaded++
+		return struct{}{}, nil
+	})
+	if err != nil {
+		return interpretError(err, "reading tasks")
+	}
+	if loaded != len(byID) {
+		return fmt.Errorf("reading tasks: %d of %d settled attempts are gone", len(byID)-loaded, len(byID))
+	}
+	return nil
 }

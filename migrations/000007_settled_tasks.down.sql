@@ -1,0 +1,2 @@
+ALTER TABLE tasks DROP COLUMN retried;
+ALTER TABLE tasks DROP COLUMN executed;

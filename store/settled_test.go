@@ -1,0 +1,80 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+	"github.com/podiumhq/podium/store/storetest"
+)
+
+// A decision reads settled attempts compact and unlocked, loads their documents on demand, and
+// never writes one back from its few columns.
+func TestSettledAttemptsAreReadCompact(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.NewStore(t)
+	now := time.UnixMilli(1_700_000_000_000)
+	def := &conductor.WorkflowDef{Name: "wf", Version: 1, SchemaVersion: 2,
+		Tasks: []conductor.WorkflowTask{{Name: "a", TaskReferenceName: "a", Type: "SIMPLE"}, {Name: "b", TaskReferenceName: "b", Type: "SIMPLE"}}}
+	wfID := uuid.NewString()
+	wf := &conductor.Workflow{WorkflowID: wfID, WorkflowName: "wf", WorkflowVersion: 1, Status: conductor.WorkflowRunning,
+		CreateTime: now.UnixMilli(), UpdateTime: now.UnixMilli()}
+	done := &conductor.Task{TaskID: uuid.NewString(), Seq: 1, ReferenceTaskName: "a", TaskType: "a", TaskDefName: "a",
+		Status: conductor.TaskCompleted, Executed: true, StartTime: now.UnixMilli(), EndTime: now.UnixMilli() + 5,
+		OutputData: map[string]any{"data": "kept"}, WorkflowInstanceID: wfID, UpdateTime: now.UnixMilli()}
+	live := &conductor.Task{TaskID: uuid.NewString(), Seq: 2, ReferenceTaskName: "b", TaskType: "b", TaskDefName: "b",
+		Status: conductor.TaskScheduled, WorkflowInstanceID: wfID, UpdateTime: now.UnixMilli()}
+	require.NoError(t, st.SaveExecution(ctx, &store.ExecutionSave{
+		Workflow: &store.WorkflowRecord{Workflow: wf, Definition: def}, Insert: true, Now: now,
+		Tasks: []*store.TaskRecord{{Task: done, New: true}, {Task: live, New: true, QueueName: "b", VisibleAt: &now}},
+	}))
+
+	err := st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
+		require.Len(t, tasks, 2)
+		settled, pending := tasks[0], tasks[1]
+		require.True(t, settled.Compact())
+		require.False(t, pending.Compact())
+		// The columns tell the decider what it needs to know of a settled attempt.
+		require.Equal(t, done.TaskID, settled.Task.TaskID)
+		require.Equal(t, 1, settled.Task.Seq)
+		require.Equal(t, "a", settled.Task.ReferenceTaskName)
+		require.Equal(t, conductor.TaskCompleted, settled.Task.Status)
+		require.True(t, settled.Task.Executed)
+		require.Equal(t, now.UnixMilli(), settled.Task.StartTime)
+		require.NotNil(t, settled.Task.WorkflowTask, "its definition node is attached by reference name")
+		require.Nil(t, settled.Task.OutputData)
+
+		// Saving it compact would lose its document: refused.
+		require.NoError(t, q.TaskLoad(ctx), "nothing to load is no round trip and no error")
+		return &store.ExecutionSave{Workflow: rec, Tasks: []*store.TaskRecord{settled}, Now: now}, nil
+	})
+	require.ErrorContains(t, err, "read without its document")
+
+	err = st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
+		settled := tasks[0]
+		ptr := settled.Task
+		require.NoError(t, q.TaskLoad(ctx, tasks...))
+		require.False(t, settled.Compact())
+		require.Same(t, ptr, settled.Task, "loaded in place: holders of the task see the document")
+		require.Equal(t, "kept", settled.Task.OutputData["data"])
+		require.Equal(t, now.UnixMilli()+5, settled.Task.EndTime)
+		require.NotNil(t, settled.Task.WorkflowTask)
+		return &store.ExecutionSave{Workflow: rec, Tasks: []*store.TaskRecord{settled}, Now: now}, nil
+	})
+	require.NoError(t, err, "a loaded settled attempt may be saved")
+
+	// Every attempt is locked and decoded under LoadAll.
+	err = st.MutateWorkflow(ctx, wfID, store.LoadAll, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
+		require.Len(t, tasks, 2)
+		require.False(t, tasks[0].Compact())
+		require.Equal(t, "kept", tasks[0].Task.OutputData["data"])
+		return &store.ExecutionSave{Workflow: rec, Now: now}, nil
+	})
+	require.NoError(t, err)
+}
