@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,4 +118,26 @@ func TestCaseString(t *testing.T) {
 	for want, in := range map[string]any{"null": nil, "x": "x", "3": json.Number("3"), "4": 4.0, "4.5": 4.5, "true": true} {
 		require.Equal(t, want, caseString(in))
 	}
+}
+
+// An input that cannot be evaluated fails the task for good, with the reason, instead of
+// running it with an empty input.
+func TestInputEvaluationErrorFailsTheTask(t *testing.T) {
+	t.Parallel()
+	e := New(Config{})
+	def := &conductor.WorkflowDef{Name: "wf", Version: 1, Tasks: []conductor.WorkflowTask{{
+		Name: "t", TaskReferenceName: "t", Type: conductor.TaskTypeSimple,
+		// Not a JSON value: definitions decoded from JSON never hold one, but nothing may
+		// turn an evaluation error into a run.
+		InputParameters: map[string]any{"bad": struct{}{}},
+	}}}
+	wf := &conductor.Workflow{WorkflowID: newID(), WorkflowName: "wf", Status: conductor.WorkflowRunning}
+	x := newExecution(e, &store.WorkflowRecord{Workflow: wf, Definition: def}, nil, time.Now())
+	x.schedule(&def.Tasks[0])
+	require.Len(t, x.tasks, 1)
+	task := x.tasks[0].Task
+	require.Equal(t, conductor.TaskFailedWithTerminalError, task.Status)
+	require.True(t, strings.HasPrefix(task.ReasonForIncompletion, "Error evaluating the input parameters: "), task.ReasonForIncompletion)
+	require.Empty(t, x.tasks[0].QueueName, "never queued for a worker")
+	require.Empty(t, task.InputData)
 }

@@ -34,14 +34,18 @@ type execution struct {
 	// order: the only ones a decision pass has to look at.
 	live []*store.TaskRecord
 
-	dirty      map[string]*store.TaskRecord // task id → changed or new attempt
-	queues     map[string]bool              // queues that received pollable work
-	logs       map[string][]string          // task id → log lines to append
-	ended      []string                     // workflows that reached a terminal status in this decision
-	toStart    []*conductor.StartWorkflowRequest
-	wfChanged  bool
-	isNew      bool // the workflow row is inserted, not updated, on save
-	defChanged bool // the definition snapshot was replaced (restart with the latest definition)
+	dirty  map[string]*store.TaskRecord // task id → changed or new attempt
+	queues map[string]bool              // queues that received pollable work
+	logs   map[string][]string          // task id → log lines to append
+	ended  []string                     // workflows that reached a terminal status in this decision
+	// secretWrites are the UPDATE_SECRET writes of this decision, made in its transaction.
+	secretWrites []secretWrite
+	// grantsChanged: a write gave a principal an owner grant; caches must forget their rights.
+	grantsChanged bool
+	toStart       []*conductor.StartWorkflowRequest
+	wfChanged     bool
+	isNew         bool // the workflow row is inserted, not updated, on save
+	defChanged    bool // the definition snapshot was replaced (restart with the latest definition)
 
 	runAs       *auth.Principal // the rights of rec.RunAs, read once per decision (principal)
 	runAsLoaded bool
@@ -49,6 +53,14 @@ type execution struct {
 	// err is the first failure to read what the decision needed (a settled attempt's document);
 	// the decision is then abandoned and nothing is written.
 	err error
+}
+
+// abort abandons the decision: nothing it changed is written, and err (the first one) is
+// returned to the caller, which may retry it.
+func (x *execution) abort(err error) {
+	if x.err == nil {
+		x.err = err
+	}
 }
 
 // load reads the documents of the compact (settled, read without document) attempts among
@@ -64,7 +76,9 @@ func (x *execution) load(recs ...*store.TaskRecord) {
 		}
 	}
 	if len(compact) > 0 {
-		x.err = x.q.TaskLoad(x.ctx, compact...)
+		if err := x.q.TaskLoad(x.ctx, compact...); err != nil {
+			x.abort(err)
+		}
 	}
 }
 

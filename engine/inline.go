@@ -93,9 +93,15 @@ func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, s
 			x.sec.realOutputs[rec.Task.TaskID] = output // the filter reads the fresh output
 			filtered, err := expr.Evaluate(filter, x.env(rec.Task.TaskID, filter))
 			delete(x.sec.realOutputs, rec.Task.TaskID)
-			if m, isMap := filtered.(map[string]any); err == nil && isMap {
+			if err != nil {
+				// Storing the unfiltered output instead could keep what the filter was to drop.
+				x.setTaskOutput(rec, map[string]any{})
+				x.finish(rec, conductor.TaskFailedWithTerminalError, "Error evaluating the outputFilter: "+err.Error())
+				return false
+			}
+			if m, isMap := filtered.(map[string]any); isMap {
 				output = m
-			} else if err == nil {
+			} else {
 				output = map[string]any{"result": filtered}
 			}
 		}
@@ -296,19 +302,15 @@ func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
 		x.finish(rec, conductor.TaskFailedWithTerminalError, x.securityError(key, need))
 		return
 	}
-	x.addMasks(func(r *secret.Redactor) { r.Add(value) })
-	if err == nil {
-		err = x.e.putSecret(x.ctx, x.q, secretWrite{owner: p, name: key, value: []byte(value),
-			by: "workflow:" + x.wf.WorkflowID, created: created})
-	}
-	if err == nil && created && ownsWhatItCreates(p) {
-		x.e.accessChanged()
-	}
 	if err != nil {
-		x.e.logger.Error("engine: UPDATE_SECRET failed", "workflow_id", x.wf.WorkflowID, "secret", key, "error", err)
-		x.finish(rec, conductor.TaskFailed, "UPDATE_SECRET could not store secret "+key)
+		x.abort(fmt.Errorf("UPDATE_SECRET: checking the right to write secret %s: %w", key, err))
 		return
 	}
+	x.addMasks(func(r *secret.Redactor) { r.Add(value) })
+	// Written with the decision, in its transaction: the task is COMPLETED exactly when the
+	// secret is stored (a failure to store it abandons the whole decision).
+	x.secretWrites = append(x.secretWrites, secretWrite{owner: p, name: key, value: []byte(value),
+		by: "workflow:" + x.wf.WorkflowID, created: created})
 	if x.sec.values == nil {
 		x.sec.values = map[string]*string{}
 	}

@@ -277,9 +277,9 @@ func (x *execution) setTaskOutput(rec *store.TaskRecord, real map[string]any) {
 func (x *execution) seal(name string, v any) []byte {
 	sealed, err := x.e.sealDoc(name, v)
 	if err != nil {
-		// Sealing fails only without randomness or on unencodable data: keep nothing rather
-		// than something unmasked.
-		x.e.logger.Error("engine: sealing task data failed", "seal", name, "error", err)
+		// Sealing fails only without randomness or on unencodable data: storing the masked
+		// form alone would lose the real one, so the decision is abandoned.
+		x.abort(fmt.Errorf("sealing %s: %w", name, err))
 		return nil
 	}
 	return sealed
@@ -353,11 +353,13 @@ func (x *execution) secretValue(name string) (string, bool) {
 	switch {
 	case errors.Is(err, conductor.ErrNotFound):
 	case err != nil:
-		x.e.logger.Error("engine: reading secret failed", "secret", name, "error", err)
+		// Not "missing": a task must not fail for good because the database hiccuped. The
+		// decision is abandoned (nothing is written) and the caller retries it.
+		x.abort(fmt.Errorf("reading secret %s: %w", name, err))
 	default:
 		opened, err := x.e.keys.Open(name, rec.Sealed)
 		if err != nil {
-			x.e.logger.Error("engine: opening secret failed", "secret", name, "error", err)
+			x.abort(fmt.Errorf("opening secret %s (is its key configured?): %w", name, err))
 		} else {
 			s := string(opened)
 			value = &s

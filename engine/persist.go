@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -103,6 +104,15 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 	if x.err != nil {
 		return nil, x.err
 	}
+	for _, w := range x.secretWrites {
+		if err := x.e.putSecret(ctx, x.q, w); err != nil {
+			return nil, fmt.Errorf("UPDATE_SECRET: storing secret %s: %w", w.name, err)
+		}
+		if w.created && ownsWhatItCreates(w.owner) {
+			x.grantsChanged = true
+		}
+	}
+	x.secretWrites = nil
 	dirty := make([]*store.TaskRecord, 0, len(x.dirty))
 	for _, rec := range x.dirty {
 		rec.Task.Normalize()
@@ -137,6 +147,7 @@ func (x *execution) startChild(ctx context.Context, req *conductor.StartWorkflow
 		x.queues[queue] = true
 	}
 	x.ended = append(x.ended, child.ended...)
+	x.grantsChanged = x.grantsChanged || child.grantsChanged
 	return child.wf.WorkflowID, nil
 }
 
@@ -165,6 +176,9 @@ func (x *execution) topics() []notify.Topic {
 	}
 	for _, id := range x.ended {
 		topics = append(topics, notify.WorkflowDone(id))
+	}
+	if x.grantsChanged {
+		topics = append(topics, notify.Access)
 	}
 	return topics
 }

@@ -77,7 +77,12 @@ func (x *execution) prepare(rec *store.TaskRecord, wt *conductor.WorkflowTask, d
 		t.TaskDefinition = wt.TaskDefinition
 	}
 	x.sec.missing, x.sec.denied = nil, nil
-	real := x.evaluateInput(wt, def, t.TaskID)
+	real, err := x.evaluateInput(wt, def, t.TaskID)
+	if err != nil {
+		x.setTaskInput(rec, map[string]any{})
+		x.finish(rec, conductor.TaskFailedWithTerminalError, "Error evaluating the input parameters: "+err.Error())
+		return
+	}
 	if reason := x.taskPayloadError(rec, payloadInput, real); reason != "" {
 		x.failOversizedTask(rec, payloadInput, reason)
 		return
@@ -145,25 +150,25 @@ func (x *execution) domainFor(name string) string {
 
 // evaluateInput resolves wt's inputParameters, with the task definition's inputTemplate filling
 // absent keys and keys that resolved to null.
-func (x *execution) evaluateInput(wt *conductor.WorkflowTask, def *conductor.TaskDef, taskID string) map[string]any {
+// An expression that cannot be evaluated is an error: the task is not run with a guess.
+func (x *execution) evaluateInput(wt *conductor.WorkflowTask, def *conductor.TaskDef, taskID string) (map[string]any, error) {
 	env := x.env(taskID, wt.InputParameters, def.InputTemplate)
 	input, err := expr.EvaluateMap(wt.InputParameters, env)
 	if err != nil {
-		input = map[string]any{}
-		x.e.logger.Warn("engine: evaluating task input failed", "workflow_id", x.wf.WorkflowID,
-			"task_ref", wt.TaskReferenceName, "error", err)
+		return nil, err
 	}
 	if len(def.InputTemplate) > 0 {
 		tmpl, err := expr.EvaluateMap(def.InputTemplate, env)
-		if err == nil {
-			for k, v := range tmpl {
-				if cur, ok := input[k]; !ok || cur == nil {
-					input[k] = v
-				}
+		if err != nil {
+			return nil, fmt.Errorf("inputTemplate of task definition %s: %w", def.Name, err)
+		}
+		for k, v := range tmpl {
+			if cur, ok := input[k]; !ok || cur == nil {
+				input[k] = v
 			}
 		}
 	}
-	return input
+	return input, nil
 }
 
 // env returns the expression environment of this execution for evaluating values.

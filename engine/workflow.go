@@ -30,10 +30,11 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflow
 	if err != nil || existing != "" {
 		return existing, err
 	}
-	if len(x.toStart) == 0 {
+	if len(x.toStart) == 0 && len(x.secretWrites) == 0 {
 		err = x.save(ctx, e.store.Queries)
 	} else {
-		// Starting a failure workflow as well takes more than one batch: use a transaction.
+		// Starting a failure workflow or writing a secret as well takes more than one batch:
+		// use a transaction, so the start and its writes commit together or not at all.
 		err = e.store.InTx(ctx, func(q *store.Queries) error { return x.save(ctx, q) })
 	}
 	if errors.Is(err, conductor.ErrConflict) {
