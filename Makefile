@@ -72,11 +72,10 @@ build: ## Build bin/podium, stamped with VERSION (git describe, else dev)
 	@mkdir -p $(dir $(BIN))
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/server
 
-test: ## Vet, check gofmt and run all tests with -race (sets up a local PostgreSQL unless PODIUM_TEST_DATABASE_URL is set; installs sdk-test's npm packages)
+test: ## Lint (vet, gofmt, golangci-lint with the import-direction rules) and run all tests with -race (sets up a local PostgreSQL unless PODIUM_TEST_DATABASE_URL is set; installs sdk-test's npm packages)
 	@$(ensure_test_db)
 	@$(ensure_sdk_deps)
-	$(GO) vet ./...
-	@$(gofmt_check)
+	@$(MAKE) --no-print-directory lint
 	$(GO) test -race -count=1 -timeout 8m ./...
 	@$(MAKE) --no-print-directory fuzz
 
@@ -95,7 +94,19 @@ bench: ## Run the Go benchmarks, then the load tool (cmd/bench) against a fresh 
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bash scripts/bench.sh $(BENCH_ARGS)
 
-lint: vet fmt-check ## Run go vet and the gofmt check
+# golangci-lint, pinned: built once into bin/tools (about two minutes), then reused.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := bin/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+lint: vet fmt-check golangci ## Run go vet, the gofmt check and golangci-lint (.golangci.yml: depguard import rules, errcheck, staticcheck, revive, gocritic)
+
+golangci: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run ./...
+
+$(GOLANGCI_LINT):
+	@mkdir -p bin/tools
+	GOFLAGS= GOBIN=$(abspath bin/tools) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv bin/tools/golangci-lint $@
 
 vet:
 	$(GO) vet ./...

@@ -45,7 +45,7 @@ func (h *HTTP) parseRequest(input map[string]any) (*httpRequest, error) {
 		return nil, err
 	}
 	if uri == "" {
-		return nil, errors.New(httpReasonMissingURI)
+		return nil, errors.New(httpReasonMissingURI) //nolint:staticcheck // Conductor's reason, shown as is
 	}
 	// The URI is never quoted back: its query may hold a token.
 	u, err := url.Parse(uri)
@@ -59,7 +59,7 @@ func (h *HTTP) parseRequest(input map[string]any) (*httpRequest, error) {
 		return nil, err
 	}
 	if method == "" {
-		return nil, errors.New(httpReasonMissingMethod)
+		return nil, errors.New(httpReasonMissingMethod) //nolint:staticcheck // Conductor's reason, shown as is
 	}
 	req.method = strings.ToUpper(method)
 	if !httpMethods[req.method] {

@@ -28,7 +28,9 @@ type kindError struct {
 	msg  string
 }
 
-func (e *kindError) Error() string        { return e.msg }
+func (e *kindError) Error() string { return e.msg }
+
+// Is makes errors.Is(err, ErrNotFound) and the like match errors of that kind.
 func (e *kindError) Is(target error) bool { return target == e.kind }
 
 // NotFoundf returns an error of kind ErrNotFound whose message is shown to the caller as is.

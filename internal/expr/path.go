@@ -51,8 +51,8 @@ func ParsePath(raw string) (Path, error) {
 		s = s[1:]
 	}
 	for i := 0; i < len(s); {
-		switch c := s[i]; {
-		case c == '.':
+		switch s[i] {
+		case '.':
 			if i == 0 || i+1 >= len(s) {
 				return p, fmt.Errorf("invalid path %q: misplaced '.'", raw)
 			}
@@ -60,7 +60,7 @@ func ParsePath(raw string) (Path, error) {
 				return p, fmt.Errorf("%w %q: deep scan '..' is not supported", ErrUnsupportedPath, raw)
 			}
 			i++
-		case c == '[':
+		case '[':
 			seg, n, err := parseBracket(s[i:])
 			if err != nil {
 				return p, fmt.Errorf("invalid path %q: %w", raw, err)

@@ -114,8 +114,8 @@ func parseField(text string, f field) (uint64, bool, error) {
 			step = n
 		}
 		lo, hi := f.min, f.max
-		switch {
-		case rangePart == "*" || rangePart == "?":
+		switch rangePart {
+		case "*", "?":
 			if rangePart == "?" && f.name != domField.name && f.name != dowField.name {
 				return 0, false, cronErr("cron %s field may not be '?'", f.name)
 			}
