@@ -174,9 +174,9 @@ func TestScheduledStartKilledMidTransactionRunsOnce(t *testing.T) {
 	require.Equal(t, 1, started)
 }
 
-// BenchmarkFire measures claiming and starting due slots: 100 schedules firing every
+// BenchmarkFireSchedules measures claiming and starting due slots: 100 schedules firing every
 // second, one round per simulated second (b.N rounds of 100 slots).
-func BenchmarkFire(b *testing.B) {
+func BenchmarkFireSchedules(b *testing.B) {
 	clock := &sharedClock{now: time.Now().Truncate(time.Second).Add(100 * time.Millisecond)}
 	url := storetest.NewDatabaseURL(b)
 	st, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 4})
