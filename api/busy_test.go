@@ -27,7 +27,7 @@ func TestBusyDatabaseAnswers503(t *testing.T) {
 	t.Cleanup(st.Close)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	eng := engine.New(engine.Config{Store: st, Logger: logger, SweepInterval: time.Hour, ManualScheduling: true})
+	eng := engine.New(engine.Config{Store: st, Logger: logger, SweepInterval: time.Hour})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
 	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Logger: logger, AuthOff: true}))

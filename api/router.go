@@ -46,10 +46,13 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names a login's source address
 	// (failed logins are throttled per address); empty means the connection's address counts.
 	TrustedProxies []netip.Prefix
+	// Schedules serves the scheduler routes (internal/schedule's service).
+	Schedules scheduleService
 }
 
 type server struct {
 	engine        *engine.Engine
+	schedules     scheduleService
 	logger        *slog.Logger
 	metrics       *metrics
 	instance      string
@@ -69,6 +72,7 @@ func NewRouter(cfg Config) http.Handler {
 	}
 	s := &server{
 		engine:        cfg.Engine,
+		schedules:     cfg.Schedules,
 		logger:        cfg.Logger,
 		metrics:       newMetrics(reg),
 		serverVersion: cfg.Version,

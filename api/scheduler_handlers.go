@@ -13,6 +13,23 @@ import (
 	"github.com/podiumhq/podium/store"
 )
 
+// scheduleService is what the scheduler routes need of internal/schedule's service: schedules
+// and their tags, and firing on this instance.
+type scheduleService interface {
+	Save(ctx context.Context, sch *conductor.WorkflowSchedule, by string) (*conductor.WorkflowSchedule, error)
+	Get(ctx context.Context, name string) (*conductor.WorkflowSchedule, error)
+	List(ctx context.Context, workflowName string) ([]*conductor.WorkflowSchedule, error)
+	ByTag(ctx context.Context, tag conductor.Tag) ([]*conductor.WorkflowSchedule, error)
+	Delete(ctx context.Context, name string) error
+	Pause(ctx context.Context, name, reason, by string) error
+	Resume(ctx context.Context, name, by string) error
+	Tags(ctx context.Context, name string) ([]conductor.Tag, error)
+	PutTags(ctx context.Context, name string, tags []conductor.Tag) error
+	DeleteTags(ctx context.Context, name string, tags []conductor.Tag) error
+	PauseFiring(paused bool)
+	Requeue(ctx context.Context) (*schedule.RequeueResult, error)
+}
+
 // nextFewSchedules answers GET /api/scheduler/nextFewSchedules: the next times (epoch ms, at
 // most 5, default 3) a cron expression fires after now, within the optional
 // scheduleStartTime/scheduleEndTime window, in UTC as Orkes computes them.
@@ -63,22 +80,22 @@ func (s *server) saveSchedule(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	saved, err := s.engine.SaveSchedule(r.Context(), sch, principal(r))
+	saved, err := s.schedules.Save(r.Context(), sch, principal(r))
 	s.writeValue(w, r, saved, err)
 }
 
 func (s *server) listSchedules(w http.ResponseWriter, r *http.Request) {
-	list, err := s.engine.Schedules(r.Context(), r.URL.Query().Get("workflowName"))
+	list, err := s.schedules.List(r.Context(), r.URL.Query().Get("workflowName"))
 	s.writeList(w, r, list, err)
 }
 
 func (s *server) getSchedule(w http.ResponseWriter, r *http.Request) {
-	sch, err := s.engine.Schedule(r.Context(), pathParam(r, "name"))
+	sch, err := s.schedules.Get(r.Context(), pathParam(r, "name"))
 	s.writeValue(w, r, sch, err)
 }
 
 func (s *server) deleteSchedule(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.DeleteSchedule(r.Context(), pathParam(r, "name")))
+	s.writeEmpty(w, r, s.schedules.Delete(r.Context(), pathParam(r, "name")))
 }
 
 // pauseSchedule answers GET and PUT .../pause: SDKs send PUT, the Orkes UI and older SDKs GET.
@@ -86,7 +103,7 @@ func (s *server) pauseSchedule(w http.ResponseWriter, r *http.Request) {
 	if s.refuseHead(w, r) {
 		return
 	}
-	s.writeEmpty(w, r, s.engine.PauseSchedule(r.Context(), pathParam(r, "name"), r.URL.Query().Get("reason"), principal(r)))
+	s.writeEmpty(w, r, s.schedules.Pause(r.Context(), pathParam(r, "name"), r.URL.Query().Get("reason"), principal(r)))
 }
 
 // resumeSchedule answers GET and PUT .../resume.
@@ -94,7 +111,7 @@ func (s *server) resumeSchedule(w http.ResponseWriter, r *http.Request) {
 	if s.refuseHead(w, r) {
 		return
 	}
-	s.writeEmpty(w, r, s.engine.ResumeSchedule(r.Context(), pathParam(r, "name"), principal(r)))
+	s.writeEmpty(w, r, s.schedules.Resume(r.Context(), pathParam(r, "name"), principal(r)))
 }
 
 // refuseHead answers 405 to a HEAD request of a GET route that changes state (HEAD must not).
@@ -111,14 +128,14 @@ func (s *server) refuseHead(w http.ResponseWriter, r *http.Request) bool {
 func (s *server) bulkPauseSchedules(w http.ResponseWriter, r *http.Request) {
 	by := principal(r)
 	s.bulk(func(*http.Request) (func(context.Context, string) error, error) {
-		return func(ctx context.Context, name string) error { return s.engine.PauseSchedule(ctx, name, "", by) }, nil
+		return func(ctx context.Context, name string) error { return s.schedules.Pause(ctx, name, "", by) }, nil
 	})(w, r)
 }
 
 func (s *server) bulkResumeSchedules(w http.ResponseWriter, r *http.Request) {
 	by := principal(r)
 	s.bulk(func(*http.Request) (func(context.Context, string) error, error) {
-		return func(ctx context.Context, name string) error { return s.engine.ResumeSchedule(ctx, name, by) }, nil
+		return func(ctx context.Context, name string) error { return s.schedules.Resume(ctx, name, by) }, nil
 	})(w, r)
 }
 
@@ -201,18 +218,18 @@ func (s *server) scheduleStatus(w http.ResponseWriter, r *http.Request) {
 
 // pauseScheduling and resumeScheduling stop and restart firing on this instance only.
 func (s *server) pauseScheduling(w http.ResponseWriter, _ *http.Request) {
-	s.engine.PauseScheduling(true)
+	s.schedules.PauseFiring(true)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "done"})
 }
 
 func (s *server) resumeScheduling(w http.ResponseWriter, _ *http.Request) {
-	s.engine.PauseScheduling(false)
+	s.schedules.PauseFiring(false)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "done"})
 }
 
 // requeueScheduleExecutions starts every slot still POLLED.
 func (s *server) requeueScheduleExecutions(w http.ResponseWriter, r *http.Request) {
-	res, err := s.engine.RequeueScheduleExecutions(r.Context())
+	res, err := s.schedules.Requeue(r.Context())
 	s.writeValue(w, r, res, err)
 }
 
@@ -223,19 +240,19 @@ func (s *server) schedulesByTag(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, conductor.Invalidf("Query parameter tag must be key:value"))
 		return
 	}
-	list, err := s.engine.SchedulesByTag(r.Context(), conductor.Tag{Key: key, Value: value})
+	list, err := s.schedules.ByTag(r.Context(), conductor.Tag{Key: key, Value: value})
 	s.writeList(w, r, list, err)
 }
 
 func (s *server) getScheduleTags(w http.ResponseWriter, r *http.Request) {
-	tags, err := s.engine.ScheduleTags(r.Context(), pathParam(r, "name"))
+	tags, err := s.schedules.Tags(r.Context(), pathParam(r, "name"))
 	s.writeList(w, r, tags, err)
 }
 
 func (s *server) putScheduleTags(w http.ResponseWriter, r *http.Request) {
-	s.editTags(w, r, "name", unrestricted(s.engine.PutScheduleTags))
+	s.editTags(w, r, "name", unrestricted(s.schedules.PutTags))
 }
 
 func (s *server) deleteScheduleTags(w http.ResponseWriter, r *http.Request) {
-	s.editTags(w, r, "name", unrestricted(s.engine.DeleteScheduleTags))
+	s.editTags(w, r, "name", unrestricted(s.schedules.DeleteTags))
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
@@ -28,32 +29,42 @@ import (
 // (gocron wake-ups, NOTIFY, reconcile), as in production. They sleep for real, so they do not
 // run in parallel with other tests: a busy machine would make their timing dishonest.
 
-// startRealtimeEngine starts an engine with its own connection pool on the database dbURL, with
-// the real clock and default scheduling; it stops (then its pool closes) when t ends.
-func startRealtimeEngine(t *testing.T, dbURL string, logs *syncBuffer, name string) *engine.Engine {
+// realtimeProcess is one server process: an engine and its schedule service.
+type realtimeProcess struct {
+	engine    *engine.Engine
+	schedules *schedule.Service
+}
+
+// startRealtimeEngine starts an engine and a schedule service with their own connection pool
+// on the database dbURL, with the real clock and default scheduling; they stop (the scheduler
+// first, then the engine, then its pool closes) when t ends.
+func startRealtimeEngine(t *testing.T, dbURL string, logs *syncBuffer, name string) *realtimeProcess {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 4})
 	require.NoError(t, err)
 	t.Cleanup(st.Close) // registered before the engine's stop, so it runs after it
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("engine", name)
-	eng := engine.New(engine.Config{Store: st, Logger: logger})
+	hub := runHub(t, st, logger)
+	eng := engine.New(engine.Config{Store: st, Logger: logger, Notify: hub})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		require.NoError(t, eng.Stop(ctx))
 	})
-	return eng
+	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Notify: hub, Starter: eng})
+	return &realtimeProcess{engine: eng, schedules: schedules}
 }
 
-// realtimeBundle serves the API of eng over HTTP. Its clock is nil: the engines tell the real
-// time, so the helpers that move a test clock must not be used with it.
-func realtimeBundle(t *testing.T, dbURL string, eng *engine.Engine, logs *syncBuffer) *testBundle {
+// realtimeBundle serves the API of process p over HTTP. Its clock is nil: the engines tell the
+// real time, so the helpers that move a test clock must not be used with it.
+func realtimeBundle(t *testing.T, dbURL string, p *realtimeProcess, logs *syncBuffer) *testBundle {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("api", "http")
-	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Logger: logger, Version: "test", AuthOff: true}))
+	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: p.engine, Schedules: p.schedules, Logger: logger,
+		Version: "test", AuthOff: true}))
 	t.Cleanup(srv.Close)
-	return &testBundle{t: t, server: srv, engine: eng, logs: logs, databaseURL: dbURL}
+	return &testBundle{t: t, server: srv, engine: p.engine, schedules: p.schedules, logs: logs, databaseURL: dbURL}
 }
 
 // dumpLogsOnFailure prints the server log when t fails.
@@ -96,7 +107,7 @@ func TestSchedulerRealtimeThreeInstancesFireEverySlotOnce(t *testing.T) {
 	dbURL := storetest.NewDatabaseURL(t)
 	logs := &syncBuffer{}
 	dumpLogsOnFailure(t, logs)
-	engines := make([]*engine.Engine, 3)
+	engines := make([]*realtimeProcess, 3)
 	for i := range engines {
 		engines[i] = startRealtimeEngine(t, dbURL, logs, fmt.Sprint(i+1))
 	}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
@@ -26,8 +28,10 @@ type testBundle struct {
 	t      *testing.T
 	server *httptest.Server
 	engine *engine.Engine
-	clock  *testClock
-	logs   *syncBuffer
+	// schedules is the bundle's schedule service; it fires only when told to (fire).
+	schedules *schedule.Service
+	clock     *testClock
+	logs      *syncBuffer
 	// databaseURL lets a test look at the rows the server wrote.
 	databaseURL string
 }
@@ -104,21 +108,49 @@ func newBundle(t *testing.T, engineOpt func(*engine.Config), opts ...func(*api.C
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
-	ecfg := engine.Config{Store: st, Logger: logger, Now: clock.Now,
-		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour, ManualScheduling: true}
+	hub := runHub(t, st, logger)
+	ecfg := engine.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
+		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour}
 	if engineOpt != nil {
 		engineOpt(&ecfg)
 	}
 	eng := engine.New(ecfg)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
-	cfg := api.Config{Engine: eng, Logger: logger, Version: "test", AuthOff: true}
+	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
+		ManualScheduling: true, Starter: eng})
+	cfg := api.Config{Engine: eng, Schedules: schedules, Logger: logger, Version: "test", AuthOff: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	srv := httptest.NewServer(api.NewRouter(cfg))
 	t.Cleanup(srv.Close)
-	return &testBundle{t: t, server: srv, engine: eng, clock: clock, logs: logs, databaseURL: dbURL}
+	return &testBundle{t: t, server: srv, engine: eng, schedules: schedules, clock: clock, logs: logs, databaseURL: dbURL}
+}
+
+// runHub runs a notification hub over st until t ends (after everything started later stops).
+func runHub(t *testing.T, st *store.Store, logger *slog.Logger) *notify.Hub {
+	t.Helper()
+	hub := notify.New(st, logger)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); hub.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return hub
+}
+
+// startSchedules starts a schedule service; it stops when t ends, before the engine it starts
+// workflows with (registered earlier).
+func startSchedules(t *testing.T, cfg schedule.Config) *schedule.Service {
+	t.Helper()
+	svc := schedule.New(cfg)
+	require.NoError(t, svc.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, svc.Stop(ctx))
+	})
+	return svc
 }
 
 // sweep runs the engine's sweeper once (timeouts, timers) at the bundle clock's time.
@@ -131,7 +163,7 @@ func (b *testBundle) sweep() {
 // fire runs the scheduler once at the bundle clock's time and returns how many slots it started.
 func (b *testBundle) fire() int {
 	b.t.Helper()
-	n, err := b.engine.FireSchedules(context.Background())
+	n, err := b.schedules.Fire(context.Background())
 	require.NoError(b.t, err)
 	return n
 }

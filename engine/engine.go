@@ -11,7 +11,6 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/podiumhq/podium/engine/systask"
@@ -33,9 +32,6 @@ const (
 	// HTTP task's scheme, host and port) run at once per process.
 	SystemPerDestinationDefault = 8
 	SystemTaskLeaseDefault      = 15 * time.Second
-	// ScheduleReconcileDefault is how often schedules are re-read even without a notification,
-	// so a change made on another replica takes effect within it.
-	ScheduleReconcileDefault = time.Second
 )
 
 // Config is what New needs.
@@ -62,9 +58,6 @@ type Config struct {
 	// SystemTaskLease is how long an internal worker holds a system task without renewing it;
 	// a crashed process's tasks are taken over after it. It is renewed every third of it.
 	SystemTaskLease time.Duration
-	// ScheduleReconcile is how often the scheduler re-reads schedules and fires due slots
-	// without being woken.
-	ScheduleReconcile time.Duration
 	// Admin is the bootstrap admin access key; empty means none.
 	Admin AdminKey
 	// TokenTTL is the life of a token whose login asks for none; 0 takes TokenTTLDefault.
@@ -86,9 +79,6 @@ type Config struct {
 	// Notify carries change hints between processes; nil means a hub of the engine's own,
 	// run by Start. A hub shared with other services is run by whoever built it.
 	Notify *notify.Hub
-	// ManualScheduling leaves firing schedules to explicit FireSchedules calls (tests that
-	// control the clock); the scheduler loop does not run.
-	ManualScheduling bool
 }
 
 // Engine executes Conductor operations against the store.
@@ -114,14 +104,8 @@ type Engine struct {
 	payloadMax           int64
 	defLimits            DefinitionLimits
 
-	access            access
-	login             loginGate
-	scheduleReconcile time.Duration
-	manualScheduling  bool
-	schedulingPaused  atomic.Bool
-	// beforeScheduledStart, when set (tests), runs inside the transaction that starts a claimed
-	// slot, after the slot is locked and before the workflow is started.
-	beforeScheduledStart func(executionID string)
+	access access
+	login  loginGate
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -134,7 +118,6 @@ func New(cfg Config) *Engine {
 		store: cfg.Store, logger: cfg.Logger, now: cfg.Now, systasks: cfg.SystemTasks,
 		exprParams: cfg.ExprParams, pollRecheck: cfg.PollRecheck, sweepInterval: cfg.SweepInterval,
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, notes: cfg.Notify,
-		scheduleReconcile: cfg.ScheduleReconcile, manualScheduling: cfg.ManualScheduling,
 		systemPerDestination: cfg.SystemPerDestination,
 		payloadMax:           cfg.PayloadMaxBytes,
 		defLimits:            cfg.DefinitionLimits.withDefaults(),
@@ -183,9 +166,6 @@ func New(cfg Config) *Engine {
 	e.access.signer = signer
 	e.access.throttle = &auth.Throttle{MaxFailures: loginFailuresAllowed, MaxSourceFailures: loginSourceFailuresAllowed,
 		Window: loginThrottleWindow, Now: e.now}
-	if e.scheduleReconcile <= 0 {
-		e.scheduleReconcile = ScheduleReconcileDefault
-	}
 	if e.systemWorkers <= 0 {
 		e.systemWorkers = SystemWorkersDefault
 	}

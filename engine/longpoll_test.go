@@ -24,7 +24,7 @@ func TestLongPollWakesOnNotify(t *testing.T) {
 		st, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 4})
 		require.NoError(t, err)
 		t.Cleanup(st.Close)
-		e := New(Config{Store: st, PollRecheck: recheck, ManualScheduling: true})
+		e := New(Config{Store: st, PollRecheck: recheck})
 		require.NoError(t, e.Start(context.Background()))
 		t.Cleanup(func() { _ = e.Stop(context.Background()) })
 		engines[i] = e

@@ -17,8 +17,8 @@ import (
 // completers is how many result batches are written at once.
 const completers = 4
 
-// Start runs the engine's background loops: the notification listener, the sweeper, the
-// internal workers of async system tasks and the scheduler. Stop ends them.
+// Start runs the engine's background loops: the notification listener, the sweeper and the
+// internal workers of async system tasks (the scheduler is internal/schedule's). Stop ends them.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -38,9 +38,6 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	wg.Go(func() { e.systemWorkLoop(ctx) })
 	wg.Go(func() { e.accessInvalidationLoop(ctx) })
-	if !e.manualScheduling {
-		wg.Go(func() { e.scheduleLoop(ctx) })
-	}
 	go func() { wg.Wait(); close(e.stopped) }()
 	return nil
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
 )
@@ -25,8 +27,8 @@ import (
 // maxHeaderBytes caps request headers (net/http's default is 1 MiB).
 const maxHeaderBytes = 64 << 10
 
-// serve wires config → store → migrations → engine → api, serves until ctx ends, then tears
-// down in reverse order within cfg.ShutdownTimeout.
+// serve wires config → store → migrations → notifications → engine → scheduler → api, serves
+// until ctx ends, then tears down in reverse order within cfg.ShutdownTimeout.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	logger.Info("podium: starting", "version", version, "config", cfg)
 	var teardown shutdownSteps
@@ -60,7 +62,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Egress:       systask.EgressPolicy{Allow: cfg.HTTPTaskAllow, Deny: cfg.HTTPTaskDeny},
 		MaxRedirects: maxRedirects,
 	})
-	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
+	notes := runNotify(st, logger)
+	teardown.add("notifications", notes.stop)
+	eng := engine.New(engine.Config{Store: st, Logger: logger, Notify: notes.hub, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
 		TokenTTL: cfg.TokenTTL, TokenMaxTTL: cfg.TokenMaxTTL, LoginConcurrency: cfg.LoginConcurrency,
 		SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
 		PayloadMaxBytes:  cfg.PayloadMaxBytes,
@@ -69,10 +73,15 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	teardown.add("engine", eng.Stop)
+	schedules := schedule.New(schedule.Config{Store: st, Logger: logger, Notify: notes.hub, Starter: eng})
+	if err := schedules.Start(ctx); err != nil {
+		return err
+	}
+	teardown.add("scheduler", schedules.Stop) // stops before the engine it starts workflows with
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
-		Engine: eng, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+		Engine: eng, Schedules: schedules, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
 	})
 
@@ -107,6 +116,32 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return nil
 	case err := <-serveErr:
 		return fmt.Errorf("http server stopped: %w", err)
+	}
+}
+
+// notifyRunner is the process's notification hub, shared by the services, running until stop.
+type notifyRunner struct {
+	hub    *notify.Hub
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// runNotify starts the hub over st: one LISTEN connection for the whole process.
+func runNotify(st *store.Store, logger *slog.Logger) *notifyRunner {
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &notifyRunner{hub: notify.New(st, logger), cancel: cancel, done: make(chan struct{})}
+	go func() { defer close(n.done); n.hub.Run(ctx) }()
+	return n
+}
+
+// stop ends the hub and waits for it, or for ctx.
+func (n *notifyRunner) stop(ctx context.Context) error {
+	n.cancel()
+	select {
+	case <-n.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

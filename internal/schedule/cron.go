@@ -1,8 +1,3 @@
-// Package schedule holds Podium's cron dialect: Spring's 6-field expressions (seconds first,
-// `?`, month and weekday names, day-of-week 0 and 7 for Sunday, macros such as @daily) and
-// classic 5-field ones, evaluated in a time zone. Day-of-month and day-of-week both have to
-// match when both are restricted, as in Spring. The Quartz/Spring extensions L, W and # are
-// rejected rather than misread.
 package schedule
 
 import (

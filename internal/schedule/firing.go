@@ -1,4 +1,4 @@
-package engine
+package schedule
 
 import (
 	"context"
@@ -7,9 +7,10 @@ import (
 	"maps"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/notify"
-	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -33,18 +34,18 @@ const (
 	maxReasonLen = 999
 )
 
-// FireSchedules claims every due slot of every active schedule and starts its workflow, and
-// starts the slots other processes claimed but abandoned. It returns how many workflow starts
-// it attempted. Any number of processes may call it at once: each slot is claimed once.
-func (e *Engine) FireSchedules(ctx context.Context) (int, error) {
+// Fire claims every due slot of every active schedule and starts its workflow, and starts the
+// slots other processes claimed but abandoned. It returns how many workflow starts it
+// attempted. Any number of processes may call it at once: each slot is claimed once.
+func (s *Service) Fire(ctx context.Context) (int, error) {
 	n := 0
 	for {
-		ids, full, err := e.claimDueSlots(ctx)
+		ids, full, err := s.claimDueSlots(ctx)
 		if err != nil {
 			return n, err
 		}
 		for _, id := range ids {
-			if e.startScheduled(ctx, id) {
+			if s.startScheduled(ctx, id) {
 				n++
 			}
 		}
@@ -52,12 +53,12 @@ func (e *Engine) FireSchedules(ctx context.Context) (int, error) {
 			break
 		}
 	}
-	abandoned, err := e.store.ScheduleExecutionsPolled(ctx, e.now().Add(-claimGrace), 100)
+	abandoned, err := s.store.ScheduleExecutionsPolled(ctx, s.now().Add(-claimGrace), 100)
 	if err != nil {
 		return n, err
 	}
 	for _, id := range abandoned {
-		if e.startScheduled(ctx, id) {
+		if s.startScheduled(ctx, id) {
 			n++
 		}
 	}
@@ -67,19 +68,19 @@ func (e *Engine) FireSchedules(ctx context.Context) (int, error) {
 // claimDueSlots claims, in one transaction, the due slots of up to schedulesPerClaim schedules:
 // it records each slot (POLLED) and advances each schedule past it. It returns the records in
 // slot order, and whether more may be due.
-func (e *Engine) claimDueSlots(ctx context.Context) ([]string, bool, error) {
+func (s *Service) claimDueSlots(ctx context.Context) ([]string, bool, error) {
 	var ids []string
 	full := false
-	err := e.store.InTx(ctx, func(q *store.Queries) error {
+	err := s.store.InTx(ctx, func(q *store.Queries) error {
 		ids, full = nil, false
-		now := e.now()
+		now := s.now()
 		due, err := q.SchedulesDue(ctx, now, schedulesPerClaim)
 		if err != nil {
 			return err
 		}
 		full = len(due) == schedulesPerClaim
 		for _, rec := range due {
-			claimed, more, err := e.claimSlots(ctx, q, rec, now)
+			claimed, more, err := s.claimSlots(ctx, q, rec, now)
 			if err != nil {
 				return err
 			}
@@ -93,10 +94,10 @@ func (e *Engine) claimDueSlots(ctx context.Context) ([]string, bool, error) {
 
 // claimSlots records the due slots of one locked schedule and advances it. A schedule whose
 // configuration no longer parses is advanced to nothing and logged.
-func (e *Engine) claimSlots(ctx context.Context, q *store.Queries, rec *store.ScheduleRecord, now time.Time) ([]string, bool, error) {
+func (s *Service) claimSlots(ctx context.Context, q *store.Queries, rec *store.ScheduleRecord, now time.Time) ([]string, bool, error) {
 	p, err := parsePlan(rec.WorkflowSchedule)
 	if err != nil {
-		e.logger.Warn("scheduler: schedule cannot fire", "schedule", rec.Name, "error", err)
+		s.logger.Warn("scheduler: schedule cannot fire", "schedule", rec.Name, "error", err)
 		return nil, false, q.ScheduleAdvance(ctx, rec.Name, time.Time{})
 	}
 	var ids []string
@@ -106,7 +107,7 @@ func (e *Engine) claimSlots(ctx context.Context, q *store.Queries, rec *store.Sc
 			return ids, true, q.ScheduleAdvance(ctx, rec.Name, slot)
 		}
 		_, firing := p.next(slot.Add(-time.Second))
-		exec := e.slotRecord(rec.WorkflowSchedule, slot, firing, now)
+		exec := slotRecord(rec.WorkflowSchedule, slot, firing, now)
 		inserted, err := q.ScheduleExecutionInsert(ctx, exec)
 		if err != nil {
 			return nil, false, err
@@ -121,8 +122,8 @@ func (e *Engine) claimSlots(ctx context.Context, q *store.Queries, rec *store.Sc
 
 // slotRecord builds the POLLED record of one slot: the schedule's start request, run as the
 // schedule's creator, with the scheduler's keys injected into its input.
-func (e *Engine) slotRecord(sch *conductor.WorkflowSchedule, slot time.Time, firing []cronEntry, now time.Time) *store.ScheduleExecutionRecord {
-	id := newID()
+func slotRecord(sch *conductor.WorkflowSchedule, slot time.Time, firing []cronEntry, now time.Time) *store.ScheduleExecutionRecord {
+	id := uuid.NewString()
 	req := *sch.StartWorkflowRequest
 	req.CreatedBy = sch.CreatedBy
 	req.Input = maps.Clone(req.Input)
@@ -150,18 +151,18 @@ func (e *Engine) slotRecord(sch *conductor.WorkflowSchedule, slot time.Time, fir
 // startScheduled starts the workflow of a claimed slot and records the outcome in the same
 // transaction, so the slot's workflow starts once whoever runs it. It reports whether it
 // found the slot still to start.
-func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
+func (s *Service) startScheduled(ctx context.Context, executionID string) bool {
 	var topics []notify.Topic
 	var rec *store.ScheduleExecutionRecord
-	err := e.store.InTx(ctx, func(q *store.Queries) error {
+	err := s.store.InTx(ctx, func(q *store.Queries) error {
 		var err error
 		if rec, err = q.ScheduleExecutionClaim(ctx, executionID); err != nil {
 			return err
 		}
-		if e.beforeScheduledStart != nil {
-			e.beforeScheduledStart(executionID)
+		if s.beforeStart != nil {
+			s.beforeStart(executionID)
 		}
-		now := e.now()
+		now := s.now()
 		rec.ExecutionTime = now.UnixMilli()
 		rec.StartWorkflowRequest.Input["_executedTime"] = now.UnixMilli()
 		if rec.SkipIfRunning {
@@ -175,52 +176,45 @@ func (e *Engine) startScheduled(ctx context.Context, executionID string) bool {
 				return q.ScheduleExecutionFinish(ctx, rec)
 			}
 		}
-		allowed, err := e.principalMayStart(ctx, q, rec.StartWorkflowRequest.CreatedBy, rec.StartWorkflowRequest.Name)
+		allowed, err := s.starter.MayStartScheduled(ctx, q, rec.StartWorkflowRequest.CreatedBy, rec.StartWorkflowRequest.Name)
 		if err != nil {
 			return err
 		}
 		if !allowed {
-			return e.refuseScheduled(ctx, q, rec, now)
+			return s.refuseScheduled(ctx, q, rec, now)
 		}
 		req := *rec.StartWorkflowRequest
-		req.RunAs = req.CreatedBy // a schedule runs as its creator
-		x, existing, err := e.prepareStart(ctx, q, &req, now)
+		// A schedule runs as its creator.
+		rec.WorkflowID, topics, err = s.starter.StartScheduled(ctx, q, &req, req.CreatedBy, now)
 		if err != nil {
 			return err
-		}
-		rec.WorkflowID = existing
-		if existing == "" {
-			if err := x.save(ctx, q); err != nil {
-				return err
-			}
-			rec.WorkflowID, topics = x.wf.WorkflowID, x.topics()
 		}
 		rec.State = conductor.ScheduleExecutionExecuted
 		return q.ScheduleExecutionFinish(ctx, rec)
 	})
 	switch {
 	case err == nil:
-		e.notes.Publish(topics...)
+		s.notes.Publish(topics...)
 		return true
 	case errors.Is(err, conductor.ErrNotFound) && rec == nil:
 		return false // started, or being started, elsewhere
 	case userError(err):
-		e.failScheduled(ctx, executionID, err.Error())
+		s.failScheduled(ctx, executionID, err.Error())
 		return true
 	case ctx.Err() != nil:
 		return false
 	}
-	e.logger.Error("scheduler: starting a scheduled workflow failed", "execution_id", executionID, "error", err)
-	attempts, aerr := e.store.ScheduleExecutionAttempted(ctx, executionID)
+	s.logger.Error("scheduler: starting a scheduled workflow failed", "execution_id", executionID, "error", err)
+	attempts, aerr := s.store.ScheduleExecutionAttempted(ctx, executionID)
 	if aerr == nil && attempts >= startAttempts {
-		e.failScheduled(ctx, executionID, fmt.Sprintf("the workflow could not be started after %d attempts (internal error)", attempts))
+		s.failScheduled(ctx, executionID, fmt.Sprintf("the workflow could not be started after %d attempts (internal error)", attempts))
 	}
 	return true
 }
 
 // refuseScheduled records a slot whose schedule's creator may no longer start workflows (its
 // application was deleted or lost the role) and pauses the schedule, as Orkes does.
-func (e *Engine) refuseScheduled(ctx context.Context, q *store.Queries, rec *store.ScheduleExecutionRecord, now time.Time) error {
+func (s *Service) refuseScheduled(ctx context.Context, q *store.Queries, rec *store.ScheduleExecutionRecord, now time.Time) error {
 	reason := fmt.Sprintf("Security Error: %s, who saved the schedule, may no longer start workflows", rec.StartWorkflowRequest.CreatedBy)
 	rec.State, rec.Reason = conductor.ScheduleExecutionFailed, reason
 	if err := q.ScheduleExecutionFinish(ctx, rec); err != nil {
@@ -233,7 +227,7 @@ func (e *Engine) refuseScheduled(ctx context.Context, q *store.Queries, rec *sto
 	if err != nil {
 		return err
 	}
-	e.logger.Warn("scheduler: schedule paused: its creator may no longer start workflows", "schedule", rec.ScheduleName,
+	s.logger.Warn("scheduler: schedule paused: its creator may no longer start workflows", "schedule", rec.ScheduleName,
 		"created_by", rec.StartWorkflowRequest.CreatedBy)
 	return q.ScheduleSetPaused(ctx, rec.ScheduleName, true, reason, sch.NextRun, now, "")
 }
@@ -245,72 +239,21 @@ func userError(err error) bool {
 }
 
 // failScheduled records a slot whose start failed.
-func (e *Engine) failScheduled(ctx context.Context, executionID, reason string) {
+func (s *Service) failScheduled(ctx context.Context, executionID, reason string) {
 	if len(reason) > maxReasonLen {
 		reason = reason[:maxReasonLen]
 	}
-	err := e.store.InTx(ctx, func(q *store.Queries) error {
+	err := s.store.InTx(ctx, func(q *store.Queries) error {
 		rec, err := q.ScheduleExecutionClaim(ctx, executionID)
 		if err != nil {
 			return err
 		}
-		rec.State, rec.Reason, rec.ExecutionTime = conductor.ScheduleExecutionFailed, reason, e.now().UnixMilli()
+		rec.State, rec.Reason, rec.ExecutionTime = conductor.ScheduleExecutionFailed, reason, s.now().UnixMilli()
 		return q.ScheduleExecutionFinish(ctx, rec)
 	})
 	if err != nil && !errors.Is(err, conductor.ErrNotFound) {
-		e.logger.Error("scheduler: recording a failed scheduled start failed", "execution_id", executionID, "error", err)
+		s.logger.Error("scheduler: recording a failed scheduled start failed", "execution_id", executionID, "error", err)
 	}
-}
-
-// scheduleLoop fires schedules: gocron wakes it at the next slot of each schedule, schedule
-// changes (NOTIFY) and a periodic reconcile re-arm it. The database decides what is due.
-func (e *Engine) scheduleLoop(ctx context.Context) {
-	kick := make(chan struct{}, 1)
-	wake := func() {
-		select {
-		case kick <- struct{}{}:
-		default:
-		}
-	}
-	waker, err := schedule.NewWaker(wake)
-	if err != nil {
-		e.logger.Error("scheduler: cannot start gocron; schedules fire on the reconcile tick only", "error", err)
-	} else {
-		defer func() { _ = waker.Stop() }()
-	}
-	changes, unsubscribe := e.notes.Subscribe(notify.Schedules)
-	defer unsubscribe()
-	ticker := time.NewTicker(e.scheduleReconcile)
-	defer ticker.Stop()
-	for ctx.Err() == nil {
-		if !e.schedulingPaused.Load() {
-			if _, err := e.FireSchedules(ctx); err != nil && ctx.Err() == nil {
-				e.logger.Warn("scheduler: firing schedules failed", "error", err)
-			}
-		}
-		if waker != nil {
-			next, err := e.store.ScheduleNextRuns(ctx, e.now().Add(wakeHorizon))
-			if err == nil {
-				err = waker.Arm(next)
-			}
-			if err != nil && ctx.Err() == nil {
-				e.logger.Warn("scheduler: arming schedules failed", "error", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-		case <-kick:
-		case <-changes:
-		case <-ticker.C:
-		}
-	}
-}
-
-// PauseScheduling stops (paused) or restarts firing schedules in this process; other processes
-// are not affected.
-func (e *Engine) PauseScheduling(paused bool) {
-	e.schedulingPaused.Store(paused)
-	e.notes.Wake(notify.Schedules)
 }
 
 // RequeueResult answers an admin requeue: the pending records started.
@@ -322,15 +265,15 @@ type RequeueResult struct {
 // maxRequeueSample caps the ids a requeue answer lists.
 const maxRequeueSample = 10
 
-// RequeueScheduleExecutions starts now every slot still POLLED, whoever claimed it.
-func (e *Engine) RequeueScheduleExecutions(ctx context.Context) (*RequeueResult, error) {
-	ids, err := e.store.ScheduleExecutionsPolled(ctx, e.now().Add(time.Hour), 1000)
+// Requeue starts now every slot still POLLED, whoever claimed it.
+func (s *Service) Requeue(ctx context.Context) (*RequeueResult, error) {
+	ids, err := s.store.ScheduleExecutionsPolled(ctx, s.now().Add(time.Hour), 1000)
 	if err != nil {
 		return nil, err
 	}
 	res := &RequeueResult{Count: len(ids), SampleIDs: ids[:min(len(ids), maxRequeueSample)]}
 	for _, id := range ids {
-		e.startScheduled(ctx, id)
+		s.startScheduled(ctx, id)
 	}
 	return res, nil
 }

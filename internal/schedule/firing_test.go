@@ -1,4 +1,4 @@
-package engine
+package schedule_test
 
 import (
 	"context"
@@ -7,15 +7,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
 
-// sharedClock is one adjustable clock for several engines.
+// The firing tests run the schedule service with a real engine as its Starter, on a real
+// database: what they check is that a slot's workflow starts exactly once.
+
+// sharedClock is one adjustable clock for several processes.
 type sharedClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -33,34 +40,48 @@ func (c *sharedClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// schedulerReplicas returns n engines ("processes") on one fresh database, each with its own
-// pool named by appName(i), sharing clock, whose schedulers fire only when told to.
-func schedulerReplicas(t *testing.T, n int, clock *sharedClock) (string, []*Engine, func(i int) string) {
+// replica is one process: an engine and its schedule service, which fires only when told to.
+type replica struct {
+	engine *engine.Engine
+	*schedule.Service
+}
+
+// newReplica builds a replica over st.
+func newReplica(st *store.Store, clock *sharedClock) *replica {
+	hub := notify.New(st, nil)
+	eng := engine.New(engine.Config{Store: st, Now: clock.Now, Notify: hub})
+	return &replica{engine: eng, Service: schedule.New(schedule.Config{Store: st, Now: clock.Now, Notify: hub,
+		ManualScheduling: true, Starter: eng})}
+}
+
+// schedulerReplicas returns n replicas ("processes") on one fresh database, each with its own
+// pool named by appName(i), sharing clock.
+func schedulerReplicas(t *testing.T, n int, clock *sharedClock) (string, []*replica, func(i int) string) {
 	t.Helper()
 	url := storetest.NewDatabaseURL(t)
-	prefix := "podium-" + newID()[:8] + "-" // unique: tests running at once must not kill each other
+	prefix := "podium-" + uuid.NewString()[:8] + "-" // unique: tests running at once must not kill each other
 	appName := func(i int) string { return prefix + string(rune('a'+i)) }
-	var engines []*Engine
+	var replicas []*replica
 	for i := range n {
 		st, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 4,
 			ApplicationName: appName(i)})
 		require.NoError(t, err)
 		t.Cleanup(st.Close)
-		engines = append(engines, New(Config{Store: st, Now: clock.Now, ManualScheduling: true}))
+		replicas = append(replicas, newReplica(st, clock))
 	}
-	return url, engines, appName
+	return url, replicas, appName
 }
 
 // scheduledEveryMinute registers a one-task workflow and a schedule starting it every minute,
 // and moves the clock to its first slot.
-func scheduledEveryMinute(t *testing.T, e *Engine, clock *sharedClock) {
+func scheduledEveryMinute(t *testing.T, r *replica, clock *sharedClock) {
 	t.Helper()
 	ctx := context.Background()
 	def := conductor.NewWorkflowDef()
 	def.Name = "crash_wf"
 	def.Tasks = []conductor.WorkflowTask{{Name: "work", TaskReferenceName: "work", Type: "SIMPLE"}}
-	require.NoError(t, e.CreateWorkflowDef(ctx, &def, false))
-	_, err := e.SaveSchedule(ctx, &conductor.WorkflowSchedule{Name: "crashy", CronExpression: "0 * * ? * *",
+	require.NoError(t, r.engine.CreateWorkflowDef(ctx, &def, false))
+	_, err := r.Save(ctx, &conductor.WorkflowSchedule{Name: "crashy", CronExpression: "0 * * ? * *",
 		StartWorkflowRequest: &conductor.StartWorkflowRequest{Name: "crash_wf"}}, "")
 	require.NoError(t, err)
 	now := clock.Now()
@@ -91,7 +112,7 @@ func TestScheduledSlotOfADeadClaimerRunsOnce(t *testing.T) {
 	ctx := context.Background()
 
 	// A claims the slot (the POLLED record is committed) and dies before starting it.
-	ids, _, err := a.claimDueSlots(ctx)
+	ids, _, err := a.ClaimDueSlots(ctx)
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
 	states, started := slotOutcome(t, url)
@@ -99,16 +120,16 @@ func TestScheduledSlotOfADeadClaimerRunsOnce(t *testing.T) {
 	require.Zero(t, started)
 
 	// Within the claim's grace the other replicas leave it to its claimer and claim nothing new.
-	n, err := b.FireSchedules(ctx)
+	n, err := b.Fire(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n)
 
 	// After it, B and C race for the abandoned slot: it starts exactly once.
-	clock.Advance(claimGrace)
+	clock.Advance(schedule.ClaimGrace)
 	var wg sync.WaitGroup
-	for _, e := range []*Engine{b, c} {
+	for _, r := range []*replica{b, c} {
 		wg.Go(func() {
-			_, err := e.FireSchedules(ctx)
+			_, err := r.Fire(ctx)
 			require.NoError(t, err)
 		})
 	}
@@ -131,22 +152,22 @@ func TestScheduledStartKilledMidTransactionRunsOnce(t *testing.T) {
 	admin, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer admin.Close(ctx)
-	a.beforeScheduledStart = func(string) {
+	a.SetBeforeStart(func(string) {
 		var killed bool
 		require.NoError(t, admin.QueryRow(ctx, `SELECT bool_or(pg_terminate_backend(pid)) FROM pg_stat_activity
 			WHERE application_name = $1 AND state = 'idle in transaction'`, appName(0)).Scan(&killed))
 		require.True(t, killed)
-	}
-	_, err = a.FireSchedules(ctx)
+	})
+	_, err = a.Fire(ctx)
 	require.NoError(t, err, "a failed start is logged and retried, not returned")
 	states, started := slotOutcome(t, url)
 	require.Equal(t, []string{conductor.ScheduleExecutionPolled}, states, "the start rolled back with the connection")
 	require.Zero(t, started)
 
-	clock.Advance(claimGrace)
-	_, err = b.FireSchedules(ctx)
+	clock.Advance(schedule.ClaimGrace)
+	_, err = b.Fire(ctx)
 	require.NoError(t, err)
-	_, err = b.FireSchedules(ctx)
+	_, err = b.Fire(ctx)
 	require.NoError(t, err)
 	states, started = slotOutcome(t, url)
 	require.Equal(t, []string{conductor.ScheduleExecutionExecuted}, states)
@@ -161,22 +182,22 @@ func BenchmarkFireSchedules(b *testing.B) {
 	st, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 4})
 	require.NoError(b, err)
 	b.Cleanup(st.Close)
-	e := New(Config{Store: st, Now: clock.Now, ManualScheduling: true})
+	e := newReplica(st, clock)
 	ctx := context.Background()
 	def := conductor.NewWorkflowDef()
 	def.Name = "bench_wf"
 	def.Tasks = []conductor.WorkflowTask{{Name: "work", TaskReferenceName: "work", Type: "SIMPLE"}}
-	require.NoError(b, e.CreateWorkflowDef(ctx, &def, false))
+	require.NoError(b, e.engine.CreateWorkflowDef(ctx, &def, false))
 	const schedules = 100
 	for i := range schedules {
-		_, err := e.SaveSchedule(ctx, &conductor.WorkflowSchedule{Name: "s" + strconv.Itoa(i), CronExpression: "* * * ? * *",
+		_, err := e.Save(ctx, &conductor.WorkflowSchedule{Name: "s" + strconv.Itoa(i), CronExpression: "* * * ? * *",
 			StartWorkflowRequest: &conductor.StartWorkflowRequest{Name: "bench_wf"}}, "")
 		require.NoError(b, err)
 	}
 	b.ResetTimer()
 	for range b.N {
 		clock.Advance(time.Second)
-		n, err := e.FireSchedules(ctx)
+		n, err := e.Fire(ctx)
 		require.NoError(b, err)
 		require.Equal(b, schedules, n)
 	}
@@ -190,11 +211,11 @@ func TestRequeueStartsPendingSlotsAtOnce(t *testing.T) {
 	a, b := replicas[0], replicas[1]
 	scheduledEveryMinute(t, a, clock)
 	ctx := context.Background()
-	ids, _, err := a.claimDueSlots(ctx) // A claims and dies
+	ids, _, err := a.ClaimDueSlots(ctx) // A claims and dies
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
 
-	res, err := b.RequeueScheduleExecutions(ctx) // no need to wait for the claim's grace
+	res, err := b.Requeue(ctx) // no need to wait for the claim's grace
 	require.NoError(t, err)
 	require.Equal(t, 1, res.Count)
 	require.Equal(t, ids, res.SampleIDs)
@@ -202,7 +223,7 @@ func TestRequeueStartsPendingSlotsAtOnce(t *testing.T) {
 	require.Equal(t, []string{conductor.ScheduleExecutionExecuted}, states)
 	require.Equal(t, 1, started)
 
-	res, err = b.RequeueScheduleExecutions(ctx)
+	res, err = b.Requeue(ctx)
 	require.NoError(t, err)
 	require.Zero(t, res.Count, "nothing is left to requeue")
 }
@@ -217,20 +238,20 @@ func TestScheduledStartFailingForInternalReasonsIsGivenUp(t *testing.T) {
 	admin, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	defer admin.Close(ctx)
-	a.beforeScheduledStart = func(string) { // every start attempt loses its connection
+	a.SetBeforeStart(func(string) { // every start attempt loses its connection
 		_, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 			WHERE application_name = $1 AND state = 'idle in transaction'`, appName(0))
 		require.NoError(t, err)
-	}
-	for attempt := 1; attempt <= startAttempts; attempt++ {
-		_, err := a.FireSchedules(ctx)
+	})
+	for attempt := 1; attempt <= schedule.StartAttempts; attempt++ {
+		_, err := a.Fire(ctx)
 		require.NoError(t, err)
 		states, started := slotOutcome(t, url)
 		require.Zero(t, started)
-		if attempt < startAttempts {
+		if attempt < schedule.StartAttempts {
 			require.Equal(t, []string{conductor.ScheduleExecutionPolled}, states, "attempt %d is retried", attempt)
 		}
-		clock.Advance(claimGrace) // the next round takes the slot up again
+		clock.Advance(schedule.ClaimGrace) // the next round takes the slot up again
 	}
 	var state, reason string
 	require.NoError(t, admin.QueryRow(ctx, `SELECT state, reason FROM schedule_executions`).Scan(&state, &reason))
