@@ -46,10 +46,17 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names a login's source address
 	// (failed logins are throttled per address); empty means the connection's address counts.
 	TrustedProxies []netip.Prefix
+	// Access serves login, applications, keys and grants, and resolves the tokens of the auth
+	// middleware (internal/access's service).
+	Access accessService
+	// Secrets serves the secrets routes (internal/secrets's service).
+	Secrets secretsService
 }
 
 type server struct {
 	engine        *engine.Engine
+	access        accessService
+	secrets       secretsService
 	logger        *slog.Logger
 	metrics       *metrics
 	instance      string
@@ -69,6 +76,8 @@ func NewRouter(cfg Config) http.Handler {
 	}
 	s := &server{
 		engine:        cfg.Engine,
+		access:        cfg.Access,
+		secrets:       cfg.Secrets,
 		logger:        cfg.Logger,
 		metrics:       newMetrics(reg),
 		serverVersion: cfg.Version,

@@ -17,16 +17,19 @@ import (
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/engine/systask"
+	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secret"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
 // maxHeaderBytes caps request headers (net/http's default is 1 MiB).
 const maxHeaderBytes = 64 << 10
 
-// serve wires config → store → migrations → engine → api, serves until ctx ends, then tears
-// down in reverse order within cfg.ShutdownTimeout.
+// serve wires config → store → migrations → notifications → access → secrets → engine → api,
+// serves until ctx ends, then tears down in reverse order within cfg.ShutdownTimeout.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	logger.Info("podium: starting", "version", version, "config", cfg)
 	var teardown shutdownSteps
@@ -46,7 +49,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	var admin engine.AdminKey
+	var admin access.AdminKey
 	if cfg.AuthOff {
 		logger.Warn("podium: authentication is off (PODIUM_AUTH=off): every caller on this machine may do anything")
 	} else if admin, err = loadAdminKey(cfg, logger); err != nil {
@@ -60,9 +63,14 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Egress:       systask.EgressPolicy{Allow: cfg.HTTPTaskAllow, Deny: cfg.HTTPTaskDeny},
 		MaxRedirects: maxRedirects,
 	})
-	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
-		TokenTTL: cfg.TokenTTL, TokenMaxTTL: cfg.TokenMaxTTL, LoginConcurrency: cfg.LoginConcurrency,
-		SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
+	hub := notify.New(st, logger) // one LISTEN connection for the whole process, shared by the services
+	teardown.add("notifications", runInBackground(hub.Run))
+	accessSvc := access.New(access.Config{Store: st, Keys: keys, Notify: hub, Logger: logger, Admin: admin,
+		TokenTTL: cfg.TokenTTL, TokenMaxTTL: cfg.TokenMaxTTL, LoginConcurrency: cfg.LoginConcurrency})
+	teardown.add("access", runInBackground(accessSvc.Run)) // stops after the engine, which uses it
+	secretsSvc := secrets.New(secrets.Config{Store: st, Keys: keys, Logger: logger, Owners: accessSvc})
+	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys,
+		Notify: hub, Access: accessSvc, Secrets: secretsSvc, SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
 		PayloadMaxBytes:  cfg.PayloadMaxBytes,
 		DefinitionLimits: engine.DefinitionLimits{MaxDepth: cfg.DefMaxDepth, MaxTasks: cfg.DefMaxTasks, MaxBytes: cfg.DefMaxBytes}})
 	if err := eng.Start(ctx); err != nil {
@@ -72,7 +80,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
-		Engine: eng, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+		Engine: eng, Access: accessSvc, Secrets: secretsSvc, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
 	})
 
@@ -107,6 +115,23 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return nil
 	case err := <-serveErr:
 		return fmt.Errorf("http server stopped: %w", err)
+	}
+}
+
+// runInBackground runs run in a goroutine and returns the teardown step that ends it: it
+// cancels run's context and waits for run to return, or for its own ctx.
+func runInBackground(run func(context.Context)) func(context.Context) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); run(ctx) }()
+	return func(stopCtx context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-stopCtx.Done():
+			return stopCtx.Err()
+		}
 	}
 }
 
