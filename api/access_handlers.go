@@ -74,7 +74,7 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 		case ms < 0:
 			ttl = -1
 		case ms > math.MaxInt64/int64(time.Millisecond):
-			ttl = math.MaxInt64 // clamped to the maximum by the engine
+			ttl = math.MaxInt64 // clamped to the maximum by the access service
 		default:
 			ttl = time.Duration(ms) * time.Millisecond
 		}

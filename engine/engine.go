@@ -58,7 +58,9 @@ type Config struct {
 	// SystemPerDestination is how many of them may call one destination at once
 	// (SystemPerDestinationDefault), so a slow or hung destination cannot take every worker.
 	SystemPerDestination int
-	// Keys seal secret values; nil means a random key held in memory only (tests).
+	// Keys seal execution data (real task inputs and outputs, workflow secret state) and, for
+	// the access and secrets services the engine builds itself, secrets and tokens; nil means a
+	// random key held in memory only (tests). Shared services must use the same keyring.
 	Keys *secret.Keyring
 	// SystemTaskLease is how long an internal worker holds a system task without renewing it;
 	// a crashed process's tasks are taken over after it. It is renewed every third of it.
