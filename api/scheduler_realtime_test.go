@@ -51,7 +51,7 @@ func startRealtimeEngine(t *testing.T, dbURL string, logs *syncBuffer, name stri
 func realtimeBundle(t *testing.T, dbURL string, eng *engine.Engine, logs *syncBuffer) *testBundle {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("api", "http")
-	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Logger: logger, Version: "test", AuthOff: true}))
+	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(), Logger: logger, Version: "test", AuthOff: true}))
 	t.Cleanup(srv.Close)
 	return &testBundle{t: t, server: srv, engine: eng, logs: logs, databaseURL: dbURL}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -63,3 +64,11 @@ func (x *execution) securityError(secretName string, accesses ...auth.Access) st
 	}
 	return fmt.Sprintf("Security Error: %s has no %s access to secret %s", who, need, secretName)
 }
+
+// Access returns the access service the engine resolves rights with: Config.Access, or the
+// engine's own.
+func (e *Engine) Access() *access.Service { return e.access }
+
+// Secrets returns the secrets service the engine's decisions read and write secrets with:
+// Config.Secrets, or the engine's own.
+func (e *Engine) Secrets() *secrets.Service { return e.secrets }
