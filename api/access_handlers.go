@@ -1,16 +1,49 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 )
+
+// accessService is what the API needs of the access service (internal/access): login and
+// token resolution for the auth middleware, applications, keys, grants and the ownership of
+// definitions.
+type accessService interface {
+	Login(ctx context.Context, source, keyID, secret string, ttl time.Duration) (string, error)
+	Authenticate(ctx context.Context, token string) (*auth.Principal, error)
+
+	CreateApplication(ctx context.Context, p *auth.Principal, name string) (*access.Application, error)
+	Applications(ctx context.Context) ([]*access.Application, error)
+	Application(ctx context.Context, id string) (*access.Application, error)
+	ApplicationByKey(ctx context.Context, keyID string) (*access.Application, error)
+	RenameApplication(ctx context.Context, p *auth.Principal, id, name string) (*access.Application, error)
+	DeleteApplication(ctx context.Context, p *auth.Principal, id string) error
+	AddApplicationRole(ctx context.Context, p *auth.Principal, id, role string) (*access.Application, error)
+	RemoveApplicationRole(ctx context.Context, p *auth.Principal, id, role string) (*access.Application, error)
+	PutApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error
+	DeleteApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error
+
+	CreateAccessKey(ctx context.Context, p *auth.Principal, applicationID string) (*access.NewAccessKey, error)
+	AccessKeys(ctx context.Context, applicationID string) ([]access.AccessKey, error)
+	DeleteAccessKey(ctx context.Context, p *auth.Principal, applicationID, keyID string) error
+	ToggleAccessKey(ctx context.Context, p *auth.Principal, applicationID, keyID string) (*access.AccessKey, error)
+
+	Grant(ctx context.Context, req *access.AuthorizationRequest) error
+	Revoke(ctx context.Context, req *access.AuthorizationRequest) error
+	GrantsOn(ctx context.Context, targetType, targetID string) (map[string][]access.GrantSubject, error)
+	GrantsOf(ctx context.Context, applicationID string) ([]access.AuthorizationRequest, error)
+
+	MayWriteDefinitions(ctx context.Context, p *auth.Principal, targetType string, names []string, a auth.Access) ([]string, error)
+	OwnDefinitions(ctx context.Context, p *auth.Principal, targetType string, names []string) error
+}
 
 // tokenRequest is the body of POST /api/token.
 type tokenRequest struct {
@@ -41,13 +74,13 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 		case ms < 0:
 			ttl = -1
 		case ms > math.MaxInt64/int64(time.Millisecond):
-			ttl = math.MaxInt64 // clamped to the maximum by the engine
+			ttl = math.MaxInt64 // clamped to the maximum by the access service
 		default:
 			ttl = time.Duration(ms) * time.Millisecond
 		}
 	}
-	tok, err := s.engine.Login(r.Context(), sourceAddress(r, s.proxies), req.KeyID, req.KeySecret, ttl)
-	var later *engine.RetryLaterError
+	tok, err := s.access.Login(r.Context(), sourceAddress(r, s.proxies), req.KeyID, req.KeySecret, ttl)
+	var later *access.RetryLaterError
 	switch {
 	case errors.As(err, &later):
 		secs := int((later.After + time.Second - 1) / time.Second)
@@ -55,7 +88,7 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusTooManyRequests, ErrorResponse{Status: http.StatusTooManyRequests,
 			Message: err.Error(), Instance: s.instance, Retryable: true})
 		return
-	case errors.Is(err, engine.ErrBadCredentials):
+	case errors.Is(err, access.ErrBadCredentials):
 		writeJSON(w, http.StatusUnauthorized, ErrorResponse{Status: http.StatusUnauthorized,
 			Error: "INVALID_CREDENTIALS", Message: "Invalid access key id or secret", Instance: s.instance})
 		return
@@ -88,7 +121,7 @@ func (s *server) userInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	user := map[string]any{
 		"id": p.ID, "name": p.Name, "uuid": p.ID, "roles": roles, "groups": []string{}, "namespace": "",
-		"applicationUser": p.ID != engine.AdminPrincipalID && p.ID != "anonymous",
+		"applicationUser": p.ID != access.AdminPrincipalID && p.ID != "anonymous",
 		"orkesApp":        false, "orkesWorkersApp": false, "orkesApiGateway": false,
 	}
 	claims, err := queryBool(r, "claims", false)
@@ -113,17 +146,17 @@ func (s *server) createApplication(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	app, err := s.engine.CreateApplication(r.Context(), principalOf(r.Context()), req.Name)
+	app, err := s.access.CreateApplication(r.Context(), principalOf(r.Context()), req.Name)
 	s.writeValue(w, r, app, err)
 }
 
 func (s *server) listApplications(w http.ResponseWriter, r *http.Request) {
-	apps, err := s.engine.Applications(r.Context())
+	apps, err := s.access.Applications(r.Context())
 	s.writeList(w, r, apps, err)
 }
 
 func (s *server) getApplication(w http.ResponseWriter, r *http.Request) {
-	app, err := s.engine.Application(r.Context(), pathParam(r, "id"))
+	app, err := s.access.Application(r.Context(), pathParam(r, "id"))
 	s.writeValue(w, r, app, err)
 }
 
@@ -133,50 +166,50 @@ func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	app, err := s.engine.RenameApplication(r.Context(), principalOf(r.Context()), pathParam(r, "id"), req.Name)
+	app, err := s.access.RenameApplication(r.Context(), principalOf(r.Context()), pathParam(r, "id"), req.Name)
 	s.writeValue(w, r, app, err)
 }
 
 func (s *server) deleteApplication(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.DeleteApplication(r.Context(), principalOf(r.Context()), pathParam(r, "id")))
+	s.writeEmpty(w, r, s.access.DeleteApplication(r.Context(), principalOf(r.Context()), pathParam(r, "id")))
 }
 
 func (s *server) createAccessKey(w http.ResponseWriter, r *http.Request) {
-	key, err := s.engine.CreateAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"))
+	key, err := s.access.CreateAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"))
 	s.writeValue(w, r, key, err)
 }
 
 func (s *server) listAccessKeys(w http.ResponseWriter, r *http.Request) {
-	keys, err := s.engine.AccessKeys(r.Context(), pathParam(r, "id"))
+	keys, err := s.access.AccessKeys(r.Context(), pathParam(r, "id"))
 	s.writeList(w, r, keys, err)
 }
 
 func (s *server) deleteAccessKey(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.DeleteAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "keyId")))
+	s.writeEmpty(w, r, s.access.DeleteAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "keyId")))
 }
 
 func (s *server) toggleAccessKey(w http.ResponseWriter, r *http.Request) {
-	key, err := s.engine.ToggleAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "keyId"))
+	key, err := s.access.ToggleAccessKey(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "keyId"))
 	s.writeValue(w, r, key, err)
 }
 
 func (s *server) applicationByKey(w http.ResponseWriter, r *http.Request) {
-	app, err := s.engine.ApplicationByKey(r.Context(), pathParam(r, "keyId"))
+	app, err := s.access.ApplicationByKey(r.Context(), pathParam(r, "keyId"))
 	s.writeValue(w, r, app, err)
 }
 
 func (s *server) addApplicationRole(w http.ResponseWriter, r *http.Request) {
-	app, err := s.engine.AddApplicationRole(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "role"))
+	app, err := s.access.AddApplicationRole(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "role"))
 	s.writeValue(w, r, app, err)
 }
 
 func (s *server) removeApplicationRole(w http.ResponseWriter, r *http.Request) {
-	app, err := s.engine.RemoveApplicationRole(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "role"))
+	app, err := s.access.RemoveApplicationRole(r.Context(), principalOf(r.Context()), pathParam(r, "id"), pathParam(r, "role"))
 	s.writeValue(w, r, app, err)
 }
 
 func (s *server) getApplicationTags(w http.ResponseWriter, r *http.Request) {
-	app, err := s.engine.Application(r.Context(), pathParam(r, "id"))
+	app, err := s.access.Application(r.Context(), pathParam(r, "id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -185,33 +218,33 @@ func (s *server) getApplicationTags(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) putApplicationTags(w http.ResponseWriter, r *http.Request) {
-	s.editTags(w, r, "id", s.engine.PutApplicationTags)
+	s.editTags(w, r, "id", s.access.PutApplicationTags)
 }
 
 func (s *server) deleteApplicationTags(w http.ResponseWriter, r *http.Request) {
-	s.editTags(w, r, "id", s.engine.DeleteApplicationTags)
+	s.editTags(w, r, "id", s.access.DeleteApplicationTags)
 }
 
 func (s *server) grantAccess(w http.ResponseWriter, r *http.Request) {
-	var req engine.AuthorizationRequest
+	var req access.AuthorizationRequest
 	if err := decodeJSON(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeEmpty(w, r, s.engine.Grant(r.Context(), &req))
+	s.writeEmpty(w, r, s.access.Grant(r.Context(), &req))
 }
 
 func (s *server) revokeAccess(w http.ResponseWriter, r *http.Request) {
-	var req engine.AuthorizationRequest
+	var req access.AuthorizationRequest
 	if err := decodeJSON(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeEmpty(w, r, s.engine.Revoke(r.Context(), &req))
+	s.writeEmpty(w, r, s.access.Revoke(r.Context(), &req))
 }
 
 func (s *server) grantsOn(w http.ResponseWriter, r *http.Request) {
-	grants, err := s.engine.GrantsOn(r.Context(), pathParam(r, "type"), pathParam(r, "id"))
+	grants, err := s.access.GrantsOn(r.Context(), pathParam(r, "type"), pathParam(r, "id"))
 	s.writeValue(w, r, grants, err)
 }
 
@@ -227,6 +260,6 @@ func (s *server) writeValue(w http.ResponseWriter, r *http.Request, v any, err e
 // applicationPermissions answers GET /api/applications/{id}/permissions with the grants the
 // application holds.
 func (s *server) applicationPermissions(w http.ResponseWriter, r *http.Request) {
-	grants, err := s.engine.GrantsOf(r.Context(), pathParam(r, "id"))
+	grants, err := s.access.GrantsOf(r.Context(), pathParam(r, "id"))
 	s.writeList(w, r, grants, err)
 }

@@ -70,7 +70,7 @@ func (s *server) authenticate(mux *chi.Mux) func(http.Handler) http.Handler {
 				s.writeAuthError(w, r, codeInvalidToken, "Missing token: send X-Authorization (from POST /api/token)")
 				return
 			}
-			p, err := s.engine.Authenticate(r.Context(), token)
+			p, err := s.access.Authenticate(r.Context(), token)
 			switch {
 			case errors.Is(err, auth.ErrTokenExpired):
 				s.writeAuthError(w, r, codeExpiredToken, "Token expired")

@@ -16,17 +16,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podiumhq/podium/api"
-	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/access"
 )
 
 // setupLogin is setupAuth behind a trusted proxy (the test client), so that X-Forwarded-For
-// names each login's source address; engineOpt (when not nil) adjusts the engine further.
-func setupLogin(t *testing.T, engineOpt func(*engine.Config)) *testBundle {
+// names each login's source address; accessOpt (when not nil) adjusts the access service
+// further.
+func setupLogin(t *testing.T, accessOpt func(*access.Config)) *testBundle {
 	t.Helper()
-	return newBundle(t, func(c *engine.Config) {
-		c.Admin = engine.AdminKey{ID: testAdminKeyID, Secret: testAdminKeySecret}
-		if engineOpt != nil {
-			engineOpt(c)
+	return newAccessBundle(t, nil, func(c *access.Config) {
+		c.Admin = access.AdminKey{ID: testAdminKeyID, Secret: testAdminKeySecret}
+		if accessOpt != nil {
+			accessOpt(c)
 		}
 	}, func(c *api.Config) {
 		c.AuthOff = false
@@ -75,7 +76,7 @@ func requireRetryLater(t *testing.T, resp response, maxSeconds int, secrets ...s
 func TestLoginHashingIsBoundedUnderAFlood(t *testing.T) {
 	t.Parallel()
 	const slots = 2
-	b := setupLogin(t, func(c *engine.Config) { c.LoginConcurrency, c.LoginWait = slots, 300*time.Millisecond })
+	b := setupLogin(t, func(c *access.Config) { c.LoginConcurrency, c.LoginWait = slots, 300*time.Millisecond })
 	admin := b.login(testAdminKeyID, testAdminKeySecret)
 	_, keyID, secret := b.newApplication(admin, "flooded", "USER")
 
@@ -111,7 +112,7 @@ func TestLoginHashingIsBoundedUnderAFlood(t *testing.T) {
 			t.Fatalf("login %d: status %d: %s", i, resp.Status, resp.Body)
 		}
 	}
-	stats := b.engine.LoginStats()
+	stats := b.access.LoginStats()
 	t.Logf("hashed %d, refused busy %d, peak concurrent hashes %d", bad, refused, stats.Peak)
 	require.GreaterOrEqual(t, bad, slots, "the slots were used")
 	require.Positive(t, refused, "logins that waited too long were refused")

@@ -42,14 +42,14 @@ func (s *server) createWorkflowDef(w http.ResponseWriter, r *http.Request) {
 // mayWriteDefinitions checks the caller's right to write (access UPDATE) or delete (DELETE)
 // the named definitions and returns the names it would create.
 func (s *server) mayWriteDefinitions(r *http.Request, targetType string, access auth.Access, names ...string) ([]string, error) {
-	return s.engine.MayWriteDefinitions(r.Context(), principalOf(r.Context()), targetType, names, access)
+	return s.access.MayWriteDefinitions(r.Context(), principalOf(r.Context()), targetType, names, access)
 }
 
 // ownDefinitions answers a definition write: the error, or 200 once the caller owns the
 // definitions it created.
 func (s *server) ownDefinitions(w http.ResponseWriter, r *http.Request, targetType string, created []string, err error) {
 	if err == nil {
-		err = s.engine.OwnDefinitions(r.Context(), principalOf(r.Context()), targetType, created)
+		err = s.access.OwnDefinitions(r.Context(), principalOf(r.Context()), targetType, created)
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -91,7 +91,7 @@ func (s *server) upsertWorkflowDefs(w http.ResponseWriter, r *http.Request) {
 				stored = append(stored, name)
 			}
 		}
-		err = s.engine.OwnDefinitions(r.Context(), principalOf(r.Context()), auth.TargetWorkflowDef, stored)
+		err = s.access.OwnDefinitions(r.Context(), principalOf(r.Context()), auth.TargetWorkflowDef, stored)
 	}
 	if err != nil {
 		s.writeError(w, r, err)

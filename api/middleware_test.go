@@ -43,7 +43,8 @@ func TestPanicBecomes500WithoutLeakingInternals(t *testing.T) {
 func TestHealthReportsUnreachableDatabase(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
-	router := NewRouter(Config{Engine: engine.New(engine.Config{Store: st}), AuthOff: true})
+	eng := engine.New(engine.Config{Store: st})
+	router := NewRouter(Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(), AuthOff: true})
 	rec := httptest.NewRecorder()
 	router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -62,7 +63,8 @@ func TestHealthReportsUnreachableDatabase(t *testing.T) {
 func TestPathParamsAreUnescaped(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
-	router := NewRouter(Config{Engine: engine.New(engine.Config{Store: st}), AuthOff: true})
+	eng := engine.New(engine.Config{Store: st})
+	router := NewRouter(Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(), AuthOff: true})
 	body := `{"name":"my flow/1","tasks":[{"name":"a","taskReferenceName":"a"}]}`
 	rec := httptest.NewRecorder()
 	router.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/metadata/workflow", bytes.NewBufferString(body)))

@@ -48,11 +48,18 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Schedules serves the scheduler routes (internal/schedule's service).
 	Schedules scheduleService
+	// Access serves login, applications, keys and grants, and resolves the tokens of the auth
+	// middleware (internal/access's service).
+	Access accessService
+	// Secrets serves the secrets routes (internal/secrets's service).
+	Secrets secretsService
 }
 
 type server struct {
 	engine        *engine.Engine
 	schedules     scheduleService
+	access        accessService
+	secrets       secretsService
 	logger        *slog.Logger
 	metrics       *metrics
 	instance      string
@@ -73,6 +80,8 @@ func NewRouter(cfg Config) http.Handler {
 	s := &server{
 		engine:        cfg.Engine,
 		schedules:     cfg.Schedules,
+		access:        cfg.Access,
+		secrets:       cfg.Secrets,
 		logger:        cfg.Logger,
 		metrics:       newMetrics(reg),
 		serverVersion: cfg.Version,

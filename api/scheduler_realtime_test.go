@@ -61,8 +61,8 @@ func startRealtimeEngine(t *testing.T, dbURL string, logs *syncBuffer, name stri
 func realtimeBundle(t *testing.T, dbURL string, p *realtimeProcess, logs *syncBuffer) *testBundle {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("api", "http")
-	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: p.engine, Schedules: p.schedules, Logger: logger,
-		Version: "test", AuthOff: true}))
+	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: p.engine, Schedules: p.schedules, Access: p.engine.Access(),
+		Secrets: p.engine.Secrets(), Logger: logger, Version: "test", AuthOff: true}))
 	t.Cleanup(srv.Close)
 	return &testBundle{t: t, server: srv, engine: p.engine, schedules: p.schedules, logs: logs, databaseURL: dbURL}
 }

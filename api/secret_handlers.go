@@ -13,8 +13,21 @@ import (
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
-	"github.com/podiumhq/podium/store"
+	"github.com/podiumhq/podium/internal/secrets"
 )
+
+// secretsService is what the API needs of the secrets service (internal/secrets).
+type secretsService interface {
+	Put(ctx context.Context, p *auth.Principal, name string, value []byte) error
+	Get(ctx context.Context, name string) (string, error)
+	Delete(ctx context.Context, p *auth.Principal, name string) error
+	Exists(ctx context.Context, name string) (bool, error)
+	Accessible(ctx context.Context, p *auth.Principal, accesses []auth.Access) ([]string, error)
+	List(ctx context.Context) ([]secrets.Summary, error)
+	Tags(ctx context.Context, name string) ([]conductor.Tag, error)
+	PutTags(ctx context.Context, p *auth.Principal, name string, tags []conductor.Tag) error
+	DeleteTags(ctx context.Context, p *auth.Principal, name string, tags []conductor.Tag) error
+}
 
 // putSecret answers PUT /api/secrets/{key}. A body that is one JSON string literal is stored
 // decoded (JS and C# SDKs, documented curl); any other body is stored as its raw UTF-8 text
@@ -38,13 +51,13 @@ func (s *server) putSecret(w http.ResponseWriter, r *http.Request) {
 	if trimmed := bytes.Trim(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '"' && json.Unmarshal(trimmed, &decoded) == nil {
 		value = []byte(decoded)
 	}
-	s.writeEmpty(w, r, s.engine.PutSecret(r.Context(), principalOf(r.Context()), pathParam(r, "key"), value))
+	s.writeEmpty(w, r, s.secrets.Put(r.Context(), principalOf(r.Context()), pathParam(r, "key"), value))
 }
 
 // getSecret answers GET /api/secrets/{key}: a JSON string by default, raw text when the
 // request prefers text/plain.
 func (s *server) getSecret(w http.ResponseWriter, r *http.Request) {
-	value, err := s.engine.Secret(r.Context(), pathParam(r, "key"))
+	value, err := s.secrets.Get(r.Context(), pathParam(r, "key"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -96,11 +109,11 @@ func prefersText(accept string) bool {
 }
 
 func (s *server) deleteSecret(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.DeleteSecret(r.Context(), principalOf(r.Context()), pathParam(r, "key")))
+	s.writeEmpty(w, r, s.secrets.Delete(r.Context(), principalOf(r.Context()), pathParam(r, "key")))
 }
 
 func (s *server) secretExists(w http.ResponseWriter, r *http.Request) {
-	ok, err := s.engine.SecretExists(r.Context(), pathParam(r, "key"))
+	ok, err := s.secrets.Exists(r.Context(), pathParam(r, "key"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -128,19 +141,19 @@ func (s *server) listAccessibleSecrets(w http.ResponseWriter, r *http.Request) {
 	if len(accesses) == 0 {
 		accesses = []auth.Access{auth.AccessRead}
 	}
-	names, err := s.engine.SecretsAccessible(r.Context(), principalOf(r.Context()), accesses)
+	names, err := s.secrets.Accessible(r.Context(), principalOf(r.Context()), accesses)
 	s.writeList(w, r, names, err)
 }
 
 // listSecretNames answers POST /api/secrets with every secret's name.
 func (s *server) listSecretNames(w http.ResponseWriter, r *http.Request) {
-	secrets, err := s.engine.Secrets(r.Context())
+	list, err := s.secrets.List(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	names := make([]string, len(secrets))
-	for i, sec := range secrets {
+	names := make([]string, len(list))
+	for i, sec := range list {
 		names[i] = sec.Name
 	}
 	writeJSON(w, http.StatusOK, names)
@@ -148,44 +161,44 @@ func (s *server) listSecretNames(w http.ResponseWriter, r *http.Request) {
 
 // listSecretsV2 answers GET /api/secrets-v2 with names and tags.
 func (s *server) listSecretsV2(w http.ResponseWriter, r *http.Request) {
-	secrets, err := s.engine.Secrets(r.Context())
-	s.writeList(w, r, secrets, err)
+	list, err := s.secrets.List(r.Context())
+	s.writeList(w, r, list, err)
 }
 
 func (s *server) getSecretTags(w http.ResponseWriter, r *http.Request) {
-	tags, err := s.engine.SecretTags(r.Context(), pathParam(r, "key"))
+	tags, err := s.secrets.Tags(r.Context(), pathParam(r, "key"))
 	s.writeList(w, r, tags, err)
 }
 
 func (s *server) putSecretTags(w http.ResponseWriter, r *http.Request) {
-	s.editTags(w, r, "key", s.engine.PutSecretTags)
+	s.editTags(w, r, "key", s.secrets.PutTags)
 }
 
 func (s *server) deleteSecretTags(w http.ResponseWriter, r *http.Request) {
-	s.editTags(w, r, "key", s.engine.DeleteSecretTags)
+	s.editTags(w, r, "key", s.secrets.DeleteTags)
 }
 
 // editTags applies edit to the tags of the body and the resource named by path parameter param.
-func (s *server) editTags(w http.ResponseWriter, r *http.Request, param string, edit func(ctx context.Context, p *auth.Principal, name string, tags []store.Tag) error) {
+func (s *server) editTags(w http.ResponseWriter, r *http.Request, param string, edit func(ctx context.Context, p *auth.Principal, name string, tags []conductor.Tag) error) {
 	var tags []tagRequest
 	if err := decodeJSON(r, &tags); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]store.Tag, len(tags))
+	out := make([]conductor.Tag, len(tags))
 	for i, t := range tags {
 		if t.Key == "" {
 			s.writeError(w, r, conductor.Invalidf("Tag at index %d has no key", i))
 			return
 		}
-		out[i] = store.Tag{Key: t.Key, Value: t.Value}
+		out[i] = conductor.Tag{Key: t.Key, Value: t.Value}
 	}
 	s.writeEmpty(w, r, edit(r.Context(), principalOf(r.Context()), pathParam(r, param), out))
 }
 
 // unrestricted adapts a tag edit that roles alone govern to editTags.
-func unrestricted(edit func(ctx context.Context, name string, tags []store.Tag) error) func(context.Context, *auth.Principal, string, []store.Tag) error {
-	return func(ctx context.Context, _ *auth.Principal, name string, tags []store.Tag) error {
+func unrestricted(edit func(ctx context.Context, name string, tags []conductor.Tag) error) func(context.Context, *auth.Principal, string, []conductor.Tag) error {
+	return func(ctx context.Context, _ *auth.Principal, name string, tags []conductor.Tag) error {
 		return edit(ctx, name, tags)
 	}
 }

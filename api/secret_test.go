@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podiumhq/podium/api"
-	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/secrets"
 )
 
 const (
@@ -282,10 +282,10 @@ func TestSecretPutRejectsBadValues(t *testing.T) {
 		{"OverlongUTF8", []byte("\xc0\xaf"), "Secret value must be UTF-8 text"},
 		// Not valid JSON (JSON text is UTF-8), so not a JSON string: the raw body is invalid.
 		{"InvalidUTF8InsideQuotes", []byte("\"bad \xff value\""), "Secret value must be UTF-8 text"},
-		{"TooLargeRaw", []byte(strings.Repeat("r", engine.MaxSecretBytes+1)),
-			fmt.Sprintf("Secret value of %d bytes is larger than the limit of %d bytes", engine.MaxSecretBytes+1, engine.MaxSecretBytes)},
-		{"TooLargeJSONString", []byte(`"` + strings.Repeat("j", engine.MaxSecretBytes+1) + `"`),
-			fmt.Sprintf("Secret value of %d bytes is larger than the limit of %d bytes", engine.MaxSecretBytes+1, engine.MaxSecretBytes)},
+		{"TooLargeRaw", []byte(strings.Repeat("r", secrets.MaxSecretBytes+1)),
+			fmt.Sprintf("Secret value of %d bytes is larger than the limit of %d bytes", secrets.MaxSecretBytes+1, secrets.MaxSecretBytes)},
+		{"TooLargeJSONString", []byte(`"` + strings.Repeat("j", secrets.MaxSecretBytes+1) + `"`),
+			fmt.Sprintf("Secret value of %d bytes is larger than the limit of %d bytes", secrets.MaxSecretBytes+1, secrets.MaxSecretBytes)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -321,7 +321,7 @@ func TestSecretValueSizeLimitIsInclusive(t *testing.T) {
 	t.Run("Raw", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		value := strings.Repeat("r", engine.MaxSecretBytes)
+		value := strings.Repeat("r", secrets.MaxSecretBytes)
 		b.putSecret("big", value)
 		require.Equal(t, value, b.secretValue("big"))
 		require.Equal(t, value, b.secretText("big"))
@@ -331,7 +331,7 @@ func TestSecretValueSizeLimitIsInclusive(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		// The limit applies to the decoded value, not to the quoted body.
-		value := strings.Repeat("j", engine.MaxSecretBytes)
+		value := strings.Repeat("j", secrets.MaxSecretBytes)
 		b.putSecret("big", `"`+value+`"`)
 		require.Equal(t, value, b.secretValue("big"))
 	})
@@ -339,11 +339,11 @@ func TestSecretValueSizeLimitIsInclusive(t *testing.T) {
 	t.Run("MultiByteCountsBytes", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
-		value := strings.Repeat("é", engine.MaxSecretBytes/2) // 2 bytes each: exactly the limit
+		value := strings.Repeat("é", secrets.MaxSecretBytes/2) // 2 bytes each: exactly the limit
 		b.putSecret("big", value)
 		require.Equal(t, value, b.secretValue("big"))
 		requireErrorPrefix(t, b.do(http.MethodPut, secretPath("big", ""), value+"x"), http.StatusBadRequest,
-			fmt.Sprintf("Secret value of %d bytes is larger", engine.MaxSecretBytes+1))
+			fmt.Sprintf("Secret value of %d bytes is larger", secrets.MaxSecretBytes+1))
 	})
 }
 
@@ -796,7 +796,7 @@ func TestSecretValuesNeverLogged(t *testing.T) {
 	requireStatus(t, b.do(http.MethodPut, secretPath("bad name", ""), `"`+marker(4)+`"`), http.StatusBadRequest)
 	requireStatus(t, b.do(http.MethodPut, secretPath("invalid-utf8", ""), marker(5)+"\xff"), http.StatusBadRequest)
 	requireStatus(t, b.do(http.MethodPut, secretPath("too-big", ""),
-		marker(6)+strings.Repeat("x", engine.MaxSecretBytes)), http.StatusBadRequest)
+		marker(6)+strings.Repeat("x", secrets.MaxSecretBytes)), http.StatusBadRequest)
 	requireStatus(t, b.do(http.MethodPut, secretPath("ghost", "/tags"), arr{tagJSON("k", marker(7))}), http.StatusNotFound)
 	requireStatus(t, b.do(http.MethodPut, secretPath("logged", "/tags"), `[{"value":"`+marker(8)+`"}]`), http.StatusBadRequest)
 	requireStatus(t, b.do(http.MethodPut, secretPath("logged", "/tags"), `[{"key":"`+marker(9)), http.StatusBadRequest)
@@ -818,7 +818,7 @@ func TestSecretErrorBodiesNeverEchoValues(t *testing.T) {
 	for _, resp := range []response{
 		b.do(http.MethodPut, secretPath("a.b", ""), value),
 		b.do(http.MethodPut, secretPath("bad-utf8", ""), value+"\xff"),
-		b.do(http.MethodPut, secretPath("too-big", ""), value+strings.Repeat("x", engine.MaxSecretBytes)),
+		b.do(http.MethodPut, secretPath("too-big", ""), value+strings.Repeat("x", secrets.MaxSecretBytes)),
 	} {
 		requireStatus(t, resp, http.StatusBadRequest)
 		require.NotContains(t, string(resp.Body), value)

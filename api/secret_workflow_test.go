@@ -190,7 +190,7 @@ func TestRotateSecretWorkflowEndToEndLeaksNothing(t *testing.T) {
 	var sealed []byte
 	require.NoError(t, conn.QueryRow(context.Background(), `SELECT task_id::text, sealed_output FROM tasks
 		WHERE workflow_id = $1 AND ref_name = 'retrieve_token'`, ids[1]).Scan(&taskID, &sealed))
-	opened, err := b.engine.Keyring().Open("task:"+taskID+":output", sealed)
+	opened, err := b.secrets.Keyring().Open("task:"+taskID+":output", sealed)
 	require.NoError(t, err)
 	require.JSONEq(t, fmt.Sprintf(`{"_secrets":{"token":%q}}`, tokens[1]), string(opened))
 }

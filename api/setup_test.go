@@ -16,8 +16,11 @@ import (
 
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
+	"github.com/podiumhq/podium/internal/secret"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
@@ -30,8 +33,11 @@ type testBundle struct {
 	engine *engine.Engine
 	// schedules is the bundle's schedule service; it fires only when told to (fire).
 	schedules *schedule.Service
-	clock     *testClock
-	logs      *syncBuffer
+	// access and secrets are the bundle's access and secrets services.
+	access  *access.Service
+	secrets *secrets.Service
+	clock   *testClock
+	logs    *syncBuffer
 	// databaseURL lets a test look at the rows the server wrote.
 	databaseURL string
 }
@@ -92,14 +98,21 @@ const (
 // setupAuth is setup with authentication on and the bootstrap admin key testAdminKeyID.
 func setupAuth(t *testing.T) *testBundle {
 	t.Helper()
-	return newBundle(t, func(c *engine.Config) {
-		c.Admin = engine.AdminKey{ID: testAdminKeyID, Secret: testAdminKeySecret}
+	return newAccessBundle(t, nil, func(c *access.Config) {
+		c.Admin = access.AdminKey{ID: testAdminKeyID, Secret: testAdminKeySecret}
 	}, func(c *api.Config) { c.AuthOff = false })
 }
 
 // newBundle builds a bundle; engineOpt (when not nil) adjusts the engine's configuration and
 // opts the API's (authentication is off unless an option turns it on).
 func newBundle(t *testing.T, engineOpt func(*engine.Config), opts ...func(*api.Config)) *testBundle {
+	t.Helper()
+	return newAccessBundle(t, engineOpt, nil, opts...)
+}
+
+// newAccessBundle is newBundle with accessOpt (when not nil) adjusting the access service's
+// configuration too.
+func newAccessBundle(t *testing.T, engineOpt func(*engine.Config), accessOpt func(*access.Config), opts ...func(*api.Config)) *testBundle {
 	t.Helper()
 	dbURL := storetest.NewDatabaseURL(t)
 	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 4})
@@ -108,24 +121,35 @@ func newBundle(t *testing.T, engineOpt func(*engine.Config), opts ...func(*api.C
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
-	hub := runHub(t, st, logger)
-	ecfg := engine.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
+	ecfg := engine.Config{Store: st, Logger: logger, Now: clock.Now,
 		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour}
 	if engineOpt != nil {
 		engineOpt(&ecfg)
 	}
+	if ecfg.Keys == nil {
+		ecfg.Keys = secret.Ephemeral()
+	}
+	hub := runHub(t, st, logger)
+	acfg := access.Config{Store: st, Keys: ecfg.Keys, Notify: hub, Logger: logger, Now: clock.Now}
+	if accessOpt != nil {
+		accessOpt(&acfg)
+	}
+	acc := startAccess(t, acfg)
+	sec := secrets.New(secrets.Config{Store: st, Keys: ecfg.Keys, Logger: logger, Now: clock.Now, Owners: acc})
+	ecfg.Notify, ecfg.Access, ecfg.Secrets = hub, acc, sec
 	eng := engine.New(ecfg)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
-	cfg := api.Config{Engine: eng, Schedules: schedules, Logger: logger, Version: "test", AuthOff: true}
+	cfg := api.Config{Engine: eng, Schedules: schedules, Access: acc, Secrets: sec, Logger: logger, Version: "test", AuthOff: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	srv := httptest.NewServer(api.NewRouter(cfg))
 	t.Cleanup(srv.Close)
-	return &testBundle{t: t, server: srv, engine: eng, schedules: schedules, clock: clock, logs: logs, databaseURL: dbURL}
+	return &testBundle{t: t, server: srv, engine: eng, schedules: schedules, access: acc, secrets: sec, clock: clock,
+		logs: logs, databaseURL: dbURL}
 }
 
 // runHub runs a notification hub over st until t ends (after everything started later stops).
@@ -150,6 +174,18 @@ func startSchedules(t *testing.T, cfg schedule.Config) *schedule.Service {
 		defer cancel()
 		require.NoError(t, svc.Stop(ctx))
 	})
+	return svc
+}
+
+// startAccess returns an access service running its invalidation loop until t ends (after the
+// engine that uses it stops).
+func startAccess(t *testing.T, cfg access.Config) *access.Service {
+	t.Helper()
+	svc := access.New(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
 	return svc
 }
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 )
@@ -37,7 +37,7 @@ func setCreatedBy(r *http.Request, req *conductor.StartWorkflowRequest) error {
 	if p == nil {
 		return nil
 	}
-	if !p.Can(auth.WorkflowExecute) && (req.WorkflowDef != nil || !engine.MayStart(p, req.Name)) {
+	if !p.Can(auth.WorkflowExecute) && (req.WorkflowDef != nil || !access.MayStart(p, req.Name)) {
 		return conductor.Forbiddenf("Access denied: %s has no EXECUTE access to workflow %s", p.Name, req.Name)
 	}
 	req.CreatedBy, req.RunAs = p.ID, p.ID

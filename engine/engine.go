@@ -14,9 +14,10 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/engine/systask"
-	"github.com/podiumhq/podium/internal/auth"
+	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secret"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -53,32 +54,29 @@ type Config struct {
 	// SystemPerDestination is how many of them may call one destination at once
 	// (SystemPerDestinationDefault), so a slow or hung destination cannot take every worker.
 	SystemPerDestination int
-	// Keys seal secret values; nil means a random key held in memory only (tests).
+	// Keys seal execution data (real task inputs and outputs, workflow secret state) and, for
+	// the access and secrets services the engine builds itself, secrets and tokens; nil means a
+	// random key held in memory only (tests). Shared services must use the same keyring.
 	Keys *secret.Keyring
 	// SystemTaskLease is how long an internal worker holds a system task without renewing it;
 	// a crashed process's tasks are taken over after it. It is renewed every third of it.
 	SystemTaskLease time.Duration
-	// Admin is the bootstrap admin access key; empty means none.
-	Admin AdminKey
-	// TokenTTL is the life of a token whose login asks for none; 0 takes TokenTTLDefault.
-	TokenTTL time.Duration
 	// PayloadMaxBytes bounds every task input and output and every workflow input and output,
 	// in bytes of its JSON encoding; 0 takes PayloadMaxBytesDefault. A task over it fails, a
 	// start over it is refused, a workflow output over it fails the workflow.
 	PayloadMaxBytes int64
 	// DefinitionLimits bound the workflow definitions accepted; zero fields take the defaults.
 	DefinitionLimits DefinitionLimits
-	// TokenMaxTTL is the longest life a token may have; 0 takes TokenMaxTTLDefault.
-	TokenMaxTTL time.Duration
-	// LoginConcurrency is how many logins hash their secret at once (19 MiB each); 0 takes
-	// LoginConcurrencyDefault.
-	LoginConcurrency int
-	// LoginWait is how long a login waits for a hashing slot before it is refused; 0 takes
-	// LoginWaitDefault.
-	LoginWait time.Duration
 	// Notify carries change hints between processes; nil means a hub of the engine's own,
 	// run by Start. A hub shared with other services is run by whoever built it.
 	Notify *notify.Hub
+	// Access resolves the rights of the principals workflows run as; nil means an access
+	// service of the engine's own (over Keys and Notify), run by Start. A shared one is run by
+	// whoever built it.
+	Access *access.Service
+	// Secrets reads and writes the secrets decisions use (${workflow.secrets.NAME},
+	// UPDATE_SECRET); nil means a secrets service of the engine's own over Keys and Access.
+	Secrets *secrets.Service
 }
 
 // Engine executes Conductor operations against the store.
@@ -104,8 +102,9 @@ type Engine struct {
 	payloadMax           int64
 	defLimits            DefinitionLimits
 
-	access access
-	login  loginGate
+	access     *access.Service
+	ownsAccess bool // Start runs access
+	secrets    *secrets.Service
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -151,21 +150,14 @@ func New(cfg Config) *Engine {
 	if e.systemTaskLease <= 0 {
 		e.systemTaskLease = SystemTaskLeaseDefault
 	}
-	e.login = newLoginGate(cfg.LoginConcurrency, cfg.LoginWait, cfg.TokenMaxTTL)
-	e.access.admin, e.access.tokenTTL = cfg.Admin, cfg.TokenTTL
-	if e.access.tokenTTL <= 0 {
-		e.access.tokenTTL = TokenTTLDefault
+	e.access, e.secrets = cfg.Access, cfg.Secrets
+	if e.access == nil {
+		e.access = access.New(access.Config{Store: cfg.Store, Keys: e.keys, Notify: e.notes, Logger: e.logger, Now: e.now})
+		e.ownsAccess = true
 	}
-	e.access.tokenTTL = min(e.access.tokenTTL, e.login.maxTTL)
-	active, signingKeys := e.keys.Derive("token signing")
-	signer, err := auth.NewSigner(active, signingKeys, e.now)
-	if err != nil {
-		panic(err) // the keyring always holds its active key
+	if e.secrets == nil {
+		e.secrets = secrets.New(secrets.Config{Store: cfg.Store, Keys: e.keys, Logger: e.logger, Now: e.now, Owners: e.access})
 	}
-	signer.MaxLife = e.login.maxTTL
-	e.access.signer = signer
-	e.access.throttle = &auth.Throttle{MaxFailures: loginFailuresAllowed, MaxSourceFailures: loginSourceFailuresAllowed,
-		Window: loginThrottleWindow, Now: e.now}
 	if e.systemWorkers <= 0 {
 		e.systemWorkers = SystemWorkersDefault
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/expr"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -20,7 +21,7 @@ type execution struct {
 	e     *Engine
 	ctx   context.Context
 	q     *store.Queries // the transaction the execution is locked in
-	sec   secrets
+	sec   secretState
 	now   time.Time
 	rec   *store.WorkflowRecord
 	wf    *conductor.Workflow
@@ -39,7 +40,7 @@ type execution struct {
 	logs   map[string][]string          // task id → log lines to append
 	ended  []string                     // workflows that reached a terminal status in this decision
 	// secretWrites are the UPDATE_SECRET writes of this decision, made in its transaction.
-	secretWrites []secretWrite
+	secretWrites []secrets.Write
 	// grantsChanged: a write gave a principal an owner grant; caches must forget their rights.
 	grantsChanged bool
 	toStart       []*conductor.StartWorkflowRequest

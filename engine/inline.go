@@ -13,6 +13,7 @@ import (
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/expr"
 	"github.com/podiumhq/podium/internal/secret"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -284,16 +285,16 @@ func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
 	case value == "":
 		fail("UPDATE_SECRET got no value for secret " + key + " (inputParameters._secrets.secretValue is missing or empty)")
 		return
-	case len(value) > MaxSecretBytes:
-		fail(fmt.Sprintf("UPDATE_SECRET value for secret %s is larger than %d bytes", key, MaxSecretBytes))
+	case len(value) > secrets.MaxSecretBytes:
+		fail(fmt.Sprintf("UPDATE_SECRET value for secret %s is larger than %d bytes", key, secrets.MaxSecretBytes))
 		return
 	}
-	if err := validSecretName(key); err != nil {
+	if err := secrets.ValidName(key); err != nil {
 		fail("UPDATE_SECRET: " + err.Error())
 		return
 	}
 	p := x.principal()
-	created, err := x.e.mayWriteSecret(x.ctx, x.q, p, key)
+	created, err := x.e.secrets.CheckWrite(x.ctx, x.q, p, key)
 	if errors.Is(err, conductor.ErrForbidden) {
 		need := auth.AccessUpdate
 		if created {
@@ -309,8 +310,8 @@ func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
 	x.addMasks(func(r *secret.Redactor) { r.Add(value) })
 	// Written with the decision, in its transaction: the task is COMPLETED exactly when the
 	// secret is stored (a failure to store it abandons the whole decision).
-	x.secretWrites = append(x.secretWrites, secretWrite{owner: p, name: key, value: []byte(value),
-		by: "workflow:" + x.wf.WorkflowID, created: created})
+	x.secretWrites = append(x.secretWrites, secrets.Write{Owner: p, Name: key, Value: []byte(value),
+		By: "workflow:" + x.wf.WorkflowID, Created: created})
 	if x.sec.values == nil {
 		x.sec.values = map[string]*string{}
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/podiumhq/podium/internal/conductor"
@@ -59,6 +60,24 @@ func checkTags(tags []conductor.Tag) error {
 // tooManyTags refuses a tag edit that would leave more than MaxTags tags.
 func tooManyTags(n int) error {
 	return conductor.Invalidf("At most %d tags are allowed (the change would leave %d)", MaxTags, n)
+}
+
+// mergeTags adds tags to cur; a tag whose key exists replaces its value.
+func mergeTags(cur, tags []conductor.Tag) []conductor.Tag {
+	for _, t := range tags {
+		i := slices.IndexFunc(cur, func(c conductor.Tag) bool { return c.Key == t.Key })
+		if i >= 0 {
+			cur[i].Value = t.Value
+		} else {
+			cur = append(cur, t)
+		}
+	}
+	return nonNil(cur)
+}
+
+// removeTags removes from cur the tags matching one of tags in key and value.
+func removeTags(cur, tags []conductor.Tag) []conductor.Tag {
+	return nonNil(slices.DeleteFunc(cur, func(c conductor.Tag) bool { return slices.Contains(tags, c) }))
 }
 
 // checkStartNames bounds the names and keys of a start request.

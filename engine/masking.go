@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -56,8 +55,8 @@ type workflowSecrets struct {
 	Masks     []string       `json:"masks,omitempty"`
 }
 
-// secrets is what an execution knows about secret material while it is decided.
-type secrets struct {
+// secretState is what an execution knows about secret material while it is decided.
+type secretState struct {
 	redactor    secret.Redactor
 	realInput   map[string]any // the workflow's real input, when the shown one is masked
 	realVars    map[string]any // the workflow's real variables, when the shown ones are masked
@@ -349,21 +348,14 @@ func (x *execution) secretValue(name string) (string, bool) {
 		return deref(v)
 	}
 	var value *string
-	rec, err := x.q.SecretGet(x.ctx, name)
+	s, found, err := x.e.secrets.Value(x.ctx, x.q, name)
 	switch {
-	case errors.Is(err, conductor.ErrNotFound):
 	case err != nil:
 		// Not "missing": a task must not fail for good because the database hiccuped. The
 		// decision is abandoned (nothing is written) and the caller retries it.
-		x.abort(fmt.Errorf("reading secret %s: %w", name, err))
-	default:
-		opened, err := x.e.keys.Open(name, rec.Sealed)
-		if err != nil {
-			x.abort(fmt.Errorf("opening secret %s (is its key configured?): %w", name, err))
-		} else {
-			s := string(opened)
-			value = &s
-		}
+		x.abort(err)
+	case found:
+		value = &s
 	}
 	x.sec.values[name] = value
 	return deref(value)

@@ -105,12 +105,11 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 		return nil, x.err
 	}
 	for _, w := range x.secretWrites {
-		if err := x.e.putSecret(ctx, x.q, w); err != nil {
-			return nil, fmt.Errorf("UPDATE_SECRET: storing secret %s: %w", w.name, err)
+		granted, err := x.e.secrets.Store(ctx, x.q, w)
+		if err != nil {
+			return nil, fmt.Errorf("UPDATE_SECRET: storing secret %s: %w", w.Name, err)
 		}
-		if w.created && ownsWhatItCreates(w.owner) {
-			x.grantsChanged = true
-		}
+		x.grantsChanged = x.grantsChanged || granted
 	}
 	x.secretWrites = nil
 	dirty := make([]*store.TaskRecord, 0, len(x.dirty))

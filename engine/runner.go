@@ -37,7 +37,9 @@ func (e *Engine) Start(ctx context.Context) error {
 		wg.Go(func() { e.completeLoop(ctx) })
 	}
 	wg.Go(func() { e.systemWorkLoop(ctx) })
-	wg.Go(func() { e.accessInvalidationLoop(ctx) })
+	if e.ownsAccess {
+		wg.Go(func() { e.access.Run(ctx) })
+	}
 	go func() { wg.Wait(); close(e.stopped) }()
 	return nil
 }
@@ -57,20 +59,6 @@ func (e *Engine) Stop(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-// accessInvalidationLoop clears the cached principals whenever access changes anywhere.
-func (e *Engine) accessInvalidationLoop(ctx context.Context) {
-	changes, unsubscribe := e.notes.Subscribe(notify.Access)
-	defer unsubscribe()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-changes:
-			e.access.clear()
-		}
 	}
 }
 

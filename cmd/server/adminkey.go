@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/config"
 )
@@ -27,9 +27,9 @@ type storedAdminKey struct {
 
 // loadAdminKey returns the bootstrap admin key: PODIUM_ADMIN_KEY_ID/_SECRET, else a key
 // generated once into the data directory (mode 0600). Its path is logged, never its secret.
-func loadAdminKey(cfg config.Config, logger *slog.Logger) (engine.AdminKey, error) {
+func loadAdminKey(cfg config.Config, logger *slog.Logger) (access.AdminKey, error) {
 	if cfg.AdminKeyID != "" {
-		return engine.AdminKey{ID: cfg.AdminKeyID, Secret: cfg.AdminKeySecret}, nil
+		return access.AdminKey{ID: cfg.AdminKeyID, Secret: cfg.AdminKeySecret}, nil
 	}
 	path := filepath.Join(cfg.DataDir, adminKeyFile)
 	data, err := os.ReadFile(path)
@@ -37,33 +37,33 @@ func loadAdminKey(cfg config.Config, logger *slog.Logger) (engine.AdminKey, erro
 	case err == nil:
 		var k storedAdminKey
 		if err := json.Unmarshal(data, &k); err != nil || k.KeyID == "" || len(k.KeySecret) < config.MinAdminSecretLen {
-			return engine.AdminKey{}, fmt.Errorf("the admin key file %s is damaged; remove it to generate a new key", path)
+			return access.AdminKey{}, fmt.Errorf("the admin key file %s is damaged; remove it to generate a new key", path)
 		}
 		logger.Info("podium: using the admin key generated earlier", "path", path, "key_id", k.KeyID)
-		return engine.AdminKey{ID: k.KeyID, Secret: k.KeySecret}, nil
+		return access.AdminKey{ID: k.KeyID, Secret: k.KeySecret}, nil
 	case !errors.Is(err, fs.ErrNotExist):
-		return engine.AdminKey{}, fmt.Errorf("error reading the admin key file: %w", err)
+		return access.AdminKey{}, fmt.Errorf("error reading the admin key file: %w", err)
 	}
 	k := storedAdminKey{KeyID: uuid.NewString(), KeySecret: auth.NewSecret()}
 	data, err = json.MarshalIndent(k, "", "  ")
 	if err != nil {
-		return engine.AdminKey{}, err
+		return access.AdminKey{}, err
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return engine.AdminKey{}, fmt.Errorf("error creating the data directory: %w", err)
+		return access.AdminKey{}, fmt.Errorf("error creating the data directory: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return engine.AdminKey{}, fmt.Errorf("error creating the admin key file: %w", err)
+		return access.AdminKey{}, fmt.Errorf("error creating the admin key file: %w", err)
 	}
 	if _, err := f.Write(append(data, '\n')); err != nil {
 		f.Close()
-		return engine.AdminKey{}, fmt.Errorf("error writing the admin key file: %w", err)
+		return access.AdminKey{}, fmt.Errorf("error writing the admin key file: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return engine.AdminKey{}, fmt.Errorf("error writing the admin key file: %w", err)
+		return access.AdminKey{}, fmt.Errorf("error writing the admin key file: %w", err)
 	}
 	logger.Warn("podium: no PODIUM_ADMIN_KEY_ID configured; generated an admin access key into the data directory (exchange it at POST /api/token)",
 		"path", path, "key_id", k.KeyID)
-	return engine.AdminKey{ID: k.KeyID, Secret: k.KeySecret}, nil
+	return access.AdminKey{ID: k.KeyID, Secret: k.KeySecret}, nil
 }

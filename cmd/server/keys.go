@@ -9,6 +9,7 @@ import (
 
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -39,7 +40,9 @@ func keysCommand(ctx context.Context, cfg config.Config, args []string, stdout i
 	if err != nil {
 		return err
 	}
-	n, err := engine.New(engine.Config{Store: st, Logger: logger, Keys: keys}).RotateSecretKeys(ctx)
+	// The secrets first, then the execution data the engine seals (its seal names are its own).
+	execution := engine.New(engine.Config{Store: st, Logger: logger, Keys: keys})
+	n, err := secrets.New(secrets.Config{Store: st, Keys: keys, Logger: logger}).RotateKeys(ctx, execution)
 	if err != nil {
 		return err
 	}

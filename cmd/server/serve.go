@@ -17,18 +17,21 @@ import (
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/engine/systask"
+	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/config"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/secret"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
 // maxHeaderBytes caps request headers (net/http's default is 1 MiB).
 const maxHeaderBytes = 64 << 10
 
-// serve wires config → store → migrations → notifications → engine → scheduler → api, serves
-// until ctx ends, then tears down in reverse order within cfg.ShutdownTimeout.
+// serve wires config → store → migrations → notifications → access → secrets → engine →
+// scheduler → api, serves until ctx ends, then tears down in reverse order within
+// cfg.ShutdownTimeout.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	logger.Info("podium: starting", "version", version, "config", cfg)
 	var teardown shutdownSteps
@@ -48,7 +51,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	var admin engine.AdminKey
+	var admin access.AdminKey
 	if cfg.AuthOff {
 		logger.Warn("podium: authentication is off (PODIUM_AUTH=off): every caller on this machine may do anything")
 	} else if admin, err = loadAdminKey(cfg, logger); err != nil {
@@ -62,18 +65,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Egress:       systask.EgressPolicy{Allow: cfg.HTTPTaskAllow, Deny: cfg.HTTPTaskDeny},
 		MaxRedirects: maxRedirects,
 	})
-	notes := runNotify(st, logger)
-	teardown.add("notifications", notes.stop)
-	eng := engine.New(engine.Config{Store: st, Logger: logger, Notify: notes.hub, SystemWorkers: cfg.SystemWorkers, Keys: keys, Admin: admin,
-		TokenTTL: cfg.TokenTTL, TokenMaxTTL: cfg.TokenMaxTTL, LoginConcurrency: cfg.LoginConcurrency,
-		SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
+	hub := notify.New(st, logger) // one LISTEN connection for the whole process, shared by the services
+	teardown.add("notifications", runInBackground(hub.Run))
+	accessSvc := access.New(access.Config{Store: st, Keys: keys, Notify: hub, Logger: logger, Admin: admin,
+		TokenTTL: cfg.TokenTTL, TokenMaxTTL: cfg.TokenMaxTTL, LoginConcurrency: cfg.LoginConcurrency})
+	teardown.add("access", runInBackground(accessSvc.Run)) // stops after the engine, which uses it
+	secretsSvc := secrets.New(secrets.Config{Store: st, Keys: keys, Logger: logger, Owners: accessSvc})
+	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys,
+		Notify: hub, Access: accessSvc, Secrets: secretsSvc, SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
 		PayloadMaxBytes:  cfg.PayloadMaxBytes,
 		DefinitionLimits: engine.DefinitionLimits{MaxDepth: cfg.DefMaxDepth, MaxTasks: cfg.DefMaxTasks, MaxBytes: cfg.DefMaxBytes}})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
 	teardown.add("engine", eng.Stop)
-	schedules := schedule.New(schedule.Config{Store: st, Logger: logger, Notify: notes.hub, Starter: eng})
+	schedules := schedule.New(schedule.Config{Store: st, Logger: logger, Notify: hub, Starter: eng})
 	if err := schedules.Start(ctx); err != nil {
 		return err
 	}
@@ -81,7 +87,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
-		Engine: eng, Schedules: schedules, Logger: logger, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
+		Engine: eng, Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Logger: logger, Registry: reg,
+		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
 	})
 
@@ -119,29 +126,20 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 }
 
-// notifyRunner is the process's notification hub, shared by the services, running until stop.
-type notifyRunner struct {
-	hub    *notify.Hub
-	cancel context.CancelFunc
-	done   chan struct{}
-}
-
-// runNotify starts the hub over st: one LISTEN connection for the whole process.
-func runNotify(st *store.Store, logger *slog.Logger) *notifyRunner {
+// runInBackground runs run in a goroutine and returns the teardown step that ends it: it
+// cancels run's context and waits for run to return, or for its own ctx.
+func runInBackground(run func(context.Context)) func(context.Context) error {
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &notifyRunner{hub: notify.New(st, logger), cancel: cancel, done: make(chan struct{})}
-	go func() { defer close(n.done); n.hub.Run(ctx) }()
-	return n
-}
-
-// stop ends the hub and waits for it, or for ctx.
-func (n *notifyRunner) stop(ctx context.Context) error {
-	n.cancel()
-	select {
-	case <-n.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	done := make(chan struct{})
+	go func() { defer close(done); run(ctx) }()
+	return func(stopCtx context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-stopCtx.Done():
+			return stopCtx.Err()
+		}
 	}
 }
 

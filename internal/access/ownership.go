@@ -1,4 +1,4 @@
-package engine
+package access
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func managesAllMetadata(p *auth.Principal) bool {
 // (auth.TargetWorkflowDef or auth.TargetTaskDef) — access is UPDATE for a registration,
 // DELETE for a removal — and returns the names that do not exist yet (their writer will own
 // them; see OwnDefinitions). Refusals are ErrForbidden naming the definition.
-func (e *Engine) MayWriteDefinitions(ctx context.Context, p *auth.Principal, targetType string, names []string, access auth.Access) ([]string, error) {
+func (s *Service) MayWriteDefinitions(ctx context.Context, p *auth.Principal, targetType string, names []string, access auth.Access) ([]string, error) {
 	if managesAllMetadata(p) {
 		return nil, nil
 	}
@@ -36,7 +36,7 @@ func (e *Engine) MayWriteDefinitions(ctx context.Context, p *auth.Principal, tar
 		if slices.Contains(created, name) {
 			continue
 		}
-		exists, err := e.definitionExists(ctx, targetType, name)
+		exists, err := s.definitionExists(ctx, targetType, name)
 		if err != nil {
 			return nil, err
 		}
@@ -56,13 +56,13 @@ func (e *Engine) MayWriteDefinitions(ctx context.Context, p *auth.Principal, tar
 	return created, nil
 }
 
-func (e *Engine) definitionExists(ctx context.Context, targetType, name string) (bool, error) {
+func (s *Service) definitionExists(ctx context.Context, targetType, name string) (bool, error) {
 	var err error
 	switch targetType {
 	case auth.TargetWorkflowDef:
-		_, err = e.store.WorkflowDefGet(ctx, name, nil)
+		_, err = s.store.WorkflowDefGet(ctx, name, nil)
 	case auth.TargetTaskDef:
-		_, err = e.store.TaskDefGet(ctx, name)
+		_, err = s.store.TaskDefGet(ctx, name)
 	default:
 		return false, fmt.Errorf("definitions of target type %s do not exist", targetType)
 	}
@@ -81,22 +81,37 @@ func ownerGrant(p *auth.Principal, targetType, name string) store.Grant {
 	return store.Grant{SubjectType: SubjectApplication, SubjectID: p.ID, TargetType: targetType, TargetID: name, Access: access}
 }
 
+// OwnsWhatItCreates reports whether p is given grants on the resources it creates: an
+// application (ADMIN and an unrestricted caller have every right anyway).
+func OwnsWhatItCreates(p *auth.Principal) bool { return p != nil && !p.IsAdmin() }
+
+// GrantOwner makes p the owner of the resource name of targetType it has just created, in the
+// transaction q, as Orkes makes the creator of a resource its owner: every access on it. It
+// reports whether it granted anything (see OwnsWhatItCreates); call Changed once q commits
+// when it did.
+func (s *Service) GrantOwner(ctx context.Context, q *store.Queries, p *auth.Principal, targetType, name string) (bool, error) {
+	if !OwnsWhatItCreates(p) {
+		return false, nil
+	}
+	return true, q.GrantPut(ctx, ownerGrant(p, targetType, name))
+}
+
 // OwnDefinitions gives p every access on the definitions it has just created (names from
 // MayWriteDefinitions), so that it may change them later.
-func (e *Engine) OwnDefinitions(ctx context.Context, p *auth.Principal, targetType string, names []string) error {
-	if len(names) == 0 || !ownsWhatItCreates(p) {
+func (s *Service) OwnDefinitions(ctx context.Context, p *auth.Principal, targetType string, names []string) error {
+	if len(names) == 0 || !OwnsWhatItCreates(p) {
 		return nil
 	}
-	err := e.store.InTx(ctx, func(q *store.Queries) error {
+	err := s.store.InTx(ctx, func(q *store.Queries) error {
 		for _, name := range names {
-			if err := q.GrantPut(ctx, ownerGrant(p, targetType, name)); err != nil {
+			if _, err := s.GrantOwner(ctx, q, p, targetType, name); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err == nil {
-		e.accessChanged()
+		s.Changed()
 	}
 	return err
 }

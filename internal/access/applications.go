@@ -1,4 +1,4 @@
-package engine
+package access
 
 import (
 	"context"
@@ -84,22 +84,22 @@ func mayManage(p *auth.Principal, rec *store.ApplicationRecord) error {
 }
 
 // CreateApplication creates an application (with no roles) on behalf of p.
-func (e *Engine) CreateApplication(ctx context.Context, p *auth.Principal, name string) (*Application, error) {
+func (s *Service) CreateApplication(ctx context.Context, p *auth.Principal, name string) (*Application, error) {
 	if err := validApplicationName(name); err != nil {
 		return nil, err
 	}
-	now := e.now()
+	now := s.now()
 	by := byOf(p)
 	rec := &store.ApplicationRecord{ID: newID(), Name: name, CreateTime: now, UpdateTime: now, CreatedBy: by, UpdatedBy: by}
-	if err := e.store.ApplicationCreate(ctx, rec); err != nil {
+	if err := s.store.ApplicationCreate(ctx, rec); err != nil {
 		return nil, err
 	}
 	return applicationOf(rec), nil
 }
 
 // Applications lists every application.
-func (e *Engine) Applications(ctx context.Context) ([]*Application, error) {
-	recs, err := e.store.ApplicationList(ctx)
+func (s *Service) Applications(ctx context.Context) ([]*Application, error) {
+	recs, err := s.store.ApplicationList(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -111,11 +111,11 @@ func (e *Engine) Applications(ctx context.Context) ([]*Application, error) {
 }
 
 // Application returns one application; 404 when unknown.
-func (e *Engine) Application(ctx context.Context, id string) (*Application, error) {
+func (s *Service) Application(ctx context.Context, id string) (*Application, error) {
 	if !validID(id) {
 		return nil, applicationNotFound(id)
 	}
-	rec, err := e.store.ApplicationGet(ctx, id)
+	rec, err := s.store.ApplicationGet(ctx, id)
 	if errors.Is(err, conductor.ErrNotFound) {
 		return nil, applicationNotFound(id)
 	}
@@ -127,11 +127,11 @@ func (e *Engine) Application(ctx context.Context, id string) (*Application, erro
 
 // withManagedApplication locks application id, checks that p may manage it and runs do in
 // the same transaction; access caches are cleared everywhere when it succeeds.
-func (e *Engine) withManagedApplication(ctx context.Context, p *auth.Principal, id string, do func(q *store.Queries, rec *store.ApplicationRecord) error) error {
+func (s *Service) withManagedApplication(ctx context.Context, p *auth.Principal, id string, do func(q *store.Queries, rec *store.ApplicationRecord) error) error {
 	if !validID(id) {
 		return applicationNotFound(id)
 	}
-	err := e.store.InTx(ctx, func(q *store.Queries) error {
+	err := s.store.InTx(ctx, func(q *store.Queries) error {
 		rec, err := q.ApplicationGetForUpdate(ctx, id)
 		if errors.Is(err, conductor.ErrNotFound) {
 			return applicationNotFound(id)
@@ -145,20 +145,20 @@ func (e *Engine) withManagedApplication(ctx context.Context, p *auth.Principal, 
 		return do(q, rec)
 	})
 	if err == nil {
-		e.accessChanged()
+		s.Changed()
 	}
 	return err
 }
 
 // editApplication runs change on the application id, which p must be allowed to manage, and
 // saves it.
-func (e *Engine) editApplication(ctx context.Context, p *auth.Principal, id string, change func(rec *store.ApplicationRecord) error) (*Application, error) {
+func (s *Service) editApplication(ctx context.Context, p *auth.Principal, id string, change func(rec *store.ApplicationRecord) error) (*Application, error) {
 	var out *Application
-	err := e.withManagedApplication(ctx, p, id, func(q *store.Queries, rec *store.ApplicationRecord) error {
+	err := s.withManagedApplication(ctx, p, id, func(q *store.Queries, rec *store.ApplicationRecord) error {
 		if err := change(rec); err != nil {
 			return err
 		}
-		rec.UpdateTime = e.now()
+		rec.UpdateTime = s.now()
 		if by := byOf(p); by != "" {
 			rec.UpdatedBy = by
 		}
@@ -169,25 +169,25 @@ func (e *Engine) editApplication(ctx context.Context, p *auth.Principal, id stri
 }
 
 // RenameApplication changes an application's name.
-func (e *Engine) RenameApplication(ctx context.Context, p *auth.Principal, id, name string) (*Application, error) {
+func (s *Service) RenameApplication(ctx context.Context, p *auth.Principal, id, name string) (*Application, error) {
 	if err := validApplicationName(name); err != nil {
 		return nil, err
 	}
-	return e.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
+	return s.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
 		rec.Name = name
 		return nil
 	})
 }
 
 // AddApplicationRole gives an application a role; p must hold the role itself.
-func (e *Engine) AddApplicationRole(ctx context.Context, p *auth.Principal, id, role string) (*Application, error) {
+func (s *Service) AddApplicationRole(ctx context.Context, p *auth.Principal, id, role string) (*Application, error) {
 	if err := validRole(role); err != nil {
 		return nil, err
 	}
 	if p != nil && !p.Holds(role) {
 		return nil, conductor.Forbiddenf("Access denied: %s may not grant role %s, which it does not hold", p.Name, role)
 	}
-	return e.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
+	return s.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
 		if !slices.Contains(rec.Roles, role) {
 			rec.Roles = append(rec.Roles, role)
 		}
@@ -196,22 +196,22 @@ func (e *Engine) AddApplicationRole(ctx context.Context, p *auth.Principal, id, 
 }
 
 // RemoveApplicationRole takes a role from an application.
-func (e *Engine) RemoveApplicationRole(ctx context.Context, p *auth.Principal, id, role string) (*Application, error) {
+func (s *Service) RemoveApplicationRole(ctx context.Context, p *auth.Principal, id, role string) (*Application, error) {
 	if err := validRole(role); err != nil {
 		return nil, err
 	}
-	return e.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
+	return s.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
 		rec.Roles = slices.DeleteFunc(rec.Roles, func(r string) bool { return r == role })
 		return nil
 	})
 }
 
 // PutApplicationTags adds tags; a tag whose key exists replaces its value.
-func (e *Engine) PutApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error {
+func (s *Service) PutApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error {
 	if err := checkTags(tags); err != nil {
 		return err
 	}
-	_, err := e.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
+	_, err := s.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
 		rec.Tags = mergeTags(rec.Tags, tags)
 		if len(rec.Tags) > MaxTags {
 			return tooManyTags(len(rec.Tags))
@@ -222,8 +222,8 @@ func (e *Engine) PutApplicationTags(ctx context.Context, p *auth.Principal, id s
 }
 
 // DeleteApplicationTags removes tags (matching key and value).
-func (e *Engine) DeleteApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error {
-	_, err := e.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
+func (s *Service) DeleteApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error {
+	_, err := s.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
 		rec.Tags = removeTags(rec.Tags, tags)
 		return nil
 	})
@@ -232,8 +232,8 @@ func (e *Engine) DeleteApplicationTags(ctx context.Context, p *auth.Principal, i
 
 // DeleteApplication removes an application, its keys and its grants: tokens issued for its
 // keys stop working at once.
-func (e *Engine) DeleteApplication(ctx context.Context, p *auth.Principal, id string) error {
-	return e.withManagedApplication(ctx, p, id, func(q *store.Queries, _ *store.ApplicationRecord) error {
+func (s *Service) DeleteApplication(ctx context.Context, p *auth.Principal, id string) error {
+	return s.withManagedApplication(ctx, p, id, func(q *store.Queries, _ *store.ApplicationRecord) error {
 		return q.ApplicationDelete(ctx, id)
 	})
 }
@@ -257,14 +257,14 @@ func accessKeyOf(k *store.AccessKeyRecord) AccessKey {
 
 // CreateAccessKey issues a key for an application p may manage; its secret is returned once
 // and stored only as a slow hash.
-func (e *Engine) CreateAccessKey(ctx context.Context, p *auth.Principal, applicationID string) (*NewAccessKey, error) {
-	if _, err := e.Application(ctx, applicationID); err != nil {
+func (s *Service) CreateAccessKey(ctx context.Context, p *auth.Principal, applicationID string) (*NewAccessKey, error) {
+	if _, err := s.Application(ctx, applicationID); err != nil {
 		return nil, err
 	}
 	secret := auth.NewSecret()
 	k := &store.AccessKeyRecord{ID: newID(), ApplicationID: applicationID, SecretHash: auth.HashSecret(secret),
-		Status: KeyActive, CreatedAt: e.now()}
-	err := e.withManagedApplication(ctx, p, applicationID, func(q *store.Queries, _ *store.ApplicationRecord) error {
+		Status: KeyActive, CreatedAt: s.now()}
+	err := s.withManagedApplication(ctx, p, applicationID, func(q *store.Queries, _ *store.ApplicationRecord) error {
 		return q.AccessKeyCreate(ctx, k)
 	})
 	if errors.Is(err, conductor.ErrConflict) {
@@ -280,11 +280,11 @@ func (e *Engine) CreateAccessKey(ctx context.Context, p *auth.Principal, applica
 }
 
 // AccessKeys lists an application's keys.
-func (e *Engine) AccessKeys(ctx context.Context, applicationID string) ([]AccessKey, error) {
-	if _, err := e.Application(ctx, applicationID); err != nil {
+func (s *Service) AccessKeys(ctx context.Context, applicationID string) ([]AccessKey, error) {
+	if _, err := s.Application(ctx, applicationID); err != nil {
 		return nil, err
 	}
-	keys, err := e.store.AccessKeyList(ctx, applicationID)
+	keys, err := s.store.AccessKeyList(ctx, applicationID)
 	if err != nil {
 		return nil, err
 	}
@@ -298,8 +298,8 @@ func (e *Engine) AccessKeys(ctx context.Context, applicationID string) ([]Access
 func accessKeyNotFound(id string) error { return conductor.NotFoundf("Access key '%s' not found", id) }
 
 // DeleteAccessKey removes a key of an application p may manage: its tokens stop working at once.
-func (e *Engine) DeleteAccessKey(ctx context.Context, p *auth.Principal, applicationID, keyID string) error {
-	err := e.withManagedApplication(ctx, p, applicationID, func(q *store.Queries, _ *store.ApplicationRecord) error {
+func (s *Service) DeleteAccessKey(ctx context.Context, p *auth.Principal, applicationID, keyID string) error {
+	err := s.withManagedApplication(ctx, p, applicationID, func(q *store.Queries, _ *store.ApplicationRecord) error {
 		if err := q.AccessKeyDelete(ctx, applicationID, keyID); errors.Is(err, conductor.ErrNotFound) {
 			return accessKeyNotFound(keyID)
 		} else if err != nil {
@@ -312,9 +312,9 @@ func (e *Engine) DeleteAccessKey(ctx context.Context, p *auth.Principal, applica
 
 // ToggleAccessKey flips a key of an application p may manage between ACTIVE and INACTIVE; an
 // inactive key's tokens stop working at once.
-func (e *Engine) ToggleAccessKey(ctx context.Context, p *auth.Principal, applicationID, keyID string) (*AccessKey, error) {
+func (s *Service) ToggleAccessKey(ctx context.Context, p *auth.Principal, applicationID, keyID string) (*AccessKey, error) {
 	var out AccessKey
-	err := e.withManagedApplication(ctx, p, applicationID, func(q *store.Queries, _ *store.ApplicationRecord) error {
+	err := s.withManagedApplication(ctx, p, applicationID, func(q *store.Queries, _ *store.ApplicationRecord) error {
 		k, err := q.AccessKeyToggle(ctx, applicationID, keyID)
 		if errors.Is(err, conductor.ErrNotFound) {
 			return accessKeyNotFound(keyID)
@@ -332,13 +332,13 @@ func (e *Engine) ToggleAccessKey(ctx context.Context, p *auth.Principal, applica
 }
 
 // ApplicationByKey returns the application owning an access key.
-func (e *Engine) ApplicationByKey(ctx context.Context, keyID string) (*Application, error) {
-	k, err := e.store.AccessKeyGet(ctx, keyID)
+func (s *Service) ApplicationByKey(ctx context.Context, keyID string) (*Application, error) {
+	k, err := s.store.AccessKeyGet(ctx, keyID)
 	if errors.Is(err, conductor.ErrNotFound) {
 		return nil, accessKeyNotFound(keyID)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return e.Application(ctx, k.ApplicationID)
+	return s.Application(ctx, k.ApplicationID)
 }

@@ -1,4 +1,4 @@
-package engine
+package access
 
 import (
 	"context"
@@ -35,7 +35,7 @@ type AuthorizationRequest struct {
 
 // validGrant checks a grant request: accesses of auth.Accesses on a secret, workflow or task
 // definition, for an application that exists.
-func (e *Engine) validGrant(ctx context.Context, req *AuthorizationRequest) (store.Grant, error) {
+func (s *Service) validGrant(ctx context.Context, req *AuthorizationRequest) (store.Grant, error) {
 	g := store.Grant{SubjectType: req.Subject.Type, SubjectID: req.Subject.ID, TargetType: req.Target.Type,
 		TargetID: req.Target.ID}
 	switch {
@@ -58,45 +58,45 @@ func (e *Engine) validGrant(ctx context.Context, req *AuthorizationRequest) (sto
 			g.Access = append(g.Access, a)
 		}
 	}
-	if _, err := e.Application(ctx, req.Subject.ID); err != nil {
+	if _, err := s.Application(ctx, req.Subject.ID); err != nil {
 		return g, err
 	}
 	return g, nil
 }
 
 // Grant adds an explicit permission.
-func (e *Engine) Grant(ctx context.Context, req *AuthorizationRequest) error {
-	g, err := e.validGrant(ctx, req)
+func (s *Service) Grant(ctx context.Context, req *AuthorizationRequest) error {
+	g, err := s.validGrant(ctx, req)
 	if err != nil {
 		return err
 	}
-	if err := e.store.GrantPut(ctx, g); err != nil {
+	if err := s.store.GrantPut(ctx, g); err != nil {
 		return err
 	}
-	e.accessChanged()
+	s.Changed()
 	return nil
 }
 
 // Revoke removes an explicit permission (removing one that does not exist is not an error).
-func (e *Engine) Revoke(ctx context.Context, req *AuthorizationRequest) error {
-	g, err := e.validGrant(ctx, req)
+func (s *Service) Revoke(ctx context.Context, req *AuthorizationRequest) error {
+	g, err := s.validGrant(ctx, req)
 	if err != nil {
 		return err
 	}
-	if err := e.store.GrantRemove(ctx, g); err != nil {
+	if err := s.store.GrantRemove(ctx, g); err != nil {
 		return err
 	}
-	e.accessChanged()
+	s.Changed()
 	return nil
 }
 
 // GrantsOn lists who holds which access on a target, as Orkes answers GET
 // /api/auth/authorization/{type}/{id}: access → subjects.
-func (e *Engine) GrantsOn(ctx context.Context, targetType, targetID string) (map[string][]GrantSubject, error) {
+func (s *Service) GrantsOn(ctx context.Context, targetType, targetID string) (map[string][]GrantSubject, error) {
 	if !slices.Contains(auth.TargetTypes, targetType) {
 		return nil, conductor.Invalidf("Invalid target type %q: one of %s", targetType, strings.Join(auth.TargetTypes, ", "))
 	}
-	grants, err := e.store.GrantsOf(ctx, true, targetType, targetID)
+	grants, err := s.store.GrantsOf(ctx, true, targetType, targetID)
 	if err != nil {
 		return nil, err
 	}
@@ -110,11 +110,11 @@ func (e *Engine) GrantsOn(ctx context.Context, targetType, targetID string) (map
 }
 
 // GrantsOf lists the grants an application holds.
-func (e *Engine) GrantsOf(ctx context.Context, applicationID string) ([]AuthorizationRequest, error) {
-	if _, err := e.Application(ctx, applicationID); err != nil {
+func (s *Service) GrantsOf(ctx context.Context, applicationID string) ([]AuthorizationRequest, error) {
+	if _, err := s.Application(ctx, applicationID); err != nil {
 		return nil, err
 	}
-	grants, err := e.store.GrantsOf(ctx, false, SubjectApplication, applicationID)
+	grants, err := s.store.GrantsOf(ctx, false, SubjectApplication, applicationID)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package engine
+package access
 
 import (
 	"context"
@@ -115,8 +115,8 @@ func (g *loginGate) verify(ctx context.Context, hash, secret string) (bool, erro
 }
 
 // LoginStats returns the counts of the hashing of logins.
-func (e *Engine) LoginStats() LoginStats {
-	g := &e.login
+func (s *Service) LoginStats() LoginStats {
+	g := &s.login
 	return LoginStats{InFlight: int(g.inFlight.Load()), Peak: int(g.peak.Load()), Busy: int(g.busy.Load())}
 }
 
@@ -126,51 +126,49 @@ func (e *Engine) LoginStats() LoginStats {
 //
 // source is the caller's address: failed logins are throttled per (source, key id) and per
 // source, so that nobody can lock a key's owner out from elsewhere.
-func (e *Engine) Login(ctx context.Context, source, keyID, secret string, ttl time.Duration) (string, error) {
-	a := &e.access
+func (s *Service) Login(ctx context.Context, source, keyID, secret string, ttl time.Duration) (string, error) {
 	switch {
 	case ttl < 0:
 		return "", conductor.Invalidf("expiration must not be negative: every token expires, after at most %d ms",
-			e.login.maxTTL.Milliseconds())
+			s.login.maxTTL.Milliseconds())
 	case ttl == 0:
-		ttl = a.tokenTTL
+		ttl = s.tokenTTL
 	}
-	ttl = min(ttl, e.login.maxTTL)
-	if blocked, left := a.throttle.Blocked(source, keyID); blocked {
+	ttl = min(ttl, s.login.maxTTL)
+	if blocked, left := s.throttle.Blocked(source, keyID); blocked {
 		return "", &RetryLaterError{Err: ErrThrottled, After: left}
 	}
-	subject, err := e.checkKey(ctx, keyID, secret)
+	subject, err := s.checkKey(ctx, keyID, secret)
 	if errors.Is(err, ErrBadCredentials) {
-		a.throttle.Fail(source, keyID)
+		s.throttle.Fail(source, keyID)
 		logged := keyID
 		if len(logged) > loggedKeyIDLen {
 			logged = fmt.Sprintf("%.*s… (%d bytes)", loggedKeyIDLen, logged, len(keyID))
 		}
-		e.logger.Warn("auth: failed login", "key_id", logged, "source", source)
+		s.logger.Warn("auth: failed login", "key_id", logged, "source", source)
 	}
 	if err != nil {
 		return "", err
 	}
-	a.throttle.Succeed(source, keyID)
-	return a.signer.Issue(subject, keyID, ttl)
+	s.throttle.Succeed(source, keyID)
+	return s.signer.Issue(subject, keyID, ttl)
 }
 
 // checkKey verifies a key pair and returns the principal id it logs in as.
-func (e *Engine) checkKey(ctx context.Context, keyID, secret string) (string, error) {
-	a := &e.access
+func (s *Service) checkKey(ctx context.Context, keyID, secret string) (string, error) {
 	if keyID == "" || secret == "" {
 		return "", ErrBadCredentials
 	}
-	if a.admin.ID != "" && keyID == a.admin.ID {
-		if auth.EqualSecret(secret, a.admin.Secret) { // not hashed: needs no slot
+	if s.admin.ID != "" && keyID == s.admin.ID {
+		if auth.EqualSecret(secret, s.admin.Secret) { // not hashed: needs no slot
 			return AdminPrincipalID, nil
 		}
 		return "", ErrBadCredentials
 	}
-	k, err := e.store.AccessKeyGet(ctx, keyID)
+	k, err := s.store.AccessKeyGet(ctx, keyID)
 	if errors.Is(err, conductor.ErrNotFound) {
 		// Answer as slowly as for a known key, under the same bound.
-		if _, err := e.login.verify(ctx, dummyHash(), secret); err != nil {
+		if _, err := s.login.verify(ctx, dummyHash(), secret); err != nil {
 			return "", err
 		}
 		return "", ErrBadCredentials
@@ -178,7 +176,7 @@ func (e *Engine) checkKey(ctx context.Context, keyID, secret string) (string, er
 	if err != nil {
 		return "", err
 	}
-	ok, err := e.login.verify(ctx, k.SecretHash, secret)
+	ok, err := s.login.verify(ctx, k.SecretHash, secret)
 	if err != nil {
 		return "", err
 	}
