@@ -32,7 +32,7 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 	if req.Count <= 0 {
 		req.Count = 1
 	}
-	if err := checkNames("taskType", req.TaskType, "workerid", req.WorkerID, "domain", req.Domain); err != nil {
+	if err := conductor.CheckNames("taskType", req.TaskType, "workerid", req.WorkerID, "domain", req.Domain); err != nil {
 		return nil, err
 	}
 	queue := queueName(req.Domain, req.TaskType)

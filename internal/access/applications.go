@@ -208,13 +208,13 @@ func (s *Service) RemoveApplicationRole(ctx context.Context, p *auth.Principal, 
 
 // PutApplicationTags adds tags; a tag whose key exists replaces its value.
 func (s *Service) PutApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error {
-	if err := checkTags(tags); err != nil {
+	if err := conductor.CheckTags(tags); err != nil {
 		return err
 	}
 	_, err := s.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
-		rec.Tags = mergeTags(rec.Tags, tags)
-		if len(rec.Tags) > MaxTags {
-			return tooManyTags(len(rec.Tags))
+		rec.Tags = conductor.MergeTags(rec.Tags, tags)
+		if len(rec.Tags) > conductor.MaxTags {
+			return conductor.TooManyTags(len(rec.Tags))
 		}
 		return nil
 	})
@@ -224,7 +224,7 @@ func (s *Service) PutApplicationTags(ctx context.Context, p *auth.Principal, id 
 // DeleteApplicationTags removes tags (matching key and value).
 func (s *Service) DeleteApplicationTags(ctx context.Context, p *auth.Principal, id string, tags []conductor.Tag) error {
 	_, err := s.editApplication(ctx, p, id, func(rec *store.ApplicationRecord) error {
-		rec.Tags = removeTags(rec.Tags, tags)
+		rec.Tags = conductor.RemoveTags(rec.Tags, tags)
 		return nil
 	})
 	return err

@@ -45,8 +45,8 @@ func (s *Service) validGrant(ctx context.Context, req *AuthorizationRequest) (st
 		return g, conductor.Invalidf("target.type must be one of %s", strings.Join(auth.TargetTypes, ", "))
 	case req.Target.ID == "":
 		return g, conductor.Invalidf("target.id (the resource's name) is required")
-	case checkNames("subject.id", req.Subject.ID, "target.id", req.Target.ID) != nil:
-		return g, checkNames("subject.id", req.Subject.ID, "target.id", req.Target.ID)
+	case conductor.CheckNames("subject.id", req.Subject.ID, "target.id", req.Target.ID) != nil:
+		return g, conductor.CheckNames("subject.id", req.Subject.ID, "target.id", req.Target.ID)
 	case len(req.Access) == 0:
 		return g, conductor.Invalidf("access must list at least one of CREATE, READ, UPDATE, EXECUTE, DELETE")
 	}

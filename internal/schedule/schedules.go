@@ -92,7 +92,7 @@ func (s *Service) validate(ctx context.Context, sch *conductor.WorkflowSchedule)
 			return nil, conductor.Invalidf("Tag at index %d has no key", i)
 		}
 	}
-	if err := checkTags(sch.Tags); err != nil {
+	if err := conductor.CheckTags(sch.Tags); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -225,13 +225,13 @@ func (s *Service) Tags(ctx context.Context, name string) ([]conductor.Tag, error
 
 // PutTags adds tags; a tag whose key exists replaces its value.
 func (s *Service) PutTags(ctx context.Context, name string, tags []conductor.Tag) error {
-	if err := checkTags(tags); err != nil {
+	if err := conductor.CheckTags(tags); err != nil {
 		return err
 	}
 	return s.edit(ctx, name, func(q *store.Queries, rec *store.ScheduleRecord, _ time.Time) error {
-		merged := mergeTags(rec.Tags, tags)
-		if len(merged) > maxTags {
-			return tooManyTags(len(merged))
+		merged := conductor.MergeTags(rec.Tags, tags)
+		if len(merged) > conductor.MaxTags {
+			return conductor.TooManyTags(len(merged))
 		}
 		return q.ScheduleSetTags(ctx, name, merged)
 	})
@@ -240,6 +240,6 @@ func (s *Service) PutTags(ctx context.Context, name string, tags []conductor.Tag
 // DeleteTags removes tags (matching key and value).
 func (s *Service) DeleteTags(ctx context.Context, name string, tags []conductor.Tag) error {
 	return s.edit(ctx, name, func(q *store.Queries, rec *store.ScheduleRecord, _ time.Time) error {
-		return q.ScheduleSetTags(ctx, name, removeTags(rec.Tags, tags))
+		return q.ScheduleSetTags(ctx, name, conductor.RemoveTags(rec.Tags, tags))
 	})
 }
