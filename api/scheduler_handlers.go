@@ -10,7 +10,6 @@ import (
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/schedule"
-	"github.com/podiumhq/podium/store"
 )
 
 // scheduleService is what the scheduler routes need of internal/schedule's service: schedules
@@ -142,7 +141,8 @@ func (s *server) bulkResumeSchedules(w http.ResponseWriter, r *http.Request) {
 // searchSchedules answers GET /api/scheduler/schedules/search.
 func (s *server) searchSchedules(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := store.ScheduleSearchParams{WorkflowName: q.Get("workflowName"), Name: q.Get("name"), FreeText: q.Get("freeText")}
+	p := engine.ScheduleSearch{WorkflowName: q.Get("workflowName"), Name: q.Get("name"), FreeText: q.Get("freeText"),
+		Sort: q.Get("sort")}
 	if p.Name == "" {
 		p.Name = q.Get("scheduleName")
 	}
@@ -159,16 +159,8 @@ func (s *server) searchSchedules(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Paused = &paused
 	}
-	field, dir, _ := strings.Cut(q.Get("sort"), ":")
-	p.Sort = store.SortField{Field: scheduleSortFields[strings.ToLower(field)], Desc: strings.EqualFold(dir, "DESC")}
 	res, err := s.engine.SearchSchedules(r.Context(), p)
 	s.writeValue(w, r, res, err)
-}
-
-// scheduleSortFields maps the accepted sort names of a schedule search to its fields.
-var scheduleSortFields = map[string]string{
-	"name": "name", "workflowname": "workflowName", "createtime": "createTime",
-	"updatedtime": "updatedTime", "updatetime": "updatedTime",
 }
 
 // page reads start (default 0) and size (default 100) of a search.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/schedule"
@@ -34,11 +35,33 @@ type ScheduleSearchResult struct {
 	Results   []*conductor.WorkflowSchedule `json:"results"`
 }
 
-// SearchSchedules returns one page of the schedules matching p.
-func (e *Engine) SearchSchedules(ctx context.Context, p store.ScheduleSearchParams) (*ScheduleSearchResult, error) {
+// ScheduleSearch is a schedule search as the API receives it.
+type ScheduleSearch struct {
+	Name, WorkflowName string
+	// FreeText matches names; "*" or "" matches all.
+	FreeText string
+	// Paused, when set, keeps only paused (true) or active (false) schedules.
+	Paused *bool
+	// Sort is field or field:ASC|DESC over name, workflowName, createTime, updatedTime.
+	Sort        string
+	Start, Size int
+}
+
+// scheduleSortFields maps the accepted sort names of a schedule search to its fields.
+var scheduleSortFields = map[string]string{
+	"name": "name", "workflowname": "workflowName", "createtime": "createTime",
+	"updatedtime": "updatedTime", "updatetime": "updatedTime",
+}
+
+// SearchSchedules returns one page of the schedules matching s.
+func (e *Engine) SearchSchedules(ctx context.Context, s ScheduleSearch) (*ScheduleSearchResult, error) {
+	p := store.ScheduleSearchParams{Name: s.Name, WorkflowName: s.WorkflowName, FreeText: s.FreeText,
+		Paused: s.Paused, Start: s.Start, Size: s.Size}
 	if p.FreeText == "*" {
 		p.FreeText = ""
 	}
+	field, dir, _ := strings.Cut(s.Sort, ":")
+	p.Sort = store.SortField{Field: scheduleSortFields[strings.ToLower(field)], Desc: strings.EqualFold(dir, "DESC")}
 	total, recs, err := e.store.ScheduleSearch(ctx, p)
 	if err != nil {
 		return nil, err

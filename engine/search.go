@@ -202,20 +202,20 @@ func tokenize(s string) ([]token, error) {
 	var toks []token
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n':
+		switch c {
+		case ' ', '\t', '\n':
 			i++
-		case c == '\'' || c == '"':
+		case '\'', '"':
 			end := strings.IndexByte(s[i+1:], c)
 			if end < 0 {
 				return nil, conductor.Invalidf("Invalid query: unterminated quote")
 			}
 			toks = append(toks, token{text: s[i+1 : i+1+end], quoted: true})
 			i += end + 2
-		case c == '(' || c == ')' || c == ',':
+		case '(', ')', ',':
 			toks = append(toks, token{text: string(c)})
 			i++
-		case c == '=' || c == '!' || c == '<' || c == '>':
+		case '=', '!', '<', '>':
 			j := i + 1
 			if j < len(s) && s[j] == '=' {
 				j++
