@@ -202,6 +202,7 @@ func (x *execution) retry(rec *store.TaskRecord) bool {
 
 // firstAttemptStart is the start time (ms) of the first attempt of ref, 0 if never started.
 func (x *execution) firstAttemptStart(ref string) int64 {
+	x.fetchSettled(store.SettledFilter{Ref: ref})
 	for _, rec := range x.tasks {
 		if rec.Task.ReferenceTaskName == ref && rec.Task.StartTime > 0 {
 			return rec.Task.StartTime
@@ -359,6 +360,7 @@ func (x *execution) failByTask(t *conductor.Task) {
 // complete ends a workflow whose tasks all finished, failing it instead when a permissive task
 // failed along the way.
 func (x *execution) complete() {
+	x.loadHistory()
 	for _, rec := range x.tasks {
 		t := rec.Task
 		if !t.Retried && t.WorkflowTask != nil && t.WorkflowTask.Permissive && !t.WorkflowTask.Optional && !t.Status.IsSuccessful() {
@@ -417,6 +419,7 @@ func (x *execution) end(status conductor.WorkflowStatus, reason string, cause *c
 
 // workflowOutput evaluates outputParameters, or takes the last task's output (§3.6).
 func (x *execution) workflowOutput() map[string]any {
+	x.loadHistory()
 	if len(x.def.OutputParameters) > 0 {
 		out, err := expr.EvaluateMap(x.def.OutputParameters, x.env("", x.def.OutputParameters))
 		if err == nil {
@@ -432,6 +435,7 @@ func (x *execution) workflowOutput() map[string]any {
 }
 
 func (x *execution) recordFailedNames() {
+	x.loadHistory()
 	var failed []*store.TaskRecord
 	for _, rec := range x.tasks {
 		if s := rec.Task.Status; s == conductor.TaskFailed || s == conductor.TaskFailedWithTerminalError {
@@ -486,6 +490,7 @@ func (x *execution) startFailureWorkflow(cause *conductor.Task) {
 	if cause != nil {
 		input["failureTaskId"] = cause.TaskID
 	}
+	x.loadHistory()
 	x.load(x.tasks...)
 	failed := *x.wf
 	failed.Tasks = nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,6 +52,13 @@ type execution struct {
 	runAs       *auth.Principal // the rights of rec.RunAs, read once per decision (principal)
 	runAsLoaded bool
 
+	// partial: tasks holds the unsettled attempts and the settled ones fetched so far
+	// (store.LoadUnsettled); history: every settled one has been fetched. fetchedRefs and
+	// fetchedKeys remember the lookups already asked of the store.
+	partial, history bool
+	fetchedRefs      map[string]bool
+	fetchedKeys      map[string]bool
+
 	// err is the first failure to read what the decision needed (a settled attempt's document);
 	// the decision is then abandoned and nothing is written.
 	err error
@@ -83,10 +91,48 @@ func (x *execution) load(recs ...*store.TaskRecord) {
 	}
 }
 
-// loadAll reads every attempt's document.
+// loadAll reads every attempt, with its document.
 func (x *execution) loadAll() error {
+	x.loadHistory()
 	x.load(x.tasks...)
 	return x.err
+}
+
+// loadHistory fetches every settled attempt not read yet (compact), for what looks at the whole
+// history: the end of the workflow, the failure workflow, an API answer.
+func (x *execution) loadHistory() {
+	if x.partial && !x.history {
+		x.fetchSettled(store.SettledFilter{})
+		x.history = x.err == nil
+	}
+}
+
+// fetchSettled reads the settled attempts f selects that are not read yet and merges them into
+// x.tasks in seq order. It returns the matching records (those already read included).
+func (x *execution) fetchSettled(f store.SettledFilter) []*store.TaskRecord {
+	if !x.partial || x.history || x.err != nil || x.q == nil {
+		return nil
+	}
+	recs, err := x.q.TaskSettled(x.ctx, x.wf.WorkflowID, x.def, f)
+	if err != nil {
+		x.abort(err)
+		return nil
+	}
+	known := make(map[string]*store.TaskRecord, len(x.tasks))
+	for _, rec := range x.tasks {
+		known[rec.Task.TaskID] = rec
+	}
+	out := make([]*store.TaskRecord, 0, len(recs))
+	for _, rec := range recs {
+		if have := known[rec.Task.TaskID]; have != nil {
+			out = append(out, have)
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(x.tasks, rec.Task.Seq, func(r *store.TaskRecord, seq int) int { return r.Task.Seq - seq })
+		x.tasks = slices.Insert(x.tasks, i, rec)
+		out = append(out, rec)
+	}
+	return out
 }
 
 // node locates a WorkflowTask in the definition tree.
@@ -105,6 +151,7 @@ func newExecution(e *Engine, rec *store.WorkflowRecord, tasks []*store.TaskRecor
 	x.nodes = map[string]*node{}
 	x.index(x.def.Tasks, nil)
 	x.tasksReplaced()
+	x.partial, x.maxSeq = rec.Partial, max(x.maxSeq, rec.MaxSeq)
 	x.sec.realInputs, x.sec.realOutputs = map[string]map[string]any{}, map[string]map[string]any{}
 	return x
 }
@@ -140,6 +187,15 @@ func (x *execution) latest(ref string) *store.TaskRecord {
 			return x.tasks[i]
 		}
 	}
+	if x.partial && !x.history && !x.fetchedRefs[ref] {
+		if x.fetchedRefs == nil {
+			x.fetchedRefs = map[string]bool{}
+		}
+		x.fetchedRefs[ref] = true
+		if found := x.fetchSettled(store.SettledFilter{Ref: ref, Newest: true}); len(found) > 0 {
+			return found[0]
+		}
+	}
 	return nil
 }
 
@@ -155,6 +211,16 @@ func (x *execution) tasksReplaced() {
 // documentTask is the attempt the document shows under key: the last attempt not superseded
 // whose reference name, or loop base name, is key; nil when there is none.
 func (x *execution) documentTask(key string) *store.TaskRecord {
+	if x.partial && !x.history && !x.fetchedKeys[key] {
+		if x.fetchedKeys == nil {
+			x.fetchedKeys = map[string]bool{}
+		}
+		x.fetchedKeys[key] = true
+		found := x.fetchSettled(store.SettledFilter{Ref: key, LoopCopies: true, NotRetried: true, Newest: true})
+		if len(found) > 0 && found[0].Task.ReferenceTaskName != key && !isLoopCopy(found[0].Task.ReferenceTaskName, key) {
+			x.loadHistory() // a name the prefix match cannot tell apart: look at everything
+		}
+	}
 	for i := len(x.tasks) - 1; i >= 0; i-- {
 		t := x.tasks[i].Task
 		if t.Retried {
@@ -179,6 +245,9 @@ func (x *execution) task(id string) *store.TaskRecord {
 		if rec.Task.TaskID == id {
 			return rec
 		}
+	}
+	if found := x.fetchSettled(store.SettledFilter{TaskID: id}); len(found) > 0 {
+		return found[0]
 	}
 	return nil
 }
@@ -254,6 +323,7 @@ func neededRoots(values ...any) docNeeds {
 func (x *execution) document(needs docNeeds) []byte {
 	doc := map[string]any{}
 	if needs.all {
+		x.loadHistory()
 		x.load(x.tasks...)
 		doc["workflow"] = x.workflowEntry()
 		for _, rec := range x.tasks {

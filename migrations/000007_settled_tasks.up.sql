@@ -8,3 +8,6 @@ ALTER TABLE tasks ADD COLUMN retried boolean NOT NULL DEFAULT false;
 UPDATE tasks SET executed = coalesce((doc::jsonb ->> 'executed')::boolean, false),
                  retried = coalesce((doc::jsonb ->> 'retried')::boolean, false)
  WHERE (doc::jsonb ->> 'executed')::boolean OR (doc::jsonb ->> 'retried')::boolean;
+-- Settled attempts are looked up by reference name (the latest attempt of a task, the one an
+-- expression reads) rather than read all at once.
+CREATE INDEX tasks_workflow_ref ON tasks (workflow_id, ref_name, seq);

@@ -25,6 +25,11 @@ type WorkflowRecord struct {
 	Sealed []byte
 	// RunAs is the principal id the workflow runs as; "" when started with authentication off.
 	RunAs string
+	// Partial is set when the tasks loaded with it are only the unsettled attempts
+	// (LoadUnsettled): the settled ones are read on demand with TaskSettled. MaxSeq is then
+	// the highest seq of all attempts.
+	Partial bool
+	MaxSeq  int
 	// snapshot is the key of Definition's stored snapshot.
 	snapshot []byte
 }
@@ -62,8 +67,9 @@ type LoadMode int
 
 // Load modes.
 const (
-	// LoadUnsettled locks and decodes the attempts the decider is not done with; settled ones
-	// (executed or retried) are read compact and unlocked, whatever their number.
+	// LoadUnsettled locks and decodes the attempts the decider is not done with; the settled
+	// ones (executed or retried) are not read at all, whatever their number: TaskSettled reads
+	// those a decision asks for, compact.
 	LoadUnsettled LoadMode = iota
 	// LoadAll locks and decodes every attempt (operations that rewrite history: retry, rerun…).
 	LoadAll
@@ -233,8 +239,8 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 	} else {
 		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
 			WHERE workflow_id = ANY($1::uuid[]) AND NOT executed ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
-		batch.Queue(`SELECT `+compactTaskColumns+` FROM tasks
-			WHERE workflow_id = ANY($1::uuid[]) AND executed ORDER BY workflow_id, seq`, workflowIDs)
+		batch.Queue(`SELECT workflow_id::text, max(seq) FROM tasks
+			WHERE workflow_id = ANY($1::uuid[]) GROUP BY workflow_id`, workflowIDs)
 	}
 	results := conn.SendBatch(ctx, batch)
 	_, err = results.Exec()
@@ -266,14 +272,19 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 	if err == nil && mode == LoadUnsettled {
 		var rows pgx.Rows
 		if rows, err = results.Query(); err == nil {
-			settled := map[string][]*TaskRecord{}
+			var id string
+			var maxSeq int
 			_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
-				rec, id, err := scanCompactTask(row)
-				settled[id] = append(settled[id], rec)
-				return struct{}{}, err
+				if err := row.Scan(&id, &maxSeq); err != nil {
+					return struct{}{}, err
+				}
+				if rec := recs[id]; rec != nil {
+					rec.MaxSeq = maxSeq
+				}
+				return struct{}{}, nil
 			})
-			for id, list := range settled {
-				tasks[id] = mergeBySeq(list, tasks[id])
+			for _, rec := range recs {
+				rec.Partial = true
 			}
 		}
 	}
@@ -608,17 +619,61 @@ func scanCompactTask(row pgx.Row) (*TaskRecord, string, error) {
 	return &TaskRecord{Task: t, compact: true}, workflowID, nil
 }
 
-// mergeBySeq merges two lists of attempts each ordered by seq into one.
-func mergeBySeq(a, b []*TaskRecord) []*TaskRecord {
-	out := make([]*TaskRecord, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if a[0].Task.Seq < b[0].Task.Seq {
-			out, a = append(out, a[0]), a[1:]
+// SettledFilter picks the settled attempts TaskSettled reads.
+type SettledFilter struct {
+	// Ref keeps the attempts of one reference name; with LoopCopies also its loop iteration
+	// copies (Ref__N).
+	Ref        string
+	LoopCopies bool
+	// TaskID keeps one attempt.
+	TaskID string
+	// NotRetried drops superseded attempts.
+	NotRetried bool
+	// Newest keeps only the newest match; Oldest only the oldest.
+	Newest, Oldest bool
+}
+
+// TaskSettled reads, compact (see TaskRecord.Compact), the settled attempts of workflowID that
+// f selects, in seq order, with their definition nodes from def attached. An empty filter reads
+// them all.
+func (q *Queries) TaskSettled(ctx context.Context, workflowID string, def *conductor.WorkflowDef, f SettledFilter) ([]*TaskRecord, error) {
+	where := []string{"workflow_id = $1", "executed"}
+	args := []any{workflowID}
+	if f.Ref != "" {
+		args = append(args, f.Ref)
+		if f.LoopCopies {
+			where = append(where, fmt.Sprintf("(ref_name = $%d OR starts_with(ref_name, $%d || '__'))", len(args), len(args)))
 		} else {
-			out, b = append(out, b[0]), b[1:]
+			where = append(where, fmt.Sprintf("ref_name = $%d", len(args)))
 		}
 	}
-	return append(append(out, a...), b...)
+	if f.TaskID != "" {
+		args = append(args, f.TaskID)
+		where = append(where, fmt.Sprintf("task_id = $%d", len(args)))
+	}
+	if f.NotRetried {
+		where = append(where, "NOT retried")
+	}
+	order := "seq"
+	switch {
+	case f.Newest:
+		order = "seq DESC LIMIT 1"
+	case f.Oldest:
+		order = "seq LIMIT 1"
+	}
+	rows, err := q.db.Query(ctx, `SELECT `+compactTaskColumns+` FROM tasks WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order, args...)
+	if err != nil {
+		return nil, interpretError(err, "reading tasks")
+	}
+	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) {
+		rec, _, err := scanCompactTask(row)
+		return rec, err
+	})
+	if err != nil {
+		return nil, interpretError(err, "reading tasks")
+	}
+	attachWorkflowTasks(recs, def)
+	return recs, nil
 }
 
 // TaskLoad reads, in one round trip, the documents of the compact records among recs, in

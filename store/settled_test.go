@@ -36,30 +36,50 @@ func TestSettledAttemptsAreReadCompact(t *testing.T) {
 	}))
 
 	err := st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
-		require.Len(t, tasks, 2)
-		settled, pending := tasks[0], tasks[1]
-		require.True(t, settled.Compact())
-		require.False(t, pending.Compact())
-		// The columns tell the decider what it needs to know of a settled attempt.
-		require.Equal(t, done.TaskID, settled.Task.TaskID)
-		require.Equal(t, 1, settled.Task.Seq)
-		require.Equal(t, "a", settled.Task.ReferenceTaskName)
-		require.Equal(t, conductor.TaskCompleted, settled.Task.Status)
-		require.True(t, settled.Task.Executed)
-		require.Equal(t, now.UnixMilli(), settled.Task.StartTime)
-		require.NotNil(t, settled.Task.WorkflowTask, "its definition node is attached by reference name")
-		require.Nil(t, settled.Task.OutputData)
+		// Only the unsettled attempt is read; the record tells the highest seq of all.
+		require.Len(t, tasks, 1)
+		require.Equal(t, live.TaskID, tasks[0].Task.TaskID)
+		require.False(t, tasks[0].Compact())
+		require.True(t, rec.Partial)
+		require.Equal(t, 2, rec.MaxSeq)
 
-		// Saving it compact would lose its document: refused.
+		// The settled ones are read on demand, compact, with what the decider needs.
+		for _, f := range []store.SettledFilter{{}, {Ref: "a"}, {Ref: "a", Newest: true}, {TaskID: done.TaskID},
+			{Ref: "a", LoopCopies: true, NotRetried: true, Newest: true}} {
+			found, err := q.TaskSettled(ctx, wfID, rec.Definition, f)
+			require.NoError(t, err)
+			require.Len(t, found, 1, "%+v", f)
+			settled := found[0]
+			require.True(t, settled.Compact())
+			require.Equal(t, done.TaskID, settled.Task.TaskID)
+			require.Equal(t, 1, settled.Task.Seq)
+			require.Equal(t, "a", settled.Task.ReferenceTaskName)
+			require.Equal(t, conductor.TaskCompleted, settled.Task.Status)
+			require.True(t, settled.Task.Executed)
+			require.Equal(t, now.UnixMilli(), settled.Task.StartTime)
+			require.NotNil(t, settled.Task.WorkflowTask, "its definition node is attached by reference name")
+			require.Nil(t, settled.Task.OutputData)
+		}
+		for _, f := range []store.SettledFilter{{Ref: "b"}, {Ref: "a_"}, {TaskID: live.TaskID}} {
+			found, err := q.TaskSettled(ctx, wfID, rec.Definition, f)
+			require.NoError(t, err)
+			require.Empty(t, found, "%+v", f)
+		}
+
+		// Saving a compact record would lose its document: refused.
+		found, err := q.TaskSettled(ctx, wfID, rec.Definition, store.SettledFilter{})
+		require.NoError(t, err)
 		require.NoError(t, q.TaskLoad(ctx), "nothing to load is no round trip and no error")
-		return &store.ExecutionSave{Workflow: rec, Tasks: []*store.TaskRecord{settled}, Now: now}, nil
+		return &store.ExecutionSave{Workflow: rec, Tasks: found, Now: now}, nil
 	})
 	require.ErrorContains(t, err, "read without its document")
 
 	err = st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
-		settled := tasks[0]
+		found, err := q.TaskSettled(ctx, wfID, rec.Definition, store.SettledFilter{})
+		require.NoError(t, err)
+		settled := found[0]
 		ptr := settled.Task
-		require.NoError(t, q.TaskLoad(ctx, tasks...))
+		require.NoError(t, q.TaskLoad(ctx, found...))
 		require.False(t, settled.Compact())
 		require.Same(t, ptr, settled.Task, "loaded in place: holders of the task see the document")
 		require.Equal(t, "kept", settled.Task.OutputData["data"])
