@@ -11,3 +11,5 @@ UPDATE tasks SET executed = coalesce((doc::jsonb ->> 'executed')::boolean, false
 -- Settled attempts are looked up by reference name (the latest attempt of a task, the one an
 -- expression reads) rather than read all at once.
 CREATE INDEX tasks_workflow_ref ON tasks (workflow_id, ref_name, seq);
+-- The attempts a decision locks and reads: found without visiting the settled ones.
+CREATE INDEX tasks_unsettled ON tasks (workflow_id, seq) WHERE NOT executed;

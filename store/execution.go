@@ -239,8 +239,9 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 	} else {
 		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
 			WHERE workflow_id = ANY($1::uuid[]) AND NOT executed ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
-		batch.Queue(`SELECT workflow_id::text, max(seq) FROM tasks
-			WHERE workflow_id = ANY($1::uuid[]) GROUP BY workflow_id`, workflowIDs)
+		// The newest seq of each workflow, one index probe each (not a scan of its tasks).
+		batch.Queue(`SELECT w.id::text, (SELECT seq FROM tasks WHERE workflow_id = w.id ORDER BY seq DESC LIMIT 1)
+			FROM unnest($1::uuid[]) AS w(id)`, workflowIDs)
 	}
 	results := conn.SendBatch(ctx, batch)
 	_, err = results.Exec()
@@ -273,13 +274,13 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 		var rows pgx.Rows
 		if rows, err = results.Query(); err == nil {
 			var id string
-			var maxSeq int
+			var maxSeq *int
 			_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
 				if err := row.Scan(&id, &maxSeq); err != nil {
 					return struct{}{}, err
 				}
-				if rec := recs[id]; rec != nil {
-					rec.MaxSeq = maxSeq
+				if rec := recs[id]; rec != nil && maxSeq != nil {
+					rec.MaxSeq = *maxSeq
 				}
 				return struct{}{}, nil
 			})
