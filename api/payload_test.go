@@ -150,12 +150,12 @@ func TestPayloadInlineResultTooLarge(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.createWorkflow(workflowDef("payload_inline",
-		inlineTask("big", "var s = 'x'.repeat(30000000); s + s"), inlineTask("after", "1")))
+		inlineTask("big", "var s = 'x'.repeat(600000); s + s"), inlineTask("after", "1")))
 	id := b.startWorkflow("payload_inline", nil)
 	wf := b.requireWorkflowStatus(id, "FAILED")
 	task := taskByRef(t, wf, "big")
 	require.Equal(t, "FAILED_WITH_TERMINAL_ERROR", task["status"])
-	const want = "script result of at least 60000000 bytes is greater than the permissible limit: 1048576 bytes"
+	const want = "script result of at least 1200000 bytes is greater than the permissible limit: 1048576 bytes"
 	require.Equal(t, want, task["reasonForIncompletion"])
 	require.Equal(t, obj{"error": want}, task["outputData"])
 	require.Len(t, tasksOf(t, wf), 1, "the chain stops at the failed task")

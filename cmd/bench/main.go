@@ -20,11 +20,12 @@ import (
 func main() {
 	cfg := config{}
 	flag.StringVar(&cfg.addr, "addr", "http://127.0.0.1:8080", "Podium base URL (loopback only)")
-	flag.StringVar(&cfg.scenario, "scenario", "all", "http, simple, starts or all")
+	flag.StringVar(&cfg.scenario, "scenario", "all", "http, simple, starts, sequential or all (all but sequential)")
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each scenario runs")
 	flag.IntVar(&cfg.concurrency, "concurrency", 32, "concurrent clients starting workflows")
 	flag.IntVar(&cfg.workers, "workers", 2, "polling workers per task type (simple scenario)")
 	flag.IntVar(&cfg.batch, "batch", 16, "tasks per batch poll (simple scenario)")
+	flag.IntVar(&cfg.steps, "steps", 1000, "tasks of the workflow (sequential scenario; not part of all)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, cfg)
@@ -42,6 +43,7 @@ type config struct {
 	concurrency int
 	workers     int
 	batch       int
+	steps       int
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -50,7 +52,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	c := newClient(cfg.addr)
 	scenarios := map[string]func(context.Context, *client, config) (*report, error){
-		"http": benchHTTP, "simple": benchSimple, "starts": benchStarts,
+		"http": benchHTTP, "simple": benchSimple, "starts": benchStarts, "sequential": benchSequential,
 	}
 	order := []string{"http", "simple", "starts"}
 	if cfg.scenario != "all" {
