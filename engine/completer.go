@@ -107,12 +107,12 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 				return nil, err
 			}
 			for _, req := range reqs {
-				t := x.task(req.res.TaskID)
+				t := x.Task(req.res.TaskID)
 				if t == nil {
 					outcome[req] = taskNotFound(req.res.TaskID)
 					continue
 				}
-				x.applyResult(t, req.res)
+				x.ApplyResult(t, req.res)
 				outcome[req] = nil
 			}
 			save, err := x.conclude(ctx)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/notify"
@@ -100,6 +101,7 @@ type Engine struct {
 	pollSeen             pollSeen
 	completer            completer
 	payloadMax           int64
+	decideCfg            decide.Config // what every decision is given
 	defLimits            DefinitionLimits
 
 	access     *access.Service
@@ -164,6 +166,7 @@ func New(cfg Config) *Engine {
 	if e.systemPerDestination <= 0 {
 		e.systemPerDestination = SystemPerDestinationDefault
 	}
+	e.decideCfg = e.decideConfig()
 	return e
 }
 

@@ -2,383 +2,224 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
-	"slices"
-	"strings"
+	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/podiumhq/podium/engine/decide"
+	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
-	"github.com/podiumhq/podium/internal/expr"
 	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
-// execution is a workflow being decided: its row, definition snapshot and task attempts as
-// loaded under the workflow lock, plus everything the decision changed, to be saved at once.
+// execution is a workflow being decided inside the transaction that locked it: the pure
+// decision (decide.Decision) plus what only the engine holds — the transaction, the stored
+// rows behind the decision's attempts, and the bookkeeping of what to announce once it commits.
+// It is also the decision's decide.Resolver.
 type execution struct {
-	e     *Engine
-	ctx   context.Context
-	q     *store.Queries // the transaction the execution is locked in
-	sec   secretState
-	now   time.Time
-	rec   *store.WorkflowRecord
-	wf    *conductor.Workflow
-	def   *conductor.WorkflowDef
-	tasks []*store.TaskRecord
-	nodes map[string]*node
+	*decide.Decision
+	e   *Engine
+	ctx context.Context
+	q   *store.Queries // the transaction the execution is locked in; nil for a detached start
+	rec *store.WorkflowRecord
+	// rows are the stored rows behind the attempts read from the store.
+	rows map[*decide.Attempt]*store.TaskRecord
 
-	// maxSeq is the highest seq among tasks.
-	maxSeq int
-	// live holds, while deciding, the attempts that are neither executed nor superseded, in
-	// order: the only ones a decision pass has to look at.
-	live []*store.TaskRecord
-
-	dirty  map[string]*store.TaskRecord // task id → changed or new attempt
-	queues map[string]bool              // queues that received pollable work
-	logs   map[string][]string          // task id → log lines to append
-	ended  []string                     // workflows that reached a terminal status in this decision
-	// secretWrites are the UPDATE_SECRET writes of this decision, made in its transaction.
-	secretWrites []secrets.Write
-	// grantsChanged: a write gave a principal an owner grant; caches must forget their rights.
-	grantsChanged bool
-	toStart       []*conductor.StartWorkflowRequest
-	wfChanged     bool
-	isNew         bool // the workflow row is inserted, not updated, on save
-	defChanged    bool // the definition snapshot was replaced (restart with the latest definition)
+	ended         []string // workflows that reached a terminal status in this decision
+	grantsChanged bool     // a write gave a principal an owner grant; caches must forget rights
+	isNew         bool     // the workflow row is inserted, not updated, on save
+	defChanged    bool     // the definition snapshot was replaced (restart with the latest definition)
 
 	runAs       *auth.Principal // the rights of rec.RunAs, read once per decision (principal)
 	runAsLoaded bool
-
-	// partial: tasks holds the unsettled attempts and the settled ones fetched so far
-	// (store.LoadUnsettled); history: every settled one has been fetched. fetchedRefs and
-	// fetchedKeys remember the lookups already asked of the store.
-	partial, history bool
-	fetchedRefs      map[string]bool
-	fetchedKeys      map[string]bool
-
-	// err is the first failure to read what the decision needed (a settled attempt's document);
-	// the decision is then abandoned and nothing is written.
-	err error
 }
 
-// abort abandons the decision: nothing it changed is written, and err (the first one) is
-// returned to the caller, which may retry it.
-func (x *execution) abort(err error) {
-	if x.err == nil {
-		x.err = err
+// newExecution prepares the decision of rec and its loaded attempts tasks, in transaction q.
+func (e *Engine) newExecution(ctx context.Context, q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord, now time.Time) (*execution, error) {
+	x := &execution{e: e, ctx: ctx, q: q, rec: rec, rows: make(map[*decide.Attempt]*store.TaskRecord, len(tasks))}
+	atts := make([]*decide.Attempt, len(tasks))
+	for i, row := range tasks {
+		atts[i] = x.attempt(row)
 	}
+	st, err := e.openSecrets(rec)
+	if err != nil {
+		return nil, err
+	}
+	x.Decision = decide.New(&e.decideCfg, x, decide.State{
+		Workflow: rec.Workflow, Def: rec.Definition, Tasks: atts, Partial: rec.Partial, MaxSeq: rec.MaxSeq,
+		RunAs: rec.RunAs, Secrets: st,
+	}, now)
+	return x, nil
 }
 
-// load reads the documents of the compact (settled, read without document) attempts among
-// recs, in one round trip. A failure is kept in x.err, so the decision writes nothing.
-func (x *execution) load(recs ...*store.TaskRecord) {
-	if x.err != nil || x.q == nil {
-		return
+// attempt is the decider's view of a stored row.
+func (x *execution) attempt(row *store.TaskRecord) *decide.Attempt {
+	a := &decide.Attempt{
+		Task: row.Task, QueueName: row.QueueName, VisibleAt: row.VisibleAt, LeaseUntil: row.LeaseUntil,
+		ResponseTimeoutSeconds: row.ResponseTimeoutSeconds, TimeoutSeconds: row.TimeoutSeconds,
+		KeepWorkflowTask: row.KeepWorkflowTask, New: row.New, SealedInput: row.SealedInput,
+		SealedOutput: row.SealedOutput, Compact: row.Compact(),
 	}
-	var compact []*store.TaskRecord
-	for _, rec := range recs {
-		if rec.Compact() {
-			compact = append(compact, rec)
+	x.rows[a] = row
+	return a
+}
+
+// row is the stored row of an attempt to save, the real documents the decision set sealed.
+func (x *execution) row(a *decide.Attempt) (*store.TaskRecord, error) {
+	row := x.rows[a]
+	if row == nil {
+		row = &store.TaskRecord{}
+		x.rows[a] = row
+	}
+	if a.RealInput != nil && a.SealedInput == nil {
+		sealed, err := x.e.sealDoc(taskInputSeal(a.Task.TaskID), a.RealInput)
+		if err != nil {
+			return nil, fmt.Errorf("sealing the input of task %s: %w", a.Task.TaskID, err)
 		}
+		a.SealedInput = sealed
 	}
-	if len(compact) > 0 {
-		if err := x.q.TaskLoad(x.ctx, compact...); err != nil {
-			x.abort(err)
+	if a.RealOutput != nil && a.SealedOutput == nil {
+		sealed, err := x.e.sealDoc(taskOutputSeal(a.Task.TaskID), a.RealOutput)
+		if err != nil {
+			return nil, fmt.Errorf("sealing the output of task %s: %w", a.Task.TaskID, err)
 		}
+		a.SealedOutput = sealed
 	}
+	row.Task, row.QueueName, row.VisibleAt, row.LeaseUntil = a.Task, a.QueueName, a.VisibleAt, a.LeaseUntil
+	row.ResponseTimeoutSeconds, row.TimeoutSeconds = a.ResponseTimeoutSeconds, a.TimeoutSeconds
+	row.KeepWorkflowTask, row.New = a.KeepWorkflowTask, a.New
+	row.SealedInput, row.SealedOutput = a.SealedInput, a.SealedOutput
+	return row, nil
 }
 
-// loadAll reads every attempt, with its document.
-func (x *execution) loadAll() error {
-	x.loadHistory()
-	x.load(x.tasks...)
-	return x.err
-}
-
-// loadHistory fetches every settled attempt not read yet (compact), for what looks at the whole
-// history: the end of the workflow, the failure workflow, an API answer.
-func (x *execution) loadHistory() {
-	if x.partial && !x.history {
-		x.fetchSettled(store.SettledFilter{})
-		x.history = x.err == nil
+// Settled implements decide.Resolver: settled attempts read compact from the transaction.
+func (x *execution) Settled(f decide.Filter) ([]*decide.Attempt, error) {
+	if x.q == nil {
+		return nil, nil
 	}
+	rows, err := x.q.TaskSettled(x.ctx, x.Workflow.WorkflowID, x.Def, store.SettledFilter(f))
+	if err != nil {
+		return nil, err
+	}
+	atts := make([]*decide.Attempt, len(rows))
+	for i, row := range rows {
+		atts[i] = x.attempt(row)
+	}
+	return atts, nil
 }
 
-// fetchSettled reads the settled attempts f selects that are not read yet and merges them into
-// x.tasks in seq order. It returns the matching records (those already read included).
-func (x *execution) fetchSettled(f store.SettledFilter) []*store.TaskRecord {
-	if !x.partial || x.history || x.err != nil || x.q == nil {
+// Load implements decide.Resolver: the documents of compact attempts, in one round trip.
+func (x *execution) Load(atts []*decide.Attempt) error {
+	if x.q == nil {
 		return nil
 	}
-	recs, err := x.q.TaskSettled(x.ctx, x.wf.WorkflowID, x.def, f)
+	rows := make([]*store.TaskRecord, 0, len(atts))
+	for _, a := range atts {
+		if row := x.rows[a]; row != nil && row.Compact() {
+			rows = append(rows, row)
+		}
+	}
+	if err := x.q.TaskLoad(x.ctx, rows...); err != nil {
+		return err
+	}
+	for _, a := range atts {
+		if row := x.rows[a]; row != nil {
+			a.Task, a.SealedInput, a.SealedOutput, a.Compact = row.Task, row.SealedInput, row.SealedOutput, row.Compact()
+		}
+	}
+	return nil
+}
+
+// Open implements decide.Resolver: a sealed task document, opened with the keyring.
+func (x *execution) Open(a *decide.Attempt, output bool) (map[string]any, error) {
+	name, sealed := taskInputSeal(a.Task.TaskID), a.SealedInput
+	if output {
+		name, sealed = taskOutputSeal(a.Task.TaskID), a.SealedOutput
+	}
+	real, err := x.e.openDoc(name, sealed)
 	if err != nil {
-		x.abort(err)
-		return nil
+		// A key configuration error; the log names the task, never data.
+		x.e.logger.Error("engine: opening sealed task data failed", "task_id", a.Task.TaskID, "error", err)
 	}
-	known := make(map[string]*store.TaskRecord, len(x.tasks))
-	for _, rec := range x.tasks {
-		known[rec.Task.TaskID] = rec
-	}
-	out := make([]*store.TaskRecord, 0, len(recs))
-	for _, rec := range recs {
-		if have := known[rec.Task.TaskID]; have != nil {
-			out = append(out, have)
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(x.tasks, rec.Task.Seq, func(r *store.TaskRecord, seq int) int { return r.Task.Seq - seq })
-		x.tasks = slices.Insert(x.tasks, i, rec)
-		out = append(out, rec)
-	}
-	return out
+	return real, err
 }
 
-// node locates a WorkflowTask in the definition tree.
-type node struct {
-	task   *conductor.WorkflowTask
-	list   []conductor.WorkflowTask
-	index  int
-	parent *node
+// Secret implements decide.Resolver: a secret's value, read in the decision's transaction.
+// A read error is not "missing": it abandons the decision, which the caller retries.
+func (x *execution) Secret(name string) (string, bool, error) {
+	return x.e.secrets.Value(x.ctx, x.q, name)
 }
 
-func newExecution(e *Engine, rec *store.WorkflowRecord, tasks []*store.TaskRecord, now time.Time) *execution {
-	x := &execution{
-		e: e, now: now, rec: rec, wf: rec.Workflow, def: rec.Definition, tasks: tasks,
-		dirty: map[string]*store.TaskRecord{}, queues: map[string]bool{}, logs: map[string][]string{},
+// MayUseSecret implements decide.Resolver: EXECUTE or READ on the secret.
+func (x *execution) MayUseSecret(name string) bool {
+	p := x.principal()
+	return p == nil || p.CanUseSecret(name)
+}
+
+// CheckSecretWrite implements decide.Resolver (UPDATE_SECRET).
+func (x *execution) CheckSecretWrite(name string) (bool, error) {
+	return x.e.secrets.CheckWrite(x.ctx, x.q, x.principal(), name)
+}
+
+// Principal implements decide.Resolver.
+func (x *execution) Principal() (name, id string) {
+	if p := x.principal(); p != nil {
+		return p.Name, p.ID
 	}
-	x.nodes = map[string]*node{}
-	x.index(x.def.Tasks, nil)
-	x.tasksReplaced()
-	x.partial, x.maxSeq = rec.Partial, max(x.maxSeq, rec.MaxSeq)
-	x.sec.realInputs, x.sec.realOutputs = map[string]map[string]any{}, map[string]map[string]any{}
-	return x
+	return "", ""
 }
 
-func (x *execution) index(list []conductor.WorkflowTask, parent *node) {
-	for i := range list {
-		n := &node{task: &list[i], list: list, index: i, parent: parent}
-		x.nodes[list[i].TaskReferenceName] = n
-		for _, child := range list[i].Children() {
-			x.index(child, n)
-		}
+// Execute implements decide.Resolver: a synchronous system task handler run inline.
+func (x *execution) Execute(a *decide.Attempt, input map[string]any) decide.Result {
+	t := a.Task
+	h, ok := x.e.systasks.Get(t.WorkflowTask.Type)
+	if !ok {
+		return decide.Result{Status: conductor.TaskFailedWithTerminalError, ReasonForIncompletion: "no handler for task type " + t.TaskType}
 	}
+	res := h.Execute(context.Background(), &systask.Task{
+		TaskID: t.TaskID, WorkflowID: t.WorkflowInstanceID, RefName: t.ReferenceTaskName, TaskType: t.TaskType,
+		RetryCount: t.RetryCount, PollCount: t.PollCount, Input: input, WorkflowTask: t.WorkflowTask,
+		MaxOutputBytes: x.e.payloadMax,
+	})
+	return resultOf(res)
 }
 
-// markDirty records that rec must be saved.
-func (x *execution) markDirty(rec *store.TaskRecord) {
-	x.load(rec) // a settled attempt changes rarely (late updates); it is saved whole
-	rec.Task.UpdateTime = x.now.UnixMilli()
-	x.dirty[rec.Task.TaskID] = rec
+// taskDefOf is the task definition governing wt (see decide.TaskDefOf).
+func (e *Engine) taskDefOf(wt *conductor.WorkflowTask) *conductor.TaskDef {
+	return decide.TaskDefOf(wt, e.runnerOf(wt.Type) == decide.ByWorker)
 }
 
-// touch records a change of the workflow row.
-func (x *execution) touch() {
-	x.wf.UpdateTime = x.now.UnixMilli()
-	x.wfChanged = true
+// Interrupted implements decide.Resolver: the request's context ended.
+func (x *execution) Interrupted() bool { return x.ctx != nil && x.ctx.Err() != nil }
+
+// resultOf is a handler's result as the decider takes it.
+func resultOf(res systask.Result) decide.Result {
+	return decide.Result{Status: res.Status, Output: res.Output, ReasonForIncompletion: res.ReasonForIncompletion,
+		CallbackAfterSeconds: res.CallbackAfterSeconds, Logs: res.Logs}
 }
 
-// latest returns the newest attempt of ref, or nil. It scans from the newest attempt back,
-// without allocating: what a decision looks up is nearly always recent.
-func (x *execution) latest(ref string) *store.TaskRecord {
-	for i := len(x.tasks) - 1; i >= 0; i-- {
-		if x.tasks[i].Task.ReferenceTaskName == ref {
-			return x.tasks[i]
-		}
-	}
-	if x.partial && !x.history && !x.fetchedRefs[ref] {
-		if x.fetchedRefs == nil {
-			x.fetchedRefs = map[string]bool{}
-		}
-		x.fetchedRefs[ref] = true
-		if found := x.fetchSettled(store.SettledFilter{Ref: ref, Newest: true}); len(found) > 0 {
-			return found[0]
-		}
-	}
-	return nil
-}
-
-// tasksReplaced resets what is derived from x.tasks; call it after changing x.tasks other
-// than through add.
-func (x *execution) tasksReplaced() {
-	x.maxSeq = 0
-	for _, rec := range x.tasks {
-		x.maxSeq = max(x.maxSeq, rec.Task.Seq)
+// decideConfig is the decider's view of the engine's configuration.
+func (e *Engine) decideConfig() decide.Config {
+	return decide.Config{
+		PayloadMax: e.payloadMax, SystemTaskLease: e.systemTaskLease, Params: e.exprParams,
+		RunnerOf: e.runnerOf, Script: e.evalScript,
+		MaxSecretBytes: secrets.MaxSecretBytes, ValidSecretName: secrets.ValidName,
 	}
 }
 
-// documentTask is the attempt the document shows under key: the last attempt not superseded
-// whose reference name, or loop base name, is key; nil when there is none.
-func (x *execution) documentTask(key string) *store.TaskRecord {
-	if x.partial && !x.history && !x.fetchedKeys[key] {
-		if x.fetchedKeys == nil {
-			x.fetchedKeys = map[string]bool{}
-		}
-		x.fetchedKeys[key] = true
-		found := x.fetchSettled(store.SettledFilter{Ref: key, LoopCopies: true, NotRetried: true, Newest: true})
-		if len(found) > 0 && found[0].Task.ReferenceTaskName != key && !isLoopCopy(found[0].Task.ReferenceTaskName, key) {
-			x.loadHistory() // a name the prefix match cannot tell apart: look at everything
-		}
+// runnerOf says who executes a task type, from the systask registry.
+func (e *Engine) runnerOf(taskType string) decide.Runner {
+	switch e.systasks.RunnerOf(taskType) {
+	case systask.ByWorker:
+		return decide.ByWorker
+	case systask.Unsupported:
+		return decide.Unsupported
+	case systask.ByDecider:
+		return decide.ByDecider
 	}
-	for i := len(x.tasks) - 1; i >= 0; i-- {
-		t := x.tasks[i].Task
-		if t.Retried {
-			continue
-		}
-		if ref := t.ReferenceTaskName; ref == key || strings.HasPrefix(ref, key) && isLoopCopy(ref, key) {
-			return x.tasks[i]
-		}
+	if h, ok := e.systasks.Get(taskType); ok && h.Mode() == systask.Async {
+		return decide.ByAsyncHandler
 	}
-	return nil
+	return decide.BySyncHandler
 }
-
-// isLoopCopy reports whether ref is a loop iteration copy of base (base__N).
-func isLoopCopy(ref, base string) bool {
-	b, _, loop := cutLoopSuffix(ref)
-	return loop && b == base
-}
-
-// task returns the attempt with id, or nil.
-func (x *execution) task(id string) *store.TaskRecord {
-	for _, rec := range x.tasks {
-		if rec.Task.TaskID == id {
-			return rec
-		}
-	}
-	if found := x.fetchSettled(store.SettledFilter{TaskID: id}); len(found) > 0 {
-		return found[0]
-	}
-	return nil
-}
-
-// nextSeq is the seq of the next new attempt.
-func (x *execution) nextSeq() int { return x.maxSeq + 1 }
-
-// add appends a new attempt.
-func (x *execution) add(rec *store.TaskRecord) {
-	rec.New = true
-	rec.Task.Seq = x.nextSeq()
-	x.maxSeq = rec.Task.Seq
-	x.tasks = append(x.tasks, rec)
-	x.live = append(x.live, rec)
-	x.markDirty(rec)
-	if rec.QueueName != "" {
-		x.queues[rec.QueueName] = true
-	}
-}
-
-// docNeeds says which members of the expression document an evaluation may read: all of
-// them, or the named roots (workflow, task reference names).
-type docNeeds struct {
-	all   bool
-	roots map[string]bool
-}
-
-// neededRoots returns what evaluating values (decoded JSON, as Evaluate takes) may read of
-// the document. A nested expression, whose path is built at run time, or a path that does not
-// start with a key may read anything.
-func neededRoots(values ...any) docNeeds {
-	needs := docNeeds{roots: map[string]bool{}}
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case string:
-			if needs.all || !strings.Contains(v, "${") {
-				return
-			}
-			tmpl, err := expr.ParseTemplate(v)
-			if err != nil {
-				needs.all = true
-				return
-			}
-			for _, part := range tmpl.Parts() {
-				switch e := part.Expr; {
-				case e == nil:
-				case e.Dynamic != nil || e.Path.Root() == "":
-					needs.all = true
-				default:
-					needs.roots[e.Path.Root()] = true
-				}
-			}
-		case map[string]any:
-			for _, e := range v {
-				walk(e)
-			}
-		case []any:
-			for _, e := range v {
-				walk(e)
-			}
-		}
-	}
-	for _, v := range values {
-		walk(v)
-	}
-	return needs
-}
-
-// document builds the JSON document expressions evaluate against: the workflow and the latest
-// attempt of each task reference, or of the roots needs names only. Building only those keeps
-// the cost of scheduling a task independent of how many tasks ran before it.
-func (x *execution) document(needs docNeeds) []byte {
-	doc := map[string]any{}
-	if needs.all {
-		x.loadHistory()
-		x.load(x.tasks...)
-		doc["workflow"] = x.workflowEntry()
-		for _, rec := range x.tasks {
-			t := rec.Task
-			if t.Retried {
-				continue
-			}
-			entry := x.taskEntry(rec)
-			doc[t.ReferenceTaskName] = entry
-			if base, _, loop := cutLoopSuffix(t.ReferenceTaskName); loop {
-				doc[base] = entry
-			}
-		}
-	} else {
-		for root := range needs.roots {
-			switch rec := x.documentTask(root); {
-			case rec != nil:
-				doc[root] = x.taskEntry(rec)
-			case root == "workflow":
-				doc[root] = x.workflowEntry()
-			}
-		}
-	}
-	data, err := json.Marshal(doc)
-	if err != nil {
-		// Every value here came out of JSON; failing to re-encode it is a programming error.
-		panic("engine: encoding the expression document: " + err.Error())
-	}
-	return data
-}
-
-// workflowEntry is the workflow member of the expression document.
-func (x *execution) workflowEntry() map[string]any {
-	wf := x.wf
-	return map[string]any{
-		"input": x.workflowInput(), "output": wf.Output, "status": wf.Status, "workflowId": wf.WorkflowID,
-		"parentWorkflowId": wf.ParentWorkflowID, "parentWorkflowTaskId": wf.ParentWorkflowTaskID,
-		"workflowType": wf.WorkflowName, "version": wf.WorkflowVersion, "correlationId": wf.CorrelationID,
-		"reasonForIncompletion": wf.ReasonForIncompletion, "schemaVersion": x.def.SchemaVersion,
-		"variables": x.variables(), "createTime": wf.CreateTime, "taskToDomain": wf.TaskToDomain,
-	}
-}
-
-// taskEntry is the member of the expression document showing one attempt.
-func (x *execution) taskEntry(rec *store.TaskRecord) map[string]any {
-	x.load(rec)
-	t := rec.Task
-	return map[string]any{
-		"input": x.realTaskInput(rec), "output": x.realTaskOutput(rec), "taskType": t.TaskType, "status": t.Status,
-		"referenceTaskName": t.ReferenceTaskName, "retryCount": t.RetryCount, "correlationId": t.CorrelationID,
-		"pollCount": t.PollCount, "taskDefName": t.TaskDefName, "scheduledTime": t.ScheduledTime,
-		"startTime": t.StartTime, "endTime": t.EndTime, "workflowInstanceId": t.WorkflowInstanceID,
-		"taskId": t.TaskID, "reasonForIncompletion": t.ReasonForIncompletion,
-		"callbackAfterSeconds": t.CallbackAfterSeconds, "workerId": t.WorkerID, "iteration": t.Iteration,
-	}
-}
-
-func newID() string { return uuid.NewString() }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/store"
@@ -15,15 +16,15 @@ import (
 // its input kept; with useLatestDefinitions it runs the latest version of its definition.
 func (e *Engine) Restart(ctx context.Context, workflowID string, useLatestDefinitions bool) error {
 	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
-		if !x.wf.Status.IsTerminal() {
+		if !x.Workflow.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be restarted", workflowID)
 		}
-		if x.wf.Status == conductor.WorkflowCompleted && !x.def.Restartable {
+		if x.Workflow.Status == conductor.WorkflowCompleted && !x.Def.Restartable {
 			return conductor.NotFoundf("WorkflowId: %s is an instance of WorkflowDef: %s and version: %d and is non restartable",
-				workflowID, x.def.Name, x.def.Version)
+				workflowID, x.Def.Name, x.Def.Version)
 		}
 		if useLatestDefinitions {
-			def, err := x.e.definitionFor(ctx, x.q, &conductor.StartWorkflowRequest{Name: x.wf.WorkflowName})
+			def, err := x.e.definitionFor(ctx, x.q, &conductor.StartWorkflowRequest{Name: x.Workflow.WorkflowName})
 			if err != nil {
 				return err
 			}
@@ -36,63 +37,37 @@ func (e *Engine) Restart(ctx context.Context, workflowID string, useLatestDefini
 
 // replaceDefinition makes the execution run def from now on.
 func (x *execution) replaceDefinition(def *conductor.WorkflowDef) {
-	x.def, x.rec.Definition = def, def
-	x.wf.WorkflowVersion = def.Version
+	x.ReplaceDefinition(def)
+	x.rec.Definition = def
 	x.defChanged = true
-	x.nodes = map[string]*node{}
-	x.index(def.Tasks, nil)
 }
 
-// restartFrom drops every attempt after seq (all when 0), reopens the workflow and, when seq
-// is 0, schedules the first task again.
+// restartFrom deletes every attempt after seq (all when 0) and reopens the workflow, with
+// input as its new input when given.
 func (x *execution) restartFrom(ctx context.Context, seq int, input map[string]any) error {
-	if err := x.q.TaskDeleteAfterSeq(ctx, x.wf.WorkflowID, seq); err != nil {
-		return err
-	}
-	kept := x.tasks[:0]
-	for _, rec := range x.tasks {
-		if rec.Task.Seq <= seq {
-			kept = append(kept, rec)
-		} else {
-			delete(x.dirty, rec.Task.TaskID)
-		}
-	}
-	x.tasks = kept
-	x.tasksReplaced()
-	wf := x.wf
 	if input != nil {
-		if err := x.e.checkWorkflowInput(x.wf.WorkflowName, input); err != nil {
+		if err := x.e.checkWorkflowInput(x.Workflow.WorkflowName, input); err != nil {
 			return err
 		}
-		x.setWorkflowInput(input)
 	}
-	wf.Status = conductor.WorkflowRunning
-	wf.EndTime = 0
-	wf.ReasonForIncompletion = ""
-	wf.Output = map[string]any{}
-	wf.FailedReferenceTaskNames, wf.FailedTaskNames = nil, nil
-	if seq == 0 {
-		wf.CreateTime = x.now.UnixMilli()
-		x.setVariables(deepCopyMap(x.def.Variables))
-		if len(x.def.Tasks) > 0 {
-			x.schedule(&x.def.Tasks[0])
-		}
+	if err := x.q.TaskDeleteAfterSeq(ctx, x.Workflow.WorkflowID, seq); err != nil {
+		return err
 	}
-	x.touch()
+	x.Reopen(seq, input)
 	return nil
 }
 
 // Retry resumes a failed, timed-out or terminated workflow from its failed tasks (§3.7).
 func (e *Engine) Retry(ctx context.Context, workflowID string, resumeSubworkflowTasks bool) error {
 	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
-		if !x.wf.Status.IsTerminal() {
-			return conductor.NotFoundf("Workflow is still running.  status=%s", x.wf.Status)
+		if !x.Workflow.Status.IsTerminal() {
+			return conductor.NotFoundf("Workflow is still running.  status=%s", x.Workflow.Status)
 		}
-		if x.wf.Status == conductor.WorkflowCompleted {
+		if x.Workflow.Status == conductor.WorkflowCompleted {
 			return conductor.Conflictf("Workflow %s is COMPLETED; only an unsuccessful workflow can be retried", workflowID)
 		}
-		var failed []*store.TaskRecord
-		for _, rec := range x.tasks {
+		var failed []*decide.Attempt
+		for _, rec := range x.Tasks {
 			t := rec.Task
 			if t.Retried {
 				continue
@@ -106,33 +81,17 @@ func (e *Engine) Retry(ctx context.Context, workflowID string, resumeSubworkflow
 			return conductor.Conflictf("There are no retryable tasks in workflow %s", workflowID)
 		}
 		for _, rec := range failed {
-			x.reattempt(rec)
+			x.Reattempt(rec)
 		}
-		wf := x.wf
+		wf := x.Workflow
 		wf.Status = conductor.WorkflowRunning
 		wf.EndTime = 0
 		wf.ReasonForIncompletion = ""
-		wf.LastRetriedTime = x.now.UnixMilli()
-		x.touch()
+		wf.LastRetriedTime = x.Now.UnixMilli()
+		x.Touch()
 		return nil
 	})
 	return err
-}
-
-// reattempt schedules a new attempt of a finished task, superseding it.
-func (x *execution) reattempt(rec *store.TaskRecord) {
-	t := rec.Task
-	next := &conductor.Task{
-		TaskID: newID(), ReferenceTaskName: t.ReferenceTaskName, TaskDefName: t.TaskDefName,
-		WorkflowInstanceID: t.WorkflowInstanceID, WorkflowType: t.WorkflowType, CorrelationID: t.CorrelationID,
-		WorkflowPriority: t.WorkflowPriority, ScheduledTime: x.now.UnixMilli(), WorkflowTask: t.WorkflowTask,
-		RetryCount: t.RetryCount + 1, RetriedTaskID: t.TaskID, Iteration: t.Iteration,
-	}
-	nextRec := &store.TaskRecord{Task: next}
-	x.prepare(nextRec, t.WorkflowTask, 0)
-	t.Retried, t.Executed = true, true
-	x.markDirty(rec)
-	x.add(nextRec)
 }
 
 // RerunRequest reruns an ended workflow, from the start or from one task.
@@ -148,19 +107,19 @@ type RerunRequest struct {
 // and correlationId); with one, that task is reset and every later task dropped.
 func (e *Engine) Rerun(ctx context.Context, workflowID string, req *RerunRequest) error {
 	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
-		if !x.wf.Status.IsTerminal() {
+		if !x.Workflow.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be rerun", workflowID)
 		}
 		if err := x.e.checkTaskPayloads(req.ReRunFromTaskID, req.TaskInput, nil); err != nil {
 			return err
 		}
 		if req.CorrelationID != "" {
-			x.wf.CorrelationID = req.CorrelationID
+			x.Workflow.CorrelationID = req.CorrelationID
 		}
 		if req.ReRunFromTaskID == "" {
 			return x.restartFrom(ctx, 0, req.WorkflowInput)
 		}
-		rec := x.task(req.ReRunFromTaskID)
+		rec := x.Task(req.ReRunFromTaskID)
 		if rec == nil {
 			return conductor.Invalidf("Task %s not found", req.ReRunFromTaskID)
 		}
@@ -170,14 +129,14 @@ func (e *Engine) Rerun(ctx context.Context, workflowID string, req *RerunRequest
 		t := rec.Task
 		t.Status, t.Executed, t.Retried = conductor.TaskScheduled, false, false
 		t.StartTime, t.EndTime, t.PollCount, t.ReasonForIncompletion, t.WorkerID = 0, 0, 0, "", ""
-		t.ScheduledTime, t.OutputData = x.now.UnixMilli(), map[string]any{}
-		x.prepare(rec, t.WorkflowTask, 0)
+		t.ScheduledTime, t.OutputData = x.Now.UnixMilli(), map[string]any{}
+		x.Prepare(rec, t.WorkflowTask, 0)
 		if req.TaskInput != nil {
-			x.setTaskInput(rec, req.TaskInput)
+			x.SetTaskInput(rec, req.TaskInput)
 		}
-		x.markDirty(rec)
+		x.MarkDirty(rec)
 		if rec.QueueName != "" {
-			x.queues[rec.QueueName] = true
+			x.Enqueued(rec.QueueName)
 		}
 		return nil
 	})
@@ -194,29 +153,29 @@ type SkipTaskRequest struct {
 // workflow reaches it, it moves on to what follows.
 func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *SkipTaskRequest) error {
 	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
-		if x.wf.Status != conductor.WorkflowRunning {
-			return conductor.Conflictf("Cannot skip task %s: workflow %s is %s, not RUNNING", ref, workflowID, x.wf.Status)
+		if x.Workflow.Status != conductor.WorkflowRunning {
+			return conductor.Conflictf("Cannot skip task %s: workflow %s is %s, not RUNNING", ref, workflowID, x.Workflow.Status)
 		}
-		n := x.nodes[ref]
+		n := x.Node(ref)
 		if n == nil {
-			return conductor.Invalidf("Task %s is not part of workflow %s", ref, x.wf.WorkflowName)
+			return conductor.Invalidf("Task %s is not part of workflow %s", ref, x.Workflow.WorkflowName)
 		}
-		if x.latest(ref) != nil {
+		if x.Latest(ref) != nil {
 			return conductor.Conflictf("Task %s has already been scheduled in workflow %s", ref, workflowID)
 		}
 		if err := x.e.checkTaskPayloads(ref, req.TaskInput, req.TaskOutput); err != nil {
 			return err
 		}
 		t := &conductor.Task{
-			TaskID: newID(), ReferenceTaskName: ref, TaskDefName: n.task.Name, TaskType: n.task.Name,
-			WorkflowInstanceID: workflowID, WorkflowType: x.wf.WorkflowName, CorrelationID: x.wf.CorrelationID,
-			Status: conductor.TaskSkipped, ScheduledTime: x.now.UnixMilli(), EndTime: x.now.UnixMilli(),
-			WorkflowTask: n.task, Executed: true,
+			TaskID: decide.NewID(), ReferenceTaskName: ref, TaskDefName: n.Task.Name, TaskType: n.Task.Name,
+			WorkflowInstanceID: workflowID, WorkflowType: x.Workflow.WorkflowName, CorrelationID: x.Workflow.CorrelationID,
+			Status: conductor.TaskSkipped, ScheduledTime: x.Now.UnixMilli(), EndTime: x.Now.UnixMilli(),
+			WorkflowTask: n.Task, Executed: true,
 		}
-		rec := &store.TaskRecord{Task: t}
-		x.setTaskInput(rec, req.TaskInput)
-		x.setTaskOutput(rec, req.TaskOutput)
-		x.add(rec)
+		rec := &decide.Attempt{Task: t}
+		x.SetTaskInput(rec, req.TaskInput)
+		x.SetTaskOutput(rec, req.TaskOutput)
+		x.Add(rec)
 		return nil
 	})
 	return err
@@ -225,17 +184,17 @@ func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *Skip
 // ResetCallbacks makes every postponed worker task of a running workflow pollable now.
 func (e *Engine) ResetCallbacks(ctx context.Context, workflowID string) error {
 	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
-		if x.wf.Status.IsTerminal() {
+		if x.Workflow.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s has ended", workflowID)
 		}
-		for _, rec := range x.tasks {
+		for _, rec := range x.Tasks {
 			t := rec.Task
 			if t.Status == conductor.TaskScheduled && rec.QueueName != "" && t.CallbackAfterSeconds > 0 {
 				t.CallbackAfterSeconds = 0
-				now := x.now
+				now := x.Now
 				rec.VisibleAt = &now
-				x.queues[rec.QueueName] = true
-				x.markDirty(rec)
+				x.Enqueued(rec.QueueName)
+				x.MarkDirty(rec)
 			}
 		}
 		return nil

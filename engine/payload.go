@@ -1,139 +1,17 @@
 package engine
 
 import (
-	"encoding/json"
-	"fmt"
-	"strconv"
-	"unicode/utf8"
-
+	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/internal/conductor"
-	"github.com/podiumhq/podium/store"
 )
 
 // PayloadMaxBytesDefault is the largest task input or output, workflow input or output, in
 // bytes of its JSON encoding, that an execution stores when Config.PayloadMaxBytes is 0.
-const PayloadMaxBytesDefault = 1 << 20
-
-// Payload kinds, as reasons name them.
-const (
-	payloadInput  = "input"
-	payloadOutput = "output"
-)
-
-// jsonSize returns the length in bytes of the JSON encoding of v as encoding/json writes it
-// (HTML-escaped), without building it. Decoded JSON (maps, slices, strings, json.Number, bool,
-// nil, numbers) is measured in place; any other type is encoded to be measured.
-func jsonSize(v any) int64 {
-	switch x := v.(type) {
-	case nil:
-		return 4
-	case string:
-		return stringJSONSize(x)
-	case bool:
-		if x {
-			return 4
-		}
-		return 5
-	case json.Number:
-		if x == "" {
-			return 1 // encoding/json writes an empty Number as 0
-		}
-		return int64(len(x))
-	case int64:
-		return int64(len(strconv.FormatInt(x, 10)))
-	case int:
-		return int64(len(strconv.Itoa(x)))
-	case map[string]any:
-		if x == nil {
-			return 4
-		}
-		n := int64(2)
-		if len(x) > 0 {
-			n += int64(len(x) - 1) // commas
-		}
-		for k, e := range x {
-			n += stringJSONSize(k) + 1 + jsonSize(e)
-		}
-		return n
-	case []any:
-		if x == nil {
-			return 4
-		}
-		n := int64(2)
-		if len(x) > 0 {
-			n += int64(len(x) - 1)
-		}
-		for _, e := range x {
-			n += jsonSize(e)
-		}
-		return n
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return 0 // not storable anyway: the save reports it
-	}
-	return int64(len(data))
-}
-
-// stringJSONSize is the length of s encoded as a JSON string by encoding/json.
-func stringJSONSize(s string) int64 {
-	n := int64(2)
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			switch {
-			case b == '"' || b == '\\' || b == '\b' || b == '\f' || b == '\n' || b == '\r' || b == '\t':
-				n += 2
-			case b < 0x20 || b == '<' || b == '>' || b == '&':
-				n += 6 // \u00XX
-			default:
-				n++
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			n += 6 // \ufffd
-		case r == '\u2028' || r == '\u2029':
-			n += 6
-		default:
-			n += int64(size)
-		}
-		i += size
-	}
-	return n
-}
-
-// taskPayloadError is the reason a task fails with when its kind (input or output) payload of
-// size bytes is over the limit, or "" when it is within it. It names sizes only, never data.
-func (x *execution) taskPayloadError(rec *store.TaskRecord, kind string, payload map[string]any) string {
-	limit := x.e.payloadMax
-	size := jsonSize(payload)
-	if size <= limit {
-		return ""
-	}
-	return fmt.Sprintf("The %s payload size: %d bytes of task: %s in workflow: %s is greater than the permissible limit: %d bytes",
-		kind, size, rec.Task.TaskID, x.wf.WorkflowID, limit)
-}
-
-// failOversizedTask fails an attempt whose payload is over the limit, for good: the payload is
-// replaced by an empty one and the reason names its size and the limit (Conductor's rule).
-func (x *execution) failOversizedTask(rec *store.TaskRecord, kind, reason string) {
-	if kind == payloadInput {
-		x.setTaskInput(rec, map[string]any{})
-	} else {
-		x.setTaskOutput(rec, map[string]any{})
-	}
-	x.e.logger.Warn("engine: task payload over the limit", "workflow_id", x.wf.WorkflowID,
-		"task_id", rec.Task.TaskID, "payload", kind, "limit_bytes", x.e.payloadMax)
-	x.finish(rec, conductor.TaskFailedWithTerminalError, reason)
-}
+const PayloadMaxBytesDefault = decide.PayloadMaxBytesDefault
 
 // checkWorkflowInput refuses a workflow input over the limit (a start or restart request).
 func (e *Engine) checkWorkflowInput(name string, input map[string]any) error {
-	if size := jsonSize(input); size > e.payloadMax {
+	if size := decide.JSONSize(input); size > e.payloadMax {
 		return conductor.Invalidf("The input payload size: %d bytes of workflow: %s is greater than the permissible limit: %d bytes",
 			size, name, e.payloadMax)
 	}
@@ -143,24 +21,11 @@ func (e *Engine) checkWorkflowInput(name string, input map[string]any) error {
 // checkTaskPayloads refuses a task input or output given through the API (skip, rerun) that is
 // over the limit.
 func (e *Engine) checkTaskPayloads(ref string, input, output map[string]any) error {
-	for kind, payload := range map[string]map[string]any{payloadInput: input, payloadOutput: output} {
-		if size := jsonSize(payload); size > e.payloadMax {
+	for kind, payload := range map[string]map[string]any{"input": input, "output": output} {
+		if size := decide.JSONSize(payload); size > e.payloadMax {
 			return conductor.Invalidf("The %s payload size: %d bytes of task: %s is greater than the permissible limit: %d bytes",
 				kind, size, ref, e.payloadMax)
 		}
 	}
 	return nil
-}
-
-// boundedWorkflowOutput returns out when it is within the limit, else an empty output and the
-// reason naming its size.
-func (x *execution) boundedWorkflowOutput(out map[string]any) (map[string]any, string) {
-	limit := x.e.payloadMax
-	size := jsonSize(out)
-	if size <= limit {
-		return out, ""
-	}
-	x.e.logger.Warn("engine: workflow output over the limit", "workflow_id", x.wf.WorkflowID, "limit_bytes", limit)
-	return map[string]any{}, fmt.Sprintf("The output payload size: %d bytes of workflow: %s is greater than the permissible limit: %d bytes",
-		size, x.wf.WorkflowID, limit)
 }

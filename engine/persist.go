@@ -9,6 +9,7 @@ import (
 
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -60,19 +61,17 @@ func (e *Engine) mutateWith(ctx context.Context, workflowID string, load store.L
 
 // open prepares an execution loaded (and locked) in transaction q for a change.
 func (e *Engine) open(ctx context.Context, q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*execution, error) {
-	x := newExecution(e, rec, tasks, e.now())
-	x.q, x.ctx = q, ctx
-	return x, x.loadSecrets()
+	return e.newExecution(ctx, q, rec, tasks, e.now())
 }
 
 // conclude decides the changed execution to a fixed point and returns everything to write.
 func (x *execution) conclude(ctx context.Context) (*store.ExecutionSave, error) {
-	x.decide()
+	x.Decide()
 	if err := ctx.Err(); err != nil {
 		return nil, err // the decision stopped early: write nothing
 	}
-	if x.err != nil {
-		return nil, x.err // a settled attempt could not be read: write nothing
+	if err := x.Err(); err != nil {
+		return nil, err // something the decision needed could not be read: write nothing
 	}
 	return x.prepareSave(ctx)
 }
@@ -87,81 +86,93 @@ func (x *execution) save(ctx context.Context, q *store.Queries) error {
 	return q.SaveExecution(ctx, s)
 }
 
-// prepareSave starts the workflows the decision asked for (failure workflows, in the same
-// transaction) and returns everything to write.
+// prepareSave carries out the decision's effects in its transaction — the workflows it
+// starts (failure workflows), the secrets it writes — and returns everything to write.
 func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, error) {
-	if x.wf.Output == nil {
-		x.wf.Output = map[string]any{}
+	ch := x.Changes()
+	wf := x.Workflow
+	if wf.Output == nil {
+		wf.Output = map[string]any{}
 	}
-	for _, req := range x.toStart {
+	for _, req := range ch.Starts {
 		id, err := x.startChild(ctx, req)
 		if err != nil {
-			x.wf.Output["conductor.failure_workflow"] = "failed to start the failure workflow: " + err.Error()
+			wf.Output["conductor.failure_workflow"] = "failed to start the failure workflow: " + err.Error()
 		} else {
-			x.wf.Output["conductor.failure_workflow"] = id
+			wf.Output["conductor.failure_workflow"] = id
 		}
 	}
-	if x.err != nil {
-		return nil, x.err
+	ch.Starts = nil
+	if err := x.Err(); err != nil {
+		return nil, err
 	}
-	for _, w := range x.secretWrites {
-		granted, err := x.e.secrets.Store(ctx, x.q, w)
+	for _, w := range ch.SecretWrites {
+		granted, err := x.e.secrets.Store(ctx, x.q, secrets.Write{Owner: x.principal(), Name: w.Name,
+			Value: []byte(w.Value), By: "workflow:" + wf.WorkflowID, Created: w.Created})
 		if err != nil {
 			return nil, fmt.Errorf("UPDATE_SECRET: storing secret %s: %w", w.Name, err)
 		}
 		x.grantsChanged = x.grantsChanged || granted
 	}
-	x.secretWrites = nil
-	dirty := make([]*store.TaskRecord, 0, len(x.dirty))
-	for _, rec := range x.dirty {
-		rec.Task.Normalize()
-		dirty = append(dirty, rec)
+	ch.SecretWrites = nil
+	for _, w := range ch.Warnings {
+		x.e.logger.Warn("engine: "+w.Message, append([]any{"workflow_id", wf.WorkflowID}, w.Attrs...)...)
+	}
+	ch.Warnings = nil
+	dirty := make([]*store.TaskRecord, 0, len(ch.Dirty))
+	for _, a := range ch.Dirty {
+		a.Task.Normalize()
+		row, err := x.row(a)
+		if err != nil {
+			return nil, err
+		}
+		dirty = append(dirty, row)
 	}
 	slices.SortFunc(dirty, func(a, b *store.TaskRecord) int { return a.Task.Seq - b.Task.Seq })
 	if err := x.sealSecrets(); err != nil {
 		return nil, err
 	}
-	x.rec.NextCheckAt = x.nextCheckAt()
-	x.wf.UpdateTime = x.now.UnixMilli()
-	if x.wf.Status.IsTerminal() && x.wfChanged {
-		x.ended = append(x.ended, x.wf.WorkflowID)
+	x.rec.NextCheckAt = x.NextCheckAt()
+	wf.UpdateTime = x.Now.UnixMilli()
+	if wf.Status.IsTerminal() && ch.WorkflowChanged {
+		x.ended = append(x.ended, wf.WorkflowID)
 	}
 	return &store.ExecutionSave{
-		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Logs: x.logs,
-		Now: x.now,
+		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Logs: ch.Logs,
+		Now: x.Now,
 	}, nil
 }
 
 // startChild starts a workflow in this execution's transaction; its pollable work is
 // announced when this execution's changes are.
 func (x *execution) startChild(ctx context.Context, req *conductor.StartWorkflowRequest) (string, error) {
-	child, existing, err := x.e.prepareStart(ctx, x.q, req, x.now)
+	child, existing, err := x.e.prepareStart(ctx, x.q, req, x.Now)
 	if err != nil || existing != "" {
 		return existing, err
 	}
 	if err := child.save(ctx, x.q); err != nil {
 		return "", err
 	}
-	for queue := range child.queues {
-		x.queues[queue] = true
+	for queue := range child.Changes().Queues {
+		x.Enqueued(queue)
 	}
 	x.ended = append(x.ended, child.ended...)
 	x.grantsChanged = x.grantsChanged || child.grantsChanged
-	return child.wf.WorkflowID, nil
+	return child.Workflow.WorkflowID, nil
 }
 
 // snapshot returns the workflow with its tasks, as the API shows it.
 func (x *execution) snapshot() (*conductor.Workflow, error) {
-	if err := x.loadAll(); err != nil {
+	if err := x.LoadAll(); err != nil {
 		return nil, err
 	}
-	wf := *x.wf
+	wf := *x.Workflow
 	wf.Tasks = nil
-	for _, rec := range x.tasks {
+	for _, rec := range x.Tasks {
 		rec.Task.Normalize()
 		wf.Tasks = append(wf.Tasks, rec.Task)
 	}
-	wf.WorkflowDefinition = x.def
+	wf.WorkflowDefinition = x.Def
 	wf.Normalize()
 	return &wf, nil
 }
@@ -169,8 +180,9 @@ func (x *execution) snapshot() (*conductor.Workflow, error) {
 // topics are the hints to publish once the decision committed: work in queues, and the
 // workflows that ended (for synchronous execution).
 func (x *execution) topics() []notify.Topic {
-	topics := make([]notify.Topic, 0, len(x.queues)+len(x.ended))
-	for queue := range x.queues {
+	queues := x.Changes().Queues
+	topics := make([]notify.Topic, 0, len(queues)+len(x.ended))
+	for queue := range queues {
 		topics = append(topics, notify.Queue(queue))
 	}
 	for _, id := range x.ended {

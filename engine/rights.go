@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/auth"
@@ -32,7 +31,7 @@ func (x *execution) principal() *auth.Principal {
 	p, err := x.e.access.RunAs(x.ctx, x.q, x.rec.RunAs)
 	if err != nil {
 		x.e.logger.Error("engine: reading the rights of a workflow's principal failed",
-			"workflow_id", x.wf.WorkflowID, "principal", x.rec.RunAs, "error", err)
+			"workflow_id", x.Workflow.WorkflowID, "principal", x.rec.RunAs, "error", err)
 		p = &auth.Principal{ID: x.rec.RunAs, Name: x.rec.RunAs}
 	}
 	x.runAs, x.runAsLoaded = p, true
@@ -42,27 +41,6 @@ func (x *execution) principal() *auth.Principal {
 // ForbiddenTaskType refuses work on a task type p has no EXECUTE on.
 func ForbiddenTaskType(p *auth.Principal, taskType string) error {
 	return conductor.Forbiddenf("Access denied: %s has no EXECUTE access to task type %s", p.Name, taskType)
-}
-
-// mayUseSecret reports whether the workflow's principal may resolve secret name
-// (${workflow.secrets.NAME}): EXECUTE or READ on it.
-func (x *execution) mayUseSecret(name string) bool {
-	p := x.principal()
-	return p == nil || p.CanUseSecret(name)
-}
-
-// securityError is the reason of a task refused for want of a right: it names the principal
-// the workflow runs as, the secret and the access it lacks, never a value.
-func (x *execution) securityError(secretName string, accesses ...auth.Access) string {
-	who := "the workflow's principal"
-	if p := x.principal(); p != nil {
-		who = fmt.Sprintf("%s (%s), whom the workflow runs as,", p.Name, p.ID)
-	}
-	need := string(accesses[0])
-	for _, a := range accesses[1:] {
-		need += " or " + string(a)
-	}
-	return fmt.Sprintf("Security Error: %s has no %s access to secret %s", who, need, secretName)
 }
 
 // Access returns the access service the engine resolves rights with: Config.Access, or the

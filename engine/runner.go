@@ -8,10 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/notify"
-	"github.com/podiumhq/podium/store"
 )
 
 // completers is how many result batches are written at once.
@@ -116,7 +116,7 @@ func (e *Engine) systemWorkLoop(ctx context.Context) {
 				break
 			}
 			h, _ := e.systasks.Get(typ)
-			tasks, err := e.Poll(ctx, PollRequest{TaskType: systemQueue(typ), WorkerID: "", Count: free})
+			tasks, err := e.Poll(ctx, PollRequest{TaskType: decide.SystemQueue(typ), WorkerID: "", Count: free})
 			if err != nil {
 				if ctx.Err() == nil {
 					e.logger.Warn("engine: claiming system tasks failed", "task_type", typ, "error", err)
@@ -240,7 +240,7 @@ func systemTaskOf(t *conductor.Task) *systask.Task {
 func (e *Engine) waitForSystemWork(ctx context.Context, types []string, freed <-chan struct{}) {
 	wake := make([]<-chan struct{}, len(types))
 	for i, typ := range types {
-		ch, unsubscribe := e.notes.Subscribe(notify.Queue(systemQueue(typ)))
+		ch, unsubscribe := e.notes.Subscribe(notify.Queue(decide.SystemQueue(typ)))
 		wake[i] = ch
 		defer unsubscribe()
 	}
@@ -302,17 +302,17 @@ func (e *Engine) runSystemTask(ctx context.Context, h systask.Handler, t *conduc
 	if ctx.Err() != nil {
 		return // shutting down: the lease expires and another worker runs it again
 	}
-	record := func(x *execution, rec *store.TaskRecord) {
+	record := func(x *execution, rec *decide.Attempt) {
 		rec.Task.WorkerID = workerID
 		switch {
 		case errors.Is(cause, errSystemRunTimeout):
-			now := x.now.UnixMilli()
-			x.timeoutByPolicy(rec, def, fmt.Sprintf("Task timed out after %d seconds. Timeout configured as %d seconds. Timeout policy configured to %s",
+			now := x.Now.UnixMilli()
+			x.TimeoutByPolicy(rec, def, fmt.Sprintf("Task timed out after %d seconds. Timeout configured as %d seconds. Timeout policy configured to %s",
 				(now-rec.Task.StartTime)/1000, def.TimeoutSeconds, def.TimeoutPolicy))
 		case errors.Is(cause, errSystemResponseTimeout):
-			x.finish(rec, conductor.TaskTimedOut, fmt.Sprintf("responseTimeoutSeconds: %d exceeded", def.ResponseTimeoutSeconds))
+			x.Finish(rec, conductor.TaskTimedOut, fmt.Sprintf("responseTimeoutSeconds: %d exceeded", def.ResponseTimeoutSeconds))
 		default:
-			x.apply(rec, res)
+			x.ApplyHandlerResult(rec, resultOf(res))
 		}
 	}
 	e.storeSystemResult(ctx, t, lease, record)
@@ -325,7 +325,7 @@ func (e *Engine) systemTaskDeadline(ctx context.Context, t *conductor.Task, def 
 	now := e.now()
 	var limit time.Duration
 	var cause error
-	if deadline, ok := runDeadline(t, def); ok && def.TimeoutPolicy != conductor.TaskTimeoutAlertOnly {
+	if deadline, ok := decide.RunDeadline(t, def); ok && def.TimeoutPolicy != conductor.TaskTimeoutAlertOnly {
 		limit, cause = time.UnixMilli(deadline).Sub(now), errSystemRunTimeout
 	}
 	if def.ResponseTimeoutSeconds > 0 {
@@ -342,7 +342,7 @@ func (e *Engine) systemTaskDeadline(ctx context.Context, t *conductor.Task, def 
 // storeSystemResult applies a system task's result with record, retrying with back-off while
 // the lease holds. It stops without storing when the attempt is no longer this claim's (it
 // finished, was canceled, or was taken over after the lease expired).
-func (e *Engine) storeSystemResult(ctx context.Context, t *conductor.Task, lease *leaseKeeper, record func(x *execution, rec *store.TaskRecord)) {
+func (e *Engine) storeSystemResult(ctx context.Context, t *conductor.Task, lease *leaseKeeper, record func(x *execution, rec *decide.Attempt)) {
 	backoff := storeRetryFirst
 	for attempt := 1; ; attempt++ {
 		remaining := lease.remaining()
@@ -353,8 +353,8 @@ func (e *Engine) storeSystemResult(ctx context.Context, t *conductor.Task, lease
 		}
 		storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), remaining)
 		err := e.mutate(storeCtx, t.WorkflowInstanceID, func(x *execution) error {
-			rec := x.task(t.TaskID)
-			if rec == nil || rec.Task.Status != conductor.TaskInProgress || rec.Task.PollCount != t.PollCount || x.wf.Status.IsTerminal() {
+			rec := x.Task(t.TaskID)
+			if rec == nil || rec.Task.Status != conductor.TaskInProgress || rec.Task.PollCount != t.PollCount || x.Workflow.Status.IsTerminal() {
 				return nil // canceled or taken over meanwhile
 			}
 			record(x, rec)

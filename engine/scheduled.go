@@ -29,7 +29,7 @@ func (e *Engine) StartScheduled(ctx context.Context, q *store.Queries, req *cond
 	if err := x.save(ctx, q); err != nil {
 		return "", nil, err
 	}
-	return x.wf.WorkflowID, x.topics(), nil
+	return x.Workflow.WorkflowID, x.topics(), nil
 }
 
 // MayStartScheduled reports whether the principal id that saved a schedule may still start

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/expr"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/store"
 )
@@ -35,7 +37,7 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 	if err := conductor.CheckNames("taskType", req.TaskType, "workerid", req.WorkerID, "domain", req.Domain); err != nil {
 		return nil, err
 	}
-	queue := queueName(req.Domain, req.TaskType)
+	queue := decide.QueueName(req.Domain, req.TaskType)
 	deadline := time.Now().Add(min(req.Timeout, MaxLongPoll))
 	if req.WorkerID != "" && e.pollSeen.due(req.TaskType, req.WorkerID, req.Domain) {
 		if err := e.store.PollDataRecord(ctx, req.TaskType, req.WorkerID, req.Domain, e.now()); err != nil {
@@ -71,7 +73,7 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 // claim hands out tasks of queue, honouring the task definition's concurrency and rate limits.
 func (e *Engine) claim(ctx context.Context, queue string, req PollRequest) ([]*conductor.Task, error) {
 	lim := store.TaskLimits{}
-	if !strings.HasPrefix(req.TaskType, systemQueuePrefix) {
+	if !strings.HasPrefix(req.TaskType, decide.SystemQueuePrefix) {
 		var err error
 		if lim, err = e.taskLimits(ctx, req.TaskType); err != nil {
 			return nil, err
@@ -122,11 +124,11 @@ func (e *Engine) UpdateTask(ctx context.Context, res *conductor.TaskResult) erro
 // applyTaskResultNow applies one worker result in its own transaction.
 func (e *Engine) applyTaskResultNow(ctx context.Context, res *conductor.TaskResult) error {
 	err := e.mutate(ctx, res.WorkflowInstanceID, func(x *execution) error {
-		rec := x.task(res.TaskID)
+		rec := x.Task(res.TaskID)
 		if rec == nil {
 			return taskNotFound(res.TaskID)
 		}
-		x.applyResult(rec, res)
+		x.ApplyResult(rec, res)
 		return nil
 	})
 	if errors.Is(err, conductor.ErrNotFound) {
@@ -159,60 +161,6 @@ func validateTaskResult(res *conductor.TaskResult) error {
 	return errs.Err()
 }
 
-// applyResult records a worker's result on an attempt (§3.2).
-func (x *execution) applyResult(rec *store.TaskRecord, res *conductor.TaskResult) {
-	t := rec.Task
-	if x.wf.Status.IsTerminal() || t.Status.IsTerminal() {
-		return
-	}
-	if res.WorkerID != "" {
-		t.WorkerID = res.WorkerID
-	}
-	for _, l := range res.Logs {
-		x.logs[t.TaskID] = append(x.logs[t.TaskID], x.mask(l.Log))
-	}
-	if res.ExtendLease && res.Status == conductor.TaskInProgress && t.Status == conductor.TaskInProgress && res.OutputData == nil {
-		x.extendLease(rec)
-		return
-	}
-	if res.OutputData != nil && !x.recordOutput(rec, res.OutputData, res.Status) {
-		return
-	}
-	if res.ReasonForIncompletion != "" {
-		t.ReasonForIncompletion = truncate(x.mask(res.ReasonForIncompletion), 500)
-	}
-	if res.Status == conductor.TaskInProgress {
-		t.CallbackAfterSeconds = max(res.CallbackAfterSeconds, 0)
-		if x.e.isWorkerTask(t.WorkflowTask) {
-			// Back to the queue, invisible for callbackAfterSeconds; the next poll resumes it.
-			visible := x.now.Add(time.Duration(t.CallbackAfterSeconds) * time.Second)
-			t.Status = conductor.TaskScheduled
-			rec.QueueName = queueName(t.Domain, t.TaskType)
-			rec.VisibleAt, rec.LeaseUntil = &visible, nil
-			if t.CallbackAfterSeconds == 0 {
-				x.queues[rec.QueueName] = true
-			}
-		} else {
-			t.Status = conductor.TaskInProgress
-		}
-		x.markDirty(rec)
-		return
-	}
-	x.finish(rec, res.Status, res.ReasonForIncompletion)
-}
-
-// extendLease restarts the response-timeout clock of a claimed task.
-func (x *execution) extendLease(rec *store.TaskRecord) {
-	if rec.ResponseTimeoutSeconds > 0 {
-		until := x.now.Add(time.Duration(rec.ResponseTimeoutSeconds) * time.Second)
-		if deadline, ok := runDeadline(rec.Task, x.e.taskDefOf(rec.Task.WorkflowTask)); ok && time.UnixMilli(deadline).Before(until) {
-			until = time.UnixMilli(deadline)
-		}
-		rec.LeaseUntil = &until
-	}
-	x.markDirty(rec)
-}
-
 // UpdateTaskByRef applies status and output to the pending attempt of ref (also matching loop
 // copies ref__N). It returns the task id, or "" when no attempt is pending.
 // p (nil: authentication is off) must be allowed to execute the task's type.
@@ -222,19 +170,19 @@ func (e *Engine) UpdateTaskByRef(ctx context.Context, p *auth.Principal, workflo
 	}
 	var taskID string
 	wf, err := e.mutateWith(ctx, workflowID, store.LoadUnsettled, true, func(x *execution) error {
-		for i := len(x.tasks) - 1; i >= 0; i-- {
-			rec := x.tasks[i]
-			base, _, _ := cutLoopSuffix(rec.Task.ReferenceTaskName)
+		for i := len(x.Tasks) - 1; i >= 0; i-- {
+			rec := x.Tasks[i]
+			base, _, _ := decide.CutLoopSuffix(rec.Task.ReferenceTaskName)
 			if (rec.Task.ReferenceTaskName == ref || base == ref) && !rec.Task.Status.IsTerminal() && !rec.Task.Retried {
 				if p != nil && !p.CanExecuteTask(rec.Task.TaskType) {
 					return ForbiddenTaskType(p, rec.Task.TaskType)
 				}
 				taskID = rec.Task.TaskID
-				merged := deepCopyMap(x.realTaskOutput(rec))
+				merged := expr.DeepCopyMap(x.RealTaskOutput(rec))
 				for k, v := range output {
 					merged[k] = v
 				}
-				x.applyResult(rec, &conductor.TaskResult{
+				x.ApplyResult(rec, &conductor.TaskResult{
 					WorkflowInstanceID: workflowID, TaskID: taskID, Status: status, OutputData: merged, WorkerID: workerID,
 				})
 				return nil
@@ -269,7 +217,7 @@ func (e *Engine) AddTaskLog(ctx context.Context, taskID, line string) error {
 	}
 	// Through the workflow, so the line is masked like all its execution data.
 	err = e.mutate(ctx, t.WorkflowInstanceID, func(x *execution) error {
-		x.logs[taskID] = append(x.logs[taskID], x.mask(line))
+		x.Log(taskID, line)
 		return nil
 	})
 	return err
@@ -285,14 +233,14 @@ func (e *Engine) TaskLogs(ctx context.Context, taskID string) ([]conductor.TaskE
 
 // QueueSize counts waiting tasks of a type (and domain).
 func (e *Engine) QueueSize(ctx context.Context, taskType, domain string) (int, error) {
-	return e.store.TaskQueueSize(ctx, queueName(domain, taskType))
+	return e.store.TaskQueueSize(ctx, decide.QueueName(domain, taskType))
 }
 
 // QueueSizes counts waiting tasks per worker queue.
 func (e *Engine) QueueSizes(ctx context.Context) (map[string]int, error) {
 	sizes, err := e.store.TaskQueueSizes(ctx)
 	for name := range sizes {
-		if len(name) >= len(systemQueuePrefix) && name[:len(systemQueuePrefix)] == systemQueuePrefix {
+		if strings.HasPrefix(name, decide.SystemQueuePrefix) {
 			delete(sizes, name)
 		}
 	}
@@ -312,10 +260,10 @@ func (e *Engine) Signal(ctx context.Context, workflowID string, status conductor
 		return nil, conductor.Invalidf("Invalid task status %q: want one of IN_PROGRESS, COMPLETED, FAILED, FAILED_WITH_TERMINAL_ERROR, CANCELED", status)
 	}
 	return e.mutateWith(ctx, workflowID, store.LoadUnsettled, true, func(x *execution) error {
-		for _, rec := range x.tasks {
+		for _, rec := range x.Tasks {
 			t := rec.Task
 			if t.TaskType == conductor.TaskTypeWait && !t.Retried && !t.Status.IsTerminal() {
-				x.applyResult(rec, &conductor.TaskResult{
+				x.ApplyResult(rec, &conductor.TaskResult{
 					WorkflowInstanceID: workflowID, TaskID: t.TaskID, Status: status, OutputData: output,
 				})
 				return nil

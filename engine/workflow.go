@@ -8,7 +8,9 @@ import (
 	"maps"
 	"time"
 
+	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/expr"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -30,7 +32,7 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflow
 	if err != nil || existing != "" {
 		return existing, err
 	}
-	if len(x.toStart) == 0 && len(x.secretWrites) == 0 {
+	if ch := x.Changes(); len(ch.Starts) == 0 && len(ch.SecretWrites) == 0 {
 		err = x.save(ctx, e.store.Queries)
 	} else {
 		// Starting a failure workflow or writing a secret as well takes more than one batch:
@@ -38,13 +40,13 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflow
 		err = e.store.InTx(ctx, func(q *store.Queries) error { return x.save(ctx, q) })
 	}
 	if errors.Is(err, conductor.ErrConflict) {
-		return e.idempotentConflict(ctx, req, x.def.Name)
+		return e.idempotentConflict(ctx, req, x.Def.Name)
 	}
 	if err != nil {
 		return "", err
 	}
 	e.notes.Publish(x.topics()...)
-	return x.wf.WorkflowID, nil
+	return x.Workflow.WorkflowID, nil
 }
 
 // idempotentConflict answers a start that lost an idempotency-key race to another start.
@@ -114,7 +116,7 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 		return nil, "", err
 	}
 	wf := &conductor.Workflow{
-		WorkflowID:      newID(),
+		WorkflowID:      decide.NewID(),
 		WorkflowName:    def.Name,
 		WorkflowVersion: def.Version,
 		Status:          conductor.WorkflowRunning,
@@ -125,18 +127,20 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 		CorrelationID:   req.CorrelationID,
 		Priority:        req.Priority,
 		TaskToDomain:    req.TaskToDomain,
-		Variables:       deepCopyMap(def.Variables),
+		Variables:       expr.DeepCopyMap(def.Variables),
 		CreatedBy:       req.CreatedBy,
 		IdempotencyKey:  req.IdempotencyKey,
 	}
-	x := newExecution(e, &store.WorkflowRecord{Workflow: wf, Definition: def, RunAs: req.RunAs}, nil, now)
-	x.isNew = true
-	x.q, x.ctx = q, ctx
-	x.setWorkflowInput(input)
-	if len(def.Tasks) > 0 {
-		x.schedule(&def.Tasks[0])
+	x, err := e.newExecution(ctx, q, &store.WorkflowRecord{Workflow: wf, Definition: def, RunAs: req.RunAs}, nil, now)
+	if err != nil {
+		return nil, "", err
 	}
-	x.decide()
+	x.isNew = true
+	x.Begin(input)
+	x.Decide()
+	if err := x.Err(); err != nil {
+		return nil, "", err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
@@ -221,29 +225,6 @@ func copyDef(def *conductor.WorkflowDef) (*conductor.WorkflowDef, error) {
 	return c, nil
 }
 
-// deepCopyMap copies a decoded JSON map so the copy shares nothing with m.
-func deepCopyMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = deepCopy(v)
-	}
-	return out
-}
-
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return deepCopyMap(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
-}
-
 // Workflow returns an execution, with its tasks when includeTasks.
 func (e *Engine) Workflow(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error) {
 	if !validID(workflowID) {
@@ -276,26 +257,13 @@ func (e *Engine) StreamWorkflow(ctx context.Context, workflowID string,
 // failure workflow is not started.
 func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error {
 	err := e.mutate(ctx, workflowID, func(x *execution) error {
-		switch x.wf.Status {
+		switch x.Workflow.Status {
 		case conductor.WorkflowCompleted:
 			return conductor.Conflictf("Cannot terminate a COMPLETED workflow.")
 		case conductor.WorkflowTerminated:
 			return nil
 		}
-		wf := x.wf
-		wf.Status = conductor.WorkflowTerminated
-		wf.ReasonForIncompletion = x.mask(reason)
-		if wf.EndTime == 0 {
-			wf.EndTime = x.now.UnixMilli()
-		}
-		out, tooLarge := x.boundedWorkflowOutput(x.workflowOutput())
-		if tooLarge != "" {
-			wf.ReasonForIncompletion = joinReasons(wf.ReasonForIncompletion, x.mask(tooLarge))
-		}
-		wf.Output = x.shownOutput(out)
-		x.recordFailedNames()
-		x.touch()
-		x.cancelPending()
+		x.Terminate(reason)
 		return nil
 	})
 	return err
@@ -304,12 +272,12 @@ func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error
 // Pause stops scheduling new tasks of a running workflow; worker updates are still recorded.
 func (e *Engine) Pause(ctx context.Context, workflowID string) error {
 	err := e.mutate(ctx, workflowID, func(x *execution) error {
-		if x.wf.Status.IsTerminal() {
+		if x.Workflow.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s has ended, status cannot be updated to PAUSED.", workflowID)
 		}
-		if x.wf.Status != conductor.WorkflowPaused {
-			x.wf.Status = conductor.WorkflowPaused
-			x.touch()
+		if x.Workflow.Status != conductor.WorkflowPaused {
+			x.Workflow.Status = conductor.WorkflowPaused
+			x.Touch()
 		}
 		return nil
 	})
@@ -319,11 +287,11 @@ func (e *Engine) Pause(ctx context.Context, workflowID string) error {
 // Resume lets a paused workflow continue and decides it.
 func (e *Engine) Resume(ctx context.Context, workflowID string) error {
 	err := e.mutate(ctx, workflowID, func(x *execution) error {
-		if x.wf.Status != conductor.WorkflowPaused {
+		if x.Workflow.Status != conductor.WorkflowPaused {
 			return conductor.Conflictf("The workflow %s is not PAUSED so cannot resume", workflowID)
 		}
-		x.wf.Status = conductor.WorkflowRunning
-		x.touch()
+		x.Workflow.Status = conductor.WorkflowRunning
+		x.Touch()
 		return nil
 	})
 	return err

@@ -86,16 +86,16 @@ func attachWorkflowTask(t *conductor.Task, def *conductor.WorkflowDef) {
 }
 
 // attachWorkflowTasks is attachWorkflowTask for every task of one execution, looking the
-// nodes up in an index of def built once, so loading stays linear in the number of tasks.
+// nodes up in the index of def, built once per definition snapshot.
 func attachWorkflowTasks(tasks []*TaskRecord, def *conductor.WorkflowDef) {
-	var index map[string]*conductor.WorkflowTask
+	var index *conductor.DefIndex
 	for _, rec := range tasks {
 		t := rec.Task
 		if t.WorkflowTask == nil && def != nil {
 			if index == nil {
-				index = def.TaskIndex()
+				index = conductor.IndexOf(def)
 			}
-			t.WorkflowTask = conductor.TaskInIndex(index, t.ReferenceTaskName)
+			t.WorkflowTask = index.Task(t.ReferenceTaskName)
 		}
 		attachWorkflowTask(t, def)
 	}

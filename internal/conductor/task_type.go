@@ -1,5 +1,7 @@
 package conductor
 
+import "fmt"
+
 // Task types with built-in semantics. Any other type string names a worker task.
 const (
 	TaskTypeSimple          = "SIMPLE"
@@ -27,3 +29,9 @@ const (
 	TaskTypeKafkaPublish    = "KAFKA_PUBLISH"
 	TaskTypeUpdateSecret    = "UPDATE_SECRET"
 )
+
+// UnsupportedTypeMessage is the reason a task of a type this server does not execute is
+// refused with (at registration) or fails with (a definition stored before that rule).
+func UnsupportedTypeMessage(wt *WorkflowTask) string {
+	return fmt.Sprintf("task type %s (taskReferenceName: %s) is not supported by this server", wt.Type, wt.TaskReferenceName)
+}

@@ -233,33 +233,6 @@ func (d *WorkflowDef) TaskByRef(ref string) *WorkflowTask {
 	return findTask(d.Tasks, ref)
 }
 
-// TaskIndex maps every task reference name of the definition, nested tasks included, to its
-// task, as TaskByRef finds it; building it once makes many lookups linear in all.
-func (d *WorkflowDef) TaskIndex() map[string]*WorkflowTask {
-	index := map[string]*WorkflowTask{}
-	var walk func(tasks []WorkflowTask)
-	walk = func(tasks []WorkflowTask) {
-		for i := range tasks {
-			if _, dup := index[tasks[i].TaskReferenceName]; !dup {
-				index[tasks[i].TaskReferenceName] = &tasks[i]
-			}
-			for _, list := range tasks[i].Children() {
-				walk(list)
-			}
-		}
-	}
-	walk(d.Tasks)
-	return index
-}
-
-// TaskInIndex is TaskByRef over an index built by TaskIndex.
-func TaskInIndex(index map[string]*WorkflowTask, ref string) *WorkflowTask {
-	if base, _, ok := strings.Cut(ref, "__"); ok {
-		ref = base
-	}
-	return index[ref]
-}
-
 func findTask(tasks []WorkflowTask, ref string) *WorkflowTask {
 	for i := range tasks {
 		if tasks[i].TaskReferenceName == ref {

@@ -327,8 +327,22 @@ func copyScalar(v any) (any, error) {
 	return nil, &valueError{typ: fmt.Sprintf("%T", v)}
 }
 
-// deepCopy copies a decoded JSON value without evaluating it.
-func deepCopy(v any) (any, error) {
+// deepCopy copies a decoded JSON value without evaluating it; a value of a type JSON does not
+// decode to is an error.
+func deepCopy(v any) (any, error) { return copyTree(v, copyScalar) }
+
+// DeepCopyMap copies a decoded JSON object so that the copy shares no map or slice with m;
+// other values are shared as they are.
+func DeepCopyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	c, _ := copyTree(m, func(v any) (any, error) { return v, nil })
+	return c.(map[string]any)
+}
+
+// copyTree copies the maps and slices of v, taking every other value through leaf.
+func copyTree(v any, leaf func(any) (any, error)) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
 		if x == nil {
@@ -336,7 +350,7 @@ func deepCopy(v any) (any, error) {
 		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			c, err := deepCopy(e)
+			c, err := copyTree(e, leaf)
 			if err != nil {
 				return nil, prefixError(err, "."+k)
 			}
@@ -349,7 +363,7 @@ func deepCopy(v any) (any, error) {
 		}
 		out := make([]any, len(x))
 		for i, e := range x {
-			c, err := deepCopy(e)
+			c, err := copyTree(e, leaf)
 			if err != nil {
 				return nil, prefixError(err, "["+strconv.Itoa(i)+"]")
 			}
@@ -357,5 +371,5 @@ func deepCopy(v any) (any, error) {
 		}
 		return out, nil
 	}
-	return copyScalar(v)
+	return leaf(v)
 }

@@ -1,20 +1,15 @@
-package engine
+package decide
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"time"
 
-	"github.com/podiumhq/podium/engine/systask"
-	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/expr"
 	"github.com/podiumhq/podium/internal/secret"
-	"github.com/podiumhq/podium/internal/secrets"
-	"github.com/podiumhq/podium/store"
 )
 
 // maxVariablesBytes caps workflow variables, as Conductor does, so SET_VARIABLE cannot bloat rows.
@@ -22,9 +17,9 @@ const maxVariablesBytes = 256 << 10
 
 // runInline executes the scheduled tasks the decider runs itself (SWITCH, SET_VARIABLE, …,
 // and synchronous system task handlers). It reports whether any ran.
-func (x *execution) runInline() bool {
+func (d *Decision) runInline() bool {
 	ran := false
-	for _, rec := range x.liveTasks() {
+	for _, rec := range d.liveTasks() {
 		t := rec.Task
 		if t.Status != conductor.TaskScheduled || rec.QueueName != "" || t.Retried {
 			continue
@@ -34,55 +29,44 @@ func (x *execution) runInline() bool {
 			continue
 		}
 		if t.StartTime == 0 {
-			t.StartTime = x.now.UnixMilli()
+			t.StartTime = d.Now.UnixMilli()
 		}
 		ran = true
 		switch wt.Type {
 		case conductor.TaskTypeSwitch, conductor.TaskTypeDecision:
-			x.runSwitch(rec)
+			d.runSwitch(rec)
 		case conductor.TaskTypeSetVariable:
-			x.runSetVariable(rec)
+			d.runSetVariable(rec)
 		case conductor.TaskTypeTerminate:
-			x.runTerminate(rec)
+			d.runTerminate(rec)
 		case conductor.TaskTypeNoop:
-			x.finish(rec, conductor.TaskCompleted, "")
+			d.Finish(rec, conductor.TaskCompleted, "")
 		case conductor.TaskTypeWait:
-			x.runWait(rec)
+			d.runWait(rec)
 		case conductor.TaskTypeUpdateSecret:
-			x.runUpdateSecret(rec)
+			d.runUpdateSecret(rec)
 		default:
-			h, ok := x.e.systasks.Get(wt.Type)
-			if !ok || h.Mode() != systask.Sync {
+			if d.cfg.RunnerOf(wt.Type) != BySyncHandler {
 				ran = false
 				continue
 			}
-			x.apply(rec, h.Execute(context.Background(), x.systaskView(rec)))
+			d.ApplyHandlerResult(rec, d.r.Execute(rec, d.RealTaskInput(rec)))
 		}
 	}
 	return ran
-}
-
-// systaskView is what a system task handler sees of an attempt.
-func (x *execution) systaskView(rec *store.TaskRecord) *systask.Task {
-	t := rec.Task
-	return &systask.Task{
-		TaskID: t.TaskID, WorkflowID: t.WorkflowInstanceID, RefName: t.ReferenceTaskName, TaskType: t.TaskType,
-		RetryCount: t.RetryCount, PollCount: t.PollCount, Input: x.realTaskInput(rec), WorkflowTask: t.WorkflowTask,
-		MaxOutputBytes: x.e.payloadMax,
-	}
 }
 
 // recordOutput stores an attempt's output. A COMPLETED task with an outputFilter (in its
 // input) keeps only what the filter selects from its fresh output; secret material is masked
 // where shown and sealed for later tasks. An output over the payload limit is not stored: the
 // attempt fails for good instead, and recordOutput reports false.
-func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, status conductor.TaskStatus) bool {
-	if reason := x.taskPayloadError(rec, payloadOutput, output); reason != "" {
-		x.failOversizedTask(rec, payloadOutput, reason)
+func (d *Decision) recordOutput(rec *Attempt, output map[string]any, status conductor.TaskStatus) bool {
+	if reason := d.taskPayloadError(rec, payloadOutput, output); reason != "" {
+		d.failOversizedTask(rec, payloadOutput, reason)
 		return false
 	}
 	if status == conductor.TaskCompleted {
-		input := x.realTaskInput(rec)
+		input := d.RealTaskInput(rec)
 		var filter any
 		ok := false
 		for _, k := range outputFilterKeys {
@@ -91,13 +75,12 @@ func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, s
 			}
 		}
 		if ok {
-			x.sec.realOutputs[rec.Task.TaskID] = output // the filter reads the fresh output
-			filtered, err := expr.Evaluate(filter, x.env(rec.Task.TaskID, filter))
-			delete(x.sec.realOutputs, rec.Task.TaskID)
+			rec.RealOutput = output // the filter reads the fresh output
+			filtered, err := expr.Evaluate(filter, d.env(rec.Task.TaskID, filter))
 			if err != nil {
 				// Storing the unfiltered output instead could keep what the filter was to drop.
-				x.setTaskOutput(rec, map[string]any{})
-				x.finish(rec, conductor.TaskFailedWithTerminalError, "Error evaluating the outputFilter: "+err.Error())
+				d.SetTaskOutput(rec, map[string]any{})
+				d.Finish(rec, conductor.TaskFailedWithTerminalError, "Error evaluating the outputFilter: "+err.Error())
 				return false
 			}
 			if m, isMap := filtered.(map[string]any); isMap {
@@ -107,66 +90,66 @@ func (x *execution) recordOutput(rec *store.TaskRecord, output map[string]any, s
 			}
 		}
 	}
-	x.setTaskOutput(rec, output)
+	d.SetTaskOutput(rec, output)
 	return true
 }
 
-// apply records a handler's result on an attempt.
-func (x *execution) apply(rec *store.TaskRecord, res systask.Result) {
+// ApplyHandlerResult records a handler's result on an attempt.
+func (d *Decision) ApplyHandlerResult(rec *Attempt, res Result) {
 	t := rec.Task
-	if res.Output != nil && !x.recordOutput(rec, res.Output, res.Status) {
+	if res.Output != nil && !d.recordOutput(rec, res.Output, res.Status) {
 		return
 	}
 	for _, line := range res.Logs {
-		x.logs[t.TaskID] = append(x.logs[t.TaskID], x.mask(line))
+		d.Log(t.TaskID, line)
 	}
 	if res.Status.IsTerminal() {
-		x.finish(rec, res.Status, res.ReasonForIncompletion)
+		d.Finish(rec, res.Status, res.ReasonForIncompletion)
 		return
 	}
 	t.Status = conductor.TaskInProgress
-	t.ReasonForIncompletion = x.mask(res.ReasonForIncompletion)
+	t.ReasonForIncompletion = d.Mask(res.ReasonForIncompletion)
 	t.CallbackAfterSeconds = res.CallbackAfterSeconds
 	rec.QueueName, rec.VisibleAt, rec.LeaseUntil = "", nil, nil
 	if res.CallbackAfterSeconds > 0 && rec.Task.WorkflowTask != nil {
 		// Evaluate again later: back to the internal queue, invisible until then.
-		visible := x.now.Add(time.Duration(res.CallbackAfterSeconds) * time.Second)
+		visible := d.Now.Add(time.Duration(res.CallbackAfterSeconds) * time.Second)
 		t.Status = conductor.TaskScheduled
-		rec.QueueName, rec.VisibleAt = systemQueue(t.TaskType), &visible
+		rec.QueueName, rec.VisibleAt = SystemQueue(t.TaskType), &visible
 	}
-	x.markDirty(rec)
+	d.MarkDirty(rec)
 }
 
 // runSwitch evaluates the case of a SWITCH (value-param or javascript) or legacy DECISION.
-func (x *execution) runSwitch(rec *store.TaskRecord) {
+func (d *Decision) runSwitch(rec *Attempt) {
 	t := rec.Task
 	wt := t.WorkflowTask
 	var value any
 	var err error
-	input := x.realTaskInput(rec)
+	input := d.RealTaskInput(rec)
 	switch {
 	case wt.Type == conductor.TaskTypeDecision && wt.CaseValueParam != "":
 		value = input[wt.CaseValueParam]
 	case wt.Type == conductor.TaskTypeDecision:
-		value, err = x.e.evalScript(wt.CaseExpression, input)
+		value, err = d.cfg.Script(wt.CaseExpression, input)
 	case wt.EvaluatorType == "value-param":
 		value = input[wt.Expression]
 	default:
-		value, err = x.e.evalScript(wt.Expression, input)
+		value, err = d.cfg.Script(wt.Expression, input)
 	}
 	if err != nil {
-		t.OutputData = map[string]any{"error": x.mask(err.Error())}
-		x.finish(rec, conductor.TaskFailed, "Error evaluating the switch expression: "+err.Error())
+		t.OutputData = map[string]any{"error": d.Mask(err.Error())}
+		d.Finish(rec, conductor.TaskFailed, "Error evaluating the switch expression: "+err.Error())
 		return
 	}
-	caseValue := x.mask(caseString(value))
+	caseValue := d.Mask(caseString(value))
 	t.InputData["case"] = caseValue
 	if wt.Type == conductor.TaskTypeDecision {
 		t.OutputData = map[string]any{"caseOutput": []any{caseValue}}
 	} else {
 		t.OutputData = map[string]any{"evaluationResult": []any{caseValue}, "selectedCase": caseValue}
 	}
-	x.finish(rec, conductor.TaskCompleted, "")
+	d.Finish(rec, conductor.TaskCompleted, "")
 }
 
 // caseString renders a switch value as the decisionCases key it selects.
@@ -187,7 +170,7 @@ func caseString(v any) string {
 }
 
 // chosenBranch returns the task list a finished SWITCH or DECISION selected.
-func (x *execution) chosenBranch(t *conductor.Task) []conductor.WorkflowTask {
+func (d *Decision) chosenBranch(t *conductor.Task) []conductor.WorkflowTask {
 	wt := t.WorkflowTask
 	caseValue, _ := t.InputData["case"].(string)
 	branch, ok := wt.DecisionCases[caseValue]
@@ -198,40 +181,40 @@ func (x *execution) chosenBranch(t *conductor.Task) []conductor.WorkflowTask {
 }
 
 // runSetVariable merges the task input into the workflow variables.
-func (x *execution) runSetVariable(rec *store.TaskRecord) {
-	vars := maps.Clone(x.variables())
+func (d *Decision) runSetVariable(rec *Attempt) {
+	vars := maps.Clone(d.Variables())
 	if vars == nil {
 		vars = map[string]any{}
 	}
-	maps.Copy(vars, x.realTaskInput(rec))
+	maps.Copy(vars, d.RealTaskInput(rec))
 	data, err := json.Marshal(vars)
 	if err != nil || len(data) > maxVariablesBytes {
-		x.finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf(
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf(
 			"The variables payload size: %d of workflow: %s is greater than the permissible limit: %d bytes",
-			len(data), x.wf.WorkflowID, maxVariablesBytes))
+			len(data), d.Workflow.WorkflowID, maxVariablesBytes))
 		return
 	}
-	x.setVariables(vars)
-	x.touch()
-	x.finish(rec, conductor.TaskCompleted, "")
+	d.SetVariables(vars)
+	d.Touch()
+	d.Finish(rec, conductor.TaskCompleted, "")
 }
 
 // runTerminate completes a TERMINATE task; the decider then ends the workflow with it.
-func (x *execution) runTerminate(rec *store.TaskRecord) {
-	switch out := x.realTaskInput(rec)["workflowOutput"].(type) {
+func (d *Decision) runTerminate(rec *Attempt) {
+	switch out := d.RealTaskInput(rec)["workflowOutput"].(type) {
 	case map[string]any:
-		x.setTaskOutput(rec, out)
+		d.SetTaskOutput(rec, out)
 	case nil:
-		x.setTaskOutput(rec, map[string]any{})
+		d.SetTaskOutput(rec, map[string]any{})
 	default:
-		x.setTaskOutput(rec, map[string]any{"output": out})
+		d.SetTaskOutput(rec, map[string]any{"output": out})
 	}
-	x.finish(rec, conductor.TaskCompleted, "")
+	d.Finish(rec, conductor.TaskCompleted, "")
 }
 
 // runWait starts a WAIT task: it stays IN_PROGRESS until its deadline (duration or until) or,
 // without one, until an external update.
-func (x *execution) runWait(rec *store.TaskRecord) {
+func (d *Decision) runWait(rec *Attempt) {
 	t := rec.Task
 	duration, hasDuration := t.InputData["duration"].(string)
 	until, hasUntil := t.InputData["until"].(string)
@@ -241,15 +224,15 @@ func (x *execution) runWait(rec *store.TaskRecord) {
 	case hasDuration && hasUntil:
 		err = fmt.Errorf("both duration and until are set")
 	case hasDuration:
-		var d time.Duration
-		if d, err = parseWaitDuration(duration); err == nil {
-			deadline = x.now.Add(d)
+		var wait time.Duration
+		if wait, err = parseWaitDuration(duration); err == nil {
+			deadline = d.Now.Add(wait)
 		}
 	case hasUntil:
 		deadline, err = parseWaitUntil(until)
 	}
 	if err != nil {
-		x.finish(rec, conductor.TaskFailedWithTerminalError, "Invalid WAIT input: "+err.Error())
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, "Invalid WAIT input: "+err.Error())
 		return
 	}
 	t.Status = conductor.TaskInProgress
@@ -257,14 +240,14 @@ func (x *execution) runWait(rec *store.TaskRecord) {
 		rec.VisibleAt = &deadline
 		t.OutputData = map[string]any{}
 	}
-	x.markDirty(rec)
+	d.MarkDirty(rec)
 }
 
 // runUpdateSecret stores _secrets.secretValue as the secret _secrets.secretKey, through the
 // same sealing path as the secrets API, inside the decision's transaction (UPDATE_SECRET).
 // Errors name the key, never the value.
-func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
-	in, _ := x.realTaskInput(rec)["_secrets"].(map[string]any)
+func (d *Decision) runUpdateSecret(rec *Attempt) {
+	in, _ := d.RealTaskInput(rec)["_secrets"].(map[string]any)
 	key, _ := in["secretKey"].(string)
 	var value string
 	switch v := in["secretValue"].(type) {
@@ -277,7 +260,7 @@ func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
 			value = string(data)
 		}
 	}
-	fail := func(reason string) { x.finish(rec, conductor.TaskFailedWithTerminalError, reason) }
+	fail := func(reason string) { d.Finish(rec, conductor.TaskFailedWithTerminalError, reason) }
 	switch {
 	case key == "":
 		fail("UPDATE_SECRET needs inputParameters._secrets.secretKey")
@@ -285,37 +268,35 @@ func (x *execution) runUpdateSecret(rec *store.TaskRecord) {
 	case value == "":
 		fail("UPDATE_SECRET got no value for secret " + key + " (inputParameters._secrets.secretValue is missing or empty)")
 		return
-	case len(value) > secrets.MaxSecretBytes:
-		fail(fmt.Sprintf("UPDATE_SECRET value for secret %s is larger than %d bytes", key, secrets.MaxSecretBytes))
+	case len(value) > d.cfg.MaxSecretBytes:
+		fail(fmt.Sprintf("UPDATE_SECRET value for secret %s is larger than %d bytes", key, d.cfg.MaxSecretBytes))
 		return
 	}
-	if err := secrets.ValidName(key); err != nil {
+	if err := d.cfg.ValidSecretName(key); err != nil {
 		fail("UPDATE_SECRET: " + err.Error())
 		return
 	}
-	p := x.principal()
-	created, err := x.e.secrets.CheckWrite(x.ctx, x.q, p, key)
+	created, err := d.r.CheckSecretWrite(key)
 	if errors.Is(err, conductor.ErrForbidden) {
-		need := auth.AccessUpdate
+		need := "UPDATE"
 		if created {
-			need = auth.AccessCreate
+			need = "CREATE"
 		}
-		x.finish(rec, conductor.TaskFailedWithTerminalError, x.securityError(key, need))
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, d.securityError(key, need))
 		return
 	}
 	if err != nil {
-		x.abort(fmt.Errorf("UPDATE_SECRET: checking the right to write secret %s: %w", key, err))
+		d.Abort(fmt.Errorf("UPDATE_SECRET: checking the right to write secret %s: %w", key, err))
 		return
 	}
-	x.addMasks(func(r *secret.Redactor) { r.Add(value) })
+	d.addMasks(func(r *secret.Redactor) { r.Add(value) })
 	// Written with the decision, in its transaction: the task is COMPLETED exactly when the
 	// secret is stored (a failure to store it abandons the whole decision).
-	x.secretWrites = append(x.secretWrites, secrets.Write{Owner: p, Name: key, Value: []byte(value),
-		By: "workflow:" + x.wf.WorkflowID, Created: created})
-	if x.sec.values == nil {
-		x.sec.values = map[string]*string{}
+	d.changes.SecretWrites = append(d.changes.SecretWrites, SecretWrite{Name: key, Value: value, Created: created})
+	if d.sec.values == nil {
+		d.sec.values = map[string]*string{}
 	}
-	x.sec.values[key] = &value // later tasks of this decision see the new value
-	x.setTaskOutput(rec, map[string]any{})
-	x.finish(rec, conductor.TaskCompleted, "")
+	d.sec.values[key] = &value // later tasks of this decision see the new value
+	d.SetTaskOutput(rec, map[string]any{})
+	d.Finish(rec, conductor.TaskCompleted, "")
 }

@@ -1,0 +1,82 @@
+package decide
+
+import (
+	"time"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// Runner says who executes a task type, as far as the decider is concerned.
+type Runner int
+
+// Runners.
+const (
+	// ByWorker: an external worker polls the task from the queue named after it.
+	ByWorker Runner = iota
+	// ByDecider: the decider itself runs it (SWITCH, SET_VARIABLE, TERMINATE, WAIT, …).
+	ByDecider
+	// BySyncHandler: a system task handler the decider calls inline (INLINE, …).
+	BySyncHandler
+	// ByAsyncHandler: a system task handler an internal worker claims from a system queue (HTTP).
+	ByAsyncHandler
+	// Unsupported: a reserved system type this server does not execute.
+	Unsupported
+)
+
+// Result is what a system task handler reports for one attempt.
+type Result struct {
+	Status                conductor.TaskStatus
+	Output                map[string]any
+	ReasonForIncompletion string
+	CallbackAfterSeconds  int64
+	Logs                  []string
+}
+
+// Config is what the decider knows of the server it decides for: limits and the pure
+// functions it calls. It is the same for every decision.
+type Config struct {
+	// PayloadMax is the largest task or workflow payload stored, in bytes of JSON.
+	PayloadMax int64
+	// SystemTaskLease is the lease an internal worker holds on an async system task.
+	SystemTaskLease time.Duration
+	// Params are the bare ${NAME} values expressions may read.
+	Params map[string]string
+	// RunnerOf says who executes a task type.
+	RunnerOf func(taskType string) Runner
+	// Script evaluates a JavaScript expression with $ bound to input (SWITCH, DECISION).
+	Script func(expression string, input map[string]any) (any, error)
+	// MaxSecretBytes bounds a secret value UPDATE_SECRET stores.
+	MaxSecretBytes int
+	// ValidSecretName checks a secret name UPDATE_SECRET writes.
+	ValidSecretName func(name string) error
+	// NewID returns a new task id (uuid.NewString when nil).
+	NewID func() string
+}
+
+// Resolver supplies, for one decision, what the decider reads beyond the attempts it was
+// given: settled history, documents, secrets, rights and system task handlers. The engine
+// implements it inside the decision's transaction; tests implement it in memory. An error
+// returned by a Resolver abandons the decision: nothing it changed is written.
+type Resolver interface {
+	// Settled returns the settled attempts f selects, in seq order, compact or whole.
+	Settled(f Filter) ([]*Attempt, error)
+	// Load fills in the documents of compact attempts.
+	Load(atts []*Attempt) error
+	// Open returns the real input (output false) or output of an attempt from its sealed form.
+	Open(a *Attempt, output bool) (map[string]any, error)
+	// Secret returns the value of a secret; found is false when it does not exist.
+	Secret(name string) (value string, found bool, err error)
+	// MayUseSecret reports whether the workflow's principal may resolve secret name.
+	MayUseSecret(name string) bool
+	// CheckSecretWrite reports whether the workflow's principal may write secret name, and
+	// whether the write creates it. A conductor.ErrForbidden error is a refusal; any other
+	// error abandons the decision.
+	CheckSecretWrite(name string) (created bool, err error)
+	// Principal names the principal the workflow runs as, for reasons ("" when unrestricted).
+	Principal() (name, id string)
+	// Execute runs the synchronous system task handler of a's type on its real input.
+	Execute(a *Attempt, input map[string]any) Result
+	// Interrupted reports whether whoever asked for the decision is gone: the decider then
+	// stops, and nothing is written.
+	Interrupted() bool
+}

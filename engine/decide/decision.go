@@ -1,0 +1,333 @@
+// Package decide is the decider: a pure state machine that takes a workflow (its row, its
+// definition snapshot and the task attempts loaded for it), the clock and what a Resolver
+// answers, and computes the change set of one decision: the attempts to insert or update,
+// the workflow's new state, log lines, and effects for the engine to carry out in the same
+// transaction (secret writes, workflows to start). It performs no I/O of its own: no store,
+// no context, no network.
+package decide
+
+import (
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// Decision is one workflow being decided, and everything the decision changed.
+type Decision struct {
+	cfg *Config
+	r   Resolver
+	// Now is the decision's clock.
+	Now time.Time
+	// Workflow is the workflow row; Def its definition snapshot.
+	Workflow *conductor.Workflow
+	Def      *conductor.WorkflowDef
+	// Tasks are the attempts known to the decision, in seq order: the unsettled ones it was
+	// given, the settled ones fetched so far and the new ones.
+	Tasks []*Attempt
+	// RunAs is the principal id the workflow runs as (for the failure workflow it starts).
+	RunAs string
+	index *conductor.DefIndex
+	sec   secretState
+
+	maxSeq int
+	// live holds, while deciding, the attempts that are neither executed nor superseded, in
+	// order: the only ones a decision pass has to look at.
+	live []*Attempt
+
+	changes Changes
+
+	// partial: Tasks holds the unsettled attempts and the settled ones fetched so far;
+	// history: every settled one has been fetched. fetchedRefs and fetchedKeys remember the
+	// lookups already asked of the resolver.
+	partial, history bool
+	fetchedRefs      map[string]bool
+	fetchedKeys      map[string]bool
+
+	// err is the first failure of the resolver; the decision is then abandoned.
+	err error
+}
+
+// Changes is the change set of a decision.
+type Changes struct {
+	// Dirty are the attempts to write (New ones inserted), by task id.
+	Dirty map[string]*Attempt
+	// Queues received pollable work.
+	Queues map[string]bool
+	// Logs are task log lines to append, by task id (already masked).
+	Logs map[string][]string
+	// WorkflowChanged: the workflow row changed.
+	WorkflowChanged bool
+	// SecretWrites are the UPDATE_SECRET writes, to make in the decision's transaction.
+	SecretWrites []SecretWrite
+	// Starts are workflows to start in the decision's transaction (failure workflows).
+	Starts []*conductor.StartWorkflowRequest
+	// Warnings are events to log: they hold names and sizes, never data.
+	Warnings []Warning
+}
+
+// SecretWrite is an UPDATE_SECRET write.
+type SecretWrite struct {
+	Name  string
+	Value string
+	// Created: the secret does not exist yet.
+	Created bool
+}
+
+// Warning is an event worth a log line (message and key/value attributes).
+type Warning struct {
+	Message string
+	Attrs   []any
+}
+
+// State is what New needs of a loaded workflow.
+type State struct {
+	Workflow *conductor.Workflow
+	Def      *conductor.WorkflowDef
+	// Tasks are the loaded attempts in seq order.
+	Tasks []*Attempt
+	// Partial: Tasks holds only the unsettled attempts; MaxSeq is then the highest seq of all.
+	Partial bool
+	MaxSeq  int
+	RunAs   string
+	// Secrets is the workflow's opened secret state (nil when it has none).
+	Secrets *SecretState
+}
+
+// New prepares the decision of a loaded workflow.
+func New(cfg *Config, r Resolver, st State, now time.Time) *Decision {
+	d := &Decision{
+		cfg: cfg, r: r, Now: now, Workflow: st.Workflow, Def: st.Def, Tasks: st.Tasks, RunAs: st.RunAs,
+		index: conductor.IndexOf(st.Def), partial: st.Partial,
+		changes: Changes{Dirty: map[string]*Attempt{}, Queues: map[string]bool{}, Logs: map[string][]string{}},
+	}
+	d.tasksReplaced()
+	d.maxSeq = max(d.maxSeq, st.MaxSeq)
+	if st.Secrets != nil {
+		d.sec.realInput, d.sec.realVars = st.Secrets.Input, st.Secrets.Variables
+		for _, v := range st.Secrets.Masks {
+			d.sec.redactor.Add(v)
+		}
+	}
+	return d
+}
+
+// Changes returns the change set so far.
+func (d *Decision) Changes() *Changes { return &d.changes }
+
+// Err is the resolver failure that abandoned the decision, if any: nothing may be written.
+func (d *Decision) Err() error { return d.err }
+
+// Abort abandons the decision with err (the first one is kept).
+func (d *Decision) Abort(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+// ReplaceDefinition makes def the workflow's definition snapshot (restart with the latest).
+func (d *Decision) ReplaceDefinition(def *conductor.WorkflowDef) {
+	d.Def = def
+	d.Workflow.WorkflowVersion = def.Version
+	d.index = conductor.IndexOf(def)
+}
+
+// Node returns the definition node of ref, or nil.
+func (d *Decision) Node(ref string) *conductor.TaskNode { return d.index.Node(ref) }
+
+// load reads the documents of the compact attempts among atts, in one call.
+func (d *Decision) load(atts ...*Attempt) {
+	if d.err != nil {
+		return
+	}
+	var compact []*Attempt
+	for _, a := range atts {
+		if a.Compact {
+			compact = append(compact, a)
+		}
+	}
+	if len(compact) > 0 {
+		if err := d.r.Load(compact); err != nil {
+			d.Abort(err)
+		}
+	}
+}
+
+// LoadAll reads every attempt, with its documents.
+func (d *Decision) LoadAll() error {
+	d.loadHistory()
+	d.load(d.Tasks...)
+	return d.err
+}
+
+// loadHistory fetches every settled attempt not read yet, for what looks at the whole
+// history: the end of the workflow, the failure workflow, an API answer.
+func (d *Decision) loadHistory() {
+	if d.partial && !d.history {
+		d.fetchSettled(Filter{})
+		d.history = d.err == nil
+	}
+}
+
+// fetchSettled reads the settled attempts f selects that are not read yet and merges them into
+// Tasks in seq order. It returns the matching attempts (those already read included).
+func (d *Decision) fetchSettled(f Filter) []*Attempt {
+	if !d.partial || d.history || d.err != nil {
+		return nil
+	}
+	found, err := d.r.Settled(f)
+	if err != nil {
+		d.Abort(err)
+		return nil
+	}
+	known := make(map[string]*Attempt, len(d.Tasks))
+	for _, a := range d.Tasks {
+		known[a.Task.TaskID] = a
+	}
+	out := make([]*Attempt, 0, len(found))
+	for _, a := range found {
+		if have := known[a.Task.TaskID]; have != nil {
+			out = append(out, have)
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(d.Tasks, a.Task.Seq, func(x *Attempt, seq int) int { return x.Task.Seq - seq })
+		d.Tasks = slices.Insert(d.Tasks, i, a)
+		out = append(out, a)
+	}
+	return out
+}
+
+// MarkDirty records that a must be saved.
+func (d *Decision) MarkDirty(a *Attempt) {
+	d.load(a) // a settled attempt changes rarely (late updates); it is saved whole
+	a.Task.UpdateTime = d.Now.UnixMilli()
+	d.changes.Dirty[a.Task.TaskID] = a
+}
+
+// Forget drops a from the change set (an attempt deleted by a restart).
+func (d *Decision) Forget(a *Attempt) { delete(d.changes.Dirty, a.Task.TaskID) }
+
+// Touch records a change of the workflow row.
+func (d *Decision) Touch() {
+	d.Workflow.UpdateTime = d.Now.UnixMilli()
+	d.changes.WorkflowChanged = true
+}
+
+// Enqueued notes that queue received pollable work.
+func (d *Decision) Enqueued(queue string) { d.changes.Queues[queue] = true }
+
+// Log appends a (masked) log line to a task's execution log.
+func (d *Decision) Log(taskID, line string) {
+	d.changes.Logs[taskID] = append(d.changes.Logs[taskID], d.Mask(line))
+}
+
+func (d *Decision) warn(msg string, attrs ...any) {
+	d.changes.Warnings = append(d.changes.Warnings, Warning{Message: msg, Attrs: attrs})
+}
+
+// Latest returns the newest attempt of ref, or nil. It scans from the newest attempt back,
+// without allocating: what a decision looks up is nearly always recent.
+func (d *Decision) Latest(ref string) *Attempt {
+	for i := len(d.Tasks) - 1; i >= 0; i-- {
+		if d.Tasks[i].Task.ReferenceTaskName == ref {
+			return d.Tasks[i]
+		}
+	}
+	if d.partial && !d.history && !d.fetchedRefs[ref] {
+		if d.fetchedRefs == nil {
+			d.fetchedRefs = map[string]bool{}
+		}
+		d.fetchedRefs[ref] = true
+		if found := d.fetchSettled(Filter{Ref: ref, Newest: true}); len(found) > 0 {
+			return found[0]
+		}
+	}
+	return nil
+}
+
+// tasksReplaced resets what is derived from Tasks; call it after changing Tasks other than
+// through add.
+func (d *Decision) tasksReplaced() {
+	d.maxSeq = 0
+	for _, a := range d.Tasks {
+		d.maxSeq = max(d.maxSeq, a.Task.Seq)
+	}
+}
+
+// documentTask is the attempt the document shows under key: the last attempt not superseded
+// whose reference name, or loop base name, is key; nil when there is none.
+func (d *Decision) documentTask(key string) *Attempt {
+	if d.partial && !d.history && !d.fetchedKeys[key] {
+		if d.fetchedKeys == nil {
+			d.fetchedKeys = map[string]bool{}
+		}
+		d.fetchedKeys[key] = true
+		found := d.fetchSettled(Filter{Ref: key, LoopCopies: true, NotRetried: true, Newest: true})
+		if len(found) > 0 && found[0].Task.ReferenceTaskName != key && !isLoopCopy(found[0].Task.ReferenceTaskName, key) {
+			d.loadHistory() // a name the prefix match cannot tell apart: look at everything
+		}
+	}
+	for i := len(d.Tasks) - 1; i >= 0; i-- {
+		t := d.Tasks[i].Task
+		if t.Retried {
+			continue
+		}
+		if ref := t.ReferenceTaskName; ref == key || isLoopCopy(ref, key) {
+			return d.Tasks[i]
+		}
+	}
+	return nil
+}
+
+// Task returns the attempt with id, or nil.
+func (d *Decision) Task(id string) *Attempt {
+	for _, a := range d.Tasks {
+		if a.Task.TaskID == id {
+			return a
+		}
+	}
+	if found := d.fetchSettled(Filter{TaskID: id}); len(found) > 0 {
+		return found[0]
+	}
+	return nil
+}
+
+// Add appends a new attempt.
+func (d *Decision) Add(a *Attempt) {
+	a.New = true
+	a.Task.Seq = d.maxSeq + 1
+	d.maxSeq = a.Task.Seq
+	d.Tasks = append(d.Tasks, a)
+	d.live = append(d.live, a)
+	d.MarkDirty(a)
+	if a.QueueName != "" {
+		d.Enqueued(a.QueueName)
+	}
+}
+
+// DropAfter removes the attempts after seq (a restart or rerun deletes them).
+func (d *Decision) DropAfter(seq int) {
+	kept := d.Tasks[:0]
+	for _, a := range d.Tasks {
+		if a.Task.Seq <= seq {
+			kept = append(kept, a)
+		} else {
+			d.Forget(a)
+		}
+	}
+	clear(d.Tasks[len(kept):])
+	d.Tasks = kept
+	d.tasksReplaced()
+}
+
+func (d *Decision) newID() string {
+	if d.cfg.NewID != nil {
+		return d.cfg.NewID()
+	}
+	return NewID()
+}
+
+// NewID returns a new random task or workflow id.
+func NewID() string { return uuid.NewString() }

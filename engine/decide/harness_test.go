@@ -1,0 +1,238 @@
+package decide
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+// memory is a Resolver over in-memory state: the settled history a store would hold, the
+// secrets and rights of the workflow's principal.
+type memory struct {
+	settled     []*Attempt
+	secrets     map[string]string
+	denied      map[string]bool
+	readonly    map[string]bool // secrets the principal may use but not write
+	secretErr   error           // the secrets store is failing
+	interrupted bool
+	loads       int
+}
+
+func (m *memory) Settled(f Filter) ([]*Attempt, error) {
+	var out []*Attempt
+	for _, a := range m.settled {
+		t := a.Task
+		switch {
+		case f.TaskID != "" && t.TaskID != f.TaskID:
+		case f.Ref != "" && t.ReferenceTaskName != f.Ref && (!f.LoopCopies || !isLoopCopy(t.ReferenceTaskName, f.Ref)):
+		case f.NotRetried && t.Retried:
+		default:
+			out = append(out, a)
+		}
+	}
+	switch {
+	case f.Newest && len(out) > 0:
+		out = out[len(out)-1:]
+	case f.Oldest && len(out) > 0:
+		out = out[:1]
+	}
+	return out, nil
+}
+
+func (m *memory) Load(atts []*Attempt) error {
+	m.loads += len(atts)
+	for _, a := range atts {
+		a.Compact = false
+	}
+	return nil
+}
+
+func (m *memory) Open(*Attempt, bool) (map[string]any, error) {
+	return nil, errors.New("nothing is sealed in memory")
+}
+
+func (m *memory) Secret(name string) (string, bool, error) {
+	if m.secretErr != nil {
+		return "", false, m.secretErr
+	}
+	v, ok := m.secrets[name]
+	return v, ok, nil
+}
+
+func (m *memory) MayUseSecret(name string) bool { return !m.denied[name] }
+
+func (m *memory) CheckSecretWrite(name string) (bool, error) {
+	_, exists := m.secrets[name]
+	if m.readonly[name] {
+		return !exists, fmt.Errorf("no UPDATE on %s: %w", name, conductor.ErrForbidden)
+	}
+	return !exists, nil
+}
+
+func (m *memory) Principal() (string, string) { return "rotator", "app-1" }
+
+// Execute is the INLINE-like handler of the tests: it returns its input's "value".
+func (m *memory) Execute(_ *Attempt, input map[string]any) Result {
+	return Result{Status: conductor.TaskCompleted, Output: map[string]any{"result": input["value"]}}
+}
+
+func (m *memory) Interrupted() bool { return m.interrupted }
+
+// testConfig runs SIMPLE and custom types by workers, INLINE inline, HTTP on internal workers;
+// FORK_JOIN is a reserved type it does not execute.
+func testConfig() *Config {
+	n := 0
+	return &Config{
+		PayloadMax:      1 << 20,
+		SystemTaskLease: 30 * time.Second,
+		RunnerOf: func(taskType string) Runner {
+			switch taskType {
+			case conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable, conductor.TaskTypeTerminate,
+				conductor.TaskTypeWait, conductor.TaskTypeNoop, conductor.TaskTypeUpdateSecret:
+				return ByDecider
+			case "INLINE":
+				return BySyncHandler
+			case "HTTP":
+				return ByAsyncHandler
+			case conductor.TaskTypeForkJoin:
+				return Unsupported
+			}
+			return ByWorker
+		},
+		Script: func(expression string, input map[string]any) (any, error) {
+			return nil, errors.New("no scripts in these tests: " + expression)
+		},
+		MaxSecretBytes:  64,
+		ValidSecretName: func(string) error { return nil },
+		NewID:           func() string { n++; return fmt.Sprintf("task-%d", n) },
+	}
+}
+
+var epoch = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+
+// run is one workflow decided in memory: each step applies a change and decides, as one
+// transaction of the engine would.
+type run struct {
+	t   *testing.T
+	d   *Decision
+	mem *memory
+}
+
+// start begins a workflow of def with input at epoch and decides it.
+func start(t *testing.T, def *conductor.WorkflowDef, input map[string]any) *run {
+	return startWith(t, def, input, &memory{})
+}
+
+func startWith(t *testing.T, def *conductor.WorkflowDef, input map[string]any, mem *memory) *run {
+	t.Helper()
+	wf := &conductor.Workflow{WorkflowID: "wf-1", WorkflowName: def.Name, WorkflowVersion: def.Version,
+		Status: conductor.WorkflowRunning, CreateTime: epoch.UnixMilli(), Input: input, Output: map[string]any{}}
+	d := New(testConfig(), mem, State{Workflow: wf, Def: def, RunAs: "app-1"}, epoch)
+	d.Begin(input)
+	d.Decide()
+	require.NoError(t, d.Err())
+	return &run{t: t, d: d, mem: mem}
+}
+
+// at moves the clock to epoch+offset and decides (a sweep).
+func (r *run) at(offset time.Duration) {
+	r.d.Now = epoch.Add(offset)
+	r.d.Decide()
+	require.NoError(r.t, r.d.Err())
+}
+
+// attempt is the newest attempt of ref; it must exist.
+func (r *run) attempt(ref string) *Attempt {
+	r.t.Helper()
+	a := r.d.Latest(ref)
+	require.NotNil(r.t, a, "no attempt of %s", ref)
+	return a
+}
+
+// attempts counts the attempts of ref.
+func (r *run) attempts(ref string) int {
+	n := 0
+	for _, a := range r.d.Tasks {
+		if a.Task.ReferenceTaskName == ref {
+			n++
+		}
+	}
+	return n
+}
+
+// poll marks the newest attempt of ref claimed by a worker, as the queue's claim does.
+func (r *run) poll(ref string) *Attempt {
+	a := r.attempt(ref)
+	require.Equal(r.t, conductor.TaskScheduled, a.Task.Status, ref)
+	a.Task.Status, a.Task.StartTime, a.Task.UpdateTime, a.Task.PollCount = conductor.TaskInProgress, r.d.Now.UnixMilli(), r.d.Now.UnixMilli(), a.Task.PollCount+1
+	lease := r.d.Now.Add(time.Duration(a.ResponseTimeoutSeconds) * time.Second)
+	a.QueueName, a.VisibleAt, a.LeaseUntil = "", nil, &lease
+	return a
+}
+
+// report applies a worker's result on the newest attempt of ref and decides.
+func (r *run) report(ref string, status conductor.TaskStatus, output map[string]any, reason string) {
+	r.t.Helper()
+	a := r.attempt(ref)
+	if a.Task.Status == conductor.TaskScheduled {
+		r.poll(ref)
+	}
+	r.d.ApplyResult(a, &conductor.TaskResult{TaskID: a.Task.TaskID, WorkflowInstanceID: r.d.Workflow.WorkflowID,
+		Status: status, OutputData: output, ReasonForIncompletion: reason})
+	r.d.Decide()
+	require.NoError(r.t, r.d.Err())
+}
+
+func (r *run) complete(ref string, output map[string]any) {
+	r.t.Helper()
+	r.report(ref, conductor.TaskCompleted, output, "")
+}
+
+func (r *run) status() conductor.WorkflowStatus { return r.d.Workflow.Status }
+
+// refs lists the reference names of the attempts, in order.
+func (r *run) refs() []string {
+	var out []string
+	for _, a := range r.d.Tasks {
+		out = append(out, a.Task.ReferenceTaskName)
+	}
+	return out
+}
+
+// wt is a workflow task of type typ (a worker task named ref when typ is SIMPLE).
+func wt(ref, typ string, input map[string]any) conductor.WorkflowTask {
+	return conductor.WorkflowTask{Name: ref, TaskReferenceName: ref, Type: typ, InputParameters: input}
+}
+
+func simpleTask(ref string, input map[string]any) conductor.WorkflowTask {
+	return wt(ref, conductor.TaskTypeSimple, input)
+}
+
+func workflow(tasks ...conductor.WorkflowTask) *conductor.WorkflowDef {
+	return &conductor.WorkflowDef{Name: "wf", Version: 1, SchemaVersion: 2, Tasks: tasks}
+}
+
+// jsonOf renders v for assertions on encoded forms.
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(data)
+}
+
+// dirtyIDs lists the task ids of the change set, sorted.
+func (r *run) dirtyIDs() []string {
+	var ids []string
+	for id := range r.d.Changes().Dirty {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
