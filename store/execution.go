@@ -67,9 +67,9 @@ type LoadMode int
 
 // Load modes.
 const (
-	// LoadUnsettled locks and decodes the attempts the decider is not done with; the settled
-	// ones (executed or retried) are not read at all, whatever their number: TaskSettled reads
-	// those a decision asks for, compact.
+	// LoadUnsettled locks and decodes the attempts the decider is not done with, and those
+	// skipped ahead of time; the other settled ones (executed or retried) are not read at all,
+	// whatever their number: TaskSettled reads those a decision asks for, compact.
 	LoadUnsettled LoadMode = iota
 	// LoadAll locks and decodes every attempt (operations that rewrite history: retry, rerun…).
 	LoadAll
@@ -78,7 +78,7 @@ const (
 // attachWorkflowTask gives a task read from storage its definition node and task definition.
 func attachWorkflowTask(t *conductor.Task, def *conductor.WorkflowDef) {
 	if t.WorkflowTask == nil && def != nil {
-		t.WorkflowTask = def.TaskByRef(t.ReferenceTaskName)
+		t.WorkflowTask = conductor.IndexOf(def).Task(t.ReferenceTaskName)
 	}
 	if t.WorkflowTask != nil && t.TaskDefinition == nil {
 		t.TaskDefinition = t.WorkflowTask.TaskDefinition
@@ -237,8 +237,13 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
 			WHERE workflow_id = ANY($1::uuid[]) ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
 	} else {
+		// A plain index scan, not a bitmap scan: the partial index keeps an entry for every
+		// superseded version of an attempt until vacuum, and only a plain scan marks those
+		// dead as it passes (a bitmap scan would visit their heap pages on every decision, a
+		// cost growing with the workflow's history).
+		batch.Queue(`SET LOCAL enable_bitmapscan = off`)
 		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
-			WHERE workflow_id = ANY($1::uuid[]) AND NOT executed ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
+			WHERE workflow_id = ANY($1::uuid[]) AND (NOT executed OR status = 'SKIPPED') ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
 		// The newest seq of each workflow, one index probe each (not a scan of its tasks).
 		batch.Queue(`SELECT w.id::text, (SELECT seq FROM tasks WHERE workflow_id = w.id ORDER BY seq DESC LIMIT 1)
 			FROM unnest($1::uuid[]) AS w(id)`, workflowIDs)
@@ -258,6 +263,9 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 				return struct{}{}, err
 			})
 		}
+	}
+	if err == nil && mode == LoadUnsettled {
+		_, err = results.Exec() // SET LOCAL
 	}
 	if err == nil {
 		var rows pgx.Rows

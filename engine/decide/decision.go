@@ -86,7 +86,9 @@ type Warning struct {
 type State struct {
 	Workflow *conductor.Workflow
 	Def      *conductor.WorkflowDef
-	// Tasks are the loaded attempts in seq order.
+	// Tasks are the loaded attempts in seq order: at least every unsettled one (neither
+	// executed nor retried) and every SKIPPED one, which the decider looks up without asking
+	// the Resolver.
 	Tasks []*Attempt
 	// Partial: Tasks holds only the unsettled attempts; MaxSeq is then the highest seq of all.
 	Partial bool
@@ -242,6 +244,16 @@ func (d *Decision) Latest(ref string) *Attempt {
 		d.fetchedRefs[ref] = true
 		if found := d.fetchSettled(Filter{Ref: ref, Newest: true}); len(found) > 0 {
 			return found[0]
+		}
+	}
+	return nil
+}
+
+// loaded returns the newest loaded attempt of ref, or nil, never asking the resolver.
+func (d *Decision) loaded(ref string) *Attempt {
+	for i := len(d.Tasks) - 1; i >= 0; i-- {
+		if d.Tasks[i].Task.ReferenceTaskName == ref {
+			return d.Tasks[i]
 		}
 	}
 	return nil

@@ -43,7 +43,8 @@ func TaskDefOf(wt *conductor.WorkflowTask, worker bool) *conductor.TaskDef {
 // Schedule creates the first attempt of wt. A task skipped ahead of time is not created: the
 // workflow moves on to what follows it.
 func (d *Decision) Schedule(wt *conductor.WorkflowTask) {
-	if prev := d.Latest(wt.TaskReferenceName); prev != nil && prev.Task.Status == conductor.TaskSkipped {
+	// A skipped attempt is always loaded (State.Tasks): no need to read the history.
+	if prev := d.loaded(wt.TaskReferenceName); prev != nil && prev.Task.Status == conductor.TaskSkipped {
 		for _, next := range d.successors(prev.Task) {
 			d.Schedule(next)
 		}

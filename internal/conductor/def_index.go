@@ -26,7 +26,7 @@ type TaskNode struct {
 func (ix *DefIndex) Node(ref string) *TaskNode { return ix.nodes[ref] }
 
 // Task finds the task whose reference name is ref (or, for a DO_WHILE iteration copy
-// "ref__N", ref), as WorkflowDef.TaskByRef does; nil when absent.
+// "ref__N", ref); nil when absent.
 func (ix *DefIndex) Task(ref string) *WorkflowTask {
 	if base, _, ok := strings.Cut(ref, "__"); ok {
 		ref = base
@@ -40,8 +40,8 @@ func (ix *DefIndex) Task(ref string) *WorkflowTask {
 // Len is the number of tasks indexed.
 func (ix *DefIndex) Len() int { return len(ix.nodes) }
 
-// NewDefIndex builds the index of def. The first task of a reference name wins, as TaskByRef
-// finds it.
+// NewDefIndex builds the index of def. The first task of a reference name wins, in
+// definition order (nested tasks right after the task that holds them).
 func NewDefIndex(def *WorkflowDef) *DefIndex {
 	ix := &DefIndex{nodes: map[string]*TaskNode{}}
 	var walk func(list []WorkflowTask, parent *TaskNode)

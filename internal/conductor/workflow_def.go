@@ -2,7 +2,6 @@ package conductor
 
 import (
 	"encoding/json"
-	"strings"
 )
 
 // WorkflowTimeoutPolicy says what happens when a workflow exceeds its timeoutSeconds.
@@ -222,27 +221,4 @@ type WorkflowDefSummary struct {
 type BulkResponse struct {
 	BulkSuccessfulResults []string          `json:"bulkSuccessfulResults"`
 	BulkErrorResults      map[string]string `json:"bulkErrorResults"`
-}
-
-// TaskByRef finds the task of the definition whose reference name is ref (or, for a DO_WHILE
-// iteration copy "ref__N", ref), searching nested tasks too; nil when absent.
-func (d *WorkflowDef) TaskByRef(ref string) *WorkflowTask {
-	if base, _, ok := strings.Cut(ref, "__"); ok {
-		ref = base
-	}
-	return findTask(d.Tasks, ref)
-}
-
-func findTask(tasks []WorkflowTask, ref string) *WorkflowTask {
-	for i := range tasks {
-		if tasks[i].TaskReferenceName == ref {
-			return &tasks[i]
-		}
-		for _, list := range tasks[i].Children() {
-			if t := findTask(list, ref); t != nil {
-				return t
-			}
-		}
-	}
-	return nil
 }
