@@ -33,6 +33,8 @@ type Attempt struct {
 	RealInput, RealOutput map[string]any
 	// Compact marks a settled attempt read without its documents: Resolver.Load fills them in.
 	Compact bool
+	// version counts the changes of the attempt in this decision (see encodedTask).
+	version int
 }
 
 // Filter selects settled attempts of the decided workflow (see Resolver.Settled).

@@ -505,3 +505,19 @@ func TestAnInterruptedDecisionStops(t *testing.T) {
 	d.Decide()
 	require.Equal(t, conductor.TaskScheduled, d.Latest("calc").Task.Status, "nothing ran")
 }
+
+// The document members a decision encodes are reused until what they show changes.
+func TestDocumentMembersAreEncodedOncePerChange(t *testing.T) {
+	t.Parallel()
+	r := start(t, workflow(simpleTask("a", nil), simpleTask("b", obj{"v": "${a.output.v}"})), obj{"k": 1})
+	a := r.attempt("a")
+	first := r.d.encodedTask(a)
+	require.Same(t, &first[0], &r.d.encodedTask(a)[0], "unchanged: encoded once")
+	wf := r.d.encodedWorkflow()
+	require.Same(t, &wf[0], &r.d.encodedWorkflow()[0])
+	r.complete("a", obj{"v": "new"})
+	require.Contains(t, string(r.d.encodedTask(a)), `"new"`, "a change is seen")
+	require.Equal(t, obj{"v": "new"}, r.attempt("b").Task.InputData)
+	r.d.Terminate("stop")
+	require.Contains(t, string(r.d.encodedWorkflow()), `"TERMINATED"`)
+}

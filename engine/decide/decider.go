@@ -379,6 +379,7 @@ func (d *Decision) endByTerminate(t *conductor.Task) {
 	}
 	d.end(status, reason, t)
 	d.Workflow.Output = d.shownOutput(d.RealTaskOutput(d.Task(t.TaskID)))
+	d.wfVersion++
 }
 
 // shownOutput is a workflow output as stored and shown: secret material and maskedFields masked.

@@ -39,6 +39,11 @@ type Decision struct {
 
 	changes Changes
 
+	// The document members encoded so far, and the version of the workflow member.
+	wfDoc     encoded
+	wfVersion int
+	taskDocs  map[*Attempt]encoded
+
 	// partial: Tasks holds the unsettled attempts and the settled ones fetched so far;
 	// history: every settled one has been fetched. fetchedRefs and fetchedKeys remember the
 	// lookups already asked of the resolver.
@@ -204,6 +209,7 @@ func (d *Decision) fetchSettled(f Filter) []*Attempt {
 // MarkDirty records that a must be saved.
 func (d *Decision) MarkDirty(a *Attempt) {
 	d.load(a) // a settled attempt changes rarely (late updates); it is saved whole
+	a.changed()
 	a.Task.UpdateTime = d.Now.UnixMilli()
 	d.changes.Dirty[a.Task.TaskID] = a
 }
@@ -213,6 +219,7 @@ func (d *Decision) Forget(a *Attempt) { delete(d.changes.Dirty, a.Task.TaskID) }
 
 // Touch records a change of the workflow row.
 func (d *Decision) Touch() {
+	d.wfVersion++
 	d.Workflow.UpdateTime = d.Now.UnixMilli()
 	d.changes.WorkflowChanged = true
 }

@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -60,36 +61,85 @@ func neededRoots(values ...any) docNeeds {
 // attempt of each task reference, or of the roots needs names only. Building only those keeps
 // the cost of scheduling a task independent of how many tasks ran before it.
 func (d *Decision) document(needs docNeeds) []byte {
-	doc := map[string]any{}
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	member := func(key string, raw []byte) {
+		if buf.Len() > 1 {
+			buf.WriteByte(',')
+		}
+		buf.Write(mustJSON(key))
+		buf.WriteByte(':')
+		buf.Write(raw)
+	}
 	if needs.all {
 		d.loadHistory()
 		d.load(d.Tasks...)
-		doc["workflow"] = d.workflowEntry()
+		members := map[string][]byte{"workflow": d.encodedWorkflow()}
 		for _, rec := range d.Tasks {
 			t := rec.Task
 			if t.Retried {
 				continue
 			}
-			entry := d.taskEntry(rec)
-			doc[t.ReferenceTaskName] = entry
+			raw := d.encodedTask(rec)
+			members[t.ReferenceTaskName] = raw
 			if base, _, loop := CutLoopSuffix(t.ReferenceTaskName); loop {
-				doc[base] = entry
+				members[base] = raw
 			}
+		}
+		for key, raw := range members {
+			member(key, raw)
 		}
 	} else {
 		for root := range needs.roots {
 			switch rec := d.documentTask(root); {
 			case rec != nil:
-				doc[root] = d.taskEntry(rec)
+				member(root, d.encodedTask(rec))
 			case root == "workflow":
-				doc[root] = d.workflowEntry()
+				member(root, d.encodedWorkflow())
 			}
 		}
 	}
-	data, err := json.Marshal(doc)
+	buf.WriteByte('}')
+	return buf.Bytes()
+}
+
+// encoded is a document member encoded once, valid while what it shows has not changed since.
+type encoded struct {
+	version int
+	raw     []byte
+}
+
+// encodedWorkflow is the workflow member of the document, encoded once per change of the
+// workflow within the decision.
+func (d *Decision) encodedWorkflow() []byte {
+	if d.wfDoc.raw == nil || d.wfDoc.version != d.wfVersion {
+		d.wfDoc = encoded{version: d.wfVersion, raw: mustJSON(d.workflowEntry())}
+	}
+	return d.wfDoc.raw
+}
+
+// encodedTask is the member of the document showing a, encoded once per change of a: a
+// fan-out of tasks reading the same attempts encodes them once per decision, not per task.
+func (d *Decision) encodedTask(a *Attempt) []byte {
+	if e, ok := d.taskDocs[a]; ok && e.version == a.version {
+		return e.raw
+	}
+	if d.taskDocs == nil {
+		d.taskDocs = map[*Attempt]encoded{}
+	}
+	raw := mustJSON(d.taskEntry(a))
+	d.taskDocs[a] = encoded{version: a.version, raw: raw}
+	return raw
+}
+
+// changed notes that a changed: its document member is encoded again when next read.
+func (a *Attempt) changed() { a.version++ }
+
+// mustJSON encodes a value that came out of JSON; failing to is a programming error.
+func mustJSON(v any) []byte {
+	data, err := json.Marshal(v)
 	if err != nil {
-		// Every value here came out of JSON; failing to re-encode it is a programming error.
-		panic("engine: encoding the expression document: " + err.Error())
+		panic("decide: encoding the expression document: " + err.Error())
 	}
 	return data
 }

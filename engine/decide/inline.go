@@ -76,6 +76,7 @@ func (d *Decision) recordOutput(rec *Attempt, output map[string]any, status cond
 		}
 		if ok {
 			rec.RealOutput = output // the filter reads the fresh output
+			rec.changed()
 			filtered, err := expr.Evaluate(filter, d.env(rec.Task.TaskID, filter))
 			if err != nil {
 				// Storing the unfiltered output instead could keep what the filter was to drop.

@@ -56,6 +56,7 @@ func (d *Decision) Variables() map[string]any {
 
 // SetVariables stores new workflow variables: real (sealed) for expressions, masked where shown.
 func (d *Decision) SetVariables(real map[string]any) {
+	d.wfVersion++
 	d.Workflow.Variables = real
 	d.sec.realVars = nil
 	if d.nothingToMask(real) {
@@ -77,6 +78,7 @@ func (d *Decision) showInput(input map[string]any) map[string]any {
 // values) where shown, real (sealed) for expressions. The values of maskedFields join the
 // values to mask, so they are masked wherever tasks copy them too.
 func (d *Decision) SetWorkflowInput(input map[string]any) {
+	d.wfVersion++
 	d.addMasks(func(r *secret.Redactor) {
 		r.SecretsUnder(input)
 		for _, f := range d.Def.MaskedFields {
@@ -128,6 +130,7 @@ func (d *Decision) open(a *Attempt, output bool, shown map[string]any) map[strin
 // SetTaskInput stores an attempt's input: real for its executor (sealed when it differs from
 // the shown one), masked where shown.
 func (d *Decision) SetTaskInput(rec *Attempt, real map[string]any) {
+	rec.changed()
 	// An output filter is a template of paths (its $${…} un-escaped), not secret material: it
 	// is shown as written, even its _secrets key.
 	rest := real
@@ -168,6 +171,7 @@ func (d *Decision) SetTaskInput(rec *Attempt, real map[string]any) {
 
 // SetTaskOutput stores an attempt's output the same way.
 func (d *Decision) SetTaskOutput(rec *Attempt, real map[string]any) {
+	rec.changed()
 	rec.SealedOutput, rec.RealOutput = nil, nil
 	if d.nothingToMask(real) {
 		rec.Task.OutputData = real
@@ -287,6 +291,7 @@ func (d *Decision) SecretsChanged() (st *SecretState, changed bool) {
 	if !d.sec.dirty {
 		return nil, false
 	}
+	d.wfVersion++
 	// The set of values to mask may have grown: show the workflow input and variables with it.
 	d.Workflow.Input = d.showInput(d.WorkflowInput())
 	if !jsonEqual(d.Workflow.Input, d.WorkflowInput()) && d.sec.realInput == nil {

@@ -103,6 +103,7 @@ func (d *Decision) Reopen(seq int, input map[string]any) {
 	wf.ReasonForIncompletion = ""
 	wf.Output = map[string]any{}
 	wf.FailedReferenceTaskNames, wf.FailedTaskNames = nil, nil
+	d.wfVersion++
 	if seq == 0 {
 		wf.CreateTime = d.Now.UnixMilli()
 		d.SetVariables(expr.DeepCopyMap(d.Def.Variables))
@@ -132,6 +133,7 @@ func (d *Decision) Terminate(reason string) {
 	if wf.EndTime == 0 {
 		wf.EndTime = d.Now.UnixMilli()
 	}
+	d.wfVersion++
 	out, tooLarge := d.boundedWorkflowOutput(d.workflowOutput())
 	if tooLarge != "" {
 		wf.ReasonForIncompletion = joinReasons(wf.ReasonForIncompletion, d.Mask(tooLarge))

@@ -37,7 +37,8 @@ func TestDefIndexLocatesNestedTasks(t *testing.T) {
 func TestIndexOfBuildsOncePerDefinition(t *testing.T) {
 	t.Parallel()
 	def := &WorkflowDef{Tasks: []WorkflowTask{{TaskReferenceName: "a"}}}
-	if IndexOf(def) != IndexOf(def) {
+	first, second := IndexOf(def), IndexOf(def)
+	if first != second {
 		t.Fatal("the index of one definition is built once")
 	}
 	other := &WorkflowDef{Tasks: []WorkflowTask{{TaskReferenceName: "b"}}}
