@@ -4,6 +4,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,13 +70,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error parsing database URL: %w", err)
 	}
-	pcfg.MaxConns = max(cfg.MaxConns, 0)
-	if pcfg.MaxConns == 0 {
-		pcfg.MaxConns = MaxConnsDefault
-	}
-	timeout := cmpOr(cfg.StatementTimeout, StatementTimeoutDefault)
+	pcfg.MaxConns = cmp.Or(max(cfg.MaxConns, 0), MaxConnsDefault)
+	timeout := cmp.Or(cfg.StatementTimeout, StatementTimeoutDefault)
 	params := pcfg.ConnConfig.RuntimeParams
-	params["application_name"] = cmpOr(cfg.ApplicationName, "podium")
+	params["application_name"] = cmp.Or(cfg.ApplicationName, "podium")
 	params["timezone"] = "UTC"
 	params["statement_timeout"] = fmt.Sprint(timeout.Milliseconds())
 	params["idle_in_transaction_session_timeout"] = fmt.Sprint((2 * timeout).Milliseconds())
@@ -97,7 +95,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("error connecting to database: %w", err)
 	}
 	defs := newSnapshots()
-	timed := &timedPool{pool: pool, timeout: cmpOr(cfg.AcquireTimeout, AcquireTimeoutDefault)}
+	timed := &timedPool{pool: pool, timeout: cmp.Or(cfg.AcquireTimeout, AcquireTimeoutDefault)}
 	return &Store{Queries: &Queries{db: timed, defs: defs}, pool: pool, timed: timed, defs: defs}, nil
 }
 
@@ -145,12 +143,4 @@ func interpretError(err error, doing string) error {
 		}
 	}
 	return fmt.Errorf("error %s: %w", doing, err)
-}
-
-func cmpOr[T comparable](v, fallback T) T {
-	var zero T
-	if v == zero {
-		return fallback
-	}
-	return v
 }
