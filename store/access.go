@@ -41,15 +41,8 @@ func scanApplication(row pgx.Row) (*ApplicationRecord, error) {
 // ApplicationCreate stores a new application.
 func (q *Queries) ApplicationCreate(ctx context.Context, app *ApplicationRecord) error {
 	_, err := q.db.Exec(ctx, `INSERT INTO applications (id, name, roles, create_time, update_time, created_by, updated_by)
-		VALUES ($1, $2, $3, $4, $4, $5, $5)`, app.ID, app.Name, nonNilStrings(app.Roles), app.CreateTime, nullString(app.CreatedBy))
+		VALUES ($1, $2, $3, $4, $4, $5, $5)`, app.ID, app.Name, conductor.NonNil(app.Roles), app.CreateTime, nullString(app.CreatedBy))
 	return interpretError(err, "creating application")
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // ApplicationGet reads an application; absent gives conductor.ErrNotFound.
@@ -76,12 +69,12 @@ func (q *Queries) ApplicationList(ctx context.Context) ([]*ApplicationRecord, er
 
 // ApplicationUpdate writes an application's name, roles and tags.
 func (q *Queries) ApplicationUpdate(ctx context.Context, app *ApplicationRecord) error {
-	tags, err := json.Marshal(nonNilTags(app.Tags))
+	tags, err := json.Marshal(conductor.NonNil(app.Tags))
 	if err != nil {
 		return fmt.Errorf("error encoding tags: %w", err)
 	}
 	tag, err := q.db.Exec(ctx, `UPDATE applications SET name = $2, roles = $3, tags = $4, update_time = $5, updated_by = $6
-		WHERE id = $1`, app.ID, app.Name, nonNilStrings(app.Roles), tags, app.UpdateTime, nullString(app.UpdatedBy))
+		WHERE id = $1`, app.ID, app.Name, conductor.NonNil(app.Roles), tags, app.UpdateTime, nullString(app.UpdatedBy))
 	if err != nil {
 		return interpretError(err, "updating application")
 	}
@@ -89,13 +82,6 @@ func (q *Queries) ApplicationUpdate(ctx context.Context, app *ApplicationRecord)
 		return conductor.ErrNotFound
 	}
 	return nil
-}
-
-func nonNilTags(t []Tag) []Tag {
-	if t == nil {
-		return []Tag{}
-	}
-	return t
 }
 
 // ApplicationDelete removes an application and its keys; absent gives conductor.ErrNotFound.

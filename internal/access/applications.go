@@ -33,7 +33,7 @@ type Application struct {
 func applicationOf(rec *store.ApplicationRecord) *Application {
 	return &Application{ID: rec.ID, Name: rec.Name, CreatedBy: rec.CreatedBy, UpdatedBy: rec.UpdatedBy,
 		CreateTime: rec.CreateTime.UnixMilli(), UpdateTime: rec.UpdateTime.UnixMilli(),
-		Roles: nonNil(rec.Roles), Tags: nonNil(rec.Tags)}
+		Roles: conductor.NonNil(rec.Roles), Tags: conductor.NonNil(rec.Tags)}
 }
 
 func applicationNotFound(id string) error {

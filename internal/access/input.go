@@ -10,11 +10,3 @@ func newID() string { return uuid.NewString() }
 // validID reports whether id can name an application (ids are UUIDs); anything else is simply
 // not found, without asking the database.
 func validID(id string) bool { return uuid.Validate(id) == nil }
-
-// nonNil returns s, or an empty slice for nil (JSON [] rather than null).
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}

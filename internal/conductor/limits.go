@@ -63,11 +63,11 @@ func MergeTags(cur, tags []Tag) []Tag {
 			cur = append(cur, t)
 		}
 	}
-	return nonNilSlice(cur)
+	return NonNil(cur)
 }
 
 // RemoveTags removes from cur the tags matching one of tags in key and value. The result is
 // never nil.
 func RemoveTags(cur, tags []Tag) []Tag {
-	return nonNilSlice(slices.DeleteFunc(cur, func(c Tag) bool { return slices.Contains(tags, c) }))
+	return NonNil(slices.DeleteFunc(cur, func(c Tag) bool { return slices.Contains(tags, c) }))
 }

@@ -104,7 +104,7 @@ func decodeScheduledStart(raw json.RawMessage) (*StartWorkflowRequest, error) {
 
 // MarshalJSON encodes the schedule with its unknown members; tags are always a list.
 func (s WorkflowSchedule) MarshalJSON() ([]byte, error) {
-	s.Tags = nonNilSlice(s.Tags)
+	s.Tags = NonNil(s.Tags)
 	return encodeObject(plainSchedule(s), s.Extra)
 }
 

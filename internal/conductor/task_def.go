@@ -106,8 +106,8 @@ func (d *TaskDef) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the definition as Conductor does: empty collections as [] and {}.
 func (d TaskDef) MarshalJSON() ([]byte, error) {
-	d.InputKeys = nonNilSlice(d.InputKeys)
-	d.OutputKeys = nonNilSlice(d.OutputKeys)
+	d.InputKeys = NonNil(d.InputKeys)
+	d.OutputKeys = NonNil(d.OutputKeys)
 	d.InputTemplate = nonNilMap(d.InputTemplate)
 	return encodeObject(plainTaskDef(d), d.Extra)
 }

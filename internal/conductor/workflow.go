@@ -36,14 +36,14 @@ type Workflow struct {
 // Normalize fills nil collections so the JSON form matches Conductor ({} and [], never null)
 // and derives startTime from createTime.
 func (w *Workflow) Normalize() {
-	w.Tasks = nonNilSlice(w.Tasks)
+	w.Tasks = NonNil(w.Tasks)
 	w.Input = nonNilMap(w.Input)
 	w.Output = nonNilMap(w.Output)
 	w.TaskToDomain = nonNilMap(w.TaskToDomain)
-	w.FailedReferenceTaskNames = nonNilSlice(w.FailedReferenceTaskNames)
-	w.FailedTaskNames = nonNilSlice(w.FailedTaskNames)
+	w.FailedReferenceTaskNames = NonNil(w.FailedReferenceTaskNames)
+	w.FailedTaskNames = NonNil(w.FailedTaskNames)
 	w.Variables = nonNilMap(w.Variables)
-	w.History = nonNilSlice(w.History)
+	w.History = NonNil(w.History)
 	w.StartTime = w.CreateTime
 }
 

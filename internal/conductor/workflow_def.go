@@ -78,13 +78,13 @@ func (d *WorkflowDef) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON encodes the definition as Conductor does: empty collections as [] and {}.
 func (d WorkflowDef) MarshalJSON() ([]byte, error) {
-	d.Tasks = nonNilSlice(d.Tasks)
-	d.InputParameters = nonNilSlice(d.InputParameters)
+	d.Tasks = NonNil(d.Tasks)
+	d.InputParameters = NonNil(d.InputParameters)
 	d.OutputParameters = nonNilMap(d.OutputParameters)
 	d.Variables = nonNilMap(d.Variables)
 	d.InputTemplate = nonNilMap(d.InputTemplate)
 	d.Metadata = nonNilMap(d.Metadata)
-	d.MaskedFields = nonNilSlice(d.MaskedFields)
+	d.MaskedFields = NonNil(d.MaskedFields)
 	return encodeObject(plainWorkflowDef(d), d.Extra)
 }
 
@@ -147,11 +147,11 @@ func (t *WorkflowTask) UnmarshalJSON(data []byte) error {
 func (t WorkflowTask) MarshalJSON() ([]byte, error) {
 	t.InputParameters = nonNilMap(t.InputParameters)
 	t.DecisionCases = nonNilMap(t.DecisionCases)
-	t.DefaultCase = nonNilSlice(t.DefaultCase)
-	t.ForkTasks = nonNilSlice(t.ForkTasks)
-	t.JoinOn = nonNilSlice(t.JoinOn)
-	t.DefaultExclusiveJoinTask = nonNilSlice(t.DefaultExclusiveJoinTask)
-	t.LoopOver = nonNilSlice(t.LoopOver)
+	t.DefaultCase = NonNil(t.DefaultCase)
+	t.ForkTasks = NonNil(t.ForkTasks)
+	t.JoinOn = NonNil(t.JoinOn)
+	t.DefaultExclusiveJoinTask = NonNil(t.DefaultExclusiveJoinTask)
+	t.LoopOver = NonNil(t.LoopOver)
 	t.OnStateChange = nonNilMap(t.OnStateChange)
 	return encodeObject(plainWorkflowTask(t), t.Extra)
 }

@@ -227,7 +227,7 @@ func (s *Service) List(ctx context.Context) ([]Summary, error) {
 	}
 	out := make([]Summary, len(recs))
 	for i, rec := range recs {
-		out[i] = Summary{Name: rec.Name, Tags: nonNil(rec.Tags)}
+		out[i] = Summary{Name: rec.Name, Tags: conductor.NonNil(rec.Tags)}
 	}
 	return out, nil
 }

@@ -21,7 +21,7 @@ func (s *Service) Tags(ctx context.Context, name string) ([]conductor.Tag, error
 	if err != nil {
 		return nil, err
 	}
-	return nonNil(rec.Tags), nil
+	return conductor.NonNil(rec.Tags), nil
 }
 
 // PutTags adds tags on behalf of p (UPDATE on the secret); a tag whose key exists replaces its
@@ -53,18 +53,10 @@ func (s *Service) editTags(ctx context.Context, p *auth.Principal, name string, 
 		if err != nil {
 			return err
 		}
-		tags := nonNil(edit(rec.Tags))
+		tags := conductor.NonNil(edit(rec.Tags))
 		if len(tags) > conductor.MaxTags {
 			return conductor.TooManyTags(len(tags))
 		}
 		return q.SecretSetTags(ctx, name, tags)
 	})
-}
-
-// nonNil returns s, or an empty slice for nil (JSON [] rather than null).
-func nonNil(s []conductor.Tag) []conductor.Tag {
-	if s == nil {
-		return []conductor.Tag{}
-	}
-	return s
 }
