@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/podiumhq/podium/internal/conductor"
 )
@@ -340,18 +339,7 @@ func excerpt(raw []byte) string {
 	if len(raw) == 0 {
 		return "[no body]"
 	}
-	return `"` + truncate(string(raw), httpExcerptLength) + `"`
-}
-
-// truncate cuts s to at most n bytes on a rune boundary, marking the cut with "…".
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return `"` + conductor.Truncate(string(raw), httpExcerptLength) + `"`
 }
 
 func encodeJSON(v any) ([]byte, error) {

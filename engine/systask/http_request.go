@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/podiumhq/podium/internal/conductor"
 )
 
 // httpMethods are the methods an HTTP task may use.
@@ -63,7 +65,7 @@ func (h *HTTP) parseRequest(input map[string]any) (*httpRequest, error) {
 	}
 	req.method = strings.ToUpper(method)
 	if !httpMethods[req.method] {
-		return nil, fmt.Errorf("invalid HTTP method %q: use GET, PUT, POST, DELETE, OPTIONS, HEAD or PATCH", truncate(method, 32))
+		return nil, fmt.Errorf("invalid HTTP method %q: use GET, PUT, POST, DELETE, OPTIONS, HEAD or PATCH", conductor.Truncate(method, 32))
 	}
 
 	if err := req.parseHeaders(in["headers"]); err != nil {
@@ -105,7 +107,7 @@ func (r *httpRequest) parseHeaders(v any) error {
 	}
 	for name, value := range m {
 		if !validHeaderName(name) {
-			return fmt.Errorf("invalid header name %q", truncate(name, 64))
+			return fmt.Errorf("invalid header name %q", conductor.Truncate(name, 64))
 		}
 		var values []string
 		switch x := value.(type) {

@@ -71,3 +71,15 @@ func MergeTags(cur, tags []Tag) []Tag {
 func RemoveTags(cur, tags []Tag) []Tag {
 	return NonNil(slices.DeleteFunc(cur, func(c Tag) bool { return slices.Contains(tags, c) }))
 }
+
+// Truncate cuts s to at most n bytes on a rune boundary, marking a cut with "…" (so a cut
+// result is up to n+3 bytes long); s fitting in n bytes is returned unchanged.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
