@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -64,7 +63,7 @@ func (c *snapshots) put(hash [32]byte, def *conductor.WorkflowDef) {
 
 // encodeSnapshot renders a definition snapshot and its key.
 func encodeSnapshot(def *conductor.WorkflowDef) ([]byte, [32]byte, error) {
-	doc, err := json.Marshal(def)
+	doc, err := conductor.EncodeWorkflowDef(def)
 	if err != nil {
 		return nil, [32]byte{}, fmt.Errorf("error encoding workflow definition: %w", err)
 	}
@@ -84,8 +83,8 @@ func (q *Queries) snapshot(ctx context.Context, hash []byte) (*conductor.Workflo
 	if err := q.db.QueryRow(ctx, `SELECT definition FROM workflow_snapshots WHERE hash = $1`, hash).Scan(&doc); err != nil {
 		return nil, interpretError(err, "reading workflow definition snapshot")
 	}
-	def := new(conductor.WorkflowDef)
-	if err := json.Unmarshal(doc, def); err != nil {
+	def, err := conductor.DecodeWorkflowDef(doc)
+	if err != nil {
 		return nil, fmt.Errorf("error decoding workflow definition snapshot: %w", err)
 	}
 	q.defs.put(key, def)

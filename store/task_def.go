@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -19,9 +18,9 @@ func (q *Queries) TaskDefUpsertMany(ctx context.Context, defs []*conductor.TaskD
 	names := make([]string, len(defs))
 	docs := make([]string, len(defs))
 	for i, def := range defs {
-		doc, err := encodeDefinition(def)
+		doc, err := conductor.EncodeTaskDef(def)
 		if err != nil {
-			return err
+			return fmt.Errorf("error encoding definition: %w", err)
 		}
 		names[i], docs[i] = def.Name, string(doc)
 	}
@@ -52,9 +51,9 @@ func (q *Queries) TaskDefUpsertMany(ctx context.Context, defs []*conductor.TaskD
 
 // TaskDefUpdate replaces an existing definition; an unknown name gives conductor.ErrNotFound.
 func (q *Queries) TaskDefUpdate(ctx context.Context, def *conductor.TaskDef, now time.Time) error {
-	doc, err := encodeDefinition(def)
+	doc, err := conductor.EncodeTaskDef(def)
 	if err != nil {
-		return err
+		return fmt.Errorf("error encoding definition: %w", err)
 	}
 	var created time.Time
 	err = q.db.QueryRow(ctx, `
@@ -107,8 +106,8 @@ func scanTaskDef(row pgx.Row) (*conductor.TaskDef, error) {
 	if err := row.Scan(&doc, &created, &updated); err != nil {
 		return nil, err
 	}
-	def := new(conductor.TaskDef)
-	if err := json.Unmarshal(doc, def); err != nil {
+	def, err := conductor.DecodeTaskDef(doc)
+	if err != nil {
 		return nil, fmt.Errorf("error decoding stored task definition: %w", err)
 	}
 	def.CreateTime, def.UpdateTime = created.UnixMilli(), millisOrZero(updated)

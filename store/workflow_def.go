@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -16,9 +15,9 @@ const workflowDefColumns = `definition, create_time, update_time`
 // WorkflowDefInsert stores def, which must not exist yet: an existing name and version gives
 // conductor.ErrConflict. createTime becomes now.
 func (q *Queries) WorkflowDefInsert(ctx context.Context, def *conductor.WorkflowDef, now time.Time) error {
-	doc, err := encodeDefinition(def)
+	doc, err := conductor.EncodeWorkflowDef(def)
 	if err != nil {
-		return err
+		return fmt.Errorf("error encoding definition: %w", err)
 	}
 	tag, err := q.db.Exec(ctx, `
 		INSERT INTO workflow_defs (name, version, definition, create_time)
@@ -38,9 +37,9 @@ func (q *Queries) WorkflowDefInsert(ctx context.Context, def *conductor.Workflow
 // WorkflowDefUpsert stores def, replacing the same name and version if present (keeping its
 // createTime and setting updateTime to now). def's times are set to the stored ones.
 func (q *Queries) WorkflowDefUpsert(ctx context.Context, def *conductor.WorkflowDef, now time.Time) error {
-	doc, err := encodeDefinition(def)
+	doc, err := conductor.EncodeWorkflowDef(def)
 	if err != nil {
-		return err
+		return fmt.Errorf("error encoding definition: %w", err)
 	}
 	var created time.Time
 	var updated *time.Time
@@ -142,21 +141,12 @@ func scanWorkflowDef(row pgx.Row) (*conductor.WorkflowDef, error) {
 	if err := row.Scan(&doc, &created, &updated); err != nil {
 		return nil, err
 	}
-	def := new(conductor.WorkflowDef)
-	if err := json.Unmarshal(doc, def); err != nil {
+	def, err := conductor.DecodeWorkflowDef(doc)
+	if err != nil {
 		return nil, fmt.Errorf("error decoding stored workflow definition: %w", err)
 	}
 	def.CreateTime, def.UpdateTime = created.UnixMilli(), millisOrZero(updated)
 	return def, nil
-}
-
-// encodeDefinition renders a definition document for a jsonb column. Times live in columns.
-func encodeDefinition(def any) ([]byte, error) {
-	doc, err := json.Marshal(def)
-	if err != nil {
-		return nil, fmt.Errorf("error encoding definition: %w", err)
-	}
-	return doc, nil
 }
 
 func millisOrZero(t *time.Time) int64 {
