@@ -59,12 +59,8 @@ func (q *Queries) ApplicationGetForUpdate(ctx context.Context, id string) (*Appl
 
 // ApplicationList returns every application by name.
 func (q *Queries) ApplicationList(ctx context.Context) ([]*ApplicationRecord, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+applicationColumns+` FROM applications ORDER BY name, id`)
-	if err != nil {
-		return nil, interpretError(err, "listing applications")
-	}
-	apps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*ApplicationRecord, error) { return scanApplication(row) })
-	return apps, interpretError(err, "listing applications")
+	return queryList(ctx, q.db, "listing applications", scanApplication,
+		`SELECT `+applicationColumns+` FROM applications ORDER BY name, id`)
 }
 
 // ApplicationUpdate writes an application's name, roles and tags.
@@ -132,13 +128,8 @@ func (q *Queries) AccessKeyGet(ctx context.Context, id string) (*AccessKeyRecord
 
 // AccessKeyList returns an application's keys, oldest first.
 func (q *Queries) AccessKeyList(ctx context.Context, applicationID string) ([]*AccessKeyRecord, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+accessKeyColumns+` FROM access_keys WHERE application_id = $1
-		ORDER BY created_at, id`, applicationID)
-	if err != nil {
-		return nil, interpretError(err, "listing access keys")
-	}
-	keys, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*AccessKeyRecord, error) { return scanAccessKey(row) })
-	return keys, interpretError(err, "listing access keys")
+	return queryList(ctx, q.db, "listing access keys", scanAccessKey, `SELECT `+accessKeyColumns+`
+		FROM access_keys WHERE application_id = $1 ORDER BY created_at, id`, applicationID)
 }
 
 // AccessKeyDelete removes an application's key; absent gives conductor.ErrNotFound.
@@ -263,17 +254,14 @@ func (q *Queries) GrantsOf(ctx context.Context, byTarget bool, typ, id string) (
 	if byTarget {
 		cond = `target_type = $1 AND target_id = $2`
 	}
-	rows, err := q.db.Query(ctx, `SELECT subject_type, subject_id, target_type, target_id, access FROM grants
-		WHERE `+cond+` ORDER BY subject_type, subject_id, target_type, target_id`, typ, id)
-	if err != nil {
-		return nil, interpretError(err, "listing grants")
-	}
-	grants, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Grant, error) {
-		var g Grant
-		err := row.Scan(&g.SubjectType, &g.SubjectID, &g.TargetType, &g.TargetID, &g.Access)
-		return g, err
-	})
-	return grants, interpretError(err, "listing grants")
+	return queryList(ctx, q.db, "listing grants", scanGrant, `SELECT subject_type, subject_id, target_type, target_id, access
+		FROM grants WHERE `+cond+` ORDER BY subject_type, subject_id, target_type, target_id`, typ, id)
+}
+
+func scanGrant(row pgx.Row) (Grant, error) {
+	var g Grant
+	err := row.Scan(&g.SubjectType, &g.SubjectID, &g.TargetType, &g.TargetID, &g.Access)
+	return g, err
 }
 
 // GrantsOnTargetRemove removes every grant on a target (its resource is gone).

@@ -670,16 +670,12 @@ func (q *Queries) TaskSettled(ctx context.Context, workflowID string, def *condu
 	case f.Oldest:
 		order = "seq LIMIT 1"
 	}
-	rows, err := q.db.Query(ctx, `SELECT `+compactTaskColumns+` FROM tasks WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order, args...)
-	if err != nil {
-		return nil, interpretError(err, "reading tasks")
-	}
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) {
+	recs, err := queryList(ctx, q.db, "reading tasks", func(row pgx.Row) (*TaskRecord, error) {
 		rec, _, err := scanCompactTask(row)
 		return rec, err
-	})
+	}, `SELECT `+compactTaskColumns+` FROM tasks WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order, args...)
 	if err != nil {
-		return nil, interpretError(err, "reading tasks")
+		return nil, err
 	}
 	attachWorkflowTasks(recs, def)
 	return recs, nil

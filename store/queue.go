@@ -14,7 +14,13 @@ import (
 // the response timeout or the run timeout, whichever is first. Rows locked by a decider or
 // another claimer are skipped, so no task is handed out twice.
 func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID string, now time.Time) ([]*TaskRecord, error) {
-	rows, err := q.db.Query(ctx, `
+	var keys [][]byte
+	recs, err := queryList(ctx, q.db, "claiming tasks", func(row pgx.Row) (*TaskRecord, error) {
+		var key []byte
+		rec, err := scanTaskWith(row, &key)
+		keys = append(keys, key)
+		return rec, err
+	}, `
 		WITH picked AS (
 			SELECT task_id FROM tasks
 			WHERE queue_name = $1 AND status = 'SCHEDULED' AND visible_at <= $3
@@ -37,17 +43,7 @@ func (q *Queries) TaskClaim(ctx context.Context, queue string, n int, workerID s
 		RETURNING `+taskColumns+`, (SELECT w.snapshot FROM workflows w WHERE w.workflow_id = t.workflow_id)`,
 		queue, n, now, nullString(workerID))
 	if err != nil {
-		return nil, interpretError(err, "claiming tasks")
-	}
-	var keys [][]byte
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*TaskRecord, error) {
-		var key []byte
-		rec, err := scanTaskWith(row, &key)
-		keys = append(keys, key)
-		return rec, err
-	})
-	if err != nil {
-		return nil, interpretError(err, "claiming tasks")
+		return nil, err
 	}
 	for i, rec := range recs {
 		def, err := q.snapshot(ctx, keys[i])
@@ -159,50 +155,37 @@ type PollData struct {
 
 // PollDataList returns poll records of queue, or of every queue when queue is "".
 func (q *Queries) PollDataList(ctx context.Context, queue string) ([]PollData, error) {
-	rows, err := q.db.Query(ctx, `SELECT queue_name, domain, worker_id, last_poll_time FROM poll_data
-		WHERE $1 = '' OR queue_name = $1 ORDER BY queue_name, worker_id`, queue)
-	if err != nil {
-		return nil, interpretError(err, "listing poll data")
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (PollData, error) {
-		var p PollData
-		var at time.Time
-		err := row.Scan(&p.QueueName, &p.Domain, &p.WorkerID, &at)
-		p.LastPollTime = at.UnixMilli()
-		return p, err
-	})
-	return list, interpretError(err, "listing poll data")
+	return queryList(ctx, q.db, "listing poll data", scanPollData, `SELECT queue_name, domain, worker_id, last_poll_time
+		FROM poll_data WHERE $1 = '' OR queue_name = $1 ORDER BY queue_name, worker_id`, queue)
+}
+
+func scanPollData(row pgx.Row) (PollData, error) {
+	var p PollData
+	var at time.Time
+	err := row.Scan(&p.QueueName, &p.Domain, &p.WorkerID, &at)
+	p.LastPollTime = at.UnixMilli()
+	return p, err
 }
 
 // TaskLogList returns a task's execution log, oldest first.
 func (q *Queries) TaskLogList(ctx context.Context, taskID string) ([]conductor.TaskExecLog, error) {
-	rows, err := q.db.Query(ctx, `SELECT log, created_time FROM task_logs WHERE task_id = $1 ORDER BY id`, taskID)
-	if err != nil {
-		return nil, interpretError(err, "listing task log")
-	}
-	logs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (conductor.TaskExecLog, error) {
+	return queryList(ctx, q.db, "listing task log", func(row pgx.Row) (conductor.TaskExecLog, error) {
 		l := conductor.TaskExecLog{TaskID: taskID}
 		var at time.Time
 		err := row.Scan(&l.Log, &at)
 		l.CreatedTime = at.UnixMilli()
 		return l, err
-	})
-	return logs, interpretError(err, "listing task log")
+	}, `SELECT log, created_time FROM task_logs WHERE task_id = $1 ORDER BY id`, taskID)
 }
 
 // WorkflowsDue lists executions the sweeper must decide: their next check time has passed, or
 // one of their claimed tasks' leases expired.
 func (q *Queries) WorkflowsDue(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := q.db.Query(ctx, `
+	return queryList(ctx, q.db, "listing due workflows", scanString, `
 		(SELECT workflow_id::text FROM workflows WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2)
 		UNION
 		(SELECT DISTINCT workflow_id::text FROM tasks WHERE status = 'IN_PROGRESS' AND lease_until <= $1 LIMIT $2)`,
 		now, limit)
-	if err != nil {
-		return nil, interpretError(err, "listing due workflows")
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return ids, interpretError(err, "listing due workflows")
 }
 
 // TaskExtendLease pushes the lease of a claimed task to until, if it is still IN_PROGRESS.

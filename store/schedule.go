@@ -91,14 +91,6 @@ func deref(s *string) string {
 	return *s
 }
 
-func collectSchedules(rows pgx.Rows, err error) ([]*ScheduleRecord, error) {
-	if err != nil {
-		return nil, interpretError(err, "reading schedules")
-	}
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*ScheduleRecord, error) { return scanSchedule(row) })
-	return recs, interpretError(err, "reading schedules")
-}
-
 // ScheduleGet reads a schedule; absent gives conductor.ErrNotFound.
 func (q *Queries) ScheduleGet(ctx context.Context, name string) (*ScheduleRecord, error) {
 	rec, err := scanSchedule(q.db.QueryRow(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE name = $1`, name))
@@ -113,8 +105,8 @@ func (q *Queries) ScheduleGetForUpdate(ctx context.Context, name string) (*Sched
 
 // ScheduleList returns the schedules (of workflowName when not empty) by name.
 func (q *Queries) ScheduleList(ctx context.Context, workflowName string) ([]*ScheduleRecord, error) {
-	return collectSchedules(q.db.Query(ctx, `SELECT `+scheduleColumns+` FROM schedules
-		WHERE ($1 = '' OR workflow_name = $1) ORDER BY name COLLATE "C"`, workflowName))
+	return queryList(ctx, q.db, "reading schedules", scanSchedule, `SELECT `+scheduleColumns+` FROM schedules
+		WHERE ($1 = '' OR workflow_name = $1) ORDER BY name COLLATE "C"`, workflowName)
 }
 
 // SchedulesByTag returns the schedules carrying tag, by name.
@@ -123,8 +115,8 @@ func (q *Queries) SchedulesByTag(ctx context.Context, tag Tag) ([]*ScheduleRecor
 	if err != nil {
 		return nil, fmt.Errorf("error encoding tag: %w", err)
 	}
-	return collectSchedules(q.db.Query(ctx, `SELECT `+scheduleColumns+` FROM schedules
-		WHERE tags @> $1 ORDER BY name COLLATE "C"`, doc))
+	return queryList(ctx, q.db, "reading schedules", scanSchedule, `SELECT `+scheduleColumns+` FROM schedules
+		WHERE tags @> $1 ORDER BY name COLLATE "C"`, doc)
 }
 
 // ScheduleSearchParams filters and pages a schedule search; empty fields do not filter.
@@ -166,8 +158,8 @@ func (q *Queries) ScheduleSearch(ctx context.Context, p ScheduleSearchParams) (i
 	if p.Sort.Desc {
 		order += " DESC"
 	}
-	recs, err := collectSchedules(q.db.Query(ctx, `SELECT `+scheduleColumns+` FROM schedules WHERE `+where+
-		` ORDER BY `+order+`, name COLLATE "C" OFFSET $5 LIMIT $6`, append(args, p.Start, p.Size)...))
+	recs, err := queryList(ctx, q.db, "reading schedules", scanSchedule, `SELECT `+scheduleColumns+` FROM schedules WHERE `+where+
+		` ORDER BY `+order+`, name COLLATE "C" OFFSET $5 LIMIT $6`, append(args, p.Start, p.Size)...)
 	return total, recs, err
 }
 
@@ -201,8 +193,8 @@ func (q *Queries) ScheduleSetTags(ctx context.Context, name string, tags []Tag) 
 // SchedulesDue locks up to limit active schedules whose next slot is at or before now,
 // skipping those another process holds, for the rest of the transaction.
 func (q *Queries) SchedulesDue(ctx context.Context, now time.Time, limit int) ([]*ScheduleRecord, error) {
-	return collectSchedules(q.db.Query(ctx, `SELECT `+scheduleColumns+` FROM schedules
-		WHERE NOT paused AND next_run_at <= $1 ORDER BY next_run_at LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit))
+	return queryList(ctx, q.db, "reading schedules", scanSchedule, `SELECT `+scheduleColumns+` FROM schedules
+		WHERE NOT paused AND next_run_at <= $1 ORDER BY next_run_at LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
 }
 
 // ScheduleAdvance sets the next slot a schedule claims (zero: none is left).
@@ -273,16 +265,6 @@ func scanScheduleExecution(row pgx.Row) (*ScheduleExecutionRecord, error) {
 	return rec, nil
 }
 
-func collectScheduleExecutions(rows pgx.Rows, err error) ([]*ScheduleExecutionRecord, error) {
-	if err != nil {
-		return nil, interpretError(err, "reading schedule executions")
-	}
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*ScheduleExecutionRecord, error) {
-		return scanScheduleExecution(row)
-	})
-	return recs, interpretError(err, "reading schedule executions")
-}
-
 // ScheduleExecutionClaim locks a record still POLLED for the rest of the transaction; a record
 // another process holds or that is no longer POLLED gives conductor.ErrNotFound.
 func (q *Queries) ScheduleExecutionClaim(ctx context.Context, executionID string) (*ScheduleExecutionRecord, error) {
@@ -315,13 +297,9 @@ func (q *Queries) ScheduleExecutionAttempted(ctx context.Context, executionID st
 // ScheduleExecutionsPolled lists up to limit records still POLLED that were claimed before
 // claimedBefore, oldest slot first.
 func (q *Queries) ScheduleExecutionsPolled(ctx context.Context, claimedBefore time.Time, limit int) ([]string, error) {
-	rows, err := q.db.Query(ctx, `SELECT execution_id::text FROM schedule_executions
-		WHERE state = 'POLLED' AND claimed_at <= $1 ORDER BY scheduled_time LIMIT $2`, claimedBefore, limit)
-	if err != nil {
-		return nil, interpretError(err, "listing pending schedule executions")
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return ids, interpretError(err, "listing pending schedule executions")
+	return queryList(ctx, q.db, "listing pending schedule executions", scanString, `SELECT execution_id::text
+		FROM schedule_executions WHERE state = 'POLLED' AND claimed_at <= $1 ORDER BY scheduled_time LIMIT $2`,
+		claimedBefore, limit)
 }
 
 // ScheduleRunningWorkflow returns the workflow the schedule's latest started slot launched if
@@ -408,8 +386,8 @@ func (q *Queries) ScheduleExecutionSearch(ctx context.Context, p ScheduleExecuti
 		order += " DESC NULLS LAST"
 	}
 	n := len(args)
-	recs, err := collectScheduleExecutions(q.db.Query(ctx, `SELECT `+scheduleExecutionColumns+`
+	recs, err := queryList(ctx, q.db, "reading schedule executions", scanScheduleExecution, `SELECT `+scheduleExecutionColumns+`
 		FROM schedule_executions WHERE `+where+fmt.Sprintf(` ORDER BY %s, scheduled_time, execution_id OFFSET $%d LIMIT $%d`, order, n+1, n+2),
-		append(args, p.Start, p.Size)...))
+		append(args, p.Start, p.Size)...)
 	return total, recs, err
 }

@@ -21,28 +21,18 @@ func (q *Queries) TaskDeleteAfterSeq(ctx context.Context, workflowID string, aft
 // WorkflowRunningIDs lists RUNNING executions of name at version, optionally created within
 // [start, end] (both non-zero).
 func (q *Queries) WorkflowRunningIDs(ctx context.Context, name string, version int, start, end time.Time) ([]string, error) {
-	rows, err := q.db.Query(ctx, `SELECT workflow_id::text FROM workflows
+	return queryList(ctx, q.db, "listing running workflows", scanString, `SELECT workflow_id::text FROM workflows
 		WHERE workflow_name = $1 AND workflow_version = $2 AND status = 'RUNNING'
 		  AND ($3::timestamptz IS NULL OR create_time BETWEEN $3 AND $4)
 		ORDER BY create_time`, name, version, nullTime(start), nullTime(end))
-	if err != nil {
-		return nil, interpretError(err, "listing running workflows")
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return ids, interpretError(err, "listing running workflows")
 }
 
 // WorkflowIDsByCorrelation lists executions of name with correlationID, newest first, only
 // non-terminal ones unless includeClosed.
 func (q *Queries) WorkflowIDsByCorrelation(ctx context.Context, name, correlationID string, includeClosed bool) ([]string, error) {
-	rows, err := q.db.Query(ctx, `SELECT workflow_id::text FROM workflows
+	return queryList(ctx, q.db, "listing correlated workflows", scanString, `SELECT workflow_id::text FROM workflows
 		WHERE workflow_name = $1 AND correlation_id = $2 AND ($3 OR status IN ('RUNNING', 'PAUSED'))
 		ORDER BY create_time DESC`, name, correlationID, includeClosed)
-	if err != nil {
-		return nil, interpretError(err, "listing correlated workflows")
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return ids, interpretError(err, "listing correlated workflows")
 }
 
 // SearchCondition is one comparison of a search query.
@@ -166,18 +156,17 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 	order = append(order, "create_time DESC", "workflow_id")
 	sql := fmt.Sprintf("SELECT "+workflowColumns+" FROM workflows WHERE %s ORDER BY %s LIMIT %s OFFSET %s",
 		cond, strings.Join(order, ", "), arg(p.Size), arg(p.Start))
-	rows, err := q.db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, 0, interpretError(err, "searching workflows")
-	}
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.Workflow, error) {
+	recs, err := queryList(ctx, q.db, "searching workflows", func(row pgx.Row) (*conductor.Workflow, error) {
 		rec, err := scanWorkflow(row)
 		if err != nil {
 			return nil, err
 		}
 		return rec.Workflow, nil
-	})
-	return recs, total, interpretError(err, "searching workflows")
+	}, sql, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return recs, total, nil
 }
 
 // parseSearchTime reads epoch milliseconds or an RFC 3339 time.

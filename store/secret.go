@@ -45,12 +45,8 @@ func (q *Queries) SecretGet(ctx context.Context, name string) (*SecretRecord, er
 
 // SecretGetMany reads the named secrets that exist.
 func (q *Queries) SecretGetMany(ctx context.Context, names []string) ([]*SecretRecord, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+secretColumns+` FROM secrets WHERE name = ANY($1)`, names)
-	if err != nil {
-		return nil, interpretError(err, "reading secrets")
-	}
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*SecretRecord, error) { return scanSecret(row) })
-	return recs, interpretError(err, "reading secrets")
+	return queryList(ctx, q.db, "reading secrets", scanSecret,
+		`SELECT `+secretColumns+` FROM secrets WHERE name = ANY($1)`, names)
 }
 
 // SecretDelete removes a secret; absent gives conductor.ErrNotFound.
@@ -67,13 +63,8 @@ func (q *Queries) SecretDelete(ctx context.Context, name string) error {
 
 // SecretList returns every secret's metadata (never its value), by name.
 func (q *Queries) SecretList(ctx context.Context) ([]*SecretRecord, error) {
-	rows, err := q.db.Query(ctx, `SELECT name, ''::bytea, key_id, tags, create_time, update_time, created_by, updated_by
-		FROM secrets ORDER BY name COLLATE "C"`)
-	if err != nil {
-		return nil, interpretError(err, "listing secrets")
-	}
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*SecretRecord, error) { return scanSecret(row) })
-	return recs, interpretError(err, "listing secrets")
+	return queryList(ctx, q.db, "listing secrets", scanSecret, `SELECT name, ''::bytea, key_id, tags,
+		create_time, update_time, created_by, updated_by FROM secrets ORDER BY name COLLATE "C"`)
 }
 
 // SecretSetTags replaces a secret's tags; absent gives conductor.ErrNotFound.
@@ -94,13 +85,8 @@ func (q *Queries) SecretSetTags(ctx context.Context, name string, tags []Tag) er
 
 // SecretsSealedWithOtherKeys returns up to limit secrets not sealed with activeKeyID.
 func (q *Queries) SecretsSealedWithOtherKeys(ctx context.Context, activeKeyID string, limit int) ([]*SecretRecord, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+secretColumns+` FROM secrets WHERE key_id <> $1 ORDER BY name LIMIT $2`,
-		activeKeyID, limit)
-	if err != nil {
-		return nil, interpretError(err, "listing secrets to re-seal")
-	}
-	recs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*SecretRecord, error) { return scanSecret(row) })
-	return recs, interpretError(err, "listing secrets to re-seal")
+	return queryList(ctx, q.db, "listing secrets to re-seal", scanSecret,
+		`SELECT `+secretColumns+` FROM secrets WHERE key_id <> $1 ORDER BY name LIMIT $2`, activeKeyID, limit)
 }
 
 // SecretReseal replaces a sealed value only if it is still the one read (old), so a concurrent
@@ -155,7 +141,7 @@ const sealedKeyIsNot = `convert_from(substring(%[1]s from 3 for get_byte(%[1]s, 
 
 // SealedItemsWithOtherKeys returns up to limit sealed execution values not sealed with activeKeyID.
 func (q *Queries) SealedItemsWithOtherKeys(ctx context.Context, activeKeyID string, limit int) ([]SealedItem, error) {
-	rows, err := q.db.Query(ctx, `
+	return queryList(ctx, q.db, "listing sealed execution data", scanSealedItem, `
 		(SELECT 'task_input', task_id::text, sealed_input FROM tasks
 			WHERE sealed_input IS NOT NULL AND `+fmt.Sprintf(sealedKeyIsNot, "sealed_input")+` LIMIT $2)
 		UNION ALL
@@ -165,14 +151,12 @@ func (q *Queries) SealedItemsWithOtherKeys(ctx context.Context, activeKeyID stri
 		(SELECT 'workflow', workflow_id::text, sealed FROM workflows
 			WHERE sealed IS NOT NULL AND `+fmt.Sprintf(sealedKeyIsNot, "sealed")+` LIMIT $2)`,
 		activeKeyID, limit)
-	if err != nil {
-		return nil, interpretError(err, "listing sealed execution data")
-	}
-	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (SealedItem, error) {
-		var it SealedItem
-		return it, row.Scan(&it.Kind, &it.ID, &it.Sealed)
-	})
-	return items, interpretError(err, "listing sealed execution data")
+}
+
+func scanSealedItem(row pgx.Row) (SealedItem, error) {
+	var it SealedItem
+	err := row.Scan(&it.Kind, &it.ID, &it.Sealed)
+	return it, err
 }
 
 // ResealItem replaces a sealed execution value only if it is still the one read.

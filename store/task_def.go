@@ -77,14 +77,8 @@ func (q *Queries) TaskDefGet(ctx context.Context, name string) (*conductor.TaskD
 
 // TaskDefList returns every task definition by name.
 func (q *Queries) TaskDefList(ctx context.Context) ([]*conductor.TaskDef, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+taskDefColumns+` FROM task_defs ORDER BY name`)
-	if err != nil {
-		return nil, interpretError(err, "listing task definitions")
-	}
-	defs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.TaskDef, error) {
-		return scanTaskDef(row)
-	})
-	return defs, interpretError(err, "listing task definitions")
+	return queryList(ctx, q.db, "listing task definitions", scanTaskDef,
+		`SELECT `+taskDefColumns+` FROM task_defs ORDER BY name`)
 }
 
 // TaskDefDelete removes a definition; absent gives conductor.ErrNotFound.

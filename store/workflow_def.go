@@ -77,38 +77,38 @@ func (q *Queries) WorkflowDefGet(ctx context.Context, name string, version *int)
 
 // WorkflowDefList returns every version of every definition, by name then version.
 func (q *Queries) WorkflowDefList(ctx context.Context) ([]*conductor.WorkflowDef, error) {
-	return q.queryWorkflowDefs(ctx, `SELECT `+workflowDefColumns+` FROM workflow_defs ORDER BY name, version`)
+	return queryList(ctx, q.db, "listing workflow definitions", scanWorkflowDef,
+		`SELECT `+workflowDefColumns+` FROM workflow_defs ORDER BY name, version`)
 }
 
 // WorkflowDefListLatest returns the latest version of each definition, by name.
 func (q *Queries) WorkflowDefListLatest(ctx context.Context) ([]*conductor.WorkflowDef, error) {
-	return q.queryWorkflowDefs(ctx, `SELECT DISTINCT ON (name) `+workflowDefColumns+`
+	return queryList(ctx, q.db, "listing workflow definitions", scanWorkflowDef,
+		`SELECT DISTINCT ON (name) `+workflowDefColumns+`
 		FROM workflow_defs ORDER BY name, version DESC`)
 }
 
 // WorkflowDefListVersions returns every version of the definition name, oldest first.
 func (q *Queries) WorkflowDefListVersions(ctx context.Context, name string) ([]*conductor.WorkflowDef, error) {
-	return q.queryWorkflowDefs(ctx, `SELECT `+workflowDefColumns+` FROM workflow_defs
+	return queryList(ctx, q.db, "listing workflow definitions", scanWorkflowDef,
+		`SELECT `+workflowDefColumns+` FROM workflow_defs
 		WHERE name = $1 ORDER BY version`, name)
 }
 
 // WorkflowDefSummaries returns name, version and times of every definition, by name then version,
 // without reading the documents.
 func (q *Queries) WorkflowDefSummaries(ctx context.Context) ([]conductor.WorkflowDefSummary, error) {
-	rows, err := q.db.Query(ctx, `SELECT name, version, create_time, update_time
-		FROM workflow_defs ORDER BY name, version`)
-	if err != nil {
-		return nil, interpretError(err, "listing workflow definitions")
-	}
-	summaries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (conductor.WorkflowDefSummary, error) {
-		var s conductor.WorkflowDefSummary
-		var created time.Time
-		var updated *time.Time
-		err := row.Scan(&s.Name, &s.Version, &created, &updated)
-		s.CreateTime, s.UpdateTime = created.UnixMilli(), millisOrZero(updated)
-		return s, err
-	})
-	return summaries, interpretError(err, "listing workflow definitions")
+	return queryList(ctx, q.db, "listing workflow definitions", scanWorkflowDefSummary,
+		`SELECT name, version, create_time, update_time FROM workflow_defs ORDER BY name, version`)
+}
+
+func scanWorkflowDefSummary(row pgx.Row) (conductor.WorkflowDefSummary, error) {
+	var s conductor.WorkflowDefSummary
+	var created time.Time
+	var updated *time.Time
+	err := row.Scan(&s.Name, &s.Version, &created, &updated)
+	s.CreateTime, s.UpdateTime = created.UnixMilli(), millisOrZero(updated)
+	return s, err
 }
 
 // WorkflowDefDelete removes one version of a definition; absent gives conductor.ErrNotFound.
@@ -121,17 +121,6 @@ func (q *Queries) WorkflowDefDelete(ctx context.Context, name string, version in
 		return conductor.ErrNotFound
 	}
 	return nil
-}
-
-func (q *Queries) queryWorkflowDefs(ctx context.Context, sql string, args ...any) ([]*conductor.WorkflowDef, error) {
-	rows, err := q.db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, interpretError(err, "listing workflow definitions")
-	}
-	defs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*conductor.WorkflowDef, error) {
-		return scanWorkflowDef(row)
-	})
-	return defs, interpretError(err, "listing workflow definitions")
 }
 
 func scanWorkflowDef(row pgx.Row) (*conductor.WorkflowDef, error) {
