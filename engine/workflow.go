@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -213,16 +212,16 @@ func (e *Engine) definitionFor(ctx context.Context, q *store.Queries, req *condu
 	return snapshot, nil
 }
 
+// copyDef deep-copies a definition through its JSON form (the one codec of internal/conductor).
 func copyDef(def *conductor.WorkflowDef) (*conductor.WorkflowDef, error) {
-	data, err := json.Marshal(def)
-	if err != nil {
-		return nil, fmt.Errorf("error copying workflow definition: %w", err)
+	data, err := conductor.EncodeWorkflowDef(def)
+	if err == nil {
+		var c *conductor.WorkflowDef
+		if c, err = conductor.DecodeWorkflowDef(data); err == nil {
+			return c, nil
+		}
 	}
-	c := new(conductor.WorkflowDef)
-	if err := json.Unmarshal(data, c); err != nil {
-		return nil, fmt.Errorf("error copying workflow definition: %w", err)
-	}
-	return c, nil
+	return nil, fmt.Errorf("error copying workflow definition: %w", err)
 }
 
 // Workflow returns an execution, with its tasks when includeTasks.

@@ -2,6 +2,7 @@ package decide
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -520,4 +521,13 @@ func TestDocumentMembersAreEncodedOncePerChange(t *testing.T) {
 	require.Equal(t, obj{"v": "new"}, r.attempt("b").Task.InputData)
 	r.d.Terminate("stop")
 	require.Contains(t, string(r.d.encodedWorkflow()), `"TERMINATED"`)
+}
+
+// A worker's reason is kept to 500 bytes, cut on a character boundary and marked.
+func TestLongReasonsAreCut(t *testing.T) {
+	t.Parallel()
+	r := start(t, workflow(simpleTask("a", nil)), nil)
+	r.report("a", conductor.TaskFailedWithTerminalError, nil, strings.Repeat("é", 400))
+	reason := r.attempt("a").Task.ReasonForIncompletion
+	require.Equal(t, strings.Repeat("é", 250)+"…", reason)
 }

@@ -319,7 +319,7 @@ func (d *Decision) Finish(rec *Attempt, status conductor.TaskStatus, reason stri
 	t := rec.Task
 	t.Status = status
 	if reason != "" {
-		t.ReasonForIncompletion = truncate(d.Mask(reason), 500)
+		t.ReasonForIncompletion = conductor.Truncate(d.Mask(reason), 500)
 	}
 	t.EndTime = d.Now.UnixMilli()
 	rec.QueueName, rec.VisibleAt, rec.LeaseUntil = "", nil, nil
@@ -548,11 +548,4 @@ func joinReasons(first, second string) string {
 		return second
 	}
 	return first + "; " + second
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

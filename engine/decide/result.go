@@ -29,7 +29,7 @@ func (d *Decision) ApplyResult(rec *Attempt, res *conductor.TaskResult) {
 		return
 	}
 	if res.ReasonForIncompletion != "" {
-		t.ReasonForIncompletion = truncate(d.Mask(res.ReasonForIncompletion), 500)
+		t.ReasonForIncompletion = conductor.Truncate(d.Mask(res.ReasonForIncompletion), 500)
 	}
 	if res.Status == conductor.TaskInProgress {
 		t.CallbackAfterSeconds = max(res.CallbackAfterSeconds, 0)

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
+	"github.com/podiumhq/podium/internal/conductor"
 )
 
 // Script limit defaults, applied to the zero fields of ScriptLimits.
@@ -566,14 +566,7 @@ func toJS(vm *goja.Runtime, v any, depth int) (goja.Value, error) {
 // newScriptError builds a ScriptError whose message is truncated and scrubbed of input strings.
 func newScriptError(msg string, input map[string]any) *ScriptError {
 	msg = redact(msg, input)
-	if len(msg) > maxScriptErrorLength {
-		cut := maxScriptErrorLength
-		for cut > 0 && !utf8.RuneStart(msg[cut]) {
-			cut--
-		}
-		msg = msg[:cut] + "…"
-	}
-	return &ScriptError{Message: msg}
+	return &ScriptError{Message: conductor.Truncate(msg, maxScriptErrorLength)}
 }
 
 // redact replaces every input string of minRedactedLength or more characters found in msg.
