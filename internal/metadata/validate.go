@@ -1,4 +1,4 @@
-package engine
+package metadata
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/conductor"
@@ -269,6 +270,13 @@ func validateTaskDef(def *conductor.TaskDef, path string) conductor.ValidationEr
 		errs.Add(path+"concurrentExecLimit", "concurrentExecLimit must be >= 0", *def.ConcurrentExecLimit)
 	}
 	return errs
+}
+
+// addNameError records a too-long name in errs (for validations that list every failure).
+func addNameError(errs *conductor.ValidationErrors, path, value string) {
+	if n := utf8.RuneCountInString(value); n > conductor.MaxNameLength {
+		errs.Add(path, fmt.Sprintf("%s must be at most %d characters (got %d)", path, conductor.MaxNameLength, n), nil)
+	}
 }
 
 func sortedCaseNames(cases map[string][]conductor.WorkflowTask) []string {
