@@ -30,7 +30,8 @@ func TestBusyDatabaseAnswers503(t *testing.T) {
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SweepInterval: time.Hour})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
-	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(), Logger: logger, AuthOff: true}))
+	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(),
+		Metadata: eng.Metadata(), Logger: logger, AuthOff: true}))
 	t.Cleanup(srv.Close)
 	b := &testBundle{t: t, server: srv, engine: eng, logs: logs, databaseURL: dbURL}
 

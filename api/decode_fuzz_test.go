@@ -8,8 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/metadata"
 )
 
 // FuzzDecodeBody feeds the request decoder arbitrary bodies as a StartWorkflowRequest and as a
@@ -25,7 +25,7 @@ func FuzzDecodeBody(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	s := &server{engine: engine.New(engine.Config{})} // decoding needs only the definition limits
+	s := &server{metadata: metadata.New(metadata.Config{})} // decoding needs only the definition limits
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/api/workflow", bytes.NewReader(body))
 		req, err := s.decodeStartRequest(r)

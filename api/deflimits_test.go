@@ -9,12 +9,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/metadata"
 )
 
 // Small limits keep the definitions of these tests small.
-var testDefLimits = engine.DefinitionLimits{MaxDepth: 3, MaxTasks: 10, MaxBytes: 4096}
+var testDefLimits = metadata.DefinitionLimits{MaxDepth: 3, MaxTasks: 10, MaxBytes: 4096}
 
 // limitTask is a SET_VARIABLE task.
 func limitTask(ref string) conductor.WorkflowTask {
@@ -75,7 +75,7 @@ func requireLimitError(t *testing.T, resp response, setting string) {
 
 func TestDefinitionLimits(t *testing.T) {
 	t.Parallel()
-	b := newBundle(t, func(c *engine.Config) { c.DefinitionLimits = testDefLimits })
+	b := newMetadataBundle(t, func(c *metadata.Config) { c.Limits = testDefLimits })
 	for _, tc := range []struct {
 		name    string
 		ok, bad *conductor.WorkflowDef

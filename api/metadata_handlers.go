@@ -1,12 +1,34 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 )
+
+// metadataService is what the API needs of the metadata service (internal/metadata):
+// registering, validating, reading and deleting workflow and task definitions.
+type metadataService interface {
+	CheckDefinitionJSON(body []byte) error
+	CreateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef, overwrite bool) error
+	UpsertWorkflowDefs(ctx context.Context, defs []*conductor.WorkflowDef) (*conductor.BulkResponse, error)
+	ValidateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef) error
+	WorkflowDef(ctx context.Context, name string, version *int) (*conductor.WorkflowDef, error)
+	WorkflowDefs(ctx context.Context) ([]*conductor.WorkflowDef, error)
+	LatestWorkflowDefs(ctx context.Context) ([]*conductor.WorkflowDef, error)
+	WorkflowNamesAndVersions(ctx context.Context) (map[string][]conductor.WorkflowDefSummary, error)
+	WorkflowNames(ctx context.Context) ([]string, error)
+	WorkflowDefVersions(ctx context.Context, name string) ([]conductor.WorkflowDefSummary, error)
+	DeleteWorkflowDef(ctx context.Context, name string, version int) error
+	CreateTaskDefs(ctx context.Context, defs []*conductor.TaskDef) error
+	UpdateTaskDef(ctx context.Context, def *conductor.TaskDef) error
+	TaskDefs(ctx context.Context) ([]*conductor.TaskDef, error)
+	TaskDef(ctx context.Context, name string) (*conductor.TaskDef, error)
+	DeleteTaskDef(ctx context.Context, name string) error
+}
 
 // decodeDefinitions decodes a body of workflow definitions into v, refusing first, without
 // decoding it, a body nested far deeper than the definition depth limit allows.
@@ -15,7 +37,7 @@ func (s *server) decodeDefinitions(r *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := s.engine.CheckDefinitionJSON(body); err != nil {
+	if err := s.metadata.CheckDefinitionJSON(body); err != nil {
 		return err
 	}
 	return decodeBody(body, v)
@@ -34,7 +56,7 @@ func (s *server) createWorkflowDef(w http.ResponseWriter, r *http.Request) {
 	}
 	created, err := s.mayWriteDefinitions(r, auth.TargetWorkflowDef, auth.AccessUpdate, def.Name)
 	if err == nil {
-		err = s.engine.CreateWorkflowDef(r.Context(), def, overwrite)
+		err = s.metadata.CreateWorkflowDef(r.Context(), def, overwrite)
 	}
 	s.ownDefinitions(w, r, auth.TargetWorkflowDef, created, err)
 }
@@ -83,7 +105,7 @@ func (s *server) upsertWorkflowDefs(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	resp, err := s.engine.UpsertWorkflowDefs(r.Context(), defs)
+	resp, err := s.metadata.UpsertWorkflowDefs(r.Context(), defs)
 	if err == nil {
 		var stored []string
 		for _, name := range created {
@@ -106,7 +128,7 @@ func (s *server) validateWorkflowDef(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.ValidateWorkflowDef(r.Context(), def); err != nil {
+	if err := s.metadata.ValidateWorkflowDef(r.Context(), def); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -119,7 +141,7 @@ func (s *server) getWorkflowDef(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	def, err := s.engine.WorkflowDef(r.Context(), pathParam(r, "name"), version)
+	def, err := s.metadata.WorkflowDef(r.Context(), pathParam(r, "name"), version)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -128,17 +150,17 @@ func (s *server) getWorkflowDef(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) listWorkflowDefs(w http.ResponseWriter, r *http.Request) {
-	defs, err := s.engine.WorkflowDefs(r.Context())
+	defs, err := s.metadata.WorkflowDefs(r.Context())
 	s.writeList(w, r, defs, err)
 }
 
 func (s *server) listLatestWorkflowDefs(w http.ResponseWriter, r *http.Request) {
-	defs, err := s.engine.LatestWorkflowDefs(r.Context())
+	defs, err := s.metadata.LatestWorkflowDefs(r.Context())
 	s.writeList(w, r, defs, err)
 }
 
 func (s *server) workflowNamesAndVersions(w http.ResponseWriter, r *http.Request) {
-	byName, err := s.engine.WorkflowNamesAndVersions(r.Context())
+	byName, err := s.metadata.WorkflowNamesAndVersions(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -147,12 +169,12 @@ func (s *server) workflowNamesAndVersions(w http.ResponseWriter, r *http.Request
 }
 
 func (s *server) workflowNames(w http.ResponseWriter, r *http.Request) {
-	names, err := s.engine.WorkflowNames(r.Context())
+	names, err := s.metadata.WorkflowNames(r.Context())
 	s.writeList(w, r, names, err)
 }
 
 func (s *server) workflowDefVersions(w http.ResponseWriter, r *http.Request) {
-	versions, err := s.engine.WorkflowDefVersions(r.Context(), pathParam(r, "name"))
+	versions, err := s.metadata.WorkflowDefVersions(r.Context(), pathParam(r, "name"))
 	s.writeList(w, r, versions, err)
 }
 
@@ -166,7 +188,7 @@ func (s *server) deleteWorkflowDef(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.DeleteWorkflowDef(r.Context(), pathParam(r, "name"), version); err != nil {
+	if err := s.metadata.DeleteWorkflowDef(r.Context(), pathParam(r, "name"), version); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -195,7 +217,7 @@ func (s *server) createTaskDefs(w http.ResponseWriter, r *http.Request) {
 	}
 	created, err := s.mayWriteDefinitions(r, auth.TargetTaskDef, auth.AccessUpdate, names...)
 	if err == nil {
-		err = s.engine.CreateTaskDefs(r.Context(), defs)
+		err = s.metadata.CreateTaskDefs(r.Context(), defs)
 	}
 	s.ownDefinitions(w, r, auth.TargetTaskDef, created, err)
 }
@@ -210,7 +232,7 @@ func (s *server) updateTaskDef(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.UpdateTaskDef(r.Context(), def); err != nil {
+	if err := s.metadata.UpdateTaskDef(r.Context(), def); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -218,12 +240,12 @@ func (s *server) updateTaskDef(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) listTaskDefs(w http.ResponseWriter, r *http.Request) {
-	defs, err := s.engine.TaskDefs(r.Context())
+	defs, err := s.metadata.TaskDefs(r.Context())
 	s.writeList(w, r, defs, err)
 }
 
 func (s *server) getTaskDef(w http.ResponseWriter, r *http.Request) {
-	def, err := s.engine.TaskDef(r.Context(), pathParam(r, "name"))
+	def, err := s.metadata.TaskDef(r.Context(), pathParam(r, "name"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -236,7 +258,7 @@ func (s *server) deleteTaskDef(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.engine.DeleteTaskDef(r.Context(), pathParam(r, "name")); err != nil {
+	if err := s.metadata.DeleteTaskDef(r.Context(), pathParam(r, "name")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -44,7 +44,7 @@ func TestHealthReportsUnreachableDatabase(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
 	eng := engine.New(engine.Config{Store: st})
-	router := NewRouter(Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(), AuthOff: true})
+	router := NewRouter(Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(), Metadata: eng.Metadata(), AuthOff: true})
 	rec := httptest.NewRecorder()
 	router.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -64,7 +64,7 @@ func TestPathParamsAreUnescaped(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewStore(t)
 	eng := engine.New(engine.Config{Store: st})
-	router := NewRouter(Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(), AuthOff: true})
+	router := NewRouter(Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(), Metadata: eng.Metadata(), AuthOff: true})
 	body := `{"name":"my flow/1","tasks":[{"name":"a","taskReferenceName":"a"}]}`
 	rec := httptest.NewRecorder()
 	router.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/api/metadata/workflow", bytes.NewBufferString(body)))

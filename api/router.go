@@ -53,6 +53,9 @@ type Config struct {
 	Access accessService
 	// Secrets serves the secrets routes (internal/secrets's service).
 	Secrets secretsService
+	// Metadata serves the definition routes and checks the inline definitions of start
+	// requests (internal/metadata's service; the one the engine starts workflows with).
+	Metadata metadataService
 }
 
 type server struct {
@@ -60,6 +63,7 @@ type server struct {
 	schedules     scheduleService
 	access        accessService
 	secrets       secretsService
+	metadata      metadataService
 	logger        *slog.Logger
 	metrics       *metrics
 	instance      string
@@ -82,6 +86,7 @@ func NewRouter(cfg Config) http.Handler {
 		schedules:     cfg.Schedules,
 		access:        cfg.Access,
 		secrets:       cfg.Secrets,
+		metadata:      cfg.Metadata,
 		logger:        cfg.Logger,
 		metrics:       newMetrics(reg),
 		serverVersion: cfg.Version,

@@ -62,7 +62,7 @@ func realtimeBundle(t *testing.T, dbURL string, p *realtimeProcess, logs *syncBu
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("api", "http")
 	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: p.engine, Schedules: p.schedules, Access: p.engine.Access(),
-		Secrets: p.engine.Secrets(), Logger: logger, Version: "test", AuthOff: true}))
+		Secrets: p.engine.Secrets(), Metadata: p.engine.Metadata(), Logger: logger, Version: "test", AuthOff: true}))
 	t.Cleanup(srv.Close)
 	return &testBundle{t: t, server: srv, engine: p.engine, schedules: p.schedules, logs: logs, databaseURL: dbURL}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/access"
+	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/secret"
@@ -107,12 +108,32 @@ func setupAuth(t *testing.T) *testBundle {
 // opts the API's (authentication is off unless an option turns it on).
 func newBundle(t *testing.T, engineOpt func(*engine.Config), opts ...func(*api.Config)) *testBundle {
 	t.Helper()
-	return newAccessBundle(t, engineOpt, nil, opts...)
+	return newBundleWith(t, bundleOptions{engine: engineOpt}, opts...)
 }
 
 // newAccessBundle is newBundle with accessOpt (when not nil) adjusting the access service's
 // configuration too.
 func newAccessBundle(t *testing.T, engineOpt func(*engine.Config), accessOpt func(*access.Config), opts ...func(*api.Config)) *testBundle {
+	t.Helper()
+	return newBundleWith(t, bundleOptions{engine: engineOpt, access: accessOpt}, opts...)
+}
+
+// newMetadataBundle is newBundle with metadataOpt adjusting the metadata service's
+// configuration.
+func newMetadataBundle(t *testing.T, metadataOpt func(*metadata.Config), opts ...func(*api.Config)) *testBundle {
+	t.Helper()
+	return newBundleWith(t, bundleOptions{metadata: metadataOpt}, opts...)
+}
+
+// bundleOptions adjust the configurations of a bundle's services; nil ones leave them be.
+type bundleOptions struct {
+	engine   func(*engine.Config)
+	access   func(*access.Config)
+	metadata func(*metadata.Config)
+}
+
+// newBundleWith builds a bundle whose services' configurations o adjusts.
+func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *testBundle {
 	t.Helper()
 	dbURL := storetest.NewDatabaseURL(t)
 	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 4})
@@ -123,26 +144,32 @@ func newAccessBundle(t *testing.T, engineOpt func(*engine.Config), accessOpt fun
 	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
 	ecfg := engine.Config{Store: st, Logger: logger, Now: clock.Now,
 		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour}
-	if engineOpt != nil {
-		engineOpt(&ecfg)
+	if o.engine != nil {
+		o.engine(&ecfg)
 	}
 	if ecfg.Keys == nil {
 		ecfg.Keys = secret.Ephemeral()
 	}
 	hub := runHub(t, st, logger)
 	acfg := access.Config{Store: st, Keys: ecfg.Keys, Notify: hub, Logger: logger, Now: clock.Now}
-	if accessOpt != nil {
-		accessOpt(&acfg)
+	if o.access != nil {
+		o.access(&acfg)
 	}
 	acc := startAccess(t, acfg)
 	sec := secrets.New(secrets.Config{Store: st, Keys: ecfg.Keys, Logger: logger, Now: clock.Now, Owners: acc})
-	ecfg.Notify, ecfg.Access, ecfg.Secrets = hub, acc, sec
+	mcfg := metadata.Config{Store: st, Logger: logger, Now: clock.Now, SystemTasks: ecfg.SystemTasks}
+	if o.metadata != nil {
+		o.metadata(&mcfg)
+	}
+	meta := metadata.New(mcfg)
+	ecfg.Notify, ecfg.Access, ecfg.Secrets, ecfg.Metadata = hub, acc, sec, meta
 	eng := engine.New(ecfg)
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
-	cfg := api.Config{Engine: eng, Schedules: schedules, Access: acc, Secrets: sec, Logger: logger, Version: "test", AuthOff: true}
+	cfg := api.Config{Engine: eng, Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta, Logger: logger,
+		Version: "test", AuthOff: true}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -53,7 +53,7 @@ func (s *server) decodeStartRequest(r *http.Request) (*conductor.StartWorkflowRe
 		return nil, err
 	}
 	if def := gjson.GetBytes(body, "workflowDef"); def.IsObject() {
-		if err := s.engine.CheckDefinitionJSON([]byte(def.Raw)); err != nil {
+		if err := s.metadata.CheckDefinitionJSON([]byte(def.Raw)); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
-// Package engine holds Conductor's semantics on top of the store: definition registration,
-// starting and deciding workflows, the task queue (poll, update, leases, timeouts, retries),
-// the sweeper and the internal workers that run asynchronous system tasks.
+// Package engine holds Conductor's semantics on top of the store: starting and deciding
+// workflows (over the definition snapshots of internal/metadata), the task queue (poll,
+// update, leases, timeouts, retries), the sweeper and the internal workers that run
+// asynchronous system tasks.
 //
 // Every state change runs in one transaction that locks the workflow row, applies the change,
 // decides to a fixed point and saves the result (see DESIGN.md §2). Nothing correct depends on
@@ -16,6 +17,7 @@ import (
 	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/access"
+	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/secrets"
@@ -66,8 +68,6 @@ type Config struct {
 	// in bytes of its JSON encoding; 0 takes PayloadMaxBytesDefault. A task over it fails, a
 	// start over it is refused, a workflow output over it fails the workflow.
 	PayloadMaxBytes int64
-	// DefinitionLimits bound the workflow definitions accepted; zero fields take the defaults.
-	DefinitionLimits DefinitionLimits
 	// Notify carries change hints between processes; nil means a hub of the engine's own,
 	// run by Start. A hub shared with other services is run by whoever built it.
 	Notify *notify.Hub
@@ -78,6 +78,11 @@ type Config struct {
 	// Secrets reads and writes the secrets decisions use (${workflow.secrets.NAME},
 	// UPDATE_SECRET); nil means a secrets service of the engine's own over Keys and Access.
 	Secrets *secrets.Service
+	// Metadata gives starts their definition snapshots (validating inline definitions) and
+	// polls their task limits; nil means a metadata service of the engine's own over
+	// SystemTasks, with the default definition limits. A shared one must be the service the
+	// definitions are registered through, so that its changes clear the caches starts read.
+	Metadata *metadata.Service
 }
 
 // Engine executes Conductor operations against the store.
@@ -96,17 +101,15 @@ type Engine struct {
 	keys                 *secret.Keyring
 	notes                *notify.Hub
 	ownsNotes            bool // Start runs notes
-	limits               limitsCache
-	snapshots            snapshotCache
 	pollSeen             pollSeen
 	completer            completer
 	payloadMax           int64
 	decideCfg            decide.Config // what every decision is given
-	defLimits            DefinitionLimits
 
 	access     *access.Service
 	ownsAccess bool // Start runs access
 	secrets    *secrets.Service
+	metadata   *metadata.Service
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -121,7 +124,6 @@ func New(cfg Config) *Engine {
 		systemWorkers: cfg.SystemWorkers, systemTaskLease: cfg.SystemTaskLease, notes: cfg.Notify,
 		systemPerDestination: cfg.SystemPerDestination,
 		payloadMax:           cfg.PayloadMaxBytes,
-		defLimits:            cfg.DefinitionLimits.withDefaults(),
 	}
 	if e.payloadMax <= 0 {
 		e.payloadMax = PayloadMaxBytesDefault
@@ -160,6 +162,10 @@ func New(cfg Config) *Engine {
 	if e.secrets == nil {
 		e.secrets = secrets.New(secrets.Config{Store: cfg.Store, Keys: e.keys, Logger: e.logger, Now: e.now, Owners: e.access})
 	}
+	e.metadata = cfg.Metadata
+	if e.metadata == nil {
+		e.metadata = metadata.New(metadata.Config{Store: cfg.Store, Logger: e.logger, Now: e.now, SystemTasks: e.systasks})
+	}
 	if e.systemWorkers <= 0 {
 		e.systemWorkers = SystemWorkersDefault
 	}
@@ -172,3 +178,7 @@ func New(cfg Config) *Engine {
 
 // Ping reports whether the database answers.
 func (e *Engine) Ping(ctx context.Context) error { return e.store.Ping(ctx) }
+
+// Metadata returns the metadata service the engine's starts and polls read definitions
+// through: Config.Metadata, or the engine's own.
+func (e *Engine) Metadata() *metadata.Service { return e.metadata }

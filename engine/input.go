@@ -1,18 +1,10 @@
 package engine
 
 import (
-	"fmt"
 	"unicode/utf8"
 
 	"github.com/podiumhq/podium/internal/conductor"
 )
-
-// addNameError records a too-long name in errs (for validations that list every failure).
-func addNameError(errs *conductor.ValidationErrors, path, value string) {
-	if n := utf8.RuneCountInString(value); n > conductor.MaxNameLength {
-		errs.Add(path, fmt.Sprintf("%s must be at most %d characters (got %d)", path, conductor.MaxNameLength, n), nil)
-	}
-}
 
 // checkStartNames bounds the names and keys of a start request.
 func checkStartNames(req *conductor.StartWorkflowRequest) error {

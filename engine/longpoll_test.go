@@ -34,7 +34,7 @@ func TestLongPollWakesOnNotify(t *testing.T) {
 	def := conductor.NewWorkflowDef()
 	def.Name = "notify_wf"
 	def.Tasks = []conductor.WorkflowTask{{Name: "notified", TaskReferenceName: "notified", Type: "SIMPLE"}}
-	require.NoError(t, starter.CreateWorkflowDef(ctx, &def, false))
+	require.NoError(t, starter.Metadata().CreateWorkflowDef(ctx, &def, false))
 
 	// The poller's LISTEN connection comes up shortly after Start: wait until a hint from the
 	// other process arrives (a poll that began before it would wait for the re-check).

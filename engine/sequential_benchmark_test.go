@@ -53,7 +53,7 @@ func BenchmarkSequentialWorkflow(b *testing.B) {
 		}
 		def.Tasks = append(def.Tasks, wt)
 	}
-	if err := e.CreateWorkflowDef(ctx, &def, true); err != nil {
+	if err := e.Metadata().CreateWorkflowDef(ctx, &def, true); err != nil {
 		b.Fatal(err)
 	}
 	payload := strings.Repeat("x", 2048)

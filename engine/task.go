@@ -75,7 +75,7 @@ func (e *Engine) claim(ctx context.Context, queue string, req PollRequest) ([]*c
 	lim := store.TaskLimits{}
 	if !strings.HasPrefix(req.TaskType, decide.SystemQueuePrefix) {
 		var err error
-		if lim, err = e.taskLimits(ctx, req.TaskType); err != nil {
+		if lim, err = e.metadata.TaskLimits(ctx, req.TaskType); err != nil {
 			return nil, err
 		}
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"time"
 
@@ -146,82 +145,16 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 	return x, "", nil
 }
 
-// definitionFor returns the snapshot an execution of req runs: the inline definition or the
-// registered one, deep-copied, with registered task definitions embedded into its tasks.
+// definitionFor returns the snapshot an execution of req runs (see metadata.Snapshot): of the
+// inline definition, validated, or of the registered one, read through q.
 func (e *Engine) definitionFor(ctx context.Context, q *store.Queries, req *conductor.StartWorkflowRequest) (*conductor.WorkflowDef, error) {
-	var def *conductor.WorkflowDef
-	if req.WorkflowDef != nil {
-		def = req.WorkflowDef
+	if def := req.WorkflowDef; def != nil {
 		if def.Name == "" {
 			def.Name = req.Name
 		}
-		if err := e.ValidateWorkflowDef(ctx, def); err != nil {
-			return nil, err
-		}
-	} else {
-		if cached := e.snapshots.get(req.Name, req.Version); cached != nil {
-			return cached, nil
-		}
-		stored, err := q.WorkflowDefGet(ctx, req.Name, req.Version)
-		if errors.Is(err, conductor.ErrNotFound) {
-			v := "null"
-			if req.Version != nil {
-				v = fmt.Sprint(*req.Version)
-			}
-			return nil, conductor.NotFoundf("No such workflow found by name: %s, version: %s", req.Name, v)
-		}
-		if err != nil {
-			return nil, err
-		}
-		def = stored
+		return e.metadata.InlineSnapshot(ctx, q, def)
 	}
-	snapshot, err := copyDef(def)
-	if err != nil {
-		return nil, err
-	}
-	cache := map[string]*conductor.TaskDef{}
-	var embed func(tasks []conductor.WorkflowTask) error
-	embed = func(tasks []conductor.WorkflowTask) error {
-		for i := range tasks {
-			t := &tasks[i]
-			if t.TaskDefinition == nil {
-				td, seen := cache[t.Name]
-				if !seen {
-					found, err := q.TaskDefGet(ctx, t.Name)
-					if err != nil && !errors.Is(err, conductor.ErrNotFound) {
-						return err
-					}
-					td, cache[t.Name] = found, found
-				}
-				t.TaskDefinition = td
-			}
-			for _, list := range t.Children() {
-				if err := embed(list); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	if err := embed(snapshot.Tasks); err != nil {
-		return nil, err
-	}
-	if req.WorkflowDef == nil {
-		e.snapshots.put(req.Name, req.Version, snapshot)
-	}
-	return snapshot, nil
-}
-
-// copyDef deep-copies a definition through its JSON form (the one codec of internal/conductor).
-func copyDef(def *conductor.WorkflowDef) (*conductor.WorkflowDef, error) {
-	data, err := conductor.EncodeWorkflowDef(def)
-	if err == nil {
-		var c *conductor.WorkflowDef
-		if c, err = conductor.DecodeWorkflowDef(data); err == nil {
-			return c, nil
-		}
-	}
-	return nil, fmt.Errorf("error copying workflow definition: %w", err)
+	return e.metadata.Snapshot(ctx, q, req.Name, req.Version)
 }
 
 // Workflow returns an execution, with its tasks when includeTasks.

@@ -19,6 +19,7 @@ import (
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/secret"
@@ -29,8 +30,8 @@ import (
 // maxHeaderBytes caps request headers (net/http's default is 1 MiB).
 const maxHeaderBytes = 64 << 10
 
-// serve wires config → store → migrations → notifications → access → secrets → engine →
-// scheduler → api, serves until ctx ends, then tears down in reverse order within
+// serve wires config → store → migrations → notifications → access → secrets → metadata →
+// engine → scheduler → api, serves until ctx ends, then tears down in reverse order within
 // cfg.ShutdownTimeout.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	logger.Info("podium: starting", "version", version, "config", cfg)
@@ -71,10 +72,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		TokenTTL: cfg.TokenTTL, TokenMaxTTL: cfg.TokenMaxTTL, LoginConcurrency: cfg.LoginConcurrency})
 	teardown.add("access", runInBackground(accessSvc.Run)) // stops after the engine, which uses it
 	secretsSvc := secrets.New(secrets.Config{Store: st, Keys: keys, Logger: logger, Owners: accessSvc})
+	metadataSvc := metadata.New(metadata.Config{Store: st, Logger: logger, SystemTasks: systasks,
+		Limits: metadata.DefinitionLimits{MaxDepth: cfg.DefMaxDepth, MaxTasks: cfg.DefMaxTasks, MaxBytes: cfg.DefMaxBytes}})
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys,
-		Notify: hub, Access: accessSvc, Secrets: secretsSvc, SystemTasks: systasks, SystemPerDestination: cfg.HTTPTaskPerHost,
-		PayloadMaxBytes:  cfg.PayloadMaxBytes,
-		DefinitionLimits: engine.DefinitionLimits{MaxDepth: cfg.DefMaxDepth, MaxTasks: cfg.DefMaxTasks, MaxBytes: cfg.DefMaxBytes}})
+		Notify: hub, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc, SystemTasks: systasks,
+		SystemPerDestination: cfg.HTTPTaskPerHost, PayloadMaxBytes: cfg.PayloadMaxBytes})
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
@@ -87,7 +89,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
-		Engine: eng, Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Logger: logger, Registry: reg,
+		Engine: eng, Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
+		Logger: logger, Registry: reg,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
 	})

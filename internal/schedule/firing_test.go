@@ -80,7 +80,7 @@ func scheduledEveryMinute(t *testing.T, r *replica, clock *sharedClock) {
 	def := conductor.NewWorkflowDef()
 	def.Name = "crash_wf"
 	def.Tasks = []conductor.WorkflowTask{{Name: "work", TaskReferenceName: "work", Type: "SIMPLE"}}
-	require.NoError(t, r.engine.CreateWorkflowDef(ctx, &def, false))
+	require.NoError(t, r.engine.Metadata().CreateWorkflowDef(ctx, &def, false))
 	_, err := r.Save(ctx, &conductor.WorkflowSchedule{Name: "crashy", CronExpression: "0 * * ? * *",
 		StartWorkflowRequest: &conductor.StartWorkflowRequest{Name: "crash_wf"}}, "")
 	require.NoError(t, err)
@@ -187,7 +187,7 @@ func BenchmarkFireSchedules(b *testing.B) {
 	def := conductor.NewWorkflowDef()
 	def.Name = "bench_wf"
 	def.Tasks = []conductor.WorkflowTask{{Name: "work", TaskReferenceName: "work", Type: "SIMPLE"}}
-	require.NoError(b, e.engine.CreateWorkflowDef(ctx, &def, false))
+	require.NoError(b, e.engine.Metadata().CreateWorkflowDef(ctx, &def, false))
 	const schedules = 100
 	for i := range schedules {
 		_, err := e.Save(ctx, &conductor.WorkflowSchedule{Name: "s" + strconv.Itoa(i), CronExpression: "* * * ? * *",

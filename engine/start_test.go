@@ -27,27 +27,12 @@ func (c *cancelAfter) Err() error {
 	return nil
 }
 
-func TestCanceledValidationStops(t *testing.T) {
-	t.Parallel()
-	e := New(Config{DefinitionLimits: DefinitionLimits{MaxTasks: 100_000, MaxBytes: 64 << 20}})
-	def := flatChainDef("long_validation", 20_000)
-	// Canceled during the limits walk (about 80 looks), then during the rules.
-	for _, limit := range []int64{3, 100} {
-		ctx := &cancelAfter{Context: context.Background(), limit: limit}
-		err := e.ValidateWorkflowDef(ctx, def)
-		require.ErrorIs(t, err, context.Canceled)
-		require.Less(t, ctx.calls.Load(), limit+5, "the walk stopped soon after the context ended")
-	}
-
-	require.NoError(t, e.ValidateWorkflowDef(context.Background(), def), "the definition itself is valid")
-}
-
 func TestCanceledStartStops(t *testing.T) {
 	t.Parallel()
 	e := New(Config{Store: storetest.NewStore(t)})
 	def := flatChainDef("long_start", 2000)
 	bg := context.Background()
-	require.NoError(t, e.CreateWorkflowDef(bg, def, false))
+	require.NoError(t, e.Metadata().CreateWorkflowDef(bg, def, false))
 	input := map[string]any{"x": "a", "path": "go"}
 	// The first start completes (and caches the definition snapshot).
 	id, err := e.StartWorkflow(bg, &conductor.StartWorkflowRequest{Name: def.Name, Input: input})

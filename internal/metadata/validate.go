@@ -1,4 +1,4 @@
-package engine
+package metadata
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/conductor"
@@ -103,7 +104,7 @@ func (v *defValidator) task(t *conductor.WorkflowTask, path string) {
 		errs.Add(path+".retryCount", "retryCount must be >= 0", *t.RetryCount)
 	}
 	if v.runners.RunnerOf(t.Type) == systask.Unsupported {
-		errs.Add(path+".type", unsupportedTypeMessage(t), t.Type)
+		errs.Add(path+".type", conductor.UnsupportedTypeMessage(t), t.Type)
 	}
 	v.typeRules(t, path)
 	v.templates(t.InputParameters, path+".inputParameters")
@@ -115,11 +116,6 @@ func (v *defValidator) task(t *conductor.WorkflowTask, path string) {
 		v.tasks(branch, fmt.Sprintf("%s.forkTasks[%d]", path, i))
 	}
 	v.tasks(t.LoopOver, path+".loopOver")
-}
-
-// unsupportedTypeMessage says that the engine does not execute wt's type.
-func unsupportedTypeMessage(wt *conductor.WorkflowTask) string {
-	return fmt.Sprintf("task type %s (taskReferenceName: %s) is not supported by this server", wt.Type, wt.TaskReferenceName)
 }
 
 // typeRules applies the per-type required fields of Conductor's WorkflowTaskTypeConstraint.
@@ -269,6 +265,13 @@ func validateTaskDef(def *conductor.TaskDef, path string) conductor.ValidationEr
 		errs.Add(path+"concurrentExecLimit", "concurrentExecLimit must be >= 0", *def.ConcurrentExecLimit)
 	}
 	return errs
+}
+
+// addNameError records a too-long name in errs (for validations that list every failure).
+func addNameError(errs *conductor.ValidationErrors, path, value string) {
+	if n := utf8.RuneCountInString(value); n > conductor.MaxNameLength {
+		errs.Add(path, fmt.Sprintf("%s must be at most %d characters (got %d)", path, conductor.MaxNameLength, n), nil)
+	}
 }
 
 func sortedCaseNames(cases map[string][]conductor.WorkflowTask) []string {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -86,87 +85,13 @@ func benchEngine(b *testing.B) *Engine {
 	return New(Config{Store: storetest.NewStore(b)})
 }
 
-func encodeDef(b *testing.B, def *conductor.WorkflowDef) []byte {
-	b.Helper()
-	data, err := json.Marshal(def)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return data
-}
-
-// BenchmarkRegisterDef decodes a definition as the API does and registers it.
-func BenchmarkRegisterDef(b *testing.B) {
-	for name, def := range benchShapes() {
-		b.Run(name, func(b *testing.B) {
-			e := benchEngine(b)
-			data := encodeDef(b, def)
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				d := new(conductor.WorkflowDef)
-				if err := json.Unmarshal(data, d); err != nil {
-					b.Fatal(err)
-				}
-				if err := e.CreateWorkflowDef(context.Background(), d, true); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkListDefs lists and encodes ten stored definitions of the shape.
-func BenchmarkListDefs(b *testing.B) {
-	for name, def := range benchShapes() {
-		b.Run(name, func(b *testing.B) {
-			e := benchEngine(b)
-			for v := 1; v <= 10; v++ {
-				def.Version = v
-				if err := e.CreateWorkflowDef(context.Background(), def, true); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for b.Loop() {
-				defs, err := e.WorkflowDefs(context.Background())
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := json.Marshal(defs); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkGetDef reads and encodes one stored definition.
-func BenchmarkGetDef(b *testing.B) {
-	for name, def := range benchShapes() {
-		b.Run(name, func(b *testing.B) {
-			e := benchEngine(b)
-			if err := e.CreateWorkflowDef(context.Background(), def, true); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				d, err := e.WorkflowDef(context.Background(), def.Name, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := json.Marshal(d); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
 // BenchmarkStartDef starts the registered definition; every task is inline, so the start
 // runs all of the chosen path.
 func BenchmarkStartDef(b *testing.B) {
 	for name, def := range benchShapes() {
 		b.Run(name, func(b *testing.B) {
 			e := benchEngine(b)
-			if err := e.CreateWorkflowDef(context.Background(), def, true); err != nil {
+			if err := e.Metadata().CreateWorkflowDef(context.Background(), def, true); err != nil {
 				b.Fatal(err)
 			}
 			req := &conductor.StartWorkflowRequest{Name: def.Name, Input: map[string]any{"x": "hello", "path": "go"}}

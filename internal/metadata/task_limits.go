@@ -1,4 +1,4 @@
-package engine
+package metadata
 
 import (
 	"context"
@@ -25,9 +25,10 @@ type limitsEntry struct {
 	fetched time.Time
 }
 
-// taskLimits returns the limits of taskType from its registered definition.
-func (e *Engine) taskLimits(ctx context.Context, taskType string) (store.TaskLimits, error) {
-	c := &e.limits
+// TaskLimits returns the poll-time limits (concurrency, rate) of taskType from its registered
+// definition; none when it has no definition. They are cached for a few seconds.
+func (s *Service) TaskLimits(ctx context.Context, taskType string) (store.TaskLimits, error) {
+	c := &s.taskLimits
 	c.mu.Lock()
 	entry, ok := c.entries[taskType]
 	c.mu.Unlock()
@@ -35,7 +36,7 @@ func (e *Engine) taskLimits(ctx context.Context, taskType string) (store.TaskLim
 		return entry.limits, nil
 	}
 	var lim store.TaskLimits
-	def, err := e.store.TaskDefGet(ctx, taskType)
+	def, err := s.store.TaskDefGet(ctx, taskType)
 	switch {
 	case errors.Is(err, conductor.ErrNotFound):
 	case err != nil:
@@ -61,31 +62,4 @@ func (c *limitsCache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entries = nil
-}
-
-// pollDataInterval is how often one worker's polls of one queue are written to poll data;
-// lastPollTime is therefore at most this stale.
-const pollDataInterval = time.Second
-
-// pollSeen throttles poll-data writes: a worker polling many times a second costs one write a
-// second, not one per poll.
-type pollSeen struct {
-	mu   sync.Mutex
-	last map[[3]string]time.Time
-}
-
-// due reports whether the poll of taskType by worker (in domain) should be recorded now.
-func (p *pollSeen) due(taskType, worker, domain string) bool {
-	key := [3]string{taskType, worker, domain}
-	now := time.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.last == nil || len(p.last) > 100_000 {
-		p.last = map[[3]string]time.Time{}
-	}
-	if now.Sub(p.last[key]) < pollDataInterval {
-		return false
-	}
-	p.last[key] = now
-	return true
 }

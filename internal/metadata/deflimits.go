@@ -1,4 +1,4 @@
-package engine
+package metadata
 
 import (
 	"context"
@@ -51,7 +51,7 @@ func (l DefinitionLimits) withDefaults() DefinitionLimits {
 }
 
 // DefinitionLimits returns the limits in force.
-func (e *Engine) DefinitionLimits() DefinitionLimits { return e.defLimits }
+func (s *Service) DefinitionLimits() DefinitionLimits { return s.limits }
 
 func depthError(limit int) conductor.ValidationErrors {
 	return conductor.ValidationErrors{{Path: "tasks", Message: fmt.Sprintf(
@@ -61,8 +61,8 @@ func depthError(limit int) conductor.ValidationErrors {
 // CheckDefinitionJSON refuses, before it is decoded, a request body holding definitions whose
 // JSON nests far deeper than any definition within the depth limit can: decoding such a
 // document costs time proportional to its size times its depth.
-func (e *Engine) CheckDefinitionJSON(body []byte) error {
-	limit := e.defLimits.MaxDepth*jsonDepthPerLevel + jsonDepthSlack
+func (s *Service) CheckDefinitionJSON(body []byte) error {
+	limit := s.limits.MaxDepth*jsonDepthPerLevel + jsonDepthSlack
 	depth, inString := 0, false
 	for i := 0; i < len(body); i++ {
 		switch c := body[i]; {
@@ -77,7 +77,7 @@ func (e *Engine) CheckDefinitionJSON(body []byte) error {
 			inString = true
 		case c == '{' || c == '[':
 			if depth++; depth > limit {
-				return depthError(e.defLimits.MaxDepth)
+				return depthError(s.limits.MaxDepth)
 			}
 		case c == '}' || c == ']':
 			depth--
@@ -88,8 +88,8 @@ func (e *Engine) CheckDefinitionJSON(body []byte) error {
 
 // checkDefinitionLimits reports the first limit def exceeds, walking at most MaxTasks tasks
 // and MaxDepth levels, and encoding def only once both hold.
-func (e *Engine) checkDefinitionLimits(ctx context.Context, def *conductor.WorkflowDef) error {
-	l := e.defLimits
+func (s *Service) checkDefinitionLimits(ctx context.Context, def *conductor.WorkflowDef) error {
+	l := s.limits
 	count, deepest := 0, 0
 	var walk func(tasks []conductor.WorkflowTask, depth int) bool
 	walk = func(tasks []conductor.WorkflowTask, depth int) bool {
