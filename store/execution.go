@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +63,10 @@ type TaskRecord struct {
 // Compact reports whether rec was read without its document; see Queries.TaskLoad.
 func (rec *TaskRecord) Compact() bool { return rec.compact }
 
+// smallWorkflowTasks is the number of attempts up to which LoadUnsettled reads a workflow
+// whole (WorkflowRecord.Partial false).
+const smallWorkflowTasks = 16
+
 // LoadMode says how much of an execution MutateWorkflows reads.
 type LoadMode int
 
@@ -69,7 +74,8 @@ type LoadMode int
 const (
 	// LoadUnsettled locks and decodes the attempts the decider is not done with, and those
 	// skipped ahead of time; the other settled ones (executed or retried) are not read at all,
-	// whatever their number: TaskSettled reads those a decision asks for, compact.
+	// whatever their number: TaskSettled reads those a decision asks for, compact. A workflow
+	// of at most smallWorkflowTasks attempts is read whole.
 	LoadUnsettled LoadMode = iota
 	// LoadAll locks and decodes every attempt (operations that rewrite history: retry, rerun…).
 	LoadAll
@@ -247,6 +253,12 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 		// The newest seq of each workflow, one index probe each (not a scan of its tasks).
 		batch.Queue(`SELECT w.id::text, (SELECT seq FROM tasks WHERE workflow_id = w.id ORDER BY seq DESC LIMIT 1)
 			FROM unnest($1::uuid[]) AS w(id)`, workflowIDs)
+		// A small workflow is read whole: its few settled attempts cost less in this round trip
+		// than the lookups and the history read its end would otherwise make.
+		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks t
+			WHERE workflow_id = ANY($1::uuid[]) AND executed AND status <> 'SKIPPED' AND seq <= $2
+			  AND (SELECT m.seq FROM tasks m WHERE m.workflow_id = t.workflow_id ORDER BY m.seq DESC LIMIT 1) <= $2
+			ORDER BY workflow_id, seq`, workflowIDs, smallWorkflowTasks)
 	}
 	results := conn.SendBatch(ctx, batch)
 	_, err = results.Exec()
@@ -293,7 +305,24 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 				return struct{}{}, nil
 			})
 			for _, rec := range recs {
-				rec.Partial = true
+				rec.Partial = rec.MaxSeq > smallWorkflowTasks
+			}
+		}
+	}
+	if err == nil && mode == LoadUnsettled {
+		var rows pgx.Rows
+		if rows, err = results.Query(); err == nil {
+			var id string
+			settled := map[string][]*TaskRecord{}
+			_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+				rec, err := scanTaskWith(row, &id)
+				settled[id] = append(settled[id], rec)
+				return struct{}{}, err
+			})
+			for id, recs := range settled {
+				all := append(tasks[id], recs...)
+				slices.SortFunc(all, func(a, b *TaskRecord) int { return a.Task.Seq - b.Task.Seq })
+				tasks[id] = all
 			}
 		}
 	}

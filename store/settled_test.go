@@ -28,7 +28,8 @@ func TestSettledAttemptsAreReadCompact(t *testing.T) {
 	done := &conductor.Task{TaskID: uuid.NewString(), Seq: 1, ReferenceTaskName: "a", TaskType: "a", TaskDefName: "a",
 		Status: conductor.TaskCompleted, Executed: true, StartTime: now.UnixMilli(), EndTime: now.UnixMilli() + 5,
 		OutputData: map[string]any{"data": "kept"}, WorkflowInstanceID: wfID, UpdateTime: now.UnixMilli()}
-	live := &conductor.Task{TaskID: uuid.NewString(), Seq: 2, ReferenceTaskName: "b", TaskType: "b", TaskDefName: "b",
+	// Past the size up to which a workflow is read whole (seqs need not be dense).
+	live := &conductor.Task{TaskID: uuid.NewString(), Seq: 40, ReferenceTaskName: "b", TaskType: "b", TaskDefName: "b",
 		Status: conductor.TaskScheduled, WorkflowInstanceID: wfID, UpdateTime: now.UnixMilli()}
 	require.NoError(t, st.SaveExecution(ctx, &store.ExecutionSave{
 		Workflow: &store.WorkflowRecord{Workflow: wf, Definition: def}, Insert: true, Now: now,
@@ -41,7 +42,7 @@ func TestSettledAttemptsAreReadCompact(t *testing.T) {
 		require.Equal(t, live.TaskID, tasks[0].Task.TaskID)
 		require.False(t, tasks[0].Compact())
 		require.True(t, rec.Partial)
-		require.Equal(t, 2, rec.MaxSeq)
+		require.Equal(t, 40, rec.MaxSeq)
 
 		// The settled ones are read on demand, compact, with what the decider needs.
 		for _, f := range []store.SettledFilter{{}, {Ref: "a"}, {Ref: "a", Newest: true}, {TaskID: done.TaskID},
@@ -94,6 +95,39 @@ func TestSettledAttemptsAreReadCompact(t *testing.T) {
 		require.Len(t, tasks, 2)
 		require.False(t, tasks[0].Compact())
 		require.Equal(t, "kept", tasks[0].Task.OutputData["data"])
+		return &store.ExecutionSave{Workflow: rec, Now: now}, nil
+	})
+	require.NoError(t, err)
+}
+
+// A small workflow is read whole in the decision's first round trip: its end needs no history
+// read.
+func TestSmallWorkflowIsReadWhole(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.NewStore(t)
+	now := time.UnixMilli(1_700_000_000_000)
+	def := &conductor.WorkflowDef{Name: "wf", Version: 1, SchemaVersion: 2,
+		Tasks: []conductor.WorkflowTask{{Name: "a", TaskReferenceName: "a", Type: "SIMPLE"}, {Name: "b", TaskReferenceName: "b", Type: "SIMPLE"}}}
+	wfID := uuid.NewString()
+	wf := &conductor.Workflow{WorkflowID: wfID, WorkflowName: "wf", WorkflowVersion: 1, Status: conductor.WorkflowRunning,
+		CreateTime: now.UnixMilli(), UpdateTime: now.UnixMilli()}
+	done := &conductor.Task{TaskID: uuid.NewString(), Seq: 1, ReferenceTaskName: "a", TaskType: "a", TaskDefName: "a",
+		Status: conductor.TaskCompleted, Executed: true, OutputData: map[string]any{"data": "kept"}, WorkflowInstanceID: wfID}
+	live := &conductor.Task{TaskID: uuid.NewString(), Seq: 2, ReferenceTaskName: "b", TaskType: "b", TaskDefName: "b",
+		Status: conductor.TaskScheduled, WorkflowInstanceID: wfID}
+	require.NoError(t, st.SaveExecution(ctx, &store.ExecutionSave{
+		Workflow: &store.WorkflowRecord{Workflow: wf, Definition: def}, Insert: true, Now: now,
+		Tasks: []*store.TaskRecord{{Task: done, New: true}, {Task: live, New: true, QueueName: "b", VisibleAt: &now}},
+	}))
+	err := st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
+		require.False(t, rec.Partial, "nothing is left to read")
+		require.Len(t, tasks, 2)
+		require.Equal(t, done.TaskID, tasks[0].Task.TaskID, "in seq order")
+		require.False(t, tasks[0].Compact(), "with its documents")
+		require.Equal(t, map[string]any{"data": "kept"}, tasks[0].Task.OutputData)
+		require.NotNil(t, tasks[0].Task.WorkflowTask)
+		require.Equal(t, live.TaskID, tasks[1].Task.TaskID)
 		return &store.ExecutionSave{Workflow: rec, Now: now}, nil
 	})
 	require.NoError(t, err)
