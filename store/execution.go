@@ -320,9 +320,8 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 				return struct{}{}, err
 			})
 			for id, recs := range settled {
-				all := append(tasks[id], recs...)
-				slices.SortFunc(all, func(a, b *TaskRecord) int { return a.Task.Seq - b.Task.Seq })
-				tasks[id] = all
+				tasks[id] = append(tasks[id], recs...)
+				slices.SortFunc(tasks[id], func(a, b *TaskRecord) int { return a.Task.Seq - b.Task.Seq })
 			}
 		}
 	}
