@@ -83,7 +83,7 @@ test: ## Lint (vet, gofmt, golangci-lint with the import-direction rules) and ru
 FUZZTIME ?= 3s
 
 fuzz: ## Run each fuzzer for FUZZTIME (3s): search grammar, request decoder, expressions, masking (one -fuzz per go test run)
-	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./engine
+	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./internal/search
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./api
 	$(GO) test -run '^$$' -fuzz '^FuzzTemplate$$' -fuzztime $(FUZZTIME) ./internal/expr
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZTIME) ./internal/expr

@@ -13,6 +13,7 @@ import (
 
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
@@ -30,7 +31,7 @@ func TestBusyDatabaseAnswers503(t *testing.T) {
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SweepInterval: time.Hour})
 	require.NoError(t, eng.Start(context.Background()))
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
-	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Access: eng.Access(), Secrets: eng.Secrets(),
+	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Search: search.New(st), Access: eng.Access(), Secrets: eng.Secrets(),
 		Metadata: eng.Metadata(), Logger: logger, AuthOff: true}))
 	t.Cleanup(srv.Close)
 	b := &testBundle{t: t, server: srv, engine: eng, logs: logs, databaseURL: dbURL}

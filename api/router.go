@@ -15,8 +15,6 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/podiumhq/podium/engine"
 )
 
 // MaxBodyBytesDefault caps request bodies when Config.MaxBodyBytes is 0.
@@ -28,7 +26,10 @@ const ExecuteMaxWaitDefault = 300 * time.Second
 
 // Config is what NewRouter needs.
 type Config struct {
-	Engine *engine.Engine
+	// Engine runs executions and their task queues (package engine's Engine).
+	Engine executionService
+	// Search runs workflow searches (internal/search's service).
+	Search searchService
 	Logger *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics; nil means a fresh registry.
 	Registry *prometheus.Registry
@@ -59,7 +60,8 @@ type Config struct {
 }
 
 type server struct {
-	engine        *engine.Engine
+	engine        executionService
+	searches      searchService
 	schedules     scheduleService
 	access        accessService
 	secrets       secretsService
@@ -83,6 +85,7 @@ func NewRouter(cfg Config) http.Handler {
 	}
 	s := &server{
 		engine:        cfg.Engine,
+		searches:      cfg.Search,
 		schedules:     cfg.Schedules,
 		access:        cfg.Access,
 		secrets:       cfg.Secrets,

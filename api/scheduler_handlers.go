@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/schedule"
 )
@@ -27,6 +26,9 @@ type scheduleService interface {
 	DeleteTags(ctx context.Context, name string, tags []conductor.Tag) error
 	PauseFiring(paused bool)
 	Requeue(ctx context.Context) (*schedule.RequeueResult, error)
+	Search(ctx context.Context, req schedule.Search) (*conductor.SearchResult[*conductor.WorkflowSchedule], error)
+	SearchExecutions(ctx context.Context, req schedule.ExecutionSearch) (*conductor.SearchResult[*conductor.ScheduleExecution], error)
+	Status(ctx context.Context, name string, limit int) (*conductor.ScheduleStatus, error)
 }
 
 // nextFewSchedules answers GET /api/scheduler/nextFewSchedules: the next times (epoch ms, at
@@ -141,7 +143,7 @@ func (s *server) bulkResumeSchedules(w http.ResponseWriter, r *http.Request) {
 // searchSchedules answers GET /api/scheduler/schedules/search.
 func (s *server) searchSchedules(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := engine.ScheduleSearch{WorkflowName: q.Get("workflowName"), Name: q.Get("name"), FreeText: q.Get("freeText"),
+	p := schedule.Search{WorkflowName: q.Get("workflowName"), Name: q.Get("name"), FreeText: q.Get("freeText"),
 		Sort: q.Get("sort")}
 	if p.Name == "" {
 		p.Name = q.Get("scheduleName")
@@ -159,7 +161,7 @@ func (s *server) searchSchedules(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Paused = &paused
 	}
-	res, err := s.engine.SearchSchedules(r.Context(), p)
+	res, err := s.schedules.Search(r.Context(), p)
 	s.writeValue(w, r, res, err)
 }
 
@@ -183,13 +185,13 @@ const maxSearchSize = 1000
 // searchScheduleExecutions answers GET /api/scheduler/search/executions.
 func (s *server) searchScheduleExecutions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	req := engine.ScheduleExecutionSearch{Query: q.Get("query"), FreeText: q.Get("freeText"), Sort: q.Get("sort")}
+	req := schedule.ExecutionSearch{Query: q.Get("query"), FreeText: q.Get("freeText"), Sort: q.Get("sort")}
 	var err error
 	if req.Start, req.Size, err = page(r); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.engine.SearchScheduleExecutions(r.Context(), req)
+	res, err := s.schedules.SearchExecutions(r.Context(), req)
 	s.writeValue(w, r, res, err)
 }
 
@@ -200,11 +202,11 @@ func (s *server) scheduleStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if limit < 1 || limit > engine.MaxScheduleStatusRuns {
-		s.writeError(w, r, conductor.Invalidf("limit must be between 1 and %d", engine.MaxScheduleStatusRuns))
+	if limit < 1 || limit > schedule.MaxStatusRuns {
+		s.writeError(w, r, conductor.Invalidf("limit must be between 1 and %d", schedule.MaxStatusRuns))
 		return
 	}
-	st, err := s.engine.ScheduleStatusOf(r.Context(), pathParam(r, "name"), limit)
+	st, err := s.schedules.Status(r.Context(), pathParam(r, "name"), limit)
 	s.writeValue(w, r, st, err)
 }
 

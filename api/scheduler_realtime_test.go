@@ -21,6 +21,7 @@ import (
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/schedule"
+	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
@@ -33,6 +34,7 @@ import (
 type realtimeProcess struct {
 	engine    *engine.Engine
 	schedules *schedule.Service
+	search    *search.Service
 }
 
 // startRealtimeEngine starts an engine and a schedule service with their own connection pool
@@ -53,7 +55,7 @@ func startRealtimeEngine(t *testing.T, dbURL string, logs *syncBuffer, name stri
 		require.NoError(t, eng.Stop(ctx))
 	})
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Notify: hub, Starter: eng})
-	return &realtimeProcess{engine: eng, schedules: schedules}
+	return &realtimeProcess{engine: eng, schedules: schedules, search: search.New(st)}
 }
 
 // realtimeBundle serves the API of process p over HTTP. Its clock is nil: the engines tell the
@@ -61,7 +63,7 @@ func startRealtimeEngine(t *testing.T, dbURL string, logs *syncBuffer, name stri
 func realtimeBundle(t *testing.T, dbURL string, p *realtimeProcess, logs *syncBuffer) *testBundle {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("api", "http")
-	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: p.engine, Schedules: p.schedules, Access: p.engine.Access(),
+	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: p.engine, Search: p.search, Schedules: p.schedules, Access: p.engine.Access(),
 		Secrets: p.engine.Secrets(), Metadata: p.engine.Metadata(), Logger: logger, Version: "test", AuthOff: true}))
 	t.Cleanup(srv.Close)
 	return &testBundle{t: t, server: srv, engine: p.engine, schedules: p.schedules, logs: logs, databaseURL: dbURL}

@@ -20,6 +20,7 @@ import (
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
+	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
@@ -168,7 +169,7 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
-	cfg := api.Config{Engine: eng, Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta, Logger: logger,
+	cfg := api.Config{Engine: eng, Search: search.New(st), Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta, Logger: logger,
 		Version: "test", AuthOff: true}
 	for _, o := range opts {
 		o(&cfg)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/search"
 )
 
 func (s *server) restartWorkflow(w http.ResponseWriter, r *http.Request) {
@@ -138,35 +139,35 @@ func (s *server) correlatedWorkflowsBatch(w http.ResponseWriter, r *http.Request
 	writeJSON(w, http.StatusOK, out)
 }
 
-func searchRequest(r *http.Request) (engine.SearchRequest, error) {
+func searchRequest(r *http.Request) (search.Request, error) {
 	start, err := queryInt(r, "start", 0)
 	if err != nil {
-		return engine.SearchRequest{}, err
+		return search.Request{}, err
 	}
 	size, err := queryInt(r, "size", 100)
 	if err != nil {
-		return engine.SearchRequest{}, err
+		return search.Request{}, err
 	}
 	q := r.URL.Query()
-	return engine.SearchRequest{Start: start, Size: size, Sort: strings.Join(q["sort"], "|"),
+	return search.Request{Start: start, Size: size, Sort: strings.Join(q["sort"], "|"),
 		FreeText: q.Get("freeText"), Query: q.Get("query")}, nil
 }
 
 // searchWorkflows answers GET /api/workflow/search with WorkflowSummary rows.
 func (s *server) searchWorkflows(w http.ResponseWriter, r *http.Request) {
-	s.search(w, r, func(ctx context.Context, req engine.SearchRequest) (any, error) {
-		return s.engine.SearchWorkflowSummaries(ctx, req)
+	s.search(w, r, func(ctx context.Context, req search.Request) (any, error) {
+		return s.searches.WorkflowSummaries(ctx, req)
 	})
 }
 
 // searchWorkflowsV2 answers GET /api/workflow/search-v2 with whole workflows.
 func (s *server) searchWorkflowsV2(w http.ResponseWriter, r *http.Request) {
-	s.search(w, r, func(ctx context.Context, req engine.SearchRequest) (any, error) {
-		return s.engine.SearchWorkflows(ctx, req)
+	s.search(w, r, func(ctx context.Context, req search.Request) (any, error) {
+		return s.searches.Workflows(ctx, req)
 	})
 }
 
-func (s *server) search(w http.ResponseWriter, r *http.Request, run func(context.Context, engine.SearchRequest) (any, error)) {
+func (s *server) search(w http.ResponseWriter, r *http.Request, run func(context.Context, search.Request) (any, error)) {
 	req, err := searchRequest(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -213,7 +214,7 @@ func (s *server) workflowTasks(w http.ResponseWriter, r *http.Request) {
 	if start >= 0 && start < len(matched) && count > 0 {
 		page = matched[start:min(len(matched), start+count)]
 	}
-	writeJSON(w, http.StatusOK, engine.SearchResult[*conductor.Task]{TotalHits: int64(len(matched)), Results: page})
+	writeJSON(w, http.StatusOK, conductor.SearchResult[*conductor.Task]{TotalHits: int64(len(matched)), Results: page})
 }
 
 // executeWorkflow answers POST /api/workflow/execute/{name}/{version}: start, wait up to
@@ -306,9 +307,9 @@ func (s *server) bulkRoutes() map[string]http.HandlerFunc {
 		return s.bulk(func(*http.Request) (func(context.Context, string) error, error) { return fn, nil })
 	}
 	return map[string]http.HandlerFunc{
-		"pause":  plain(e.Pause),
-		"resume": plain(e.Resume),
-		"remove": plain(e.RemoveWorkflow),
+		"pause":  plain(func(ctx context.Context, id string) error { return e.Pause(ctx, id) }),
+		"resume": plain(func(ctx context.Context, id string) error { return e.Resume(ctx, id) }),
+		"remove": plain(func(ctx context.Context, id string) error { return e.RemoveWorkflow(ctx, id) }),
 		"retry":  plain(func(ctx context.Context, id string) error { return e.Retry(ctx, id, false) }),
 		"restart": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
 			latest, err := queryBool(r, "useLatestDefinitions", false)
@@ -330,7 +331,7 @@ func (s *server) terminateRemoveWorkflow(w http.ResponseWriter, r *http.Request)
 }
 
 // terminateRemove terminates a workflow unless it already ended, then deletes it.
-func terminateRemove(ctx context.Context, e *engine.Engine, id, reason string) error {
+func terminateRemove(ctx context.Context, e executionService, id, reason string) error {
 	if err := e.Terminate(ctx, id, reason); err != nil && !isConflict(err) {
 		return err
 	}

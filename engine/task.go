@@ -248,7 +248,7 @@ func (e *Engine) QueueSizes(ctx context.Context) (map[string]int, error) {
 }
 
 // PollData returns the last polls of a task type's queue, or of all queues when taskType is "".
-func (e *Engine) PollData(ctx context.Context, taskType string) ([]store.PollData, error) {
+func (e *Engine) PollData(ctx context.Context, taskType string) ([]conductor.PollData, error) {
 	return e.store.PollDataList(ctx, taskType)
 }
 

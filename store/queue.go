@@ -145,22 +145,14 @@ func (q *Queries) PollDataRecord(ctx context.Context, queue, workerID, domain st
 	return interpretError(err, "recording poll")
 }
 
-// PollData is the last poll of one worker on one queue.
-type PollData struct {
-	QueueName    string `json:"queueName"`
-	Domain       string `json:"domain,omitempty"`
-	WorkerID     string `json:"workerId"`
-	LastPollTime int64  `json:"lastPollTime"`
-}
-
 // PollDataList returns poll records of queue, or of every queue when queue is "".
-func (q *Queries) PollDataList(ctx context.Context, queue string) ([]PollData, error) {
+func (q *Queries) PollDataList(ctx context.Context, queue string) ([]conductor.PollData, error) {
 	return queryList(ctx, q.db, "listing poll data", scanPollData, `SELECT queue_name, domain, worker_id, last_poll_time
 		FROM poll_data WHERE $1 = '' OR queue_name = $1 ORDER BY queue_name, worker_id`, queue)
 }
 
-func scanPollData(row pgx.Row) (PollData, error) {
-	var p PollData
+func scanPollData(row pgx.Row) (conductor.PollData, error) {
+	var p conductor.PollData
 	var at time.Time
 	err := row.Scan(&p.QueueName, &p.Domain, &p.WorkerID, &at)
 	p.LastPollTime = at.UnixMilli()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -316,78 +315,55 @@ func (q *Queries) ScheduleRunningWorkflow(ctx context.Context, scheduleName stri
 	return id, interpretError(err, "checking the schedule's running workflow")
 }
 
-// ScheduleExecutionSearchParams filters and pages execution records; empty fields do not filter.
+// ScheduleExecutionSearchParams filters and pages execution records.
 type ScheduleExecutionSearchParams struct {
-	ScheduleNames []string
-	States        []string
-	WorkflowName  string
-	WorkflowID    string
-	ExecutionID   string
-	// ScheduledAfter and ScheduledBefore bound the slot (exclusive), epoch ms; 0 = unbounded.
-	ScheduledAfter, ScheduledBefore int64
-	// FreeText matches schedule name, workflow name or workflow id containing it.
+	Query Query
+	// FreeText matches records whose schedule name or workflow name contains it (in any case)
+	// or whose workflow id contains it; "" matches all.
 	FreeText string
-	Sort     SortField
+	Sort     []SortField
 	Start    int
 	Size     int
 }
 
-var scheduleExecutionSortColumns = map[string]string{
-	"scheduledTime": "scheduled_time", "executionTime": "execution_time", "executionId": "execution_id",
-	"scheduleName": `schedule_name COLLATE "C"`, "workflowName": `workflow_name COLLATE "C"`, "state": "state",
+// scheduleExecutionColumnsByField maps the fields of an execution-record search to columns.
+var scheduleExecutionColumnsByField = searchColumns{
+	"scheduleName": {"schedule_name", textColumn}, "state": {"state", textColumn},
+	"scheduledTime": {"scheduled_time", millisColumn}, "executionTime": {"execution_time", millisColumn},
+	"workflowName": {"workflow_name", textColumn}, "workflowId": {"workflow_id", textColumn},
+	"executionId": {"execution_id", uuidColumn},
+}
+
+// scheduleExecutionSortColumns sorts names byte-wise, as Conductor's scheduler does.
+var scheduleExecutionSortColumns = searchColumns{
+	"scheduleName": {`schedule_name COLLATE "C"`, textColumn}, "state": {"state", textColumn},
+	"scheduledTime": {"scheduled_time", millisColumn}, "executionTime": {"execution_time", millisColumn},
+	"workflowName": {`workflow_name COLLATE "C"`, textColumn}, "workflowId": {"workflow_id", textColumn},
+	"executionId": {"execution_id", uuidColumn},
 }
 
 // ScheduleExecutionSearch returns one page of matching records and how many match in all.
-func (q *Queries) ScheduleExecutionSearch(ctx context.Context, p ScheduleExecutionSearchParams) (int, []*ScheduleExecutionRecord, error) {
-	var conds []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
-	}
-	if len(p.ScheduleNames) > 0 {
-		add("schedule_name = ANY($?)", p.ScheduleNames)
-	}
-	if len(p.States) > 0 {
-		add("state = ANY($?)", p.States)
-	}
-	if p.WorkflowName != "" {
-		add("workflow_name = $?", p.WorkflowName)
-	}
-	if p.WorkflowID != "" {
-		add("workflow_id = $?", p.WorkflowID)
-	}
-	if p.ExecutionID != "" {
-		add("execution_id::text = $?", p.ExecutionID)
-	}
-	if p.ScheduledAfter != 0 {
-		add("scheduled_time > $?", p.ScheduledAfter)
-	}
-	if p.ScheduledBefore != 0 {
-		add("scheduled_time < $?", p.ScheduledBefore)
+func (q *Queries) ScheduleExecutionSearch(ctx context.Context, p ScheduleExecutionSearchParams) (int64, []*ScheduleExecutionRecord, error) {
+	var f filter
+	where, err := f.where(p.Query, scheduleExecutionColumnsByField)
+	if err != nil {
+		return 0, nil, err
 	}
 	if p.FreeText != "" {
-		add(`(strpos(lower(schedule_name), lower($?)) > 0 OR strpos(lower(workflow_name), lower($?)) > 0
-			OR strpos(coalesce(workflow_id, ''), $?) > 0)`, p.FreeText)
+		ph := f.arg(p.FreeText)
+		where += fmt.Sprintf(` AND (strpos(lower(schedule_name), lower(%[1]s)) > 0 OR strpos(lower(workflow_name), lower(%[1]s)) > 0
+			OR strpos(coalesce(workflow_id, ''), %[1]s) > 0)`, ph)
 	}
-	where := "true"
-	if len(conds) > 0 {
-		where = strings.Join(conds, " AND ")
-	}
-	var total int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM schedule_executions WHERE `+where, args...).Scan(&total); err != nil {
+	var total int64
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM schedule_executions WHERE `+where, f.args...).Scan(&total); err != nil {
 		return 0, nil, interpretError(err, "counting schedule executions")
 	}
-	order := scheduleExecutionSortColumns[p.Sort.Field]
-	if order == "" {
-		order = "scheduled_time"
+	order, err := orderBy(p.Sort, scheduleExecutionSortColumns)
+	if err != nil {
+		return 0, nil, err
 	}
-	if p.Sort.Desc {
-		order += " DESC NULLS LAST"
-	}
-	n := len(args)
 	recs, err := queryList(ctx, q.db, "reading schedule executions", scanScheduleExecution, `SELECT `+scheduleExecutionColumns+`
-		FROM schedule_executions WHERE `+where+fmt.Sprintf(` ORDER BY %s, scheduled_time, execution_id OFFSET $%d LIMIT $%d`, order, n+1, n+2),
-		append(args, p.Start, p.Size)...)
+		FROM schedule_executions WHERE `+where+fmt.Sprintf(` ORDER BY %s scheduled_time, execution_id OFFSET %s LIMIT %s`,
+		order, f.arg(p.Start), f.arg(p.Size)), f.args...)
 	return total, recs, err
 }

@@ -3,10 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/podiumhq/podium/internal/conductor"
@@ -35,150 +35,81 @@ func (q *Queries) WorkflowIDsByCorrelation(ctx context.Context, name, correlatio
 		ORDER BY create_time DESC`, name, correlationID, includeClosed)
 }
 
-// SearchCondition is one comparison of a search query.
-type SearchCondition struct {
-	// Field is one of workflowType, workflowId, status, correlationId, startTime, endTime,
-	// updateTime, version, parentWorkflowId, idempotencyKey.
-	Field string
-	// Op is one of =, !=, >, <, >=, <=, IN, NOT IN.
+// Condition is one comparison of a search query, as internal/search parses and checks it:
+// Field is a canonical field name of the searched table, Op one of =, !=, >, <, >=, <=, IN and
+// NOT IN, Values its one value or its list. Times are epoch milliseconds, statuses upper case,
+// ids canonical UUIDs (or text that is none: it matches nothing).
+type Condition struct {
+	Field  string
 	Op     string
 	Values []string
 }
 
-// WorkflowSearchParams filters and pages a workflow search. Any (an OR of ANDs) holds the query.
+// Query is a search filter: an OR of AND groups of conditions. An empty query matches all.
+type Query [][]Condition
+
+// SortField orders search results by one field.
+type SortField struct {
+	Field string
+	Desc  bool
+}
+
+// WorkflowSearchParams filters and pages a workflow search.
 type WorkflowSearchParams struct {
-	Any      [][]SearchCondition
+	Query Query
+	// FreeText matches a workflow id, correlation id or workflow name exactly; "" or "*"
+	// matches all.
 	FreeText string
 	Sort     []SortField
 	Start    int
 	Size     int
 }
 
-// SortField orders search results.
-type SortField struct {
-	Field string
-	Desc  bool
+// workflowColumnsByField maps the fields of a workflow search to their columns.
+var workflowColumnsByField = searchColumns{
+	"workflowType": {"workflow_name", textColumn}, "workflowId": {"workflow_id", uuidColumn},
+	"status": {"status", textColumn}, "correlationId": {"correlation_id", textColumn},
+	"startTime": {"create_time", timeColumn}, "endTime": {"end_time", timeColumn},
+	"updateTime": {"update_time", timeColumn}, "version": {"workflow_version", intColumn},
+	"parentWorkflowId": {"parent_workflow_id", uuidColumn}, "idempotencyKey": {"idempotency_key", textColumn},
+	"priority": {"priority", intColumn},
 }
-
-var searchColumns = map[string]string{
-	"workflowType": "workflow_name", "workflowId": "workflow_id::text", "status": "status",
-	"correlationId": "correlation_id", "startTime": "create_time", "createTime": "create_time",
-	"endTime": "end_time", "updateTime": "update_time", "version": "workflow_version",
-	"parentWorkflowId": "parent_workflow_id::text", "idempotencyKey": "idempotency_key", "priority": "priority",
-}
-
-var timeFields = map[string]bool{"startTime": true, "createTime": true, "endTime": true, "updateTime": true}
-
-// SearchableField reports whether field can be queried and sorted on.
-func SearchableField(field string) bool { _, ok := searchColumns[field]; return ok }
 
 // WorkflowSearch returns a page of matching executions (without tasks) and the total count.
 func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([]*conductor.Workflow, int64, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	var ors []string
-	for _, and := range p.Any {
-		var parts []string
-		for _, c := range and {
-			col, ok := searchColumns[c.Field]
-			if !ok {
-				return nil, 0, conductor.Invalidf("Unknown search field %q", c.Field)
-			}
-			values := make([]any, len(c.Values))
-			for i, v := range c.Values {
-				values[i] = v
-				if timeFields[c.Field] {
-					t, err := parseSearchTime(v)
-					if err != nil {
-						return nil, 0, err
-					}
-					values[i] = t
-				}
-			}
-			switch c.Op {
-			case "IN", "NOT IN":
-				if c.Field == "version" || c.Field == "priority" {
-					col += "::text"
-				}
-				ph := make([]string, len(values))
-				for i, v := range values {
-					ph[i] = arg(v)
-				}
-				parts = append(parts, fmt.Sprintf("%s %s (%s)", col, c.Op, strings.Join(ph, ", ")))
-			case "=", "!=", ">", "<", ">=", "<=":
-				if len(values) != 1 {
-					return nil, 0, conductor.Invalidf("Operator %s on %s takes one value", c.Op, c.Field)
-				}
-				cast := ""
-				if c.Field == "version" || c.Field == "priority" {
-					cast = "::int"
-				}
-				parts = append(parts, fmt.Sprintf("%s %s %s%s", col, c.Op, arg(values[0]), cast))
-			default:
-				return nil, 0, conductor.Invalidf("Unknown search operator %q", c.Op)
-			}
-		}
-		if len(parts) > 0 {
-			ors = append(ors, "("+strings.Join(parts, " AND ")+")")
-		}
-	}
-	if len(ors) > 0 {
-		where = append(where, "("+strings.Join(ors, " OR ")+")")
+	var f filter
+	where, err := f.where(p.Query, workflowColumnsByField)
+	if err != nil {
+		return nil, 0, err
 	}
 	if ft := strings.TrimSpace(p.FreeText); ft != "" && ft != "*" {
-		ph := arg(ft)
-		where = append(where, fmt.Sprintf("(workflow_id::text = %s OR correlation_id = %s OR workflow_name = %s)", ph, ph, ph))
-	}
-	cond := "TRUE"
-	if len(where) > 0 {
-		cond = strings.Join(where, " AND ")
+		text, id := f.arg(ft), "FALSE"
+		if u, err := uuid.Parse(ft); err == nil {
+			id = "workflow_id = " + f.arg(u.String()) + "::uuid"
+		}
+		where += fmt.Sprintf(" AND (%s OR correlation_id = %s OR workflow_name = %s)", id, text, text)
 	}
 	var total int64
-	if err := q.db.QueryRow(ctx, "SELECT count(*) FROM workflows WHERE "+cond, args...).Scan(&total); err != nil {
+	if err := q.db.QueryRow(ctx, "SELECT count(*) FROM workflows WHERE "+where, f.args...).Scan(&total); err != nil {
 		return nil, 0, interpretError(err, "counting search results")
 	}
-	order := []string{}
-	for _, s := range p.Sort {
-		col, ok := searchColumns[s.Field]
-		if !ok {
-			return nil, 0, conductor.Invalidf("Unknown sort field %q", s.Field)
-		}
-		dir := "ASC"
-		if s.Desc {
-			dir = "DESC"
-		}
-		order = append(order, col+" "+dir+" NULLS LAST")
+	order, err := orderBy(p.Sort, workflowColumnsByField)
+	if err != nil {
+		return nil, 0, err
 	}
-	order = append(order, "create_time DESC", "workflow_id")
-	sql := fmt.Sprintf("SELECT "+workflowColumns+" FROM workflows WHERE %s ORDER BY %s LIMIT %s OFFSET %s",
-		cond, strings.Join(order, ", "), arg(p.Size), arg(p.Start))
+	sql := fmt.Sprintf("SELECT "+workflowColumns+" FROM workflows WHERE %s ORDER BY %s create_time DESC, workflow_id LIMIT %s OFFSET %s",
+		where, order, f.arg(p.Size), f.arg(p.Start))
 	recs, err := queryList(ctx, q.db, "searching workflows", func(row pgx.Row) (*conductor.Workflow, error) {
 		rec, err := scanWorkflow(row)
 		if err != nil {
 			return nil, err
 		}
 		return rec.Workflow, nil
-	}, sql, args...)
+	}, sql, f.args...)
 	if err != nil {
 		return nil, 0, err
 	}
 	return recs, total, nil
-}
-
-// parseSearchTime reads epoch milliseconds or an RFC 3339 time.
-func parseSearchTime(v string) (time.Time, error) {
-	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.UnixMilli(ms), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, conductor.Invalidf("Invalid time %q: want epoch milliseconds or RFC 3339", v)
-	}
-	return t, nil
 }
 
 func nullTime(t time.Time) *time.Time {

@@ -22,6 +22,7 @@ import (
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
+	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/secrets"
 	"github.com/podiumhq/podium/store"
@@ -89,7 +90,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
-		Engine: eng, Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
+		Engine: eng, Search: search.New(st), Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
 		Logger: logger, Registry: reg,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,

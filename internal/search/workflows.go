@@ -1,0 +1,87 @@
+package search
+
+import (
+	"context"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/store"
+)
+
+// MaxWorkflowPage is the largest page a workflow search returns, as in Conductor.
+const MaxWorkflowPage = 5000
+
+// DefaultPage is the size of a page when a request names none.
+const DefaultPage = 100
+
+// Request is a search as the API receives it.
+type Request struct {
+	Start int
+	Size  int
+	// Sort is "field[:ASC|DESC]" items separated by | or ",".
+	Sort string
+	// FreeText matches ids and names as each search says; "" or "*" matches all.
+	FreeText string
+	// Query is Conductor's SQL-like filter (see Parse).
+	Query string
+}
+
+// Service runs workflow searches over the store.
+type Service struct {
+	store *store.Store
+}
+
+// New returns the search service over st.
+func New(st *store.Store) *Service { return &Service{store: st} }
+
+// Workflows runs a workflow search and returns whole workflows, without their tasks
+// (GET /api/workflow/search-v2).
+func (s *Service) Workflows(ctx context.Context, req Request) (*conductor.SearchResult[*conductor.Workflow], error) {
+	p, err := WorkflowParams(req)
+	if err != nil {
+		return nil, err
+	}
+	wfs, total, err := s.store.WorkflowSearch(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, wf := range wfs {
+		wf.Normalize()
+	}
+	return &conductor.SearchResult[*conductor.Workflow]{TotalHits: total, Results: conductor.NonNil(wfs)}, nil
+}
+
+// WorkflowSummaries runs a workflow search and returns its summary rows
+// (GET /api/workflow/search).
+func (s *Service) WorkflowSummaries(ctx context.Context, req Request) (*conductor.SearchResult[*conductor.WorkflowSummary], error) {
+	res, err := s.Workflows(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := &conductor.SearchResult[*conductor.WorkflowSummary]{TotalHits: res.TotalHits,
+		Results: make([]*conductor.WorkflowSummary, len(res.Results))}
+	for i, wf := range res.Results {
+		out.Results[i] = conductor.Summarize(wf)
+	}
+	return out, nil
+}
+
+// WorkflowParams checks a workflow search request and returns the store's parameters: a page
+// of at most MaxWorkflowPage (DefaultPage when 0), a known sort, a query Parse accepts.
+func WorkflowParams(req Request) (store.WorkflowSearchParams, error) {
+	p := store.WorkflowSearchParams{Start: req.Start, Size: req.Size, FreeText: req.FreeText}
+	if p.Size == 0 {
+		p.Size = DefaultPage
+	}
+	if p.Size > MaxWorkflowPage {
+		return p, conductor.Invalidf("Cannot return more than %d workflows. Please use pagination.", MaxWorkflowPage)
+	}
+	if p.Start < 0 || p.Size < 0 {
+		return p, conductor.Invalidf("start and size must be >= 0")
+	}
+	var err error
+	if p.Sort, err = ParseSort(req.Sort, Workflows); err != nil {
+		return p, err
+	}
+	p.Query, err = Parse(req.Query, Workflows)
+	return p, err
+}
