@@ -11,7 +11,6 @@ package engine
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/podiumhq/podium/engine/decide"
@@ -21,6 +20,7 @@ import (
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/secrets"
+	"github.com/podiumhq/podium/internal/startstop"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -111,9 +111,7 @@ type Engine struct {
 	secrets    *secrets.Service
 	metadata   *metadata.Service
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	stopped chan struct{}
+	loops startstop.Runner // Start and Stop
 }
 
 // New returns an engine over cfg.Store. Call Start to run its background loops.
