@@ -17,6 +17,7 @@ import (
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/access"
+	"github.com/podiumhq/podium/internal/clocktest"
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
@@ -37,30 +38,10 @@ type testBundle struct {
 	// access and secrets are the bundle's access and secrets services.
 	access  *access.Service
 	secrets *secrets.Service
-	clock   *testClock
+	clock   *clocktest.Clock
 	logs    *syncBuffer
 	// databaseURL lets a test look at the rows the server wrote.
 	databaseURL string
-}
-
-// testClock is an adjustable clock; it starts at the real time.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers (the server logs from goroutines).
@@ -141,7 +122,7 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	t.Cleanup(st.Close) // registered after the drop, so it runs before it
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
+	clock := clocktest.New(time.Now().Truncate(time.Millisecond))
 	ecfg := engine.Config{Store: st, Logger: logger, Now: clock.Now,
 		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour}
 	if o.engine != nil {
