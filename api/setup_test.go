@@ -117,9 +117,7 @@ type bundleOptions struct {
 func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *testBundle {
 	t.Helper()
 	dbURL := storetest.NewDatabaseURL(t)
-	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 4})
-	require.NoError(t, err)
-	t.Cleanup(st.Close) // registered after the drop, so it runs before it
+	st := openStore(t, store.Config{URL: dbURL, MaxConns: 4})
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := clocktest.New(time.Now().Truncate(time.Millisecond))
@@ -144,9 +142,7 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	}
 	meta := metadata.New(mcfg)
 	ecfg.Notify, ecfg.Access, ecfg.Secrets, ecfg.Metadata = hub, acc, sec, meta
-	eng := engine.New(ecfg)
-	require.NoError(t, eng.Start(context.Background()))
-	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
+	eng := startEngine(t, ecfg)
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
 	cfg := api.Config{Engine: eng, Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta, Logger: logger,
@@ -158,6 +154,30 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	t.Cleanup(srv.Close)
 	return &testBundle{t: t, server: srv, engine: eng, schedules: schedules, access: acc, secrets: sec, clock: clock,
 		logs: logs, databaseURL: dbURL}
+}
+
+// openStore opens a store with a pool of its own; it closes when t ends (after everything
+// started later stops, and before a database created earlier is dropped).
+func openStore(t *testing.T, cfg store.Config) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(st.Close)
+	return st
+}
+
+// startEngine starts an engine and its background loops; they stop when t ends, before the
+// services it uses (registered earlier).
+func startEngine(t *testing.T, cfg engine.Config) *engine.Engine {
+	t.Helper()
+	eng := engine.New(cfg)
+	require.NoError(t, eng.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, eng.Stop(ctx))
+	})
+	return eng
 }
 
 // runHub runs a notification hub over st until t ends (after everything started later stops).
