@@ -16,6 +16,7 @@ import (
 	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/access"
+	"github.com/podiumhq/podium/internal/defaults"
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secret"
@@ -123,9 +124,7 @@ func New(cfg Config) *Engine {
 		systemPerDestination: cfg.SystemPerDestination,
 		payloadMax:           cfg.PayloadMaxBytes,
 	}
-	if e.payloadMax <= 0 {
-		e.payloadMax = PayloadMaxBytesDefault
-	}
+	e.payloadMax = defaults.Positive(e.payloadMax, PayloadMaxBytesDefault)
 	e.completer.requests = make(chan *resultRequest, 4*maxResultBatch)
 	e.keys = cfg.Keys
 	if e.keys == nil {
@@ -143,15 +142,9 @@ func New(cfg Config) *Engine {
 	if e.systasks == nil {
 		e.systasks = systask.Default()
 	}
-	if e.pollRecheck <= 0 {
-		e.pollRecheck = PollRecheckDefault
-	}
-	if e.sweepInterval <= 0 {
-		e.sweepInterval = SweepIntervalDefault
-	}
-	if e.systemTaskLease <= 0 {
-		e.systemTaskLease = SystemTaskLeaseDefault
-	}
+	e.pollRecheck = defaults.Positive(e.pollRecheck, PollRecheckDefault)
+	e.sweepInterval = defaults.Positive(e.sweepInterval, SweepIntervalDefault)
+	e.systemTaskLease = defaults.Positive(e.systemTaskLease, SystemTaskLeaseDefault)
 	e.access, e.secrets = cfg.Access, cfg.Secrets
 	if e.access == nil {
 		e.access = access.New(access.Config{Store: cfg.Store, Keys: e.keys, Notify: e.notes, Logger: e.logger, Now: e.now})
@@ -164,12 +157,8 @@ func New(cfg Config) *Engine {
 	if e.metadata == nil {
 		e.metadata = metadata.New(metadata.Config{Store: cfg.Store, Logger: e.logger, Now: e.now, SystemTasks: e.systasks})
 	}
-	if e.systemWorkers <= 0 {
-		e.systemWorkers = SystemWorkersDefault
-	}
-	if e.systemPerDestination <= 0 {
-		e.systemPerDestination = SystemPerDestinationDefault
-	}
+	e.systemWorkers = defaults.Positive(e.systemWorkers, SystemWorkersDefault)
+	e.systemPerDestination = defaults.Positive(e.systemPerDestination, SystemPerDestinationDefault)
 	e.decideCfg = e.decideConfig()
 	return e
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/defaults"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/startstop"
 	"github.com/podiumhq/podium/store"
@@ -80,9 +81,7 @@ func New(cfg Config) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.reconcile <= 0 {
-		s.reconcile = ReconcileDefault
-	}
+	s.reconcile = defaults.Positive(s.reconcile, ReconcileDefault)
 	return s
 }
 
