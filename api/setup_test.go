@@ -23,6 +23,7 @@ import (
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/secrets"
+	"github.com/podiumhq/podium/internal/startstop"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
@@ -171,12 +172,7 @@ func openStore(t *testing.T, cfg store.Config) *store.Store {
 func startEngine(t *testing.T, cfg engine.Config) *engine.Engine {
 	t.Helper()
 	eng := engine.New(cfg)
-	require.NoError(t, eng.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		require.NoError(t, eng.Stop(ctx))
-	})
+	startUntilEnd(t, eng)
 	return eng
 }
 
@@ -184,10 +180,7 @@ func startEngine(t *testing.T, cfg engine.Config) *engine.Engine {
 func runHub(t *testing.T, st *store.Store, logger *slog.Logger) *notify.Hub {
 	t.Helper()
 	hub := notify.New(st, logger)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); hub.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runUntilEnd(t, hub.Run)
 	return hub
 }
 
@@ -196,12 +189,7 @@ func runHub(t *testing.T, st *store.Store, logger *slog.Logger) *notify.Hub {
 func startSchedules(t *testing.T, cfg schedule.Config) *schedule.Service {
 	t.Helper()
 	svc := schedule.New(cfg)
-	require.NoError(t, svc.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		require.NoError(t, svc.Stop(ctx))
-	})
+	startUntilEnd(t, svc)
 	return svc
 }
 
@@ -210,11 +198,36 @@ func startSchedules(t *testing.T, cfg schedule.Config) *schedule.Service {
 func startAccess(t *testing.T, cfg access.Config) *access.Service {
 	t.Helper()
 	svc := access.New(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runUntilEnd(t, svc.Run)
 	return svc
+}
+
+// startStopper is a service with background work between Start and Stop (the engine, the
+// schedule service).
+type startStopper interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// startUntilEnd starts svc; it stops, within 10 s, when t ends: before everything registered
+// earlier goes away.
+func startUntilEnd(t *testing.T, svc startStopper) {
+	t.Helper()
+	require.NoError(t, svc.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, svc.Stop(ctx))
+	})
+}
+
+// runUntilEnd runs run in the background until t ends, and waits for it to return before
+// everything registered earlier goes away.
+func runUntilEnd(t *testing.T, run func(context.Context)) {
+	t.Helper()
+	var r startstop.Runner
+	r.Start(context.Background(), run)
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
 }
 
 // sweep runs the engine's sweeper once (timeouts, timers) at the bundle clock's time.
