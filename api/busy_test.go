@@ -23,14 +23,10 @@ import (
 func TestBusyDatabaseAnswers503(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.NewDatabaseURL(t)
-	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 2, AcquireTimeout: 200 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
+	st := openStore(t, store.Config{URL: dbURL, MaxConns: 2, AcquireTimeout: 200 * time.Millisecond})
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	eng := engine.New(engine.Config{Store: st, Logger: logger, SweepInterval: time.Hour})
-	require.NoError(t, eng.Start(context.Background()))
-	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
+	eng := startEngine(t, engine.Config{Store: st, Logger: logger, SweepInterval: time.Hour})
 	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Search: search.New(st), Access: eng.Access(), Secrets: eng.Secrets(),
 		Metadata: eng.Metadata(), Logger: logger, AuthOff: true}))
 	t.Cleanup(srv.Close)

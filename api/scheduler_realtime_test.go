@@ -42,18 +42,10 @@ type realtimeProcess struct {
 // first, then the engine, then its pool closes) when t ends.
 func startRealtimeEngine(t *testing.T, dbURL string, logs *syncBuffer, name string) *realtimeProcess {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 4})
-	require.NoError(t, err)
-	t.Cleanup(st.Close) // registered before the engine's stop, so it runs after it
+	st := openStore(t, store.Config{URL: dbURL, MaxConns: 4}) // closes after the engine stops
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})).With("engine", name)
 	hub := runHub(t, st, logger)
-	eng := engine.New(engine.Config{Store: st, Logger: logger, Notify: hub})
-	require.NoError(t, eng.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		require.NoError(t, eng.Stop(ctx))
-	})
+	eng := startEngine(t, engine.Config{Store: st, Logger: logger, Notify: hub})
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Notify: hub, Starter: eng})
 	return &realtimeProcess{engine: eng, schedules: schedules, search: search.New(st)}
 }

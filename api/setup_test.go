@@ -17,12 +17,14 @@ import (
 	"github.com/podiumhq/podium/api"
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/access"
+	"github.com/podiumhq/podium/internal/clocktest"
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/secrets"
+	"github.com/podiumhq/podium/internal/startstop"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
 )
@@ -38,30 +40,10 @@ type testBundle struct {
 	// access and secrets are the bundle's access and secrets services.
 	access  *access.Service
 	secrets *secrets.Service
-	clock   *testClock
+	clock   *clocktest.Clock
 	logs    *syncBuffer
 	// databaseURL lets a test look at the rows the server wrote.
 	databaseURL string
-}
-
-// testClock is an adjustable clock; it starts at the real time.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers (the server logs from goroutines).
@@ -137,12 +119,10 @@ type bundleOptions struct {
 func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *testBundle {
 	t.Helper()
 	dbURL := storetest.NewDatabaseURL(t)
-	st, err := store.Open(context.Background(), store.Config{URL: dbURL, MaxConns: 4})
-	require.NoError(t, err)
-	t.Cleanup(st.Close) // registered after the drop, so it runs before it
+	st := openStore(t, store.Config{URL: dbURL, MaxConns: 4})
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clock := &testClock{now: time.Now().Truncate(time.Millisecond)}
+	clock := clocktest.New(time.Now().Truncate(time.Millisecond))
 	ecfg := engine.Config{Store: st, Logger: logger, Now: clock.Now,
 		PollRecheck: 50 * time.Millisecond, SweepInterval: time.Hour}
 	if o.engine != nil {
@@ -164,9 +144,7 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	}
 	meta := metadata.New(mcfg)
 	ecfg.Notify, ecfg.Access, ecfg.Secrets, ecfg.Metadata = hub, acc, sec, meta
-	eng := engine.New(ecfg)
-	require.NoError(t, eng.Start(context.Background()))
-	t.Cleanup(func() { require.NoError(t, eng.Stop(context.Background())) })
+	eng := startEngine(t, ecfg)
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
 	cfg := api.Config{Engine: eng, Search: search.New(st), Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta, Logger: logger,
@@ -180,14 +158,30 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 		logs: logs, databaseURL: dbURL}
 }
 
+// openStore opens a store with a pool of its own; it closes when t ends (after everything
+// started later stops, and before a database created earlier is dropped).
+func openStore(t *testing.T, cfg store.Config) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(st.Close)
+	return st
+}
+
+// startEngine starts an engine and its background loops; they stop when t ends, before the
+// services it uses (registered earlier).
+func startEngine(t *testing.T, cfg engine.Config) *engine.Engine {
+	t.Helper()
+	eng := engine.New(cfg)
+	startUntilEnd(t, eng)
+	return eng
+}
+
 // runHub runs a notification hub over st until t ends (after everything started later stops).
 func runHub(t *testing.T, st *store.Store, logger *slog.Logger) *notify.Hub {
 	t.Helper()
 	hub := notify.New(st, logger)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); hub.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runUntilEnd(t, hub.Run)
 	return hub
 }
 
@@ -196,12 +190,7 @@ func runHub(t *testing.T, st *store.Store, logger *slog.Logger) *notify.Hub {
 func startSchedules(t *testing.T, cfg schedule.Config) *schedule.Service {
 	t.Helper()
 	svc := schedule.New(cfg)
-	require.NoError(t, svc.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		require.NoError(t, svc.Stop(ctx))
-	})
+	startUntilEnd(t, svc)
 	return svc
 }
 
@@ -210,11 +199,36 @@ func startSchedules(t *testing.T, cfg schedule.Config) *schedule.Service {
 func startAccess(t *testing.T, cfg access.Config) *access.Service {
 	t.Helper()
 	svc := access.New(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	runUntilEnd(t, svc.Run)
 	return svc
+}
+
+// startStopper is a service with background work between Start and Stop (the engine, the
+// schedule service).
+type startStopper interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// startUntilEnd starts svc; it stops, within 10 s, when t ends: before everything registered
+// earlier goes away.
+func startUntilEnd(t *testing.T, svc startStopper) {
+	t.Helper()
+	require.NoError(t, svc.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, svc.Stop(ctx))
+	})
+}
+
+// runUntilEnd runs run in the background until t ends, and waits for it to return before
+// everything registered earlier goes away.
+func runUntilEnd(t *testing.T, run func(context.Context)) {
+	t.Helper()
+	var r startstop.Runner
+	r.Start(context.Background(), run)
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
 }
 
 // sweep runs the engine's sweeper once (timeouts, timers) at the bundle clock's time.

@@ -29,10 +29,7 @@ type completer struct {
 
 // applyResult applies one result through the completer when it runs, else directly.
 func (e *Engine) applyTaskResult(ctx context.Context, res *conductor.TaskResult) error {
-	e.mu.Lock()
-	running := e.cancel != nil
-	e.mu.Unlock()
-	if !running {
+	if !e.loops.Running() {
 		return e.applyTaskResultNow(ctx, res)
 	}
 	req := &resultRequest{ctx: ctx, res: res, done: make(chan error, 1)}

@@ -11,16 +11,17 @@ package engine
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/access"
+	"github.com/podiumhq/podium/internal/defaults"
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/secrets"
+	"github.com/podiumhq/podium/internal/startstop"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -111,9 +112,7 @@ type Engine struct {
 	secrets    *secrets.Service
 	metadata   *metadata.Service
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	stopped chan struct{}
+	loops startstop.Runner // Start and Stop
 }
 
 // New returns an engine over cfg.Store. Call Start to run its background loops.
@@ -125,9 +124,7 @@ func New(cfg Config) *Engine {
 		systemPerDestination: cfg.SystemPerDestination,
 		payloadMax:           cfg.PayloadMaxBytes,
 	}
-	if e.payloadMax <= 0 {
-		e.payloadMax = PayloadMaxBytesDefault
-	}
+	e.payloadMax = defaults.Positive(e.payloadMax, PayloadMaxBytesDefault)
 	e.completer.requests = make(chan *resultRequest, 4*maxResultBatch)
 	e.keys = cfg.Keys
 	if e.keys == nil {
@@ -145,15 +142,9 @@ func New(cfg Config) *Engine {
 	if e.systasks == nil {
 		e.systasks = systask.Default()
 	}
-	if e.pollRecheck <= 0 {
-		e.pollRecheck = PollRecheckDefault
-	}
-	if e.sweepInterval <= 0 {
-		e.sweepInterval = SweepIntervalDefault
-	}
-	if e.systemTaskLease <= 0 {
-		e.systemTaskLease = SystemTaskLeaseDefault
-	}
+	e.pollRecheck = defaults.Positive(e.pollRecheck, PollRecheckDefault)
+	e.sweepInterval = defaults.Positive(e.sweepInterval, SweepIntervalDefault)
+	e.systemTaskLease = defaults.Positive(e.systemTaskLease, SystemTaskLeaseDefault)
 	e.access, e.secrets = cfg.Access, cfg.Secrets
 	if e.access == nil {
 		e.access = access.New(access.Config{Store: cfg.Store, Keys: e.keys, Notify: e.notes, Logger: e.logger, Now: e.now})
@@ -166,12 +157,8 @@ func New(cfg Config) *Engine {
 	if e.metadata == nil {
 		e.metadata = metadata.New(metadata.Config{Store: cfg.Store, Logger: e.logger, Now: e.now, SystemTasks: e.systasks})
 	}
-	if e.systemWorkers <= 0 {
-		e.systemWorkers = SystemWorkersDefault
-	}
-	if e.systemPerDestination <= 0 {
-		e.systemPerDestination = SystemPerDestinationDefault
-	}
+	e.systemWorkers = defaults.Positive(e.systemWorkers, SystemWorkersDefault)
+	e.systemPerDestination = defaults.Positive(e.systemPerDestination, SystemPerDestinationDefault)
 	e.decideCfg = e.decideConfig()
 	return e
 }

@@ -244,28 +244,18 @@ func (e *Engine) Execute(ctx context.Context, req *ExecuteRequest) (*conductor.W
 		return nil, err
 	}
 	deadline := time.Now().Add(req.Wait)
-	for {
-		wake, unsubscribe := e.notes.Subscribe(notify.WorkflowDone(id))
-		done, err := e.executionDone(ctx, id, req.WaitUntilTaskRefs)
-		if err != nil || done || time.Until(deadline) <= 0 {
-			unsubscribe()
-			if err != nil {
-				return nil, err
-			}
-			return e.Workflow(ctx, id, true)
-		}
-		timer := time.NewTimer(min(time.Until(deadline), 100*time.Millisecond))
-		select {
-		case <-ctx.Done():
-		case <-wake:
-		case <-timer.C:
-		}
-		timer.Stop()
-		unsubscribe()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
+	waitErr := e.waitNotified(ctx, notify.WorkflowDone(id), deadline, 100*time.Millisecond, func() bool {
+		var done bool
+		done, err = e.executionDone(ctx, id, req.WaitUntilTaskRefs)
+		return err != nil || done
+	})
+	if waitErr != nil {
+		return nil, waitErr
 	}
+	if err != nil {
+		return nil, err
+	}
+	return e.Workflow(ctx, id, true)
 }
 
 // executionDone reports whether a synchronous execution may answer: the workflow ended or one

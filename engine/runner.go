@@ -20,47 +20,26 @@ const completers = 4
 // Start runs the engine's background loops: the notification listener, the sweeper and the
 // internal workers of async system tasks (the scheduler is internal/schedule's). Stop ends them.
 func (e *Engine) Start(ctx context.Context) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.cancel != nil {
-		return nil
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e.cancel = cancel
-	e.stopped = make(chan struct{})
-	var wg sync.WaitGroup
-	if e.ownsNotes {
-		wg.Go(func() { e.notes.Run(ctx) })
-	}
-	wg.Go(func() { e.sweepLoop(ctx) })
-	for range completers {
-		wg.Go(func() { e.completeLoop(ctx) })
-	}
-	wg.Go(func() { e.systemWorkLoop(ctx) })
-	if e.ownsAccess {
-		wg.Go(func() { e.access.Run(ctx) })
-	}
-	go func() { wg.Wait(); close(e.stopped) }()
+	e.loops.Start(ctx, func(ctx context.Context) {
+		var wg sync.WaitGroup
+		if e.ownsNotes {
+			wg.Go(func() { e.notes.Run(ctx) })
+		}
+		wg.Go(func() { e.sweepLoop(ctx) })
+		for range completers {
+			wg.Go(func() { e.completeLoop(ctx) })
+		}
+		wg.Go(func() { e.systemWorkLoop(ctx) })
+		if e.ownsAccess {
+			wg.Go(func() { e.access.Run(ctx) })
+		}
+		wg.Wait()
+	})
 	return nil
 }
 
 // Stop ends the background loops and waits for running system tasks to report, or for ctx.
-func (e *Engine) Stop(ctx context.Context) error {
-	e.mu.Lock()
-	cancel, stopped := e.cancel, e.stopped
-	e.cancel = nil
-	e.mu.Unlock()
-	if cancel == nil {
-		return nil
-	}
-	cancel()
-	select {
-	case <-stopped:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (e *Engine) Stop(ctx context.Context) error { return e.loops.Stop(ctx) }
 
 // sweepLoop decides workflows whose timers are due, every sweepInterval.
 func (e *Engine) sweepLoop(ctx context.Context) {

@@ -3,34 +3,19 @@ package engine
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/deftest"
 	"github.com/podiumhq/podium/store/storetest"
 )
-
-// cancelAfter is a context that reports itself canceled from its limit-th Err call on, and
-// counts the calls: how often a loop looked tells whether it stopped early.
-type cancelAfter struct {
-	context.Context
-	limit int64
-	calls atomic.Int64
-}
-
-func (c *cancelAfter) Err() error {
-	if c.calls.Add(1) >= c.limit {
-		return context.Canceled
-	}
-	return nil
-}
 
 func TestCanceledStartStops(t *testing.T) {
 	t.Parallel()
 	e := New(Config{Store: storetest.NewStore(t)})
-	def := flatChainDef("long_start", 2000)
+	def := deftest.FlatChain("long_start", 2000)
 	bg := context.Background()
 	require.NoError(t, e.Metadata().CreateWorkflowDef(bg, def, false))
 	input := map[string]any{"x": "a", "path": "go"}
@@ -42,10 +27,10 @@ func TestCanceledStartStops(t *testing.T) {
 	require.Equal(t, conductor.WorkflowCompleted, wf.Status)
 	require.Len(t, wf.Tasks, 2000)
 
-	ctx := &cancelAfter{Context: bg, limit: 100}
+	ctx := &deftest.CancelAfter{Context: bg, Limit: 100}
 	_, err = e.StartWorkflow(ctx, &conductor.StartWorkflowRequest{Name: def.Name, Input: input, IdempotencyKey: "second"})
 	require.ErrorIs(t, err, context.Canceled)
-	require.Less(t, ctx.calls.Load(), int64(200), "deciding stopped soon after the context ended, not after 2,000 tasks")
+	require.Less(t, ctx.Calls(), int64(200), "deciding stopped soon after the context ended, not after 2,000 tasks")
 	_, _, err = e.store.WorkflowIDByIdempotencyKey(bg, def.Name, "second")
 	require.True(t, errors.Is(err, conductor.ErrNotFound), "nothing stored: %v", err)
 }

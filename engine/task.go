@@ -44,19 +44,36 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 			return nil, err
 		}
 	}
+	var tasks []*conductor.Task
+	var err error
+	// A poll whose context ends while it waits answers no tasks, like one that times out.
+	_ = e.waitNotified(ctx, notify.Queue(queue), deadline, e.pollRecheck, func() bool {
+		tasks, err = e.claim(ctx, queue, req)
+		return err != nil || len(tasks) > 0
+	})
+	if err != nil || len(tasks) > 0 {
+		return tasks, err
+	}
+	return nil, nil
+}
+
+// waitNotified calls check until it reports true or the deadline passes. Between calls it
+// waits for topic to be published, for at most recheck and not past the deadline; check runs
+// subscribed to topic, so a publication during a check is not missed. It returns ctx's error
+// when ctx ends during a wait, else nil.
+func (e *Engine) waitNotified(ctx context.Context, topic notify.Topic, deadline time.Time, recheck time.Duration, check func() bool) error {
 	for {
-		wake, unsubscribe := e.notes.Subscribe(notify.Queue(queue))
-		tasks, err := e.claim(ctx, queue, req)
-		if err != nil || len(tasks) > 0 {
+		wake, unsubscribe := e.notes.Subscribe(topic)
+		if check() {
 			unsubscribe()
-			return tasks, err
+			return nil
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
 			unsubscribe()
-			return nil, nil
+			return nil
 		}
-		timer := time.NewTimer(min(remaining, e.pollRecheck))
+		timer := time.NewTimer(min(remaining, recheck))
 		select {
 		case <-ctx.Done():
 		case <-wake:
@@ -65,7 +82,7 @@ func (e *Engine) Poll(ctx context.Context, req PollRequest) ([]*conductor.Task, 
 		timer.Stop()
 		unsubscribe()
 		if ctx.Err() != nil {
-			return nil, nil
+			return ctx.Err()
 		}
 	}
 }

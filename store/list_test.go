@@ -1,9 +1,7 @@
 package store_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -16,9 +14,8 @@ import (
 // empty database: handlers encode them as [] without a second thought.
 func TestListsOfNothingAreEmpty(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
-	now := time.UnixMilli(1_700_000_000_000)
+	ctx, st := storetest.Setup(t)
+	now := storetest.Epoch
 
 	lists := map[string]func() (int, bool, error){
 		"WorkflowDefList":          lenOf(func() ([]*conductor.WorkflowDef, error) { return st.WorkflowDefList(ctx) }),
@@ -49,9 +46,8 @@ func lenOf[T any](list func() ([]T, error)) func() (int, bool, error) {
 
 func TestListsKeepTheQueryOrder(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
-	t0 := time.UnixMilli(1_700_000_000_000)
+	ctx, st := storetest.Setup(t)
+	t0 := storetest.Epoch
 
 	for _, g := range []store.Grant{
 		{SubjectType: "APPLICATION", SubjectID: "app", TargetType: "WORKFLOW_DEF", TargetID: "b", Access: []string{"READ"}},
@@ -82,8 +78,7 @@ func TestListsKeepTheQueryOrder(t *testing.T) {
 // decodes: the lister's context, then the codec's.
 func TestStoredDefinitionDecodeErrors(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
+	ctx, st := storetest.Setup(t)
 	require.NoError(t, store.ExecForTest(ctx, st.Queries, `INSERT INTO workflow_defs (name, version, definition, create_time)
 		VALUES ('bad', 1, '{"name":"bad","version":"one"}', now())`))
 	require.NoError(t, store.ExecForTest(ctx, st.Queries, `INSERT INTO task_defs (name, definition, create_time)

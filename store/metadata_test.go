@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -23,9 +22,8 @@ func workflowDef(t *testing.T, name string, version int, description string) *co
 
 func TestWorkflowDefStorage(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
-	t0 := time.UnixMilli(1_700_000_000_000)
+	ctx, st := storetest.Setup(t)
+	t0 := storetest.Epoch
 	t1 := t0.Add(time.Minute)
 
 	require.NoError(t, st.WorkflowDefInsert(ctx, workflowDef(t, "wf", 1, "first"), t0))
@@ -73,9 +71,8 @@ func TestWorkflowDefStorage(t *testing.T) {
 
 func TestTaskDefStorage(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
-	t0 := time.UnixMilli(1_700_000_000_000)
+	ctx, st := storetest.Setup(t)
+	t0 := storetest.Epoch
 	t1 := t0.Add(time.Hour)
 
 	a, b := conductor.NewTaskDef("a"), conductor.NewTaskDef("b")
@@ -110,8 +107,7 @@ func TestTaskDefStorage(t *testing.T) {
 
 func TestInTxRollsBackOnError(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
+	ctx, st := storetest.Setup(t)
 	err := st.InTx(ctx, func(q *store.Queries) error {
 		require.NoError(t, q.WorkflowDefInsert(ctx, workflowDef(t, "tx", 1, ""), time.Now()))
 		return conductor.ErrConflict

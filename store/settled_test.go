@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -17,24 +16,10 @@ import (
 // never writes one back from its few columns.
 func TestSettledAttemptsAreReadCompact(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
-	now := time.UnixMilli(1_700_000_000_000)
-	def := &conductor.WorkflowDef{Name: "wf", Version: 1, SchemaVersion: 2,
-		Tasks: []conductor.WorkflowTask{{Name: "a", TaskReferenceName: "a", Type: "SIMPLE"}, {Name: "b", TaskReferenceName: "b", Type: "SIMPLE"}}}
-	wfID := uuid.NewString()
-	wf := &conductor.Workflow{WorkflowID: wfID, WorkflowName: "wf", WorkflowVersion: 1, Status: conductor.WorkflowRunning,
-		CreateTime: now.UnixMilli(), UpdateTime: now.UnixMilli()}
-	done := &conductor.Task{TaskID: uuid.NewString(), Seq: 1, ReferenceTaskName: "a", TaskType: "a", TaskDefName: "a",
-		Status: conductor.TaskCompleted, Executed: true, StartTime: now.UnixMilli(), EndTime: now.UnixMilli() + 5,
-		OutputData: map[string]any{"data": "kept"}, WorkflowInstanceID: wfID, UpdateTime: now.UnixMilli()}
+	ctx, st := storetest.Setup(t)
+	now := storetest.Epoch
 	// Past the size up to which a workflow is read whole (seqs need not be dense).
-	live := &conductor.Task{TaskID: uuid.NewString(), Seq: 40, ReferenceTaskName: "b", TaskType: "b", TaskDefName: "b",
-		Status: conductor.TaskScheduled, WorkflowInstanceID: wfID, UpdateTime: now.UnixMilli()}
-	require.NoError(t, st.SaveExecution(ctx, &store.ExecutionSave{
-		Workflow: &store.WorkflowRecord{Workflow: wf, Definition: def}, Insert: true, Now: now,
-		Tasks: []*store.TaskRecord{{Task: done, New: true}, {Task: live, New: true, QueueName: "b", VisibleAt: &now}},
-	}))
+	wfID, done, live := saveTwoAttempts(ctx, t, st, 40)
 
 	err := st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
 		// Only the unsettled attempt is read; the record tells the highest seq of all.
@@ -104,22 +89,9 @@ func TestSettledAttemptsAreReadCompact(t *testing.T) {
 // read.
 func TestSmallWorkflowIsReadWhole(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
-	now := time.UnixMilli(1_700_000_000_000)
-	def := &conductor.WorkflowDef{Name: "wf", Version: 1, SchemaVersion: 2,
-		Tasks: []conductor.WorkflowTask{{Name: "a", TaskReferenceName: "a", Type: "SIMPLE"}, {Name: "b", TaskReferenceName: "b", Type: "SIMPLE"}}}
-	wfID := uuid.NewString()
-	wf := &conductor.Workflow{WorkflowID: wfID, WorkflowName: "wf", WorkflowVersion: 1, Status: conductor.WorkflowRunning,
-		CreateTime: now.UnixMilli(), UpdateTime: now.UnixMilli()}
-	done := &conductor.Task{TaskID: uuid.NewString(), Seq: 1, ReferenceTaskName: "a", TaskType: "a", TaskDefName: "a",
-		Status: conductor.TaskCompleted, Executed: true, OutputData: map[string]any{"data": "kept"}, WorkflowInstanceID: wfID}
-	live := &conductor.Task{TaskID: uuid.NewString(), Seq: 2, ReferenceTaskName: "b", TaskType: "b", TaskDefName: "b",
-		Status: conductor.TaskScheduled, WorkflowInstanceID: wfID}
-	require.NoError(t, st.SaveExecution(ctx, &store.ExecutionSave{
-		Workflow: &store.WorkflowRecord{Workflow: wf, Definition: def}, Insert: true, Now: now,
-		Tasks: []*store.TaskRecord{{Task: done, New: true}, {Task: live, New: true, QueueName: "b", VisibleAt: &now}},
-	}))
+	ctx, st := storetest.Setup(t)
+	now := storetest.Epoch
+	wfID, done, live := saveTwoAttempts(ctx, t, st, 2)
 	err := st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
 		require.False(t, rec.Partial, "nothing is left to read")
 		require.Len(t, tasks, 2)
@@ -131,4 +103,27 @@ func TestSmallWorkflowIsReadWhole(t *testing.T) {
 		return &store.ExecutionSave{Workflow: rec, Now: now}, nil
 	})
 	require.NoError(t, err)
+}
+
+// saveTwoAttempts saves a running workflow of definition "wf" (SIMPLE tasks a and b) at
+// storetest.Epoch with two attempts: a completed (seq 1, output {"data": "kept"}, ended 5 ms
+// after it started) and b scheduled at seq liveSeq. It returns the workflow's id and both.
+func saveTwoAttempts(ctx context.Context, t *testing.T, st *store.Store, liveSeq int) (wfID string, done, live *conductor.Task) {
+	t.Helper()
+	now := storetest.Epoch
+	def := &conductor.WorkflowDef{Name: "wf", Version: 1, SchemaVersion: 2,
+		Tasks: []conductor.WorkflowTask{{Name: "a", TaskReferenceName: "a", Type: "SIMPLE"}, {Name: "b", TaskReferenceName: "b", Type: "SIMPLE"}}}
+	wfID = uuid.NewString()
+	wf := &conductor.Workflow{WorkflowID: wfID, WorkflowName: "wf", WorkflowVersion: 1, Status: conductor.WorkflowRunning,
+		CreateTime: now.UnixMilli(), UpdateTime: now.UnixMilli()}
+	done = &conductor.Task{TaskID: uuid.NewString(), Seq: 1, ReferenceTaskName: "a", TaskType: "a", TaskDefName: "a",
+		Status: conductor.TaskCompleted, Executed: true, StartTime: now.UnixMilli(), EndTime: now.UnixMilli() + 5,
+		OutputData: map[string]any{"data": "kept"}, WorkflowInstanceID: wfID, UpdateTime: now.UnixMilli()}
+	live = &conductor.Task{TaskID: uuid.NewString(), Seq: liveSeq, ReferenceTaskName: "b", TaskType: "b", TaskDefName: "b",
+		Status: conductor.TaskScheduled, WorkflowInstanceID: wfID, UpdateTime: now.UnixMilli()}
+	require.NoError(t, st.SaveExecution(ctx, &store.ExecutionSave{
+		Workflow: &store.WorkflowRecord{Workflow: wf, Definition: def}, Insert: true, Now: now,
+		Tasks: []*store.TaskRecord{{Task: done, New: true}, {Task: live, New: true, QueueName: "b", VisibleAt: &now}},
+	}))
+	return wfID, done, live
 }

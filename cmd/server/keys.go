@@ -10,7 +10,6 @@ import (
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/config"
 	"github.com/podiumhq/podium/internal/secrets"
-	"github.com/podiumhq/podium/store"
 )
 
 // keysCommand runs "keys rotate": every secret not sealed with the active key is re-sealed
@@ -24,15 +23,11 @@ func keysCommand(ctx context.Context, cfg config.Config, args []string, stdout i
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, MaxConns: 2})
+	st, mg, err := openMigrator(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	mg, err := st.Migrator()
-	if err != nil {
-		return err
-	}
 	err = mg.CheckCurrent(false)
 	if cerr := mg.Close(); err == nil {
 		err = cerr

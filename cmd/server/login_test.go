@@ -1,13 +1,11 @@
 package main_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,24 +15,6 @@ import (
 
 	"github.com/podiumhq/podium/store/storetest"
 )
-
-// peakRSS returns the process's peak resident set (VmHWM), in bytes.
-func peakRSS(t *testing.T, pid int) int64 {
-	t.Helper()
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	require.NoError(t, err)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			require.NoError(t, err)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM in /proc/<pid>/status")
-	return 0
-}
 
 // TestLoginFloodKeepsMemoryLow sends 100 bad logins at once, from 100 addresses (so that none
 // is throttled), and checks the server's peak memory: each argon2id verification takes 19 MiB,
@@ -50,7 +30,7 @@ func TestLoginFloodKeepsMemoryLow(t *testing.T) {
 	p := start(t, storetest.URLFor(t, name), "PODIUM_AUTH=on", "PODIUM_ADMIN_KEY_ID="+adminID,
 		"PODIUM_ADMIN_KEY_SECRET="+adminSecret, "PODIUM_TRUSTED_PROXIES=127.0.0.1")
 	pid := p.cmd.Process.Pid
-	before := peakRSS(t, pid)
+	before := procStatusBytes(t, pid, "VmHWM")
 
 	const n = 100
 	statuses := make([]int, n)
@@ -75,7 +55,7 @@ func TestLoginFloodKeepsMemoryLow(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	after := peakRSS(t, pid)
+	after := procStatusBytes(t, pid, "VmHWM")
 	counts := map[int]int{}
 	for _, s := range statuses {
 		counts[s]++

@@ -16,15 +16,11 @@ func migrateCommand(ctx context.Context, cfg config.Config, args []string, stdou
 	if len(args) == 0 {
 		return errors.New("usage: podium migrate up|down [N|all]|version")
 	}
-	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, MaxConns: 2})
+	st, mg, err := openMigrator(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	mg, err := st.Migrator()
-	if err != nil {
-		return err
-	}
 	defer func() { err = errors.Join(err, mg.Close()) }()
 
 	switch args[0] {
@@ -53,4 +49,19 @@ func migrateCommand(ctx context.Context, cfg config.Config, args []string, stdou
 	}
 	_, err = fmt.Fprintf(stdout, "schema version %d (latest known %d, dirty %t)\n", v, store.LatestVersion(), dirty)
 	return err
+}
+
+// openMigrator opens a store of two connections on cfg.DatabaseURL, for the administrative
+// commands, and its migrator. The caller closes both, the migrator first.
+func openMigrator(ctx context.Context, cfg config.Config) (*store.Store, *store.Migrator, error) {
+	st, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, MaxConns: 2})
+	if err != nil {
+		return nil, nil, err
+	}
+	mg, err := st.Migrator()
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, mg, nil
 }

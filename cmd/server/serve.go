@@ -25,6 +25,7 @@ import (
 	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/secrets"
+	"github.com/podiumhq/podium/internal/startstop"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -133,18 +134,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 // runInBackground runs run in a goroutine and returns the teardown step that ends it: it
 // cancels run's context and waits for run to return, or for its own ctx.
 func runInBackground(run func(context.Context)) func(context.Context) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); run(ctx) }()
-	return func(stopCtx context.Context) error {
-		cancel()
-		select {
-		case <-done:
-			return nil
-		case <-stopCtx.Done():
-			return stopCtx.Err()
-		}
-	}
+	r := new(startstop.Runner)
+	r.Start(context.Background(), run)
+	return r.Stop
 }
 
 // writeTimeout is the HTTP server's write timeout: longer than the longest synchronous wait

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/defaults"
 )
 
 // HTTP task defaults and limits.
@@ -101,12 +102,8 @@ func NewHTTP(cfg HTTPConfig) *HTTP {
 			},
 		}
 	}
-	if h.maxBody <= 0 {
-		h.maxBody = HTTPMaxResponseBytesDefault
-	}
-	if h.maxTimeout <= 0 {
-		h.maxTimeout = HTTPMaxTimeoutDefault
-	}
+	h.maxBody = defaults.Positive(h.maxBody, HTTPMaxResponseBytesDefault)
+	h.maxTimeout = defaults.Positive(h.maxTimeout, HTTPMaxTimeoutDefault)
 	return h
 }
 

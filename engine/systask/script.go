@@ -15,6 +15,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/defaults"
 )
 
 // Script limit defaults, applied to the zero fields of ScriptLimits.
@@ -98,21 +99,11 @@ type ScriptLimits struct {
 }
 
 func (l ScriptLimits) withDefaults() ScriptLimits {
-	if l.Timeout <= 0 {
-		l.Timeout = ScriptTimeoutDefault
-	}
-	if l.MaxCallStackSize <= 0 {
-		l.MaxCallStackSize = ScriptMaxCallStackSizeDefault
-	}
-	if l.MaxStringLength <= 0 {
-		l.MaxStringLength = ScriptMaxStringLengthDefault
-	}
-	if l.MaxArrayLength <= 0 {
-		l.MaxArrayLength = ScriptMaxArrayLengthDefault
-	}
-	if l.MaxResultBytes <= 0 {
-		l.MaxResultBytes = ScriptMaxResultBytesDefault
-	}
+	l.Timeout = defaults.Positive(l.Timeout, ScriptTimeoutDefault)
+	l.MaxCallStackSize = defaults.Positive(l.MaxCallStackSize, ScriptMaxCallStackSizeDefault)
+	l.MaxStringLength = defaults.Positive(l.MaxStringLength, ScriptMaxStringLengthDefault)
+	l.MaxArrayLength = defaults.Positive(l.MaxArrayLength, ScriptMaxArrayLengthDefault)
+	l.MaxResultBytes = defaults.Positive(l.MaxResultBytes, ScriptMaxResultBytesDefault)
 	if l.MaxHeapGrowth == 0 {
 		l.MaxHeapGrowth = min(max(128*l.MaxResultBytes, ScriptMinHeapGrowthDefault), ScriptMaxHeapGrowthDefault)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/defaults"
 )
 
 // Login defaults and limits.
@@ -74,15 +75,9 @@ type loginGate struct {
 }
 
 func newLoginGate(concurrency int, wait, maxTTL time.Duration) loginGate {
-	if concurrency <= 0 {
-		concurrency = LoginConcurrencyDefault
-	}
-	if wait <= 0 {
-		wait = LoginWaitDefault
-	}
-	if maxTTL <= 0 {
-		maxTTL = TokenMaxTTLDefault
-	}
+	concurrency = defaults.Positive(concurrency, LoginConcurrencyDefault)
+	wait = defaults.Positive(wait, LoginWaitDefault)
+	maxTTL = defaults.Positive(maxTTL, TokenMaxTTLDefault)
 	return loginGate{slots: make(chan struct{}, concurrency), wait: wait, maxTTL: maxTTL}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/defaults"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/store"
@@ -104,9 +105,7 @@ func New(cfg Config) *Service {
 		s.now = time.Now
 	}
 	s.login = newLoginGate(cfg.LoginConcurrency, cfg.LoginWait, cfg.TokenMaxTTL)
-	if s.tokenTTL <= 0 {
-		s.tokenTTL = TokenTTLDefault
-	}
+	s.tokenTTL = defaults.Positive(s.tokenTTL, TokenTTLDefault)
 	s.tokenTTL = min(s.tokenTTL, s.login.maxTTL)
 	active, signingKeys := keys.Derive("token signing")
 	signer, err := auth.NewSigner(active, signingKeys, s.now)

@@ -18,8 +18,7 @@ import (
 // a change announced anywhere (Changed here, a NOTIFY from another process) clears the cache.
 func TestRunAsCacheClearedByChanges(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
+	ctx, st := storetest.Setup(t)
 	hub := notify.New(st, nil)
 	svc := access.New(access.Config{Store: st, Notify: hub})
 	runCtx, cancel := context.WithCancel(ctx)
@@ -56,8 +55,7 @@ func TestRunAsCacheClearedByChanges(t *testing.T) {
 // application with no rights at all.
 func TestRunAsSpecialPrincipals(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
+	ctx, st := storetest.Setup(t)
 	svc := access.New(access.Config{Store: st})
 	p, err := svc.RunAs(ctx, st.Queries, "")
 	require.NoError(t, err)

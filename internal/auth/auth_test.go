@@ -12,17 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podiumhq/podium/internal/auth"
+	"github.com/podiumhq/podium/internal/clocktest"
 )
 
 func key(b byte) []byte { return []byte(strings.Repeat(string(rune('a'+b)), 32)) }
 
-type clock struct{ now time.Time }
-
-func (c *clock) Now() time.Time { return c.now }
-
 func TestTokensVerifyAndExpire(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	s, err := auth.NewSigner("k1", map[string][]byte{"k1": key(1)}, c.Now)
 	require.NoError(t, err)
 
@@ -32,9 +29,9 @@ func TestTokensVerifyAndExpire(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "app-1", claims.Subject)
 	require.Equal(t, "key-1", claims.KeyID)
-	require.Equal(t, c.now.Add(time.Minute), claims.ExpiresAt)
+	require.Equal(t, c.Now().Add(time.Minute), claims.ExpiresAt)
 
-	c.now = c.now.Add(61 * time.Second)
+	c.Advance(61 * time.Second)
 	_, err = s.Verify(tok)
 	require.ErrorIs(t, err, auth.ErrTokenExpired)
 
@@ -46,7 +43,7 @@ func TestTokensVerifyAndExpire(t *testing.T) {
 
 func TestTokensNeverOutliveTheMaximum(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	s, err := auth.NewSigner("k1", map[string][]byte{"k1": key(1)}, c.Now)
 	require.NoError(t, err)
 	long, err := s.Issue("app-1", "key-1", 48*time.Hour)
@@ -63,7 +60,7 @@ func TestTokensNeverOutliveTheMaximum(t *testing.T) {
 
 	// A token without exp, even one signed with the server's key, is refused.
 	forever := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "app-1", "keyId": "key-1", "iss": auth.Issuer,
-		"iat": c.now.Unix()})
+		"iat": c.Now().Unix()})
 	forever.Header["kid"] = "k1"
 	foreverTok, err := forever.SignedString(key(1))
 	require.NoError(t, err)
@@ -155,7 +152,7 @@ func TestSecretHashing(t *testing.T) {
 
 func TestThrottleLocksAKeyAfterRepeatedFailures(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	th := &auth.Throttle{MaxFailures: 3, Window: time.Minute, Now: c.Now}
 	for range 2 {
 		th.Fail("10.0.0.1", "k1")
@@ -171,7 +168,7 @@ func TestThrottleLocksAKeyAfterRepeatedFailures(t *testing.T) {
 	blocked, _ = th.Blocked("10.0.0.2", "k1")
 	require.False(t, blocked, "nor the same key from another source")
 
-	c.now = c.now.Add(time.Minute)
+	c.Advance(time.Minute)
 	blocked, _ = th.Blocked("10.0.0.1", "k1")
 	require.False(t, blocked, "the lock ends with the window")
 
@@ -186,7 +183,7 @@ func TestThrottleLocksAKeyAfterRepeatedFailures(t *testing.T) {
 
 func TestThrottleLocksASourceGuessingManyKeys(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	th := &auth.Throttle{MaxFailures: 3, MaxSourceFailures: 5, Window: time.Minute, Now: c.Now}
 	for i := range 5 {
 		blocked, _ := th.Blocked("10.0.0.1", "any")
@@ -205,12 +202,12 @@ func TestThrottleLocksASourceGuessingManyKeys(t *testing.T) {
 
 func TestThrottleMemoryIsBounded(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Unix(1_800_000_000, 0)}
+	c := clocktest.New(time.Unix(1_800_000_000, 0))
 	th := &auth.Throttle{MaxFailures: 3, MaxSourceFailures: 10, Window: time.Minute, MaxEntries: 100, Now: c.Now}
 	long := strings.Repeat("k", 1<<16)
 	for i := range 1000 {
 		th.Fail(fmt.Sprintf("10.0.%d.%d", i/256, i%256), long+strconv.Itoa(i))
-		c.now = c.now.Add(time.Millisecond)
+		c.Advance(time.Millisecond)
 	}
 	require.LessOrEqual(t, th.Tracked(), 200, "each table holds at most MaxEntries windows")
 	// The newest windows are the ones kept.
@@ -220,7 +217,7 @@ func TestThrottleMemoryIsBounded(t *testing.T) {
 	require.True(t, blocked)
 
 	// Windows that are over go first, live ones only when all are live.
-	c.now = c.now.Add(time.Minute)
+	c.Advance(time.Minute)
 	th.Fail("10.9.9.9", "k")
 	require.Equal(t, 2, th.Tracked(), "expired windows are dropped to make room")
 }

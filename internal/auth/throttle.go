@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"sync"
 	"time"
+
+	"github.com/podiumhq/podium/internal/defaults"
 )
 
 // DefaultThrottleEntries is Throttle.MaxEntries when it is 0.
@@ -118,10 +120,7 @@ func (t *Throttle) count(m map[throttleKey]*failureWindow, k throttleKey, now ti
 // makeRoom makes m hold fewer than MaxEntries windows: it drops the windows that are over and,
 // when all are live, the oldest.
 func (t *Throttle) makeRoom(m map[throttleKey]*failureWindow, now time.Time) {
-	limit := t.MaxEntries
-	if limit <= 0 {
-		limit = DefaultThrottleEntries
-	}
+	limit := defaults.Positive(t.MaxEntries, DefaultThrottleEntries)
 	if len(m) < limit {
 		return
 	}

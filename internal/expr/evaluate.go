@@ -112,36 +112,13 @@ type member struct {
 	val gjson.Result
 }
 
-func (ev *evaluator) walk(v any) (any, error) {
-	switch x := v.(type) {
-	case string:
-		return ev.evalString(x)
-	case map[string]any:
-		if x == nil {
-			return x, nil
-		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			r, err := ev.walk(e)
-			if err != nil {
-				return nil, prefixError(err, "."+k)
-			}
-			out[k] = r
-		}
-		return out, nil
-	case []any:
-		if x == nil {
-			return x, nil
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			r, err := ev.walk(e)
-			if err != nil {
-				return nil, prefixError(err, "["+strconv.Itoa(i)+"]")
-			}
-			out[i] = r
-		}
-		return out, nil
+// walk copies v, evaluating its strings.
+func (ev *evaluator) walk(v any) (any, error) { return copyTree(v, ev.leaf) }
+
+// leaf evaluates a string of the input and copies any other scalar.
+func (ev *evaluator) leaf(v any) (any, error) {
+	if s, ok := v.(string); ok {
+		return ev.evalString(s)
 	}
 	return copyScalar(v)
 }

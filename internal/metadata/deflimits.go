@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/defaults"
 )
 
 // Defaults of DefinitionLimits: generous for real definitions, small enough that registering,
@@ -38,15 +39,9 @@ type DefinitionLimits struct {
 }
 
 func (l DefinitionLimits) withDefaults() DefinitionLimits {
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = DefMaxDepthDefault
-	}
-	if l.MaxTasks <= 0 {
-		l.MaxTasks = DefMaxTasksDefault
-	}
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefMaxBytesDefault
-	}
+	l.MaxDepth = defaults.Positive(l.MaxDepth, DefMaxDepthDefault)
+	l.MaxTasks = defaults.Positive(l.MaxTasks, DefMaxTasksDefault)
+	l.MaxBytes = defaults.Positive(l.MaxBytes, DefMaxBytesDefault)
 	return l
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podiumhq/podium/engine"
+	"github.com/podiumhq/podium/internal/clocktest"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
@@ -22,24 +23,6 @@ import (
 // The firing tests run the schedule service with a real engine as its Starter, on a real
 // database: what they check is that a slot's workflow starts exactly once.
 
-// sharedClock is one adjustable clock for several processes.
-type sharedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *sharedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *sharedClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // replica is one process: an engine and its schedule service, which fires only when told to.
 type replica struct {
 	engine *engine.Engine
@@ -47,7 +30,7 @@ type replica struct {
 }
 
 // newReplica builds a replica over st.
-func newReplica(st *store.Store, clock *sharedClock) *replica {
+func newReplica(st *store.Store, clock *clocktest.Clock) *replica {
 	hub := notify.New(st, nil)
 	eng := engine.New(engine.Config{Store: st, Now: clock.Now, Notify: hub})
 	return &replica{engine: eng, Service: schedule.New(schedule.Config{Store: st, Now: clock.Now, Notify: hub,
@@ -56,7 +39,7 @@ func newReplica(st *store.Store, clock *sharedClock) *replica {
 
 // schedulerReplicas returns n replicas ("processes") on one fresh database, each with its own
 // pool named by appName(i), sharing clock.
-func schedulerReplicas(t *testing.T, n int, clock *sharedClock) (string, []*replica, func(i int) string) {
+func schedulerReplicas(t *testing.T, n int, clock *clocktest.Clock) (string, []*replica, func(i int) string) {
 	t.Helper()
 	url := storetest.NewDatabaseURL(t)
 	prefix := "podium-" + uuid.NewString()[:8] + "-" // unique: tests running at once must not kill each other
@@ -74,7 +57,7 @@ func schedulerReplicas(t *testing.T, n int, clock *sharedClock) (string, []*repl
 
 // scheduledEveryMinute registers a one-task workflow and a schedule starting it every minute,
 // and moves the clock to its first slot.
-func scheduledEveryMinute(t *testing.T, r *replica, clock *sharedClock) {
+func scheduledEveryMinute(t *testing.T, r *replica, clock *clocktest.Clock) {
 	t.Helper()
 	ctx := context.Background()
 	def := conductor.NewWorkflowDef()
@@ -105,7 +88,7 @@ func slotOutcome(t *testing.T, url string) (states []string, workflows int) {
 
 func TestScheduledSlotOfADeadClaimerRunsOnce(t *testing.T) {
 	t.Parallel()
-	clock := &sharedClock{now: time.Now()}
+	clock := clocktest.New(time.Now())
 	url, replicas, _ := schedulerReplicas(t, 3, clock)
 	a, b, c := replicas[0], replicas[1], replicas[2]
 	scheduledEveryMinute(t, a, clock)
@@ -141,7 +124,7 @@ func TestScheduledSlotOfADeadClaimerRunsOnce(t *testing.T) {
 
 func TestScheduledStartKilledMidTransactionRunsOnce(t *testing.T) {
 	t.Parallel()
-	clock := &sharedClock{now: time.Now()}
+	clock := clocktest.New(time.Now())
 	url, replicas, appName := schedulerReplicas(t, 2, clock)
 	a, b := replicas[0], replicas[1]
 	scheduledEveryMinute(t, a, clock)
@@ -177,7 +160,7 @@ func TestScheduledStartKilledMidTransactionRunsOnce(t *testing.T) {
 // BenchmarkFireSchedules measures claiming and starting due slots: 100 schedules firing every
 // second, one round per simulated second (b.N rounds of 100 slots).
 func BenchmarkFireSchedules(b *testing.B) {
-	clock := &sharedClock{now: time.Now().Truncate(time.Second).Add(100 * time.Millisecond)}
+	clock := clocktest.New(time.Now().Truncate(time.Second).Add(100 * time.Millisecond))
 	url := storetest.NewDatabaseURL(b)
 	st, err := store.Open(context.Background(), store.Config{URL: url, MaxConns: 4})
 	require.NoError(b, err)
@@ -206,7 +189,7 @@ func BenchmarkFireSchedules(b *testing.B) {
 
 func TestRequeueStartsPendingSlotsAtOnce(t *testing.T) {
 	t.Parallel()
-	clock := &sharedClock{now: time.Now()}
+	clock := clocktest.New(time.Now())
 	url, replicas, _ := schedulerReplicas(t, 2, clock)
 	a, b := replicas[0], replicas[1]
 	scheduledEveryMinute(t, a, clock)
@@ -230,7 +213,7 @@ func TestRequeueStartsPendingSlotsAtOnce(t *testing.T) {
 
 func TestScheduledStartFailingForInternalReasonsIsGivenUp(t *testing.T) {
 	t.Parallel()
-	clock := &sharedClock{now: time.Now()}
+	clock := clocktest.New(time.Now())
 	url, replicas, appName := schedulerReplicas(t, 1, clock)
 	a := replicas[0]
 	scheduledEveryMinute(t, a, clock)

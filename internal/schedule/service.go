@@ -3,12 +3,13 @@ package schedule
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/defaults"
 	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/startstop"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -67,9 +68,7 @@ type Service struct {
 	// after the slot is locked and before the workflow is started.
 	beforeStart func(executionID string)
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	stopped chan struct{}
+	loop startstop.Runner // the scheduler loop, between Start and Stop
 }
 
 // New returns a schedule service over cfg.Store. Call Start to run its scheduler loop.
@@ -82,50 +81,24 @@ func New(cfg Config) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.reconcile <= 0 {
-		s.reconcile = ReconcileDefault
-	}
+	s.reconcile = defaults.Positive(s.reconcile, ReconcileDefault)
 	return s
 }
 
 // Start runs the scheduler loop (unless ManualScheduling); Stop ends it.
 func (s *Service) Start(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.manual || s.cancel != nil {
-		return nil
+	if !s.manual {
+		s.loop.Start(ctx, s.run)
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.cancel = cancel
-	s.stopped = make(chan struct{})
-	go func() {
-		defer close(s.stopped)
-		s.loop(ctx)
-	}()
 	return nil
 }
 
 // Stop ends the scheduler loop and waits for the round it is in to end, or for ctx.
-func (s *Service) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	cancel, stopped := s.cancel, s.stopped
-	s.cancel = nil
-	s.mu.Unlock()
-	if cancel == nil {
-		return nil
-	}
-	cancel()
-	select {
-	case <-stopped:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (s *Service) Stop(ctx context.Context) error { return s.loop.Stop(ctx) }
 
-// loop fires schedules: gocron wakes it at the next slot of each schedule, schedule changes
+// run fires schedules: gocron wakes it at the next slot of each schedule, schedule changes
 // (NOTIFY) and a periodic reconcile re-arm it. The database decides what is due.
-func (s *Service) loop(ctx context.Context) {
+func (s *Service) run(ctx context.Context) {
 	kick := make(chan struct{}, 1)
 	wake := func() {
 		select {

@@ -41,8 +41,7 @@ func (r *resealer) ResealExecutionData(context.Context) error { r.calls++; retur
 // data.
 func TestPutValueRotate(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st := storetest.NewStore(t)
+	ctx, st := storetest.Setup(t)
 	old, err := secret.ParseKeys("k1:" + key(1))
 	require.NoError(t, err)
 	o := &owners{}

@@ -53,6 +53,18 @@ func AdminURL() string {
 	return AdminURLDefault
 }
 
+// Epoch is the instant database tests write as "now" where the time itself does not matter:
+// fixed, so that rows and assertions can name it (1,700,000,000,000 ms after the Unix epoch,
+// in November 2023).
+var Epoch = time.UnixMilli(1_700_000_000_000)
+
+// Setup is how a database test begins: a background context and a store on a fresh migrated
+// database (NewStore).
+func Setup(t testing.TB) (context.Context, *store.Store) {
+	t.Helper()
+	return context.Background(), NewStore(t)
+}
+
 // NewStore returns a store on a fresh migrated database, closed and dropped when t ends.
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
