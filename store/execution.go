@@ -248,8 +248,7 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 		// dead as it passes (a bitmap scan would visit their heap pages on every decision, a
 		// cost growing with the workflow's history).
 		batch.Queue(`SET LOCAL enable_bitmapscan = off`)
-		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks
-			WHERE workflow_id = ANY($1::uuid[]) AND (NOT executed OR status = 'SKIPPED') ORDER BY workflow_id, seq FOR UPDATE`, workflowIDs)
+		batch.Queue(unsettledTasksQuery, workflowIDs)
 		// The newest seq of each workflow, one index probe each (not a scan of its tasks).
 		batch.Queue(`SELECT w.id::text, (SELECT seq FROM tasks WHERE workflow_id = w.id ORDER BY seq DESC LIMIT 1)
 			FROM unnest($1::uuid[]) AS w(id)`, workflowIDs)
@@ -517,6 +516,16 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 // taskColumns are the columns a task attempt is read from; the claim-maintained ones override
 // the same fields of doc.
 var taskColumns = taskColumnsOf("")
+
+// unsettledTasksQuery locks and reads the attempts of the workflows $1 a decision is not done
+// with. Each workflow is one probe of the partial index tasks_unsettled (the locking subquery
+// keeps the planner from turning the lookups into a join): a "workflow_id = ANY($1)" form
+// is planned, as a prepared statement's generic plan and before the table has statistics, as a
+// sequential scan of every task of every workflow once bitmap scans are off.
+var unsettledTasksQuery = `SELECT ` + taskColumnsOf("t") + `, t.workflow_id::text
+	FROM unnest($1::uuid[]) AS w(id)
+	CROSS JOIN LATERAL (SELECT * FROM tasks WHERE workflow_id = w.id AND (NOT executed OR status = 'SKIPPED') FOR UPDATE) t
+	ORDER BY t.workflow_id, t.seq`
 
 func taskColumnsOf(alias string) string {
 	if alias != "" {
