@@ -28,8 +28,8 @@ type executionService interface {
 	Terminate(ctx context.Context, workflowID, reason string) error
 	Restart(ctx context.Context, workflowID string, useLatestDefinitions bool) error
 	Retry(ctx context.Context, workflowID string, resumeSubworkflowTasks bool) error
-	Rerun(ctx context.Context, workflowID string, req *engine.RerunRequest) error
-	SkipTask(ctx context.Context, workflowID, ref string, req *engine.SkipTaskRequest) error
+	Rerun(ctx context.Context, workflowID string, req *conductor.RerunRequest) error
+	SkipTask(ctx context.Context, workflowID, ref string, req *conductor.SkipTaskRequest) error
 	ResetCallbacks(ctx context.Context, workflowID string) error
 	RemoveWorkflow(ctx context.Context, workflowID string) error
 	Bulk(ctx context.Context, ids []string, op func(ctx context.Context, id string) error) (*conductor.BulkResponse, error)

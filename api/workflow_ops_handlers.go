@@ -32,7 +32,7 @@ func (s *server) retryWorkflow(w http.ResponseWriter, r *http.Request) {
 
 // rerunWorkflow answers POST /api/workflow/{id}/rerun with the (same) workflow id as text.
 func (s *server) rerunWorkflow(w http.ResponseWriter, r *http.Request) {
-	req := new(engine.RerunRequest)
+	req := new(conductor.RerunRequest)
 	if err := decodeJSON(r, req); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -48,7 +48,7 @@ func (s *server) rerunWorkflow(w http.ResponseWriter, r *http.Request) {
 // skipTask answers PUT /api/workflow/{id}/skiptask/{ref}. The optional SkipTaskRequest comes
 // as a JSON body (SDKs) or as taskInput/taskOutput query parameters holding JSON (Spring).
 func (s *server) skipTask(w http.ResponseWriter, r *http.Request) {
-	req := new(engine.SkipTaskRequest)
+	req := new(conductor.SkipTaskRequest)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		s.writeError(w, r, err)

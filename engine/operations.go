@@ -94,18 +94,9 @@ func (e *Engine) Retry(ctx context.Context, workflowID string, resumeSubworkflow
 	return err
 }
 
-// RerunRequest reruns an ended workflow, from the start or from one task.
-type RerunRequest struct {
-	ReRunFromWorkflowID string         `json:"reRunFromWorkflowId,omitempty"`
-	WorkflowInput       map[string]any `json:"workflowInput,omitempty"`
-	ReRunFromTaskID     string         `json:"reRunFromTaskId,omitempty"`
-	TaskInput           map[string]any `json:"taskInput,omitempty"`
-	CorrelationID       string         `json:"correlationId,omitempty"`
-}
-
 // Rerun reruns an ended workflow: without a task id from the start (optionally with new input
 // and correlationId); with one, that task is reset and every later task dropped.
-func (e *Engine) Rerun(ctx context.Context, workflowID string, req *RerunRequest) error {
+func (e *Engine) Rerun(ctx context.Context, workflowID string, req *conductor.RerunRequest) error {
 	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
 		if !x.Workflow.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be rerun", workflowID)
@@ -143,15 +134,9 @@ func (e *Engine) Rerun(ctx context.Context, workflowID string, req *RerunRequest
 	return err
 }
 
-// SkipTaskRequest carries the input and output recorded on a skipped task.
-type SkipTaskRequest struct {
-	TaskInput  map[string]any `json:"taskInput,omitempty"`
-	TaskOutput map[string]any `json:"taskOutput,omitempty"`
-}
-
 // SkipTask records ref as SKIPPED in a running workflow before it is scheduled; when the
 // workflow reaches it, it moves on to what follows.
-func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *SkipTaskRequest) error {
+func (e *Engine) SkipTask(ctx context.Context, workflowID, ref string, req *conductor.SkipTaskRequest) error {
 	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
 		if x.Workflow.Status != conductor.WorkflowRunning {
 			return conductor.Conflictf("Cannot skip task %s: workflow %s is %s, not RUNNING", ref, workflowID, x.Workflow.Status)

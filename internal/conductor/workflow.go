@@ -139,3 +139,20 @@ type StartWorkflowRequest struct {
 	// use); "" when started with authentication off. Set by the server, never by clients.
 	RunAs string `json:"-"`
 }
+
+// RerunRequest is the body of POST /api/workflow/{id}/rerun: rerun an ended workflow from the
+// start (with new input, optionally) or from one task (with new task input).
+type RerunRequest struct {
+	ReRunFromWorkflowID string         `json:"reRunFromWorkflowId,omitempty"`
+	WorkflowInput       map[string]any `json:"workflowInput,omitempty"`
+	ReRunFromTaskID     string         `json:"reRunFromTaskId,omitempty"`
+	TaskInput           map[string]any `json:"taskInput,omitempty"`
+	CorrelationID       string         `json:"correlationId,omitempty"`
+}
+
+// SkipTaskRequest is the optional body of PUT /api/workflow/{id}/skiptask/{ref}: the input
+// and output recorded on the skipped task.
+type SkipTaskRequest struct {
+	TaskInput  map[string]any `json:"taskInput,omitempty"`
+	TaskOutput map[string]any `json:"taskOutput,omitempty"`
+}
