@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,10 +24,12 @@ const (
 	uuidColumn              // uuid; a value that is no UUID matches nothing
 )
 
-// searchColumn is the column a search field reads.
+// searchColumn is the column a search field reads; order, when set, is what the field sorts
+// by instead of the column itself (a collation).
 type searchColumn struct {
-	name string
-	kind columnKind
+	name  string
+	kind  columnKind
+	order string
 }
 
 // searchColumns maps the canonical fields of one kind of search to their columns.
@@ -152,7 +155,7 @@ func orderBy(sort []SortField, cols searchColumns) (string, error) {
 		if !ok {
 			return "", conductor.Invalidf("Unknown sort field %q", s.Field)
 		}
-		b.WriteString(col.name)
+		b.WriteString(cmp.Or(col.order, col.name))
 		if s.Desc {
 			b.WriteString(" DESC NULLS LAST, ")
 		} else {

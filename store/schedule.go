@@ -326,20 +326,13 @@ type ScheduleExecutionSearchParams struct {
 	Size     int
 }
 
-// scheduleExecutionColumnsByField maps the fields of an execution-record search to columns.
+// scheduleExecutionColumnsByField maps the fields of an execution-record search to columns;
+// names sort byte-wise, as Conductor's scheduler does.
 var scheduleExecutionColumnsByField = searchColumns{
-	"scheduleName": {"schedule_name", textColumn}, "state": {"state", textColumn},
-	"scheduledTime": {"scheduled_time", millisColumn}, "executionTime": {"execution_time", millisColumn},
-	"workflowName": {"workflow_name", textColumn}, "workflowId": {"workflow_id", textColumn},
-	"executionId": {"execution_id", uuidColumn},
-}
-
-// scheduleExecutionSortColumns sorts names byte-wise, as Conductor's scheduler does.
-var scheduleExecutionSortColumns = searchColumns{
-	"scheduleName": {`schedule_name COLLATE "C"`, textColumn}, "state": {"state", textColumn},
-	"scheduledTime": {"scheduled_time", millisColumn}, "executionTime": {"execution_time", millisColumn},
-	"workflowName": {`workflow_name COLLATE "C"`, textColumn}, "workflowId": {"workflow_id", textColumn},
-	"executionId": {"execution_id", uuidColumn},
+	"scheduleName": {"schedule_name", textColumn, `schedule_name COLLATE "C"`}, "state": {"state", textColumn, ""},
+	"scheduledTime": {"scheduled_time", millisColumn, ""}, "executionTime": {"execution_time", millisColumn, ""},
+	"workflowName": {"workflow_name", textColumn, `workflow_name COLLATE "C"`}, "workflowId": {"workflow_id", textColumn, ""},
+	"executionId": {"execution_id", uuidColumn, ""},
 }
 
 // ScheduleExecutionSearch returns one page of matching records and how many match in all.
@@ -358,7 +351,7 @@ func (q *Queries) ScheduleExecutionSearch(ctx context.Context, p ScheduleExecuti
 	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM schedule_executions WHERE `+where, f.args...).Scan(&total); err != nil {
 		return 0, nil, interpretError(err, "counting schedule executions")
 	}
-	order, err := orderBy(p.Sort, scheduleExecutionSortColumns)
+	order, err := orderBy(p.Sort, scheduleExecutionColumnsByField)
 	if err != nil {
 		return 0, nil, err
 	}

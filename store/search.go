@@ -67,12 +67,12 @@ type WorkflowSearchParams struct {
 
 // workflowColumnsByField maps the fields of a workflow search to their columns.
 var workflowColumnsByField = searchColumns{
-	"workflowType": {"workflow_name", textColumn}, "workflowId": {"workflow_id", uuidColumn},
-	"status": {"status", textColumn}, "correlationId": {"correlation_id", textColumn},
-	"startTime": {"create_time", timeColumn}, "endTime": {"end_time", timeColumn},
-	"updateTime": {"update_time", timeColumn}, "version": {"workflow_version", intColumn},
-	"parentWorkflowId": {"parent_workflow_id", uuidColumn}, "idempotencyKey": {"idempotency_key", textColumn},
-	"priority": {"priority", intColumn},
+	"workflowType": {"workflow_name", textColumn, ""}, "workflowId": {"workflow_id", uuidColumn, ""},
+	"status": {"status", textColumn, ""}, "correlationId": {"correlation_id", textColumn, ""},
+	"startTime": {"create_time", timeColumn, ""}, "endTime": {"end_time", timeColumn, ""},
+	"updateTime": {"update_time", timeColumn, ""}, "version": {"workflow_version", intColumn, ""},
+	"parentWorkflowId": {"parent_workflow_id", uuidColumn, ""}, "idempotencyKey": {"idempotency_key", textColumn, ""},
+	"priority": {"priority", intColumn, ""},
 }
 
 // WorkflowSearch returns a page of matching executions (without tasks) and the total count.
