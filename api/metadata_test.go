@@ -333,8 +333,6 @@ func TestWorkflowDefFixturesWithUnsupportedTypesAreRefused(t *testing.T) {
 		want       []string
 	}{
 		{"order_fulfillment_workflow.json", "order_fulfillment", []string{
-			unsupportedError("tasks[1]", "FORK_JOIN", "reserve_fork"),
-			unsupportedError("tasks[2]", "JOIN", "join_reservations"),
 			unsupportedError("tasks[4]", "JSON_JQ_TRANSFORM", "summarize"),
 		}},
 		{"batch_processing_workflow.json", "batch_processing", nil},
@@ -1034,7 +1032,7 @@ func TestWorkflowDefValidationRejects(t *testing.T) {
 				"decisionCases", obj{"a": arr{simple("same")}}, "defaultCase", arr{simple("other")}),
 			task("loop", "DO_WHILE", "loopCondition", "false", "loopOver", arr{simple("same")}),
 		), []string{"tasks: taskReferenceName: same should be unique across tasks for a given workflowDefinition: vwf"}},
-		{"nested task without name", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{simple("x")}, arr{obj{"taskReferenceName": "y"}}})),
+		{"nested task without name", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{simple("x")}, arr{obj{"taskReferenceName": "y"}}}), task("join", "JOIN")),
 			[]string{"tasks[0].forkTasks[1][0].name: WorkflowTask name cannot be empty or null"}},
 
 		// Per-type rules.
@@ -1052,7 +1050,7 @@ func TestWorkflowDefValidationRejects(t *testing.T) {
 		{"SWITCH nested in a fork branch", def(task("fork", "FORK_JOIN", "forkTasks", arr{
 			arr{simple("x")},
 			arr{task("inner", "SWITCH", "evaluatorType", "value-param", "decisionCases", oneCase)},
-		})), []string{required("tasks[0].forkTasks[1][0]", "expression", "SWITCH", "inner")}},
+		}), task("join", "JOIN")), []string{required("tasks[0].forkTasks[1][0]", "expression", "SWITCH", "inner")}},
 		{"SWITCH nested in a decision case", def(task("outer", "SWITCH", "evaluatorType", "value-param", "expression", "k",
 			"decisionCases", obj{"b": arr{task("inner", "SWITCH", "evaluatorType", "value-param", "expression", "k")}})),
 			[]string{required("tasks[0].decisionCases.b[0]", "decisionCases", "SWITCH", "inner")}},
@@ -1070,8 +1068,17 @@ func TestWorkflowDefValidationRejects(t *testing.T) {
 			[]string{required("tasks[0]", "loopOver", "DO_WHILE", "loop")}},
 		{"DYNAMIC without dynamicTaskNameParam", def(task("dyn", "DYNAMIC")),
 			[]string{required("tasks[0]", "dynamicTaskNameParam", "DYNAMIC", "dyn")}},
-		{"FORK_JOIN without forkTasks", def(task("fork", "FORK_JOIN")),
+		{"FORK_JOIN without forkTasks", def(task("fork", "FORK_JOIN"), task("join", "JOIN")),
 			[]string{required("tasks[0]", "forkTasks", "FORK_JOIN", "fork")}},
+		{"FORK_JOIN without a JOIN after it", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{simple("x")}}), simple("y")),
+			[]string{"tasks[0]: FORK_JOIN task fork must be followed by a JOIN task in the same task list"}},
+		{"FORK_JOIN last in its list", def(task("sw", "SWITCH", "evaluatorType", "value-param", "expression", "k",
+			"decisionCases", obj{"a": arr{task("fork", "FORK_JOIN", "forkTasks", arr{arr{simple("x")}})}}), task("join", "JOIN")),
+			[]string{"tasks[0].decisionCases.a[0]: FORK_JOIN task fork must be followed by a JOIN task in the same task list"}},
+		{"FORK_JOIN with an empty branch", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{simple("x")}, arr{}}), task("join", "JOIN")),
+			[]string{"tasks[0].forkTasks[1]: branch 1 of FORK_JOIN task fork has no tasks"}},
+		{"JOIN on an unknown task", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{simple("x")}}), task("join", "JOIN", "joinOn", arr{"x", "ghost"})),
+			[]string{`tasks[1].joinOn: joinOn of JOIN task join names "ghost", which is not a task reference of workflow vwf`}},
 		{"FORK_JOIN_DYNAMIC without params", def(task("fjd", "FORK_JOIN_DYNAMIC")), []string{
 			required("tasks[0]", "dynamicForkTasksParam and dynamicForkTasksInputParamName (or dynamicForkJoinTasksParam)", "FORK_JOIN_DYNAMIC", "fjd"),
 		}},
@@ -1130,7 +1137,7 @@ func TestWorkflowDefValidationRejects(t *testing.T) {
 			[]string{`tasks[1].inputParameters.a: expression ${t1.output..deep}: unsupported JSONPath "t1.output..deep": deep scan '..' is not supported`}},
 		{"filter", def(simple("t1"), with(simple("t2"), "inputParameters", obj{"a": "${t1.output.items[?(@.a>1)]}"})),
 			[]string{`tasks[1].inputParameters.a: expression ${t1.output.items[?(@.a>1)]}: invalid path "t1.output.items[?(@.a>1)]": unsupported JSONPath: filter expressions are not supported`}},
-		{"unsupported path in a nested task", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{with(simple("x"), "inputParameters", obj{"a": "${workflow.input..x}"})}})),
+		{"unsupported path in a nested task", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{with(simple("x"), "inputParameters", obj{"a": "${workflow.input..x}"})}}), task("join", "JOIN")),
 			[]string{`tasks[0].forkTasks[0][0].inputParameters.a: expression ${workflow.input..x}: unsupported JSONPath "workflow.input..x": deep scan '..' is not supported`}},
 		{"unsupported path in outputParameters", with(def(simple("t1")), "outputParameters", obj{"out": "${t1.output..x}"}),
 			[]string{`outputParameters.out: expression ${t1.output..x}: unsupported JSONPath "t1.output..x": deep scan '..' is not supported`}},
@@ -1188,7 +1195,7 @@ func TestWorkflowDefValidationAccepts(t *testing.T) {
 			withInput("after", obj{"x": "${body__2.output.x}", "y": "${loop.output}"}))},
 		{"unterminated expression is literal text", workflowDef("e9", withInput("t1", obj{"x": "${workflow.input"}))},
 		{"unknown reference in a nested task (only top-level tasks are checked)", workflowDef("e10",
-			task("fork", "FORK_JOIN", "forkTasks", arr{arr{withInput("inner", obj{"x": "${ghost.output.x}"})}}))},
+			task("fork", "FORK_JOIN", "forkTasks", arr{arr{withInput("inner", obj{"x": "${ghost.output.x}"})}}), task("join", "JOIN"))},
 		{"non-string inputs", workflowDef("e11", withInput("t1", obj{"n": 1, "b": true, "z": nil, "l": arr{1, "two"}}))},
 		{"every SWITCH evaluator", workflowDef("e12",
 			task("sw1", "SWITCH", "evaluatorType", "value-param", "expression", "k", "decisionCases", obj{"a": arr{simple("a1")}}),

@@ -671,6 +671,9 @@ type SettledFilter struct {
 	// copies (Ref__N).
 	Ref        string
 	LoopCopies bool
+	// Refs keeps the attempts of any of these reference names; with Newest, the newest
+	// attempt of each.
+	Refs []string
 	// TaskID keeps one attempt.
 	TaskID string
 	// NotRetried drops superseded attempts.
@@ -707,10 +710,23 @@ func (q *Queries) TaskSettled(ctx context.Context, workflowID string, def *condu
 	case f.Oldest:
 		order = "seq LIMIT 1"
 	}
+	query := `SELECT ` + compactTaskColumns + ` FROM tasks WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order
+	if len(f.Refs) > 0 {
+		args = append(args, f.Refs)
+		if f.Newest || f.Oldest {
+			// One index probe of tasks_workflow_ref per name.
+			query = fmt.Sprintf(`SELECT `+compactTaskColumns+` FROM unnest($%d::text[]) AS r(ref)
+				CROSS JOIN LATERAL (SELECT * FROM tasks WHERE %s AND ref_name = r.ref ORDER BY %s) t ORDER BY seq`,
+				len(args), strings.Join(where, " AND "), order)
+		} else {
+			where = append(where, fmt.Sprintf("ref_name = ANY($%d)", len(args)))
+			query = `SELECT ` + compactTaskColumns + ` FROM tasks WHERE ` + strings.Join(where, " AND ") + ` ORDER BY seq`
+		}
+	}
 	recs, err := queryList(ctx, q.db, "reading tasks", func(row pgx.Row) (*TaskRecord, error) {
 		rec, _, err := scanCompactTask(row)
 		return rec, err
-	}, `SELECT `+compactTaskColumns+` FROM tasks WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order, args...)
+	}, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,9 @@ type Filter struct {
 	Ref string
 	// LoopCopies also selects the loop iteration copies of Ref (Ref__N).
 	LoopCopies bool
+	// Refs selects the attempts of any of these reference names; with Newest or Oldest, the
+	// newest or oldest attempt of each.
+	Refs []string
 	// TaskID selects one attempt.
 	TaskID string
 	// NotRetried leaves out attempts superseded by a retry.

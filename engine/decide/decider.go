@@ -47,6 +47,9 @@ func (d *Decision) Decide() {
 		if d.runInline() {
 			progressed = true
 		}
+		if d.evaluateJoins() {
+			progressed = true
+		}
 		if !progressed {
 			if !d.hasPending() {
 				d.complete()

@@ -86,7 +86,7 @@ func (m *memory) Execute(_ *Attempt, input map[string]any) Result {
 func (m *memory) Interrupted() bool { return m.interrupted }
 
 // testConfig runs SIMPLE and custom types by workers, INLINE inline, HTTP on internal workers;
-// FORK_JOIN is a reserved type it does not execute.
+// DO_WHILE is a reserved type it does not execute.
 func testConfig() *Config {
 	n := 0
 	return &Config{
@@ -95,13 +95,14 @@ func testConfig() *Config {
 		RunnerOf: func(taskType string) Runner {
 			switch taskType {
 			case conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable, conductor.TaskTypeTerminate,
-				conductor.TaskTypeWait, conductor.TaskTypeNoop, conductor.TaskTypeUpdateSecret:
+				conductor.TaskTypeWait, conductor.TaskTypeNoop, conductor.TaskTypeUpdateSecret,
+				conductor.TaskTypeForkJoin, conductor.TaskTypeJoin:
 				return ByDecider
 			case "INLINE":
 				return BySyncHandler
 			case "HTTP":
 				return ByAsyncHandler
-			case conductor.TaskTypeForkJoin:
+			case conductor.TaskTypeDoWhile:
 				return Unsupported
 			}
 			return ByWorker

@@ -79,6 +79,15 @@ func (d *Decision) Reattempt(rec *Attempt) {
 	d.Add(nextRec)
 }
 
+// ReopenInPlace makes a finished container task (a JOIN) wait again, as the same attempt:
+// Conductor's retry reopens containers rather than superseding them.
+func (d *Decision) ReopenInPlace(rec *Attempt) {
+	t := rec.Task
+	t.Status, t.Executed, t.EndTime, t.ReasonForIncompletion = conductor.TaskInProgress, false, 0, ""
+	d.SetTaskOutput(rec, map[string]any{})
+	d.MarkDirty(rec)
+}
+
 // securityError is the reason of a task refused for want of a right: it names the principal
 // the workflow runs as, the secret and the access it lacks, never a value.
 func (d *Decision) securityError(secretName string, accesses ...string) string {

@@ -2,6 +2,7 @@ package decide
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,17 +43,25 @@ func TaskDefOf(wt *conductor.WorkflowTask, worker bool) *conductor.TaskDef {
 
 // Schedule creates the first attempt of wt. A task skipped ahead of time is not created: the
 // workflow moves on to what follows it.
-func (d *Decision) Schedule(wt *conductor.WorkflowTask) {
+func (d *Decision) Schedule(wt *conductor.WorkflowTask) { d.scheduleAt(wt, 0) }
+
+// scheduleAt creates the first attempt of wt in a DO_WHILE iteration (0 outside loops, where
+// reference names keep no suffix).
+func (d *Decision) scheduleAt(wt *conductor.WorkflowTask, iteration int) {
+	ref := wt.TaskReferenceName
+	if iteration > 0 {
+		ref = LoopRef(ref, iteration)
+	}
 	// A skipped attempt is always loaded (State.Tasks): no need to read the history.
-	if prev := d.loaded(wt.TaskReferenceName); prev != nil && prev.Task.Status == conductor.TaskSkipped {
+	if prev := d.loaded(ref); prev != nil && prev.Task.Status == conductor.TaskSkipped {
 		for _, next := range d.successors(prev.Task) {
-			d.Schedule(next)
+			d.scheduleAt(next, iteration)
 		}
 		return
 	}
 	t := &conductor.Task{
 		TaskID:              d.newID(),
-		ReferenceTaskName:   wt.TaskReferenceName,
+		ReferenceTaskName:   ref,
 		TaskDefName:         wt.Name,
 		WorkflowInstanceID:  d.Workflow.WorkflowID,
 		WorkflowType:        d.Workflow.WorkflowName,
@@ -61,11 +70,19 @@ func (d *Decision) Schedule(wt *conductor.WorkflowTask) {
 		ScheduledTime:       d.Now.UnixMilli(),
 		WorkflowTask:        wt,
 		StartDelayInSeconds: wt.StartDelay,
+		Iteration:           iteration,
 	}
 	rec := &Attempt{Task: t}
 	d.Prepare(rec, wt, time.Duration(wt.StartDelay)*time.Second)
+	if wt.Type == conductor.TaskTypeForkJoin {
+		d.scheduleFork(wt, rec)
+		return
+	}
 	d.Add(rec)
 }
+
+// LoopRef is the reference name of ref's copy in DO_WHILE iteration n: "ref__n".
+func LoopRef(ref string, n int) string { return ref + "__" + strconv.Itoa(n) }
 
 // Prepare sets the type, status, input and queue of a new attempt of wt made visible after delay.
 func (d *Decision) Prepare(rec *Attempt, wt *conductor.WorkflowTask, delay time.Duration) {
@@ -101,6 +118,17 @@ func (d *Decision) Prepare(rec *Attempt, wt *conductor.WorkflowTask, delay time.
 	if len(d.sec.missing) > 0 {
 		// Resolved nothing for an absent secret: fail for good, naming the secret only.
 		d.Finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf("Secret %s is not defined", d.sec.missing[0]))
+		return
+	}
+	if wt.Type == conductor.TaskTypeJoin {
+		// A JOIN waits on its joinOn (its only input, as in Conductor), evaluated by the
+		// decider whenever the workflow is decided.
+		on := make([]any, len(wt.JoinOn))
+		for i, ref := range wt.JoinOn {
+			on[i] = ref
+		}
+		d.SetTaskInput(rec, map[string]any{"joinOn": on})
+		t.Status, t.StartTime = conductor.TaskInProgress, d.Now.UnixMilli()
 		return
 	}
 	if d.cfg.RunnerOf(wt.Type) == Unsupported {

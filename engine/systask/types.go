@@ -27,7 +27,7 @@ const (
 var deciderTypes = []string{
 	conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable,
 	conductor.TaskTypeTerminate, conductor.TaskTypeNoop, conductor.TaskTypeWait,
-	conductor.TaskTypeUpdateSecret,
+	conductor.TaskTypeUpdateSecret, conductor.TaskTypeForkJoin, conductor.TaskTypeJoin,
 }
 
 // reservedTypes are the system task type names of Conductor OSS and Orkes. A definition may

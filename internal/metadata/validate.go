@@ -57,6 +57,7 @@ func validateWorkflowDef(ctx context.Context, def *conductor.WorkflowDef, taskDe
 			errs.Add("tasks", fmt.Sprintf("taskReferenceName: %s should be unique across tasks for a given workflowDefinition: %s", ref, def.Name), ref)
 		}
 	}
+	v.joinOns()
 	for i := range def.Tasks {
 		v.references(&def.Tasks[i], fmt.Sprintf("tasks[%d]", i))
 	}
@@ -72,12 +73,39 @@ type defValidator struct {
 	taskDefs map[string]*conductor.TaskDef
 	runners  *systask.Registry
 	refs     map[string]int
+	joins    []joinAt
 	errs     *conductor.ValidationErrors
 }
 
 func (v *defValidator) tasks(tasks []conductor.WorkflowTask, path string) {
 	for i := range tasks {
-		v.task(&tasks[i], fmt.Sprintf("%s[%d]", path, i))
+		at := fmt.Sprintf("%s[%d]", path, i)
+		v.task(&tasks[i], at)
+		if tasks[i].Type == conductor.TaskTypeForkJoin && (i+1 >= len(tasks) || tasks[i+1].Type != conductor.TaskTypeJoin) {
+			v.errs.Add(at, fmt.Sprintf("FORK_JOIN task %s must be followed by a JOIN task in the same task list", tasks[i].TaskReferenceName), nil)
+		}
+		if tasks[i].Type == conductor.TaskTypeJoin {
+			v.joins = append(v.joins, joinAt{task: &tasks[i], path: at})
+		}
+	}
+}
+
+// joinAt is a JOIN task and where it is in the definition.
+type joinAt struct {
+	task *conductor.WorkflowTask
+	path string
+}
+
+// joinOns checks that every JOIN joins on task references of the definition: one that names
+// no task would wait forever.
+func (v *defValidator) joinOns() {
+	for _, j := range v.joins {
+		for _, ref := range j.task.JoinOn {
+			if v.refs[ref] == 0 {
+				v.errs.Add(j.path+".joinOn", fmt.Sprintf("joinOn of JOIN task %s names %q, which is not a task reference of workflow %s",
+					j.task.TaskReferenceName, ref, v.def.Name), ref)
+			}
+		}
 	}
 }
 
@@ -144,6 +172,11 @@ func (v *defValidator) typeRules(t *conductor.WorkflowTask, path string) {
 		need(t.DynamicTaskNameParam != "", "dynamicTaskNameParam")
 	case conductor.TaskTypeForkJoin:
 		need(len(t.ForkTasks) > 0, "forkTasks")
+		for i, branch := range t.ForkTasks {
+			if len(branch) == 0 {
+				v.errs.Add(fmt.Sprintf("%s.forkTasks[%d]", path, i), fmt.Sprintf("branch %d of FORK_JOIN task %s has no tasks", i, t.TaskReferenceName), nil)
+			}
+		}
 	case conductor.TaskTypeForkJoinDynamic:
 		paired := t.DynamicForkTasksParam != "" && t.DynamicForkTasksInputParamName != ""
 		legacy := t.DynamicForkJoinTasksParam != ""
