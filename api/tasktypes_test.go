@@ -12,7 +12,7 @@ import (
 // unsupportedTypes are the Conductor and Orkes system task types this server does not execute
 // yet. Each must be refused, never queued for workers under its name.
 var unsupportedTypes = []string{
-	"FORK_JOIN_DYNAMIC", "FORK", "EXCLUSIVE_JOIN", "DO_WHILE", "DYNAMIC",
+	"FORK_JOIN_DYNAMIC", "FORK", "EXCLUSIVE_JOIN", "DYNAMIC",
 	"SUB_WORKFLOW", "START_WORKFLOW", "EVENT", "HUMAN", "LAMBDA", "JSON_JQ_TRANSFORM",
 	"KAFKA_PUBLISH", "USER_DEFINED", "BUSINESS_RULE", "GET_SIGNED_JWT", "JDBC", "HTTP_POLL",
 	"WAIT_FOR_WEBHOOK", "LLM_CHAT_COMPLETE",
@@ -85,6 +85,7 @@ func TestSupportedSystemTypesStillRegister(t *testing.T) {
 		task("custom", "MY_CUSTOM_TYPE"),
 		task("fan", "FORK_JOIN", "forkTasks", arr{arr{simple("left")}, arr{simple("right")}}),
 		task("fan_join", "JOIN", "joinOn", arr{"left", "right"}),
+		task("repeat", "DO_WHILE", "loopCondition", "false", "loopOver", arr{simple("again")}),
 		task("stop", "TERMINATE", "inputParameters", obj{"terminationStatus": "COMPLETED"}),
 	))
 	require.NotEmpty(t, b.getWorkflow("all_supported", ""))
@@ -96,18 +97,19 @@ func TestStoredUnsupportedTypeFailsInsteadOfQueueing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	_, err := b.dbConn().Exec(context.Background(), `INSERT INTO workflow_defs (name, version, definition, create_time)
-		VALUES ('legacy_loop', 1, $1, now())`, `{"name": "legacy_loop", "version": 1, "schemaVersion": 2,
-		"tasks": [{"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE", "loopCondition": "false",
-			"loopOver": [{"name": "a", "taskReferenceName": "a", "type": "SIMPLE"}]}]}`)
+		VALUES ('legacy_kafka', 1, $1, now())`, `{"name": "legacy_kafka", "version": 1, "schemaVersion": 2,
+		"tasks": [{"name": "publish", "taskReferenceName": "publish", "type": "KAFKA_PUBLISH",
+			"inputParameters": {"kafka_request": {"topic": "t", "value": "v"}}},
+			{"name": "a", "taskReferenceName": "a", "type": "SIMPLE"}]}`)
 	require.NoError(t, err)
 
-	id := b.startWorkflow("legacy_loop", nil)
+	id := b.startWorkflow("legacy_kafka", nil)
 	wf := b.requireWorkflowStatus(id, "FAILED")
 	tasks := wf["tasks"].(arr)
 	require.Len(t, tasks, 1, "nothing after the refused task is scheduled")
-	loop := tasks[0].(obj)
-	require.Equal(t, "FAILED_WITH_TERMINAL_ERROR", loop["status"])
-	require.Equal(t, "task type DO_WHILE (taskReferenceName: loop) is not supported by this server", loop["reasonForIncompletion"])
-	b.requireNothingToPoll("DO_WHILE")
+	publish := tasks[0].(obj)
+	require.Equal(t, "FAILED_WITH_TERMINAL_ERROR", publish["status"])
+	require.Equal(t, "task type KAFKA_PUBLISH (taskReferenceName: publish) is not supported by this server", publish["reasonForIncompletion"])
+	b.requireNothingToPoll("KAFKA_PUBLISH")
 	b.requireNothingToPoll("a")
 }

@@ -81,8 +81,8 @@ func (e *Engine) Retry(ctx context.Context, workflowID string, resumeSubworkflow
 			return conductor.Conflictf("There are no retryable tasks in workflow %s", workflowID)
 		}
 		for _, rec := range failed {
-			if rec.Task.TaskType == conductor.TaskTypeJoin {
-				x.ReopenInPlace(rec) // it waits again for the branches retried with it
+			if decide.Reopens(rec.Task.TaskType) {
+				x.ReopenInPlace(rec) // it waits again for the tasks retried with it
 				continue
 			}
 			x.Reattempt(rec)

@@ -138,8 +138,8 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 		x.ended = append(x.ended, wf.WorkflowID)
 	}
 	return &store.ExecutionSave{
-		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Logs: ch.Logs,
-		Now: x.Now,
+		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Removed: ch.Removed,
+		Logs: ch.Logs, Now: x.Now,
 	}, nil
 }
 

@@ -115,8 +115,10 @@ type ExecutionSave struct {
 	// DefinitionChanged rewrites the definition snapshot too.
 	DefinitionChanged bool
 	Tasks             []*TaskRecord
-	Logs              map[string][]string
-	Now               time.Time
+	// Removed are the ids of attempts to delete, with their logs.
+	Removed []string
+	Logs    map[string][]string
+	Now     time.Time
 
 	// newSnapshot is set when the batch stores a snapshot the cache does not know yet.
 	newSnapshot *[32]byte
@@ -185,6 +187,10 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 			batch.Queue(`UPDATE workflows SET snapshot = $2, workflow_version = $3 WHERE workflow_id = $1`,
 				wf.WorkflowID, s.Workflow.snapshot, s.Workflow.Definition.Version)
 		}
+	}
+	if len(s.Removed) > 0 {
+		batch.Queue(`DELETE FROM task_logs WHERE task_id = ANY($1::uuid[])`, s.Removed)
+		batch.Queue(`DELETE FROM tasks WHERE workflow_id = $1 AND task_id = ANY($2::uuid[])`, wf.WorkflowID, s.Removed)
 	}
 	if err := queueTaskSaves(batch, wf.WorkflowID, s.Tasks); err != nil {
 		return err

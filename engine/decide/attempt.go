@@ -1,6 +1,7 @@
 package decide
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,30 @@ type Filter struct {
 // CutLoopSuffix splits a DO_WHILE iteration reference "ref__3" into "ref" and "3".
 func CutLoopSuffix(ref string) (base, iteration string, ok bool) {
 	return strings.Cut(ref, "__")
+}
+
+// loopCtx is where an attempt runs: the suffix its reference name takes from the DO_WHILE
+// iterations that hold it ("" outside loops, "__2" in iteration 2 of a loop, "__2__3" in
+// iteration 3 of a loop that runs in iteration 2 of another) and the innermost iteration.
+type loopCtx struct {
+	suffix    string
+	iteration int
+}
+
+// ctxOf is the loop context of an attempt with reference name ref.
+func ctxOf(ref string) loopCtx {
+	i := strings.Index(ref, "__")
+	if i < 0 {
+		return loopCtx{}
+	}
+	suffix := ref[i:]
+	n, _ := strconv.Atoi(suffix[strings.LastIndex(suffix, "__")+2:])
+	return loopCtx{suffix: suffix, iteration: n}
+}
+
+// in is the context of iteration n of a loop that runs in c.
+func (c loopCtx) in(n int) loopCtx {
+	return loopCtx{suffix: c.suffix + "__" + strconv.Itoa(n), iteration: n}
 }
 
 // isLoopCopy reports whether ref is a loop iteration copy of base (base__N).

@@ -449,10 +449,10 @@ func TestWaitCompletesAtItsDeadline(t *testing.T) {
 
 func TestUnsupportedTypeFailsForGood(t *testing.T) {
 	t.Parallel()
-	r := start(t, workflow(wt("f", conductor.TaskTypeDoWhile, nil)), nil)
+	r := start(t, workflow(wt("f", conductor.TaskTypeKafkaPublish, nil)), nil)
 	f := r.attempt("f")
 	require.Equal(t, conductor.TaskFailedWithTerminalError, f.Task.Status)
-	require.Equal(t, "task type DO_WHILE (taskReferenceName: f) is not supported by this server", f.Task.ReasonForIncompletion)
+	require.Equal(t, "task type KAFKA_PUBLISH (taskReferenceName: f) is not supported by this server", f.Task.ReasonForIncompletion)
 	require.Empty(t, f.QueueName, "a reserved system type is never a worker queue")
 	require.Equal(t, conductor.WorkflowFailed, r.status())
 }

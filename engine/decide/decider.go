@@ -50,6 +50,9 @@ func (d *Decision) Decide() {
 		if d.evaluateJoins() {
 			progressed = true
 		}
+		if d.evaluateLoops() {
+			progressed = true
+		}
 		if !progressed {
 			if !d.hasPending() {
 				d.complete()
@@ -105,8 +108,9 @@ func (d *Decision) advance() bool {
 			d.endByTerminate(t)
 			return true
 		}
+		c := ctxOf(t.ReferenceTaskName)
 		for _, next := range d.successors(t) {
-			d.Schedule(next)
+			d.scheduleIn(next, c)
 		}
 	}
 	return progressed
@@ -159,7 +163,7 @@ func (d *Decision) retry(rec *Attempt) bool {
 		return false
 	}
 	switch wt.Type {
-	case conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeForkJoin, conductor.TaskTypeJoin,
+	case conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeForkJoin, conductor.TaskTypeFork, conductor.TaskTypeJoin,
 		conductor.TaskTypeExclusiveJoin, conductor.TaskTypeDoWhile, conductor.TaskTypeTerminate:
 		return false
 	}

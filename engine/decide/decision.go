@@ -59,6 +59,9 @@ type Decision struct {
 type Changes struct {
 	// Dirty are the attempts to write (New ones inserted), by task id.
 	Dirty map[string]*Attempt
+	// Removed are the ids of stored attempts to delete (a DO_WHILE's iterations beyond its
+	// keepLastN).
+	Removed []string
 	// Queues received pollable work.
 	Queues map[string]bool
 	// Logs are task log lines to append, by task id (already masked).
@@ -324,6 +327,24 @@ func (d *Decision) Add(a *Attempt) {
 	if a.QueueName != "" {
 		d.Enqueued(a.QueueName)
 	}
+}
+
+// Remove deletes attempts: those stored are deleted with the decision.
+func (d *Decision) Remove(atts ...*Attempt) {
+	if len(atts) == 0 {
+		return
+	}
+	gone := make(map[*Attempt]bool, len(atts))
+	for _, a := range atts {
+		gone[a] = true
+		delete(d.changes.Dirty, a.Task.TaskID)
+		if !a.New {
+			d.changes.Removed = append(d.changes.Removed, a.Task.TaskID)
+		}
+	}
+	keep := func(a *Attempt) bool { return !gone[a] }
+	d.Tasks = slices.DeleteFunc(d.Tasks, func(a *Attempt) bool { return !keep(a) })
+	d.live = slices.DeleteFunc(d.live, func(a *Attempt) bool { return !keep(a) })
 }
 
 // DropAfter removes the attempts after seq (a restart or rerun deletes them).

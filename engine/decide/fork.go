@@ -1,7 +1,6 @@
 package decide
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/podiumhq/podium/internal/conductor"
@@ -27,12 +26,13 @@ func (d *Decision) scheduleFork(wt *conductor.WorkflowTask, fork *Attempt) {
 	// Its successors are scheduled here, not when the decider walks past it.
 	t.Executed = true
 	d.Add(fork)
+	c := ctxOf(t.ReferenceTaskName)
 	for i := range wt.ForkTasks {
 		if branch := wt.ForkTasks[i]; len(branch) > 0 {
-			d.scheduleAt(&branch[0], t.Iteration)
+			d.scheduleIn(&branch[0], c)
 		}
 	}
-	d.scheduleAt(join, t.Iteration)
+	d.scheduleIn(join, c)
 }
 
 // forkWithoutJoin is the reason of a fork whose definition has no JOIN right after it (which
@@ -155,8 +155,8 @@ func (d *Decision) failJoin(rec *Attempt, refs []string, joined map[string]*Atte
 	d.Finish(rec, status, strings.Join(reasons, " "))
 }
 
-// joinRefs are the reference names a JOIN waits for: its joinOn, with the JOIN's loop
-// iteration suffix inside a DO_WHILE.
+// joinRefs are the reference names a JOIN waits for: its joinOn, with the suffix of the JOIN's
+// loop iteration inside a DO_WHILE.
 func (d *Decision) joinRefs(rec *Attempt) []string {
 	var refs []string
 	switch on := rec.Task.InputData["joinOn"].(type) {
@@ -169,9 +169,9 @@ func (d *Decision) joinRefs(rec *Attempt) []string {
 	case []string:
 		refs = append(refs, on...)
 	}
-	if it := rec.Task.Iteration; it > 0 {
+	if suffix := ctxOf(rec.Task.ReferenceTaskName).suffix; suffix != "" {
 		for i, ref := range refs {
-			refs[i] = fmt.Sprintf("%s__%d", ref, it)
+			refs[i] = ref + suffix
 		}
 	}
 	return refs

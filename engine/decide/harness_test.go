@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dop251/goja"
 	"github.com/stretchr/testify/require"
 
 	"github.com/podiumhq/podium/internal/conductor"
@@ -32,10 +33,20 @@ func (m *memory) Settled(f Filter) ([]*Attempt, error) {
 		switch {
 		case f.TaskID != "" && t.TaskID != f.TaskID:
 		case f.Ref != "" && t.ReferenceTaskName != f.Ref && (!f.LoopCopies || !isLoopCopy(t.ReferenceTaskName, f.Ref)):
+		case len(f.Refs) > 0 && !slices.Contains(f.Refs, t.ReferenceTaskName):
 		case f.NotRetried && t.Retried:
 		default:
 			out = append(out, a)
 		}
+	}
+	if len(f.Refs) > 0 && (f.Newest || f.Oldest) {
+		pick := map[string]*Attempt{}
+		for _, a := range out {
+			if cur := pick[a.Task.ReferenceTaskName]; cur == nil || f.Newest {
+				pick[a.Task.ReferenceTaskName] = a
+			}
+		}
+		return slices.DeleteFunc(out, func(a *Attempt) bool { return pick[a.Task.ReferenceTaskName] != a }), nil
 	}
 	switch {
 	case f.Newest && len(out) > 0:
@@ -86,7 +97,7 @@ func (m *memory) Execute(_ *Attempt, input map[string]any) Result {
 func (m *memory) Interrupted() bool { return m.interrupted }
 
 // testConfig runs SIMPLE and custom types by workers, INLINE inline, HTTP on internal workers;
-// DO_WHILE is a reserved type it does not execute.
+// KAFKA_PUBLISH is a reserved type it does not execute. Scripts run as INLINE runs them.
 func testConfig() *Config {
 	n := 0
 	return &Config{
@@ -96,24 +107,44 @@ func testConfig() *Config {
 			switch taskType {
 			case conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable, conductor.TaskTypeTerminate,
 				conductor.TaskTypeWait, conductor.TaskTypeNoop, conductor.TaskTypeUpdateSecret,
-				conductor.TaskTypeForkJoin, conductor.TaskTypeJoin:
+				conductor.TaskTypeForkJoin, conductor.TaskTypeJoin, conductor.TaskTypeDoWhile:
 				return ByDecider
 			case "INLINE":
 				return BySyncHandler
 			case "HTTP":
 				return ByAsyncHandler
-			case conductor.TaskTypeDoWhile:
+			case conductor.TaskTypeKafkaPublish:
 				return Unsupported
 			}
 			return ByWorker
 		},
-		Script: func(expression string, input map[string]any) (any, error) {
-			return nil, errors.New("no scripts in these tests: " + expression)
-		},
+		Script:          runScript,
 		MaxSecretBytes:  64,
 		ValidSecretName: func(string) error { return nil },
 		NewID:           func() string { n++; return fmt.Sprintf("task-%d", n) },
 	}
+}
+
+// runScript evaluates JavaScript with $ bound to input, as the engine's script evaluator does
+// (without its limits and sandbox, which engine/systask tests).
+func runScript(expression string, input map[string]any) (any, error) {
+	vm := goja.New()
+	data, err := json.Marshal(input)
+	if err != nil {
+		return nil, err
+	}
+	var plain any
+	if err := json.Unmarshal(data, &plain); err != nil {
+		return nil, err
+	}
+	if err := vm.Set("$", plain); err != nil {
+		return nil, err
+	}
+	v, err := vm.RunString(expression)
+	if err != nil {
+		return nil, err
+	}
+	return v.Export(), nil
 }
 
 var epoch = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)

@@ -79,13 +79,18 @@ func (d *Decision) Reattempt(rec *Attempt) {
 	d.Add(nextRec)
 }
 
-// ReopenInPlace makes a finished container task (a JOIN) wait again, as the same attempt:
-// Conductor's retry reopens containers rather than superseding them.
+// ReopenInPlace makes a finished container task (a JOIN, a DO_WHILE) wait again, as the same
+// attempt: Conductor's retry reopens containers rather than superseding them. A loop resumes
+// in the iteration it stopped in.
 func (d *Decision) ReopenInPlace(rec *Attempt) {
 	t := rec.Task
 	t.Status, t.Executed, t.EndTime, t.ReasonForIncompletion = conductor.TaskInProgress, false, 0, ""
-	d.SetTaskOutput(rec, map[string]any{})
 	d.MarkDirty(rec)
+}
+
+// Reopens reports whether retrying an attempt of taskType reopens it in place.
+func Reopens(taskType string) bool {
+	return taskType == conductor.TaskTypeJoin || taskType == conductor.TaskTypeDoWhile
 }
 
 // securityError is the reason of a task refused for want of a right: it names the principal

@@ -2,7 +2,6 @@ package decide
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -43,19 +42,16 @@ func TaskDefOf(wt *conductor.WorkflowTask, worker bool) *conductor.TaskDef {
 
 // Schedule creates the first attempt of wt. A task skipped ahead of time is not created: the
 // workflow moves on to what follows it.
-func (d *Decision) Schedule(wt *conductor.WorkflowTask) { d.scheduleAt(wt, 0) }
+func (d *Decision) Schedule(wt *conductor.WorkflowTask) { d.scheduleIn(wt, loopCtx{}) }
 
-// scheduleAt creates the first attempt of wt in a DO_WHILE iteration (0 outside loops, where
-// reference names keep no suffix).
-func (d *Decision) scheduleAt(wt *conductor.WorkflowTask, iteration int) {
-	ref := wt.TaskReferenceName
-	if iteration > 0 {
-		ref = LoopRef(ref, iteration)
-	}
+// scheduleIn creates the first attempt of wt where c says: outside loops, or in a DO_WHILE
+// iteration, whose suffix its reference name takes.
+func (d *Decision) scheduleIn(wt *conductor.WorkflowTask, c loopCtx) {
+	ref := wt.TaskReferenceName + c.suffix
 	// A skipped attempt is always loaded (State.Tasks): no need to read the history.
 	if prev := d.loaded(ref); prev != nil && prev.Task.Status == conductor.TaskSkipped {
 		for _, next := range d.successors(prev.Task) {
-			d.scheduleAt(next, iteration)
+			d.scheduleIn(next, c)
 		}
 		return
 	}
@@ -70,19 +66,19 @@ func (d *Decision) scheduleAt(wt *conductor.WorkflowTask, iteration int) {
 		ScheduledTime:       d.Now.UnixMilli(),
 		WorkflowTask:        wt,
 		StartDelayInSeconds: wt.StartDelay,
-		Iteration:           iteration,
+		Iteration:           c.iteration,
 	}
 	rec := &Attempt{Task: t}
 	d.Prepare(rec, wt, time.Duration(wt.StartDelay)*time.Second)
-	if wt.Type == conductor.TaskTypeForkJoin {
+	switch wt.Type {
+	case conductor.TaskTypeForkJoin:
 		d.scheduleFork(wt, rec)
-		return
+	case conductor.TaskTypeDoWhile:
+		d.startLoop(rec)
+	default:
+		d.Add(rec)
 	}
-	d.Add(rec)
 }
-
-// LoopRef is the reference name of ref's copy in DO_WHILE iteration n: "ref__n".
-func LoopRef(ref string, n int) string { return ref + "__" + strconv.Itoa(n) }
 
 // Prepare sets the type, status, input and queue of a new attempt of wt made visible after delay.
 func (d *Decision) Prepare(rec *Attempt, wt *conductor.WorkflowTask, delay time.Duration) {

@@ -28,6 +28,7 @@ var deciderTypes = []string{
 	conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable,
 	conductor.TaskTypeTerminate, conductor.TaskTypeNoop, conductor.TaskTypeWait,
 	conductor.TaskTypeUpdateSecret, conductor.TaskTypeForkJoin, conductor.TaskTypeJoin,
+	conductor.TaskTypeDoWhile,
 }
 
 // reservedTypes are the system task type names of Conductor OSS and Orkes. A definition may

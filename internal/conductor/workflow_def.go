@@ -116,13 +116,16 @@ type WorkflowTask struct {
 	AsyncComplete                  bool                      `json:"asyncComplete"`
 	LoopCondition                  string                    `json:"loopCondition,omitempty"`
 	LoopOver                       []WorkflowTask            `json:"loopOver"`
-	RetryCount                     *int                      `json:"retryCount,omitempty"`
-	EvaluatorType                  string                    `json:"evaluatorType,omitempty"`
-	Expression                     string                    `json:"expression,omitempty"`
-	OnStateChange                  map[string]any            `json:"onStateChange"`
-	Permissive                     bool                      `json:"permissive"`
+	// Items is a DO_WHILE's list to iterate over: an expression such as
+	// "${workflow.input.list}" (Conductor's form) or a literal list.
+	Items         any            `json:"items,omitempty"`
+	RetryCount    *int           `json:"retryCount,omitempty"`
+	EvaluatorType string         `json:"evaluatorType,omitempty"`
+	Expression    string         `json:"expression,omitempty"`
+	OnStateChange map[string]any `json:"onStateChange"`
+	Permissive    bool           `json:"permissive"`
 
-	// Extra keeps members this type does not model (items, cacheConfig, …).
+	// Extra keeps members this type does not model (cacheConfig, …).
 	Extra Extra `json:"-"`
 }
 

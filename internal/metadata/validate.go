@@ -166,8 +166,16 @@ func (v *defValidator) typeRules(t *conductor.WorkflowTask, path string) {
 		need(t.CaseValueParam != "" || t.CaseExpression != "", "caseValueParam or caseExpression")
 		need(len(t.DecisionCases) > 0, "decisionCases")
 	case conductor.TaskTypeDoWhile:
-		need(t.LoopCondition != "", "loopCondition")
+		// Over a list (items, or Orkes' _items), the list ends the loop: no condition needed.
+		need(t.LoopCondition != "" || t.Items != nil || in["_items"] != nil, "loopCondition")
 		need(len(t.LoopOver) > 0, "loopOver")
+		switch items := t.Items.(type) {
+		case nil, []any:
+		case string:
+			v.templates(map[string]any{"items": items}, path)
+		default:
+			v.errs.Add(path+".items", "items must be an expression such as ${workflow.input.list}, or a list", t.Items)
+		}
 	case conductor.TaskTypeDynamic:
 		need(t.DynamicTaskNameParam != "", "dynamicTaskNameParam")
 	case conductor.TaskTypeForkJoin:
