@@ -324,7 +324,7 @@ func TestWorkflowDefFixturesRoundTrip(t *testing.T) {
 	}
 }
 
-// Real definitions using forks, joins, loops, sub-workflows, dynamic tasks, events or JQ are
+// Real definitions using forks, joins, loops, sub-workflows, dynamic tasks or events are
 // refused, naming every task this server cannot run, until those types are executed.
 func TestWorkflowDefFixturesWithUnsupportedTypesAreRefused(t *testing.T) {
 	t.Parallel()
@@ -332,9 +332,6 @@ func TestWorkflowDefFixturesWithUnsupportedTypesAreRefused(t *testing.T) {
 		file, name string
 		want       []string
 	}{
-		{"order_fulfillment_workflow.json", "order_fulfillment", []string{
-			unsupportedError("tasks[4]", "JSON_JQ_TRANSFORM", "summarize"),
-		}},
 		{"batch_processing_workflow.json", "batch_processing", nil},
 		{"future_fields_workflow.json", "future_fields", nil},
 	} {
@@ -1115,6 +1112,8 @@ func TestWorkflowDefValidationRejects(t *testing.T) {
 			[]string{"tasks[0].inputParameters.terminationStatus: terminationStatus must be one of COMPLETED, FAILED, TERMINATED"}},
 		{"JSON_JQ_TRANSFORM without queryExpression", def(task("jq", "JSON_JQ_TRANSFORM", "inputParameters", obj{"a": 1})),
 			[]string{required("tasks[0]", "inputParameters.queryExpression", "JSON_JQ_TRANSFORM", "jq")}},
+		{"LAMBDA without scriptExpression", def(task("lam", "LAMBDA", "inputParameters", obj{"a": 1})),
+			[]string{required("tasks[0]", "inputParameters.scriptExpression", "LAMBDA", "lam")}},
 		{"INLINE without expression", def(task("inl", "INLINE", "inputParameters", obj{"evaluatorType": "graaljs"})),
 			[]string{required("tasks[0]", "inputParameters.expression", "INLINE", "inl")}},
 		{"WAIT with duration and until", def(task("w", "WAIT", "inputParameters", obj{"duration": "1s", "until": "2030-01-01 00:00 GMT"})),
@@ -1225,8 +1224,9 @@ func TestWorkflowDefValidationAccepts(t *testing.T) {
 			task("w0", "WAIT"),
 			task("w1", "WAIT", "inputParameters", obj{"duration": "1 minute"}),
 			task("w2", "WAIT", "inputParameters", obj{"until": "2030-01-01 00:00 GMT", "duration": nil}))},
-		{"JQ, INLINE, EVENT, DYNAMIC, SET_VARIABLE", workflowDef("e20",
+		{"JQ, LAMBDA, INLINE, EVENT, DYNAMIC, SET_VARIABLE", workflowDef("e20",
 			task("jq", "JSON_JQ_TRANSFORM", "inputParameters", obj{"queryExpression": "."}),
+			task("lam", "LAMBDA", "inputParameters", obj{"scriptExpression": "return 1;"}),
 			task("inl", "INLINE", "inputParameters", obj{"evaluatorType": "javascript", "expression": "1"}),
 			task("ev", "EVENT", "sink", "conductor:x"),
 			task("dyn", "DYNAMIC", "dynamicTaskNameParam", "n"),

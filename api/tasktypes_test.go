@@ -13,7 +13,7 @@ import (
 // yet. Each must be refused, never queued for workers under its name.
 var unsupportedTypes = []string{
 	"FORK_JOIN_DYNAMIC", "FORK", "EXCLUSIVE_JOIN", "DYNAMIC",
-	"SUB_WORKFLOW", "START_WORKFLOW", "EVENT", "HUMAN", "LAMBDA", "JSON_JQ_TRANSFORM",
+	"SUB_WORKFLOW", "START_WORKFLOW", "EVENT", "HUMAN",
 	"KAFKA_PUBLISH", "USER_DEFINED", "BUSINESS_RULE", "GET_SIGNED_JWT", "JDBC", "HTTP_POLL",
 	"WAIT_FOR_WEBHOOK", "LLM_CHAT_COMPLETE",
 }
@@ -78,6 +78,8 @@ func TestSupportedSystemTypesStillRegister(t *testing.T) {
 		task("decide", "DECISION", "caseValueParam", "k", "inputParameters", obj{"k": "a"},
 			"decisionCases", obj{"a": arr{task("vars", "SET_VARIABLE", "inputParameters", obj{"x": 1})}}),
 		task("script", "INLINE", "inputParameters", obj{"evaluatorType": "javascript", "expression": "1"}),
+		task("legacy_script", "LAMBDA", "inputParameters", obj{"scriptExpression": "return 1;"}),
+		task("reshape", "JSON_JQ_TRANSFORM", "inputParameters", obj{"queryExpression": "."}),
 		task("call", "HTTP", "inputParameters", obj{"uri": "http://example.invalid"}),
 		task("pause", "WAIT"),
 		task("store", "UPDATE_SECRET", "inputParameters", obj{"_secrets": obj{"secretKey": "k", "secretValue": "v"}}),

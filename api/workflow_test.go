@@ -1356,6 +1356,31 @@ func TestWorkflowInlineScriptError(t *testing.T) {
 	}
 }
 
+func TestWorkflowJQTransformAndLambda(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createWorkflow(workflowDef("jq_lambda_wf",
+		obj{"name": "reshape", "taskReferenceName": "reshape", "type": "JSON_JQ_TRANSFORM", "inputParameters": obj{
+			"queryExpression": "{skus: [.items[].sku], n: (.items | length), half: (.items | length) / 4}",
+			"items":           "${workflow.input.items}",
+		}},
+		obj{"name": "each", "taskReferenceName": "each", "type": "JSON_JQ_TRANSFORM", "inputParameters": obj{
+			"queryExpression": ".skus[]", "skus": "${reshape.output.result.skus}",
+		}},
+		obj{"name": "legacy", "taskReferenceName": "legacy", "type": "LAMBDA", "inputParameters": obj{
+			"scriptExpression": "return {count: $.n * 10, first: $.skus[0]};",
+			"n":                "${reshape.output.result.n}", "skus": "${each.output.resultList}",
+		}},
+	))
+	id := b.startWorkflow("jq_lambda_wf", obj{"items": arr{obj{"sku": "a"}, obj{"sku": "b"}}})
+	wf := b.requireWorkflowStatus(id, "COMPLETED")
+	require.Equal(t, []string{"reshape:COMPLETED", "each:COMPLETED", "legacy:COMPLETED"}, refsAndStatuses(t, wf))
+	reshaped := obj{"skus": arr{"a", "b"}, "n": num(2), "half": json.Number("0.5")}
+	require.Equal(t, obj{"result": reshaped, "resultList": arr{reshaped}}, taskByRef(t, wf, "reshape")["outputData"])
+	require.Equal(t, obj{"result": "a", "resultList": arr{"a", "b"}}, taskByRef(t, wf, "each")["outputData"])
+	require.Equal(t, obj{"result": obj{"count": num(20), "first": "a"}}, taskByRef(t, wf, "legacy")["outputData"])
+}
+
 func TestWorkflowNoop(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

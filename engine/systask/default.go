@@ -6,7 +6,13 @@ func Default() *Registry {
 }
 
 // DefaultWith returns a registry with every system task Podium ships, the HTTP task configured
-// by http.
+// by http. INLINE and LAMBDA run their scripts under the same limits.
 func DefaultWith(http HTTPConfig) *Registry {
-	return NewRegistry(NewHTTP(http), NewInline(InlineConfig{}))
+	var scripts ScriptLimits
+	return NewRegistry(
+		NewHTTP(http),
+		NewInline(InlineConfig{ScriptLimits: scripts}),
+		NewLambda(LambdaConfig{ScriptLimits: scripts}),
+		NewJQ(JQConfig{}),
+	)
 }

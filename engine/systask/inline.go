@@ -64,12 +64,8 @@ func (h *Inline) Execute(ctx context.Context, t *Task) Result {
 	var value any
 	switch evaluator {
 	case EvaluatorJavaScript, EvaluatorGraalJS:
-		limits := h.limits
-		if t.MaxOutputBytes > 0 && (limits.MaxResultBytes <= 0 || t.MaxOutputBytes < limits.MaxResultBytes) {
-			limits.MaxResultBytes = t.MaxOutputBytes
-		}
 		var err error
-		value, err = EvalScript(ctx, expression, t.Input, limits)
+		value, err = EvalScript(ctx, expression, t.Input, scriptLimitsFor(h.limits, t))
 		if errors.Is(err, ErrScriptInterrupted) {
 			// The caller gave up (shutdown): not the script's fault, so retriable.
 			return inlineFailure(conductor.TaskFailed, err.Error())
@@ -84,6 +80,14 @@ func (h *Inline) Execute(ctx context.Context, t *Task) Result {
 			"evaluatorType %q is not supported: use %s, %s or %s", evaluator, EvaluatorJavaScript, EvaluatorGraalJS, EvaluatorValueParam))
 	}
 	return Result{Status: conductor.TaskCompleted, Output: map[string]any{"result": value}}
+}
+
+// scriptLimitsFor returns limits with the result bounded by t's MaxOutputBytes too.
+func scriptLimitsFor(limits ScriptLimits, t *Task) ScriptLimits {
+	if t.MaxOutputBytes > 0 && (limits.MaxResultBytes <= 0 || t.MaxOutputBytes < limits.MaxResultBytes) {
+		limits.MaxResultBytes = t.MaxOutputBytes
+	}
+	return limits
 }
 
 func inlineFailure(status conductor.TaskStatus, msg string) Result {

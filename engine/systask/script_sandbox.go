@@ -164,26 +164,17 @@ func span(n float64, start, end goja.Value) float64 {
 
 // watchdog interrupts a running script on timeout, context end or heap growth.
 type watchdog struct {
-	vm       *goja.Runtime
-	limits   ScriptLimits
-	timer    *time.Timer
-	stopCtx  func() bool
-	heap     *time.Timer
-	done     chan struct{}
-	heapDone chan struct{}
+	timer   *time.Timer
+	stopCtx func() bool
+	heap    *heapWatch
 }
 
 func startWatchdog(ctx context.Context, vm *goja.Runtime, limits ScriptLimits) *watchdog {
-	w := &watchdog{vm: vm, limits: limits, done: make(chan struct{}), heapDone: make(chan struct{})}
+	w := &watchdog{}
 	w.timer = time.AfterFunc(limits.Timeout, func() { vm.Interrupt(causeTimeout) })
 	w.stopCtx = context.AfterFunc(ctx, func() { vm.Interrupt(causeContext) })
 	if limits.MaxHeapGrowth > 0 {
-		// The base is taken now, so what a script allocates before the watch starts counts.
-		base := readHeap()
-		w.heap = time.AfterFunc(heapWatchDelay, func() {
-			defer close(w.heapDone)
-			w.watchHeap(base)
-		})
+		w.heap = startHeapWatch(limits.MaxHeapGrowth, func() { vm.Interrupt(causeMemory) })
 	}
 	return w
 }
@@ -191,9 +182,36 @@ func startWatchdog(ctx context.Context, vm *goja.Runtime, limits ScriptLimits) *
 func (w *watchdog) stop() {
 	w.timer.Stop()
 	w.stopCtx()
+	if w.heap != nil {
+		w.heap.stop()
+	}
+}
+
+// heapWatch samples the process heap while an evaluation runs and calls its exceeded function,
+// at most once, when the heap has grown by more than its limit.
+type heapWatch struct {
+	timer    *time.Timer
+	done     chan struct{}
+	finished chan struct{}
+}
+
+// startHeapWatch watches the heap from now on: its base is taken at once, so what is allocated
+// before the sampling starts (heapWatchDelay later) counts.
+func startHeapWatch(limit int64, exceeded func()) *heapWatch {
+	base := readHeap()
+	w := &heapWatch{done: make(chan struct{}), finished: make(chan struct{})}
+	w.timer = time.AfterFunc(heapWatchDelay, func() {
+		defer close(w.finished)
+		w.watch(base, limit, exceeded)
+	})
+	return w
+}
+
+// stop ends the watch; once it returns, exceeded is not called any more.
+func (w *heapWatch) stop() {
 	close(w.done)
-	if w.heap != nil && !w.heap.Stop() {
-		<-w.heapDone // the watch started: wait for it to see done
+	if !w.timer.Stop() {
+		<-w.finished // the watch started: wait for it to see done
 	}
 }
 
@@ -209,12 +227,12 @@ func readHeap() int64 {
 	return int64(sample[0].Value.Uint64())
 }
 
-// watchHeap interrupts the script once the heap has grown by more than MaxHeapGrowth over
-// base (or over a lower level seen since, after a collection).
-func (w *watchdog) watchHeap(base int64) {
+// watch calls exceeded once the heap has grown by more than limit over base (or over a lower
+// level seen since, after a collection).
+func (w *heapWatch) watch(base, limit int64, exceeded func()) {
 	read := readHeap
-	if cur := read(); cur > base+w.limits.MaxHeapGrowth {
-		w.vm.Interrupt(causeMemory)
+	if cur := read(); cur > base+limit {
+		exceeded()
 		return
 	}
 	tick := time.NewTicker(heapWatchInterval)
@@ -226,8 +244,8 @@ func (w *watchdog) watchHeap(base int64) {
 		case <-tick.C:
 			if cur := read(); cur < base {
 				base = cur // a collection ran: measure from the new low
-			} else if cur-base > w.limits.MaxHeapGrowth {
-				w.vm.Interrupt(causeMemory)
+			} else if cur-base > limit {
+				exceeded()
 				return
 			}
 		}

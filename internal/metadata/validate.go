@@ -222,6 +222,8 @@ func (v *defValidator) typeRules(t *conductor.WorkflowTask, path string) {
 		need(in["queryExpression"] != nil, "inputParameters.queryExpression")
 	case conductor.TaskTypeInline:
 		need(in["expression"] != nil, "inputParameters.expression")
+	case conductor.TaskTypeLambda:
+		need(in["scriptExpression"] != nil, "inputParameters.scriptExpression")
 	case conductor.TaskTypeUpdateSecret:
 		sec, _ := in["_secrets"].(map[string]any)
 		need(sec["secretKey"] != nil && sec["secretValue"] != nil, "inputParameters._secrets.secretKey and inputParameters._secrets.secretValue")
