@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,7 +32,8 @@ type execution struct {
 	isNew         bool     // the workflow row is inserted, not updated, on save
 	defChanged    bool     // the definition snapshot was replaced (restart with the latest definition)
 
-	runAs       *auth.Principal // the rights of rec.RunAs, read once per decision (principal)
+	taskDefs    map[string]*conductor.TaskDef // registered task definitions read so far (nil: none)
+	runAs       *auth.Principal               // the rights of rec.RunAs, read once per decision (principal)
 	runAsLoaded bool
 }
 
@@ -126,6 +128,7 @@ func (x *execution) Load(atts []*decide.Attempt) error {
 	for _, a := range atts {
 		if row := x.rows[a]; row != nil {
 			a.Task, a.SealedInput, a.SealedOutput, a.Compact = row.Task, row.SealedInput, row.SealedOutput, row.Compact()
+			a.KeepWorkflowTask = row.KeepWorkflowTask
 		}
 	}
 	return nil
@@ -149,6 +152,29 @@ func (x *execution) Open(a *decide.Attempt, output bool) (map[string]any, error)
 // A read error is not "missing": it abandons the decision, which the caller retries.
 func (x *execution) Secret(name string) (string, bool, error) {
 	return x.e.secrets.Value(x.ctx, x.q, name)
+}
+
+// TaskDef implements decide.Resolver: a registered task definition, read in the decision's
+// transaction (once per name and decision).
+func (x *execution) TaskDef(name string) (*conductor.TaskDef, bool, error) {
+	if def, seen := x.taskDefs[name]; seen {
+		return def, def != nil, nil
+	}
+	if x.q == nil {
+		return nil, false, nil
+	}
+	def, err := x.q.TaskDefGet(x.ctx, name)
+	if errors.Is(err, conductor.ErrNotFound) {
+		def, err = nil, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if x.taskDefs == nil {
+		x.taskDefs = map[string]*conductor.TaskDef{}
+	}
+	x.taskDefs[name] = def
+	return def, def != nil, nil
 }
 
 // MayUseSecret implements decide.Resolver: EXECUTE or READ on the secret.

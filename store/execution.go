@@ -578,6 +578,7 @@ func scanTaskWith(row pgx.Row, extra ...any) (*TaskRecord, error) {
 		rec.QueueName = *queue
 	}
 	rec.Task = t
+	rec.KeepWorkflowTask = t.WorkflowTask != nil // stored only for tasks generated at run time
 	return rec, nil
 }
 
@@ -776,6 +777,7 @@ func (q *Queries) TaskLoad(ctx context.Context, recs ...*TaskRecord) error {
 		rec.QueueName, rec.VisibleAt, rec.LeaseUntil = full.QueueName, full.VisibleAt, full.LeaseUntil
 		rec.ResponseTimeoutSeconds, rec.TimeoutSeconds = full.ResponseTimeoutSeconds, full.TimeoutSeconds
 		rec.SealedInput, rec.SealedOutput, rec.compact = full.SealedInput, full.SealedOutput, false
+		rec.KeepWorkflowTask = full.KeepWorkflowTask
 		loaded++
 		return struct{}{}, nil
 	})

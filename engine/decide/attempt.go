@@ -36,6 +36,9 @@ type Attempt struct {
 	Compact bool
 	// version counts the changes of the attempt in this decision (see encodedTask).
 	version int
+	// givenInput, when set, is the real input Prepare takes instead of evaluating the task's
+	// inputParameters: what a dynamic fork hands a branch it generated.
+	givenInput map[string]any
 }
 
 // Filter selects settled attempts of the decided workflow (see Resolver.Settled).

@@ -74,6 +74,9 @@ type Resolver interface {
 	CheckSecretWrite(name string) (created bool, err error)
 	// Principal names the principal the workflow runs as, for reasons ("" when unrestricted).
 	Principal() (name, id string)
+	// TaskDef returns the registered task definition of name (found false when there is
+	// none), for tasks generated at run time (dynamic forks, DYNAMIC).
+	TaskDef(name string) (def *conductor.TaskDef, found bool, err error)
 	// Execute runs the synchronous system task handler of a's type on its real input.
 	Execute(a *Attempt, input map[string]any) Result
 	// Interrupted reports whether whoever asked for the decision is gone: the decider then

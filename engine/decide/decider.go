@@ -197,6 +197,9 @@ func (d *Decision) retry(rec *Attempt) bool {
 		StartDelayInSeconds:  int(delay / time.Second),
 	}
 	nextRec := &Attempt{Task: next}
+	if rec.KeepWorkflowTask {
+		nextRec.givenInput = d.RealTaskInput(rec) // generated: its input was given, not a template
+	}
 	d.Prepare(nextRec, wt, delay)
 	t.Retried = true
 	t.Executed = true

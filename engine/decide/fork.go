@@ -53,7 +53,13 @@ func (d *Decision) joinAfter(wt *conductor.WorkflowTask) *conductor.WorkflowTask
 func (d *Decision) evaluateJoins() bool {
 	done := false
 	for _, rec := range d.liveTasks() {
-		if t := rec.Task; t.TaskType == conductor.TaskTypeJoin && t.Status == conductor.TaskInProgress && d.evaluateJoin(rec) {
+		t := rec.Task
+		if t.Status != conductor.TaskInProgress {
+			continue
+		}
+		switch {
+		case t.TaskType == conductor.TaskTypeJoin && d.evaluateJoin(rec),
+			t.TaskType == conductor.TaskTypeExclusiveJoin && d.evaluateExclusiveJoin(rec):
 			done = true
 		}
 	}
@@ -155,11 +161,44 @@ func (d *Decision) failJoin(rec *Attempt, refs []string, joined map[string]*Atte
 	d.Finish(rec, status, strings.Join(reasons, " "))
 }
 
+// evaluateExclusiveJoin applies Conductor's EXCLUSIVE_JOIN rules: the first task of joinOn
+// that ran (skipped ones do not count), or else the first of defaultExclusiveJoinTask, is
+// the one joined; once it is terminal the join takes its output, or fails with its reason.
+func (d *Decision) evaluateExclusiveJoin(rec *Attempt) bool {
+	for _, key := range []string{"joinOn", "defaultExclusiveJoinTask"} {
+		refs := d.refsIn(rec, key)
+		joined := d.latestOf(refs)
+		for _, ref := range refs {
+			a := joined[ref]
+			if a == nil || a.Task.Status == conductor.TaskSkipped {
+				continue
+			}
+			if !a.Task.Status.IsTerminal() {
+				return false
+			}
+			d.load(a)
+			if !a.Task.Status.IsSuccessful() {
+				d.Finish(rec, conductor.TaskFailed, a.Task.ReasonForIncompletion)
+				return true
+			}
+			if d.recordOutput(rec, d.RealTaskOutput(a), conductor.TaskCompleted) {
+				d.Finish(rec, conductor.TaskCompleted, "")
+			}
+			return true
+		}
+	}
+	return false
+}
+
 // joinRefs are the reference names a JOIN waits for: its joinOn, with the suffix of the JOIN's
 // loop iteration inside a DO_WHILE.
-func (d *Decision) joinRefs(rec *Attempt) []string {
+func (d *Decision) joinRefs(rec *Attempt) []string { return d.refsIn(rec, "joinOn") }
+
+// refsIn reads a list of reference names from a join's input key, suffixed with the join's
+// loop iteration inside a DO_WHILE.
+func (d *Decision) refsIn(rec *Attempt, key string) []string {
 	var refs []string
-	switch on := rec.Task.InputData["joinOn"].(type) {
+	switch on := rec.Task.InputData[key].(type) {
 	case []any:
 		for _, v := range on {
 			if s, ok := v.(string); ok {

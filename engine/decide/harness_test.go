@@ -19,6 +19,7 @@ import (
 type memory struct {
 	settled     []*Attempt
 	secrets     map[string]string
+	taskDefs    map[string]*conductor.TaskDef
 	denied      map[string]bool
 	readonly    map[string]bool // secrets the principal may use but not write
 	secretErr   error           // the secrets store is failing
@@ -77,6 +78,11 @@ func (m *memory) Secret(name string) (string, bool, error) {
 	return v, ok, nil
 }
 
+func (m *memory) TaskDef(name string) (*conductor.TaskDef, bool, error) {
+	def, ok := m.taskDefs[name]
+	return def, ok, nil
+}
+
 func (m *memory) MayUseSecret(name string) bool { return !m.denied[name] }
 
 func (m *memory) CheckSecretWrite(name string) (bool, error) {
@@ -107,7 +113,8 @@ func testConfig() *Config {
 			switch taskType {
 			case conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable, conductor.TaskTypeTerminate,
 				conductor.TaskTypeWait, conductor.TaskTypeNoop, conductor.TaskTypeUpdateSecret,
-				conductor.TaskTypeForkJoin, conductor.TaskTypeJoin, conductor.TaskTypeDoWhile:
+				conductor.TaskTypeForkJoin, conductor.TaskTypeJoin, conductor.TaskTypeDoWhile, conductor.TaskTypeForkJoinDynamic,
+				conductor.TaskTypeDynamic, conductor.TaskTypeExclusiveJoin:
 				return ByDecider
 			case "INLINE":
 				return BySyncHandler

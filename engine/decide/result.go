@@ -73,6 +73,9 @@ func (d *Decision) Reattempt(rec *Attempt) {
 		RetryCount: t.RetryCount + 1, RetriedTaskID: t.TaskID, Iteration: t.Iteration,
 	}
 	nextRec := &Attempt{Task: next}
+	if rec.KeepWorkflowTask {
+		nextRec.givenInput = d.RealTaskInput(rec) // generated: its input was given, not a template
+	}
 	d.Prepare(nextRec, t.WorkflowTask, 0)
 	t.Retried, t.Executed = true, true
 	d.MarkDirty(rec)

@@ -75,6 +75,10 @@ func (d *Decision) scheduleIn(wt *conductor.WorkflowTask, c loopCtx) {
 		d.scheduleFork(wt, rec)
 	case conductor.TaskTypeDoWhile:
 		d.startLoop(rec)
+	case conductor.TaskTypeForkJoinDynamic:
+		d.scheduleDynamicFork(wt, rec)
+	case conductor.TaskTypeDynamic:
+		d.scheduleDynamicTask(wt, rec, c)
 	default:
 		d.Add(rec)
 	}
@@ -92,8 +96,15 @@ func (d *Decision) Prepare(rec *Attempt, wt *conductor.WorkflowTask, delay time.
 	if wt.TaskDefinition != nil {
 		t.TaskDefinition = wt.TaskDefinition
 	}
+	if n := d.index.Node(wt.TaskReferenceName); n == nil || n.Task != wt {
+		rec.KeepWorkflowTask = true // generated at run time (a dynamic fork's branch): stored with the task
+	}
 	d.sec.missing, d.sec.denied = nil, nil
-	real, err := d.evaluateInput(wt, def, t.TaskID)
+	real, err := rec.givenInput, error(nil)
+	if real == nil {
+		real, err = d.evaluateInput(wt, def, t.TaskID)
+	}
+	rec.givenInput = nil
 	if d.err != nil {
 		return // something the input needs could not be read: the decision is abandoned
 	}
@@ -116,14 +127,15 @@ func (d *Decision) Prepare(rec *Attempt, wt *conductor.WorkflowTask, delay time.
 		d.Finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf("Secret %s is not defined", d.sec.missing[0]))
 		return
 	}
-	if wt.Type == conductor.TaskTypeJoin {
+	switch wt.Type {
+	case conductor.TaskTypeJoin:
 		// A JOIN waits on its joinOn (its only input, as in Conductor), evaluated by the
 		// decider whenever the workflow is decided.
-		on := make([]any, len(wt.JoinOn))
-		for i, ref := range wt.JoinOn {
-			on[i] = ref
-		}
-		d.SetTaskInput(rec, map[string]any{"joinOn": on})
+		d.SetTaskInput(rec, map[string]any{"joinOn": stringList(wt.JoinOn)})
+		t.Status, t.StartTime = conductor.TaskInProgress, d.Now.UnixMilli()
+		return
+	case conductor.TaskTypeExclusiveJoin:
+		d.SetTaskInput(rec, map[string]any{"joinOn": stringList(wt.JoinOn), "defaultExclusiveJoinTask": stringList(wt.DefaultExclusiveJoinTask)})
 		t.Status, t.StartTime = conductor.TaskInProgress, d.Now.UnixMilli()
 		return
 	}
@@ -226,4 +238,13 @@ func (d *Decision) nextAfter(ref string) *conductor.WorkflowTask {
 		}
 	}
 	return nil
+}
+
+// stringList is a list of strings as decoded JSON holds it.
+func stringList(list []string) []any {
+	out := make([]any, len(list))
+	for i, s := range list {
+		out[i] = s
+	}
+	return out
 }

@@ -28,7 +28,8 @@ var deciderTypes = []string{
 	conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable,
 	conductor.TaskTypeTerminate, conductor.TaskTypeNoop, conductor.TaskTypeWait,
 	conductor.TaskTypeUpdateSecret, conductor.TaskTypeForkJoin, conductor.TaskTypeJoin,
-	conductor.TaskTypeDoWhile,
+	conductor.TaskTypeDoWhile, conductor.TaskTypeForkJoinDynamic, conductor.TaskTypeDynamic,
+	conductor.TaskTypeExclusiveJoin,
 }
 
 // reservedTypes are the system task type names of Conductor OSS and Orkes. A definition may

@@ -81,10 +81,11 @@ func (v *defValidator) tasks(tasks []conductor.WorkflowTask, path string) {
 	for i := range tasks {
 		at := fmt.Sprintf("%s[%d]", path, i)
 		v.task(&tasks[i], at)
-		if tasks[i].Type == conductor.TaskTypeForkJoin && (i+1 >= len(tasks) || tasks[i+1].Type != conductor.TaskTypeJoin) {
-			v.errs.Add(at, fmt.Sprintf("FORK_JOIN task %s must be followed by a JOIN task in the same task list", tasks[i].TaskReferenceName), nil)
+		if typ := tasks[i].Type; (typ == conductor.TaskTypeForkJoin || typ == conductor.TaskTypeForkJoinDynamic) &&
+			(i+1 >= len(tasks) || tasks[i+1].Type != conductor.TaskTypeJoin) {
+			v.errs.Add(at, fmt.Sprintf("%s task %s must be followed by a JOIN task in the same task list", typ, tasks[i].TaskReferenceName), nil)
 		}
-		if tasks[i].Type == conductor.TaskTypeJoin {
+		if typ := tasks[i].Type; typ == conductor.TaskTypeJoin || typ == conductor.TaskTypeExclusiveJoin {
 			v.joins = append(v.joins, joinAt{task: &tasks[i], path: at})
 		}
 	}
@@ -100,10 +101,16 @@ type joinAt struct {
 // no task would wait forever.
 func (v *defValidator) joinOns() {
 	for _, j := range v.joins {
-		for _, ref := range j.task.JoinOn {
-			if v.refs[ref] == 0 {
-				v.errs.Add(j.path+".joinOn", fmt.Sprintf("joinOn of JOIN task %s names %q, which is not a task reference of workflow %s",
-					j.task.TaskReferenceName, ref, v.def.Name), ref)
+		for _, list := range []struct {
+			key  string
+			refs []string
+		}{{"joinOn", j.task.JoinOn}, {"defaultExclusiveJoinTask", j.task.DefaultExclusiveJoinTask}} {
+			key := list.key
+			for _, ref := range list.refs {
+				if v.refs[ref] == 0 {
+					v.errs.Add(j.path+"."+key, fmt.Sprintf("%s of %s task %s names %q, which is not a task reference of workflow %s",
+						key, j.task.Type, j.task.TaskReferenceName, ref, v.def.Name), ref)
+				}
 			}
 		}
 	}
