@@ -1180,6 +1180,8 @@ func TestWorkflowDefValidationAccepts(t *testing.T) {
 		{"JSONPath subset", workflowDef("e5", simple("t1"), withInput("t2", obj{
 			"index": "${t1.output.items[0].id}", "wildcard": "${t1.output.items[*].id}", "quoted": "${t1.output['key with space']}",
 			"length": "${t1.output.list.length()}", "dollar": "${$.t1.output.x}", "workflowVars": "${workflow.variables.v}",
+			"deepScan": "${t1.output..id}", "filter": "${t1.output.items[?(@.type == 'book' && @.price < 10)].title}",
+			"filterText": "ids: ${workflow.input.users[?(@.enabled == true)].id}",
 		}))},
 		{"nested expression", workflowDef("e6", simple("t1"), withInput("t2", obj{"x": "${workflow.input.${t1.output.key}}"}))},
 		{"reference to a task nested in a fork branch", workflowDef("e7",
