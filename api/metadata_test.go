@@ -1078,14 +1078,14 @@ func TestWorkflowDefValidationRejects(t *testing.T) {
 			[]string{"tasks[0].forkTasks[1]: branch 1 of FORK_JOIN task fork has no tasks"}},
 		{"JOIN on an unknown task", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{simple("x")}}), task("join", "JOIN", "joinOn", arr{"x", "ghost"})),
 			[]string{`tasks[1].joinOn: joinOn of JOIN task join names "ghost", which is not a task reference of workflow vwf`}},
-		{"FORK_JOIN_DYNAMIC without params", def(task("fjd", "FORK_JOIN_DYNAMIC")), []string{
+		{"FORK_JOIN_DYNAMIC without params", def(task("fjd", "FORK_JOIN_DYNAMIC"), task("join", "JOIN")), []string{
 			required("tasks[0]", "dynamicForkTasksParam and dynamicForkTasksInputParamName (or dynamicForkJoinTasksParam)", "FORK_JOIN_DYNAMIC", "fjd"),
 		}},
-		{"FORK_JOIN_DYNAMIC with only dynamicForkTasksParam", def(task("fjd", "FORK_JOIN_DYNAMIC", "dynamicForkTasksParam", "tasks")), []string{
+		{"FORK_JOIN_DYNAMIC with only dynamicForkTasksParam", def(task("fjd", "FORK_JOIN_DYNAMIC", "dynamicForkTasksParam", "tasks"), task("join", "JOIN")), []string{
 			required("tasks[0]", "dynamicForkTasksParam and dynamicForkTasksInputParamName (or dynamicForkJoinTasksParam)", "FORK_JOIN_DYNAMIC", "fjd"),
 		}},
 		{"FORK_JOIN_DYNAMIC with both param styles", def(task("fjd", "FORK_JOIN_DYNAMIC", "dynamicForkTasksParam", "tasks",
-			"dynamicForkTasksInputParamName", "inputs", "dynamicForkJoinTasksParam", "legacy")),
+			"dynamicForkTasksInputParamName", "inputs", "dynamicForkJoinTasksParam", "legacy"), task("join", "JOIN")),
 			[]string{"tasks[0]: dynamicForkTasksParam and dynamicForkJoinTasksParam cannot both be set"}},
 		{"SUB_WORKFLOW without subWorkflowParam", def(task("sub", "SUB_WORKFLOW")),
 			[]string{required("tasks[0]", "subWorkflowParam", "SUB_WORKFLOW", "sub")}},
@@ -1134,14 +1134,16 @@ func TestWorkflowDefValidationRejects(t *testing.T) {
 			[]string{"tasks[0].inputParameters.x: " + neither("CPEWF_TASK_ID.x", "t1", "CPEWF_TASK_ID")}},
 		{"empty expression", def(with(simple("t1"), "inputParameters", obj{"x": "${}"})),
 			[]string{"tasks[0].inputParameters.x: " + neither("", "t1", "")}},
-		{"deep scan", def(simple("t1"), with(simple("t2"), "inputParameters", obj{"a": "${t1.output..deep}"})),
-			[]string{`tasks[1].inputParameters.a: expression ${t1.output..deep}: unsupported JSONPath "t1.output..deep": deep scan '..' is not supported`}},
-		{"filter", def(simple("t1"), with(simple("t2"), "inputParameters", obj{"a": "${t1.output.items[?(@.a>1)]}"})),
-			[]string{`tasks[1].inputParameters.a: expression ${t1.output.items[?(@.a>1)]}: invalid path "t1.output.items[?(@.a>1)]": unsupported JSONPath: filter expressions are not supported`}},
-		{"unsupported path in a nested task", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{with(simple("x"), "inputParameters", obj{"a": "${workflow.input..x}"})}}), task("join", "JOIN")),
-			[]string{`tasks[0].forkTasks[0][0].inputParameters.a: expression ${workflow.input..x}: unsupported JSONPath "workflow.input..x": deep scan '..' is not supported`}},
-		{"unsupported path in outputParameters", with(def(simple("t1")), "outputParameters", obj{"out": "${t1.output..x}"}),
-			[]string{`outputParameters.out: expression ${t1.output..x}: unsupported JSONPath "t1.output..x": deep scan '..' is not supported`}},
+		{"malformed filter", def(simple("t1"), with(simple("t2"), "inputParameters", obj{"a": "${t1.output.items[?(@.a>)]}"})),
+			[]string{`tasks[1].inputParameters.a: expression ${t1.output.items[?(@.a>)]}: invalid path "t1.output.items[?(@.a>)]": filter [?(@.a>)]: unexpected ')'`}},
+		{"unsupported filter operator", def(simple("t1"), with(simple("t2"), "inputParameters", obj{"a": "${t1.output.items[?(@.a in [1])]}"})),
+			[]string{`tasks[1].inputParameters.a: expression ${t1.output.items[?(@.a in [1])]}: invalid path "t1.output.items[?(@.a in [1])]": filter [?(@.a in [1])]: unsupported JSONPath: the filter operator in`}},
+		{"deep scan under workflow.secrets", def(with(simple("t1"), "inputParameters", obj{"a": "${workflow.secrets..token}"})),
+			[]string{`tasks[0].inputParameters.a: expression ${workflow.secrets..token}: unsupported JSONPath "workflow.secrets..token": a deep scan or filter under workflow.secrets is not supported, name the secret`}},
+		{"unsupported path in a nested task", def(task("fork", "FORK_JOIN", "forkTasks", arr{arr{with(simple("x"), "inputParameters", obj{"a": "${workflow.input.x[-1]}"})}}), task("join", "JOIN")),
+			[]string{`tasks[0].forkTasks[0][0].inputParameters.a: expression ${workflow.input.x[-1]}: invalid path "workflow.input.x[-1]": unsupported JSONPath: selector [-1]`}},
+		{"unsupported path in outputParameters", with(def(simple("t1")), "outputParameters", obj{"out": "${t1.output[0:2]}"}),
+			[]string{`outputParameters.out: expression ${t1.output[0:2]}: invalid path "t1.output[0:2]": unsupported JSONPath: selector [0:2]`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -1186,6 +1188,8 @@ func TestWorkflowDefValidationAccepts(t *testing.T) {
 		{"JSONPath subset", workflowDef("e5", simple("t1"), withInput("t2", obj{
 			"index": "${t1.output.items[0].id}", "wildcard": "${t1.output.items[*].id}", "quoted": "${t1.output['key with space']}",
 			"length": "${t1.output.list.length()}", "dollar": "${$.t1.output.x}", "workflowVars": "${workflow.variables.v}",
+			"deepScan": "${t1.output..id}", "filter": "${t1.output.items[?(@.type == 'book' && @.price < 10)].title}",
+			"filterText": "ids: ${workflow.input.users[?(@.enabled == true)].id}",
 		}))},
 		{"nested expression", workflowDef("e6", simple("t1"), withInput("t2", obj{"x": "${workflow.input.${t1.output.key}}"}))},
 		{"reference to a task nested in a fork branch", workflowDef("e7",
@@ -1207,8 +1211,8 @@ func TestWorkflowDefValidationAccepts(t *testing.T) {
 			task("sw3", "SWITCH", "evaluatorType", "graaljs", "expression", "$.k", "decisionCases", obj{"a": arr{simple("a3")}}))},
 		{"DECISION with caseExpression", workflowDef("e13", task("d", "DECISION", "caseExpression", "$.x", "decisionCases", oneCase))},
 		{"FORK_JOIN_DYNAMIC legacy and inline styles", workflowDef("e14",
-			task("fjd1", "FORK_JOIN_DYNAMIC", "dynamicForkJoinTasksParam", "legacy"),
-			task("fjd2", "FORK_JOIN_DYNAMIC", "inputParameters", obj{"forkTaskName": "w", "forkTaskInputs": arr{}}))},
+			task("fjd1", "FORK_JOIN_DYNAMIC", "dynamicForkJoinTasksParam", "legacy"), task("join1", "JOIN"),
+			task("fjd2", "FORK_JOIN_DYNAMIC", "inputParameters", obj{"forkTaskName": "w", "forkTaskInputs": arr{}}), task("join2", "JOIN"))},
 		{"SUB_WORKFLOW with an inline definition", workflowDef("e15",
 			task("sub", "SUB_WORKFLOW", "subWorkflowParam", obj{"workflowDefinition": workflowDef("inline_child")}))},
 		{"HTTP with uri and with http_request", workflowDef("e16",

@@ -12,7 +12,7 @@ import (
 // unsupportedTypes are the Conductor and Orkes system task types this server does not execute
 // yet. Each must be refused, never queued for workers under its name.
 var unsupportedTypes = []string{
-	"FORK_JOIN_DYNAMIC", "FORK", "EXCLUSIVE_JOIN", "DYNAMIC",
+	"FORK",
 	"SUB_WORKFLOW", "START_WORKFLOW", "EVENT", "HUMAN",
 	"KAFKA_PUBLISH", "USER_DEFINED", "BUSINESS_RULE", "GET_SIGNED_JWT", "JDBC", "HTTP_POLL",
 	"WAIT_FOR_WEBHOOK", "LLM_CHAT_COMPLETE",

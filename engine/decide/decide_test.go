@@ -339,6 +339,20 @@ func TestSecretsInInputsAreMasked(t *testing.T) {
 	require.True(t, changed)
 	require.Contains(t, state.Masks, key, "the value stays masked in later decisions")
 
+	t.Run("deep scans and filters never reach a secret", func(t *testing.T) {
+		t.Parallel()
+		r := startWith(t, workflow(simpleTask("a", obj{
+			"under":    "${workflow.secrets..api_key}",
+			"filter":   "${workflow.secrets.api_key[?(@)]}",
+			"built":    "${workflow.secrets..${workflow.input.k}}",
+			"scan":     "${workflow..api_key}",
+			"fromRoot": "${$..api_key}",
+		})), obj{"k": "api_key"}, &memory{secrets: map[string]string{"api_key": key}})
+		a := r.attempt("a")
+		want := obj{"under": nil, "filter": nil, "built": nil, "scan": []any{}, "fromRoot": []any{}}
+		require.Equal(t, want, a.Task.InputData)
+		require.NotContains(t, jsonOf(t, a.RealInput), key)
+	})
 	t.Run("maskedFields of the workflow input", func(t *testing.T) {
 		t.Parallel()
 		def := workflow(simpleTask("a", obj{"pw": "${workflow.input.password}"}))

@@ -201,6 +201,13 @@ func (d *Decision) lookupSecret(p expr.Path) (any, bool) {
 	if len(segs) < 3 || segs[0].Key != "workflow" || segs[1].Key != "secrets" || segs[2].Kind != expr.SegmentKey {
 		return nil, false
 	}
+	for _, seg := range segs[3:] {
+		if seg.Kind == expr.SegmentDeepScan || seg.Kind == expr.SegmentFilter {
+			// expr.ParsePath refuses these under workflow.secrets; should one get here, it
+			// resolves nothing rather than what its other segments would select.
+			return nil, true
+		}
+	}
 	name := segs[2].Key
 	if !d.r.MayUseSecret(name) {
 		d.sec.denied = append(d.sec.denied, name)

@@ -68,7 +68,8 @@ type Env struct {
 //     out as json.Number with their exact text, lists as []any, objects as map[string]any;
 //   - expressions embedded in text are replaced by their text form (null as "null", objects and
 //     lists as Java's toString, {a=1, b=[x, y]}), and $${ in what they yield becomes ${;
-//   - a missing definite path is null; a path with [*] yields a flat list, [] when nothing matches;
+//   - a missing definite path is null; an indefinite path (with [*], a deep scan .. or a filter
+//     [?(…)]) yields a flat list of its matches in document order, [] when nothing matches;
 //   - a path that cannot be parsed (a nested expression may build one at run time) is null;
 //   - $${…} is the literal text ${…}; ${} and ${  } are "".
 //

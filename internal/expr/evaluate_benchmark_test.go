@@ -97,3 +97,25 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEvaluateQueries evaluates a deep scan and filters over the 30 order items of the
+// document of BenchmarkEvaluate.
+func BenchmarkEvaluateQueries(b *testing.B) {
+	if testing.Short() {
+		b.Skip("benchmark")
+	}
+	env := &expr.Env{Doc: benchDoc(b)}
+	in := map[string]any{
+		"skus":   "${fetch_order.output.response.body..sku}",
+		"big":    "${fetch_order.output.response.body.items[?(@.qty > 25 && @.tags[0] == 'blue')].sku}",
+		"text":   "cheap: ${fetch_order.output.response.body.items[?(@.price < 22)].sku}",
+		"ok":     "${reserve_stock[?(@.status == 'COMPLETED')].output.reservationId}",
+		"sku007": "${fetch_order.output.response.body.items[?(@.sku =~ /sku-0007/i)].qty}",
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := expr.EvaluateMap(in, env); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

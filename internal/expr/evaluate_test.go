@@ -46,7 +46,7 @@ const evalDoc = `{
       "keyMissing": "nope",
       "pathKey": "workflow.input.s",
       "blankKey": "  ",
-      "badPath": "workflow..s",
+      "badPath": "workflow...s",
       "esc": "$${not.evaluated}",
       "uni": "héllo 世界 🎉",
       "ünï": "unicode key",
@@ -130,8 +130,8 @@ func TestEvaluate(t *testing.T) {
 		{"index out of range", "${workflow.input.list[7]}", nil, nil},
 		{"index on a map", "${workflow.input.obj[0]}", nil, nil},
 		{"key on a list", "${workflow.input.list.a}", nil, nil},
-		{"invalid static path", "${t1.output..id}", nil, nil},
-		{"invalid static path embedded", "x ${t1.output[?(@.a)]} y", nil, "x null y"},
+		{"invalid static path", "${t1.output.items[?(@.id ==)]}", nil, nil},
+		{"invalid static path embedded", "x ${t1.output[?(@.a in [1])]} y", nil, "x null y"},
 
 		// Indices, quoted keys and the $ prefix.
 		{"index then key", "${t1.output.items[1].v}", nil, "b"},
@@ -272,6 +272,111 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+// queryDoc is the document of the deep scan and filter tests.
+const queryDoc = `{
+  "workflow": {
+    "input": {
+      "wanted": "u2",
+      "items": [
+        {"type": "book", "title": "Go", "price": 8.95, "isbn": "0-1", "enabled": true, "tags": ["a", "b"]},
+        {"type": "pen", "title": "Pen", "price": 1, "enabled": false, "tags": []},
+        {"type": "book", "title": "JSON", "price": 22.99, "enabled": true, "tags": ["c"]},
+        {"type": "book", "title": "Q'uote", "price": "9", "isbn": null}
+      ],
+      "users": [{"id": "u1", "name": "Ann"}, {"id": "u2", "name": "Bob"}]
+    }
+  },
+  "a": {
+    "status": "COMPLETED",
+    "output": {
+      "id": 1,
+      "kids": [{"id": 2, "kids": [{"id": 3}]}, {"id": 4, "x": {"id": 5}}],
+      "meta": {"id": 6, "list": [[{"id": 7}]]}
+    }
+  }
+}`
+
+func TestEvaluateQueries(t *testing.T) {
+	t.Parallel()
+	secrets := func(p expr.Path) (any, bool) {
+		if segs := p.Segments(); len(segs) >= 2 && segs[0].Key == "workflow" && segs[1].Key == "secrets" {
+			return "s3cr3t", true
+		}
+		return nil, false
+	}
+	items := "${workflow.input.items"
+	for _, tc := range []struct {
+		name string
+		in   any
+		want any
+	}{
+		// Deep scans: every match, in document order, each value before what it holds.
+		{"deep scan", "${a.output..id}", []any{num("1"), num("2"), num("3"), num("4"), num("5"), num("6"), num("7")}},
+		{"deep scan from the root", "${$..name}", []any{"Ann", "Bob"}},
+		{"deep scan without a match", "${a.output..nope}", []any{}},
+		{"deep scan under a missing task", "${ghost.output..id}", []any{}},
+		{"deep scan of a scalar", "${a.output.id..id}", []any{}},
+		{"deep scan then index", "${a.output..kids[0].id}", []any{num("2"), num("3")}},
+		{"deep scan then wildcard, level by level", "${a.output..kids[*].id}", []any{num("2"), num("4"), num("3")}},
+		{"deep scan of everything", "${a.output.meta..*}", []any{
+			num("6"), []any{[]any{map[string]any{"id": num("7")}}}, []any{map[string]any{"id": num("7")}},
+			map[string]any{"id": num("7")}, num("7"),
+		}},
+		{"deep scan of indices", "${a.output.meta..[0]}", []any{[]any{map[string]any{"id": num("7")}}, map[string]any{"id": num("7")}}},
+		{"deep scan keeps values whole", "${a..x}", []any{map[string]any{"id": num("5")}}},
+		{"deep scan embedded", "ids: ${a.output.kids..id}!", "ids: [2, 3, 4, 5]!"},
+		{"dot wildcard", "${workflow.input.users.*.id}", []any{"u1", "u2"}},
+
+		// Filters.
+		{"string equality", items + "[?(@.type == 'book')].title}", []any{"Go", "JSON", "Q'uote"}},
+		{"double-quoted string", items + `[?(@.type == "pen")].title}`, []any{"Pen"}},
+		{"number comparison", items + "[?(@.price < 10)].title}", []any{"Go", "Pen"}},
+		{"number comparison keeps the number", items + "[?(@.price >= 22.99)].price}", []any{num("22.99")}},
+		{"boolean", items + "[?(@.enabled == true)].title}", []any{"Go", "JSON"}},
+		{"existence, null included", items + "[?(@.isbn)].title}", []any{"Go", "Q'uote"}},
+		{"negated existence", items + "[?(!@.isbn)].title}", []any{"Pen", "JSON"}},
+		{"and", items + "[?(@.type == 'book' && @.price > 10)].title}", []any{"JSON"}},
+		{"or", items + "[?(@.type == 'pen' || @.price > 20)].title}", []any{"Pen", "JSON"}},
+		{"parentheses", items + "[?(!(@.type == 'book') || (@.price < 9 && @.enabled))].title}", []any{"Go", "Pen"}},
+		{"null", items + "[?(@.isbn == null)].title}", []any{"Q'uote"}},
+		{"escaped quote", items + `[?(@.title == 'Q\'uote')].type}`, []any{"book"}},
+		{"type-strict equality", items + "[?(@.price === 1)].title}", []any{"Pen"}},
+		{"a string is not a number", items + "[?(@.price == 9)].title}", []any{}},
+		{"regex, whole text", items + "[?(@.title =~ /J.*/)].title}", []any{"JSON"}},
+		{"regex must match all of the text", items + "[?(@.title =~ /J/)].title}", []any{}},
+		{"regex ignoring case", items + "[?(@.title =~ /json|go/i)].title}", []any{"Go", "JSON"}},
+		{"length()", items + "[?(@.tags.length() > 1)].title}", []any{"Go"}},
+		{"whole elements", "${workflow.input.users[?(@.id == 'u1')]}", []any{map[string]any{"id": "u1", "name": "Ann"}}},
+		{"no match", items + "[?(@.price > 100)]}", []any{}},
+		{"on a missing list", "${workflow.input.nope[?(@.x)]}", []any{}},
+		{"on a scalar", "${workflow.input.wanted[?(@.x)]}", []any{}},
+		{"an object tests itself", "${a[?(@.status == 'COMPLETED')].output.id}", []any{num("1")}},
+		{"an object failing its test", "${a[?(@.status == 'FAILED')]}", []any{}},
+		{"deep scan with a filter", "${a.output..[?(@.id > 4)].id}", []any{num("5"), num("6"), num("7")}},
+		{"deep scan from the root with a filter", "${$..[?(@.title == 'Go')].price}", []any{num("8.95")}},
+		{"filter then wildcard", items + "[?(@.type == 'book')].tags[*]}", []any{"a", "b", "c"}},
+		{"filter then length", items + "[?(@.enabled)].tags.length()}", []any{num("2"), num("0"), num("1")}},
+		{"embedded", "titles: " + items + "[?(@.price < 10)].title}", "titles: [Go, Pen]"},
+		{"embedded objects", "u=${workflow.input.users[?(@.id == 'u2')]}", "u=[{id=u2, name=Bob}]"},
+		{"nested expression in a filter", "${workflow.input.users[?(@.id == '${workflow.input.wanted}')].name}", []any{"Bob"}},
+		{"invalid filter is null", items + "[?(@.x ==)]}", nil},
+		{"invalid filter embedded", "v=" + items + "[?(@.x ==)]}", "v=null"},
+
+		// Secrets are read by name only.
+		{"deep scan under workflow.secrets", "${workflow.secrets..token}", nil},
+		{"filter under workflow.secrets", "${workflow.secrets.token[?(@.x)]}", nil},
+		{"deep scan for secrets", "${workflow..secrets}", []any{}},
+		{"built deep scan under workflow.secrets", "${workflow.secrets..${workflow.input.wanted}}", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := expr.Evaluate(tc.in, &expr.Env{Doc: []byte(queryDoc), Lookup: secrets})
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
 func TestEvaluateLookupSeesEveryPath(t *testing.T) {
 	t.Parallel()
 	var seen []string
@@ -279,7 +384,7 @@ func TestEvaluateLookupSeesEveryPath(t *testing.T) {
 		seen = append(seen, p.String())
 		return nil, false
 	}}
-	got, err := expr.Evaluate("${workflow.input.${workflow.input.key}} ${CPEWF_TASK_ID} ${} ${a..b}", env)
+	got, err := expr.Evaluate("${workflow.input.${workflow.input.key}} ${CPEWF_TASK_ID} ${} ${a...b}", env)
 	require.NoError(t, err)
 	require.Equal(t, "hello ${CPEWF_TASK_ID}  null", got)
 	require.Equal(t, []string{"workflow.input.key", "workflow.input.s", "CPEWF_TASK_ID"}, seen)

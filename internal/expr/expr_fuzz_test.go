@@ -25,6 +25,10 @@ func FuzzTemplate(f *testing.F) {
 		"${workflow.secrets.k}", "${CPEWF_TASK_ID}", "${NETFLIX_ENV}", "${", "${}", "${  }", "}${a", "${a${b}",
 		"${t1.output..id}", "${t1.output.items[?(@.a)]}", "${$.t1['output'].n}", "${workflow.input.s}",
 		"pre ${workflow.input.s} post", "${${}}", "$${${workflow.input.key}}", "\x00${\xff}",
+		"${workflow.input..id}", "${$..b}", "${workflow.input.list[?(@.id == 'x')].id}", "x ${t1.output.items[?(@ > 15)]} y",
+		"${workflow.input.list[?(@.id =~ /X|y/i || !@.id)]}", "${workflow.input.list[?(@.id.length() == 1 && @.n)]}",
+		"${t1..[?(@.items)].n}", "${workflow.input.list[?(@.id == '${workflow.input.key}')]}", "${workflow.secrets..k}",
+		"${workflow.input.*}", "${workflow.input.list[?(@.id in ['x'])]}", "${workflow.input.list[?(@.id ==)]}",
 	} {
 		f.Add(seed)
 	}
@@ -65,12 +69,15 @@ func FuzzTemplate(f *testing.F) {
 }
 
 // FuzzParsePath checks that ParsePath never panics, and that a parsed path written out again
-// in bracket notation parses to the same segments.
+// in bracket notation (deep scans as .., filters as written) parses to the same segments.
 func FuzzParsePath(f *testing.F) {
 	for _, seed := range []string{
 		"workflow.input.a", "$.t1.output.items[0]['id']", "t1.output.items[*].id", "t1.output.list.length()",
 		`workflow.input["odd.key"]`, "workflow.input['k y']", "$['t1'].output", "", "$", "a..b", "a[", "a[?(@.x)]",
 		"a[-1]", "a['b','c']", "a.length().b", "[0]", "$[*]", "a[ 3 ]", "a['']", "a.b c",
+		"a..b", "$..b", "a..[0]", "a..*", "a.*", "a...b", "a..", "$..", "a[?(@.b == 'x')].c", "a[ ?( @.b ) ]",
+		"a[?(@.b =~ /x)]y/i && @['c'] != \"d\")]", "a..[?(!@.b || @.c.length() >= 2)]", "a[?(@.b in [1])]",
+		"a[?(@[0] < -1.5e3 && @.b === null)]", "a[?(@.b == 'it\\'s')]", "a[?(@..b)]", "a[?($.b)]",
 	} {
 		f.Add(seed)
 	}
@@ -95,6 +102,10 @@ func FuzzParsePath(f *testing.F) {
 				b.WriteString("[*]")
 			case expr.SegmentLength:
 				b.WriteString(".length()")
+			case expr.SegmentDeepScan:
+				b.WriteString("..")
+			case expr.SegmentFilter:
+				b.WriteString("[?" + seg.Key + "]")
 			}
 		}
 		again, err := expr.ParsePath(b.String())

@@ -1,6 +1,7 @@
 package expr_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -23,6 +24,7 @@ func TestParsePath(t *testing.T) {
 		{`workflow.input["odd.key"]`, "workflow", `workflow.input.odd\.key`, "1"},
 		{"workflow.input['k y']", "workflow", "workflow.input.k y", "2"},
 		{"workflow.input.list[*].id", "workflow", "workflow.input.list.#.id", `["x","y"]`},
+		{"workflow.input.list.*.id", "workflow", "workflow.input.list.#.id", `["x","y"]`},
 		{"CPEWF_TASK_ID", "CPEWF_TASK_ID", "CPEWF_TASK_ID", ""},
 		{"$['t1'].output.items[0]", "t1", "t1.output.items.0", "10"},
 	} {
@@ -45,11 +47,116 @@ func TestParsePathLength(t *testing.T) {
 	require.Equal(t, "t1.output.items", p.GJSON())
 }
 
+// Deep scans and filters parse to segments of their own; a filter keeps its text.
+func TestParsePathQueries(t *testing.T) {
+	t.Parallel()
+	key := func(k string) expr.Segment { return expr.Segment{Kind: expr.SegmentKey, Key: k} }
+	scan := expr.Segment{Kind: expr.SegmentDeepScan}
+	wildcard := expr.Segment{Kind: expr.SegmentWildcard}
+	filter := func(f string) expr.Segment { return expr.Segment{Kind: expr.SegmentFilter, Key: f} }
+	for _, tc := range []struct {
+		path string
+		root string
+		segs []expr.Segment
+	}{
+		{"t1.output..id", "t1", []expr.Segment{key("t1"), key("output"), scan, key("id")}},
+		{"$.t1.output..['odd key']", "t1", []expr.Segment{key("t1"), key("output"), scan, key("odd key")}},
+		{"t1..[0]", "t1", []expr.Segment{key("t1"), scan, {Kind: expr.SegmentIndex}}},
+		{"t1.output..*", "t1", []expr.Segment{key("t1"), key("output"), scan, wildcard}},
+		{"$..id", "", []expr.Segment{scan, key("id")}},
+		{"workflow.input.items[?(@.type == 'book')].price", "workflow",
+			[]expr.Segment{key("workflow"), key("input"), key("items"), filter("(@.type == 'book')"), key("price")}},
+		{"t1.output[ ?(@.a[0] == ']' || @['b)'] > 1) ]", "t1",
+			[]expr.Segment{key("t1"), key("output"), filter("(@.a[0] == ']' || @['b)'] > 1)")}},
+		{`t1.output..[?(@.x =~ /a\)]b/i)].y`, "t1", []expr.Segment{key("t1"), key("output"), scan, filter(`(@.x =~ /a\)]b/i)`), key("y")}},
+		{"$[?(@.isbn)]", "", []expr.Segment{filter("(@.isbn)")}},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
+			p, err := expr.ParsePath(tc.path)
+			require.NoError(t, err)
+			require.Equal(t, tc.root, p.Root())
+			require.Equal(t, tc.segs, p.Segments())
+			require.Empty(t, p.GJSON(), "gjson has no such path")
+		})
+	}
+}
+
+// Filters accept Jayway's syntax; RFC 9535's own forms and Jayway's other operators are refused.
+func TestParsePathFilters(t *testing.T) {
+	t.Parallel()
+	for _, f := range []string{
+		"(@.type == 'book')", `(@.type == "book")`, "(@.price < 10)", "(@.price <= 10.5)", "(@.n >= -1e3)",
+		"(@.enabled == true)", "(@.enabled != false)", "(@.v == null)", "(@.isbn)", "(!@.isbn)", "(!(@.a && @.b))",
+		"(@.a == 1 && @.b == 'x' || @.c)", "((@.a == 1) || (@.b == 2))", "(@.name =~ /foo.*/)", "(@.name =~ /FOO/i)",
+		"(@['odd key'] == 'it\\'s')", `(@["q\"uote"] == 1)`, "(@.a.b[0] > @.c)", "(@[-1] == 3)", "(@ > 3)",
+		"(@.tags.length() > 1)", "(@.length() == 0)", "(@..isbn)", "(@.*)", "(@.x === 1)", "(@.x !== 'a')",
+		"(  @.a  ==  1  )", "(@.é == 'ü')",
+	} {
+		t.Run(f, func(t *testing.T) {
+			t.Parallel()
+			_, err := expr.ParsePath("t1.output.items[?" + f + "]")
+			require.NoError(t, err)
+		})
+	}
+	for _, tc := range []struct {
+		filter, msg string // filter is the rest of the path after [?
+		unsupported bool
+	}{
+		{"(@.a ==)]", "unexpected ')'", false},
+		{"(@.a == 1]", "unexpected ']'", false},
+		{"(@.a == (1", "unterminated filter", false},
+		{"(@.a == 1)", "expected ']'", false},
+		{"(@.a = 1)]", "", false},
+		{"(@.a == 'x)]", "unterminated string", false},
+		{"(@.a == 01)]", "invalid number literal", false},
+		{"(@.a && )]", "", false},
+		{"(@.a == 1) junk]", "expected ']'", false},
+		{"@.a == 1]", "a filter is written [?(…)]", false},
+		{"()]", "", false},
+		{"(@[*] == 1)]", "may select several values", true},
+		{"(1 < @..x)]", "may select several values", true},
+		{"(@.a in ['x'])]", "the filter operator in", true},
+		{"(@.a NIN [1])]", "the filter operator NIN", true},
+		{"(@.a size 2)]", "the filter operator size", true},
+		{"(@.a empty true)]", "the filter operator empty", true},
+		{"(@.a subsetof ['x'])]", "the filter operator subsetof", true},
+		{"(@.price < $.limit)]", "the document root $", true},
+		{"(@.a[?(@.b)])]", "a filter inside a filter", true},
+		{"(@.a.min() > 1)]", "the function min()", true},
+		{"(length(@.a) > 1)]", `unexpected "length"`, false},
+		{"(match(@.a, 'x'))]", `unexpected "match"`, false},
+		{"(@.a.length().b)]", "after length()", true},
+		{"(@.a =~ /(?=x)/)]", "the regular expression /(?=x)/", true},
+		{"(@.a =~ /x/x)]", "the regular expression flag x", true},
+		{"(@.a =~ 'x')]", "/regex/ on its right", true},
+		{"('x' =~ /x/)]", "=~ after something else than a path", true},
+		{"(@.a =~ /x)]", "unterminated /regex/", false},
+		{"(@.a == {})]", `unexpected '{'`, false},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			t.Parallel()
+			_, err := expr.ParsePath("t1.output.items[?" + tc.filter)
+			require.Error(t, err)
+			require.ErrorContains(t, err, tc.msg)
+			require.Equal(t, tc.unsupported, errors.Is(err, expr.ErrUnsupportedPath), "%v", err)
+		})
+	}
+}
+
 func TestParsePathRejectsUnsupported(t *testing.T) {
 	t.Parallel()
 	for _, path := range []string{
-		"t1.output..id",
-		"t1.output.items[?(@.a > 1)]",
+		"t1.output...id",
+		"t1.output..",
+		"..id",
+		"$..",
+		"$...id",
+		"t1..length()",
+		"t1.output.items[?(@.a ==)]",
+		"workflow.secrets..token",
+		"workflow.secrets[?(@.x)]",
+		"workflow['secrets'].k[?(@.x)]",
 		"t1.output.items[-1]",
 		"t1.output.items[0:2]",
 		"t1.output.items[",
@@ -115,8 +222,19 @@ func TestParseTemplate(t *testing.T) {
 	})
 	t.Run("invalid path fails", func(t *testing.T) {
 		t.Parallel()
-		_, err := expr.ParseTemplate("x ${t1.output..id}")
+		_, err := expr.ParseTemplate("x ${t1.output.items[?(@.a in [1])]}")
 		require.ErrorIs(t, err, expr.ErrUnsupportedPath)
+		_, err = expr.ParseTemplate("x ${t1.output.items[?(@.a ==)]}")
+		require.EqualError(t, err, `expression ${t1.output.items[?(@.a ==)]}: invalid path "t1.output.items[?(@.a ==)]": filter [?(@.a ==)]: unexpected ')'`)
+	})
+	t.Run("deep scan and filter parse", func(t *testing.T) {
+		t.Parallel()
+		tmpl, err := expr.ParseTemplate("${t1.output..id} and ${workflow.input.items[?(@.type == 'book')].price}")
+		require.NoError(t, err)
+		paths := tmpl.StaticPaths()
+		require.Len(t, paths, 2)
+		require.Equal(t, "t1", paths[0].Root())
+		require.Equal(t, "workflow", paths[1].Root())
 	})
 }
 

@@ -3,6 +3,7 @@ package expr
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,8 +17,10 @@ type SegmentKind int
 const (
 	SegmentKey      SegmentKind = iota // a member of an object: a.b, a['b']
 	SegmentIndex                       // an element of an array: a[0]
-	SegmentWildcard                    // every element of an array: a[*]
+	SegmentWildcard                    // every element of an array or member of an object: a[*], a.*
 	SegmentLength                      // the length of the value: a.length()
+	SegmentDeepScan                    // a deep scan: the next segment applies to the value and every value under it: a..b
+	SegmentFilter                      // a filter: a[?(@.x > 1)]; Key holds its expression, "(@.x > 1)"
 )
 
 // Segment is one step of a Path.
@@ -38,40 +41,60 @@ type Path struct {
 var ErrUnsupportedPath = errors.New("unsupported JSONPath")
 
 // ParsePath parses a JSONPath such as workflow.input.a, $.t1.output.items[0]['id'],
-// t1.output.items[*].id or t1.output.list.length().
+// t1.output.items[*].id, t1.output.list.length(), t1.output..id or
+// workflow.input.items[?(@.type == 'book')].price. Filters are Jayway's (see parseFilter).
 func ParsePath(raw string) (Path, error) {
 	p := Path{raw: raw}
 	s := strings.TrimSpace(raw)
 	switch {
 	case s == "" || s == "$":
 		return p, nil
+	case strings.HasPrefix(s, "$.."):
+		p.segments = append(p.segments, Segment{Kind: SegmentDeepScan})
+		s = s[3:]
+		if s == "" || s[0] == '.' {
+			return p, fmt.Errorf("invalid path %q: misplaced '..'", raw)
+		}
 	case strings.HasPrefix(s, "$."):
 		s = s[2:]
 	case strings.HasPrefix(s, "$["):
 		s = s[1:]
 	}
+	var filters []*filter
 	for i := 0; i < len(s); {
 		switch s[i] {
 		case '.':
 			if i == 0 || i+1 >= len(s) {
 				return p, fmt.Errorf("invalid path %q: misplaced '.'", raw)
 			}
-			if s[i+1] == '.' {
-				return p, fmt.Errorf("%w %q: deep scan '..' is not supported", ErrUnsupportedPath, raw)
-			}
 			i++
+			if s[i] == '.' {
+				if i+1 >= len(s) || s[i+1] == '.' {
+					return p, fmt.Errorf("invalid path %q: misplaced '..'", raw)
+				}
+				p.segments = append(p.segments, Segment{Kind: SegmentDeepScan})
+				i++
+			}
 		case '[':
-			seg, n, err := parseBracket(s[i:])
+			seg, f, n, err := parseBracket(s[i:])
 			if err != nil {
 				return p, fmt.Errorf("invalid path %q: %w", raw, err)
 			}
 			p.segments = append(p.segments, seg)
+			if f != nil {
+				filters = append(filters, f)
+			}
 			i += n
 		default:
 			end := i + strings.IndexAny(s[i:]+".", ".[")
 			name := s[i:end]
+			if name == "*" {
+				p.segments = append(p.segments, Segment{Kind: SegmentWildcard})
+				i = end
+				continue
+			}
 			if strings.ContainsAny(name, "]'\"()?@") {
-				if name == "length()" && len(p.segments) > 0 && end == len(s) {
+				if name == "length()" && len(p.segments) > 0 && end == len(s) && p.segments[len(p.segments)-1].Kind != SegmentDeepScan {
 					p.segments = append(p.segments, Segment{Kind: SegmentLength})
 					i = end
 					continue
@@ -82,41 +105,50 @@ func ParsePath(raw string) (Path, error) {
 			i = end
 		}
 	}
-	p.plan = compile(p.segments)
+	if isSecretPath(p) && p.queries() {
+		// A secret is read by name (engine/decide resolves ${workflow.secrets.NAME[.path]}
+		// through its Lookup, granting and masking that one secret). A search through secrets
+		// would have to decide which secrets it may read and reveal; refusing it is the safe
+		// choice: at registration it is a 400, at run time (a nested expression) it is null.
+		return p, fmt.Errorf("%w %q: a deep scan or filter under workflow.secrets is not supported, name the secret", ErrUnsupportedPath, raw)
+	}
+	p.plan = compile(p.segments, filters)
 	return p, nil
 }
 
-// parseBracket parses one [..] selector at the start of s and returns it and its length.
-func parseBracket(s string) (Segment, int, error) {
+// parseBracket parses one [..] selector at the start of s and returns it, its compiled filter
+// when it is one, and its length.
+func parseBracket(s string) (Segment, *filter, int, error) {
+	if strings.HasPrefix(strings.TrimLeft(s[1:], " "), "?") {
+		return parseFilter(s)
+	}
 	end := strings.IndexByte(s, ']')
 	if end < 0 {
-		return Segment{}, 0, errors.New("unterminated '['")
+		return Segment{}, nil, 0, errors.New("unterminated '['")
 	}
 	body := strings.TrimSpace(s[1:end])
 	switch {
 	case body == "*":
-		return Segment{Kind: SegmentWildcard}, end + 1, nil
+		return Segment{Kind: SegmentWildcard}, nil, end + 1, nil
 	case len(body) >= 2 && (body[0] == '\'' || body[0] == '"'):
 		quote := body[0]
 		closing := strings.IndexByte(s[2:], quote)
 		if closing < 0 {
-			return Segment{}, 0, errors.New("unterminated quoted key")
+			return Segment{}, nil, 0, errors.New("unterminated quoted key")
 		}
 		key := s[2 : 2+closing]
 		rest := s[2+closing+1:]
 		if !strings.HasPrefix(strings.TrimLeft(rest, " "), "]") {
-			return Segment{}, 0, fmt.Errorf("%w: several keys in one bracket", ErrUnsupportedPath)
+			return Segment{}, nil, 0, fmt.Errorf("%w: several keys in one bracket", ErrUnsupportedPath)
 		}
 		n := 2 + closing + 1 + strings.IndexByte(rest, ']') + 1
-		return Segment{Kind: SegmentKey, Key: key}, n, nil
-	case strings.HasPrefix(body, "?"):
-		return Segment{}, 0, fmt.Errorf("%w: filter expressions are not supported", ErrUnsupportedPath)
+		return Segment{Kind: SegmentKey, Key: key}, nil, n, nil
 	}
 	idx, err := strconv.Atoi(body)
 	if err != nil || idx < 0 {
-		return Segment{}, 0, fmt.Errorf("%w: selector [%s]", ErrUnsupportedPath, body)
+		return Segment{}, nil, 0, fmt.Errorf("%w: selector [%s]", ErrUnsupportedPath, body)
 	}
-	return Segment{Kind: SegmentIndex, Index: idx}, end + 1, nil
+	return Segment{Kind: SegmentIndex, Index: idx}, nil, end + 1, nil
 }
 
 // String returns the path as it was written.
@@ -135,8 +167,12 @@ func (p Path) Root() string {
 }
 
 // GJSON returns the equivalent gjson path. A trailing length() is not part of it: callers
-// check HasLength and measure the selected value themselves.
+// check HasLength and measure the selected value themselves. A path with a deep scan or a
+// filter, which gjson paths do not express, gives "".
 func (p Path) GJSON() string {
+	if p.queries() {
+		return ""
+	}
 	var b strings.Builder
 	for _, seg := range p.segments {
 		var comp string
@@ -156,6 +192,13 @@ func (p Path) GJSON() string {
 		b.WriteString(comp)
 	}
 	return b.String()
+}
+
+// queries reports whether p has a deep scan or a filter.
+func (p Path) queries() bool {
+	return slices.ContainsFunc(p.segments, func(s Segment) bool {
+		return s.Kind == SegmentDeepScan || s.Kind == SegmentFilter
+	})
 }
 
 // HasLength reports whether the path ends in length().

@@ -17,14 +17,22 @@ const (
 	opIndex                  // take element index of an array
 	opWildcard               // go on from every element of an array or member of an object
 	opLength                 // measure the value: length()
+	opScan                   // apply the next step to the value and to every value under it: ..
+	opFilter                 // go on from the elements of an array, or an object itself, filter accepts
 )
 
 // op is one step of the plan a Path is evaluated with.
 type op struct {
-	kind  opKind
-	path  string
-	key   string
-	index int
+	kind   opKind
+	path   string
+	key    string
+	index  int
+	filter *filter
+}
+
+// indefinite reports whether o may select several values, which makes the path's value a list.
+func (o op) indefinite() bool {
+	return o.kind == opWildcard || o.kind == opScan || o.kind == opFilter
 }
 
 // compile turns segments into a plan. The first key is looked up among the members of the
@@ -32,7 +40,9 @@ type op struct {
 // descends into the matching members without measuring every intermediate value, which is what
 // makes a lookup cheap. gjson reads an all-digit key as an array index and has no path for the
 // empty key, so those keys, and indices, become steps that check the type first, as Jayway does.
-func compile(segs []Segment) []op {
+// The step after a deep scan stays a step of its own, which the scan applies at every level;
+// filters holds the compiled filters of the path's SegmentFilter segments, in order.
+func compile(segs []Segment, filters []*filter) []op {
 	var plan []op
 	if len(segs) > 0 && segs[0].Kind == SegmentKey {
 		plan = append(plan, op{kind: opRoot, key: segs[0].Key})
@@ -45,12 +55,16 @@ func compile(segs []Segment) []op {
 			run = run[:0]
 		}
 	}
+	prev := SegmentKey
 	for _, s := range segs {
 		switch s.Kind {
 		case SegmentKey:
 			if s.Key != "" && !allDigits(s.Key) {
 				run = append(run, gjson.Escape(s.Key))
-				continue
+				if prev == SegmentDeepScan {
+					flush() // run held only this key: a deep scan looks it up at every level
+				}
+				break
 			}
 			flush()
 			plan = append(plan, op{kind: opKey, key: s.Key})
@@ -63,7 +77,15 @@ func compile(segs []Segment) []op {
 		case SegmentLength:
 			flush()
 			plan = append(plan, op{kind: opLength})
+		case SegmentDeepScan:
+			flush()
+			plan = append(plan, op{kind: opScan})
+		case SegmentFilter:
+			flush()
+			plan = append(plan, op{kind: opFilter, filter: filters[0]})
+			filters = filters[1:]
 		}
+		prev = s.Kind
 	}
 	flush()
 	return plan

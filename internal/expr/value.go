@@ -19,14 +19,14 @@ type valueKind uint8
 const (
 	kindNull valueKind = iota // null, or a missing definite path
 	kindJSON                  // r: a node of the document (or a computed length)
-	kindList                  // r, plan: the matches of a path with [*], from node r on by plan
+	kindList                  // r, plan: the matches of an indefinite path, from node r on by plan
 	kindGo                    // g: a Go value from Env.Lookup
 	kindText                  // s: text (a parameter's value, or an expression left in place)
 )
 
 // value is the result of one expression before it is copied out or rendered as text. Document
 // nodes stay gjson results, which keeps object members in document order for the text form; the
-// matches of a wildcard path are produced only when the value is copied out or rendered.
+// matches of an indefinite path are produced only when the value is copied out or rendered.
 type value struct {
 	kind valueKind
 	r    gjson.Result
@@ -39,9 +39,12 @@ func textValue(s string) value { return value{kind: kindText, s: s} }
 
 // read evaluates p against the document with Jayway's semantics: a key selects a member of an
 // object, an index an element of an array, [*] every element of an array or member of an
-// object; length() measures a list, an object or a string. A path without [*] is definite: it
-// yields one node, or null when any step fails. A path with [*] yields the list of all nodes it
-// reaches, flattened across several [*] and skipping the branches where a step fails.
+// object; length() measures a list, an object or a string; a deep scan .. applies the next step
+// to the value and to every value under it, in document order (a value before what it holds);
+// a filter selects the elements of an array it accepts, or an object itself when it accepts it.
+// A path without [*], .. or a filter is definite: it yields one node, or null when any step
+// fails. Any other path yields the list of all nodes it reaches, in document order, flattened
+// across its indefinite steps and skipping the branches where a step fails.
 func (ev *evaluator) read(p Path) value {
 	plan := p.plan
 	r := ev.document()
@@ -49,7 +52,7 @@ func (ev *evaluator) read(p Path) value {
 		r = ev.member(plan[0].key)
 		plan = plan[1:]
 	}
-	if slices.ContainsFunc(plan, func(o op) bool { return o.kind == opWildcard }) {
+	if slices.ContainsFunc(plan, op.indefinite) {
 		return value{kind: kindList, r: r, plan: plan}
 	}
 	for _, o := range plan {
@@ -85,11 +88,53 @@ func collect(r gjson.Result, plan []op, emit func(gjson.Result)) {
 		case opLength:
 			emit(lengthOf(r))
 			return
+		case opFilter:
+			switch {
+			case r.IsArray():
+				r.ForEach(func(_, e gjson.Result) bool {
+					if o.filter.accepts(e) {
+						collect(e, plan[i+1:], emit)
+					}
+					return true
+				})
+			case r.IsObject():
+				if o.filter.accepts(r) {
+					collect(r, plan[i+1:], emit)
+				}
+			}
+			return
+		case opScan:
+			scan(r, plan[i+1:], emit)
+			return
 		}
 		r = o.apply(r)
 	}
 	if r.Exists() {
 		emit(r)
+	}
+}
+
+// scan is a deep scan: it applies plan, whose first step is the one after .., to r and then to
+// every value under r, depth first, each value before the values it holds. A filter after ..
+// tests objects only, each once: an array's elements are scanned as values of their own.
+func scan(r gjson.Result, plan []op, emit func(gjson.Result)) {
+	switch plan[0].kind {
+	case opFilter:
+		if r.IsObject() && plan[0].filter.accepts(r) {
+			collect(r, plan[1:], emit)
+		}
+	case opGet, opKey:
+		if r.IsObject() { // a name selects nothing elsewhere: spare the lookup
+			collect(r, plan, emit)
+		}
+	default:
+		collect(r, plan, emit)
+	}
+	if r.IsArray() || r.IsObject() {
+		r.ForEach(func(_, e gjson.Result) bool {
+			scan(e, plan, emit)
+			return true
+		})
 	}
 }
 
