@@ -86,6 +86,12 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 		byWorkflow[id] = append(byWorkflow[id], req)
 	}
 	slices.Sort(ids)
+	targets := make([]string, 0, len(batch))
+	for _, req := range batch {
+		if validID(req.res.TaskID) {
+			targets = append(targets, req.res.TaskID)
+		}
+	}
 	outcome := map[*resultRequest]error{}
 	var topics []notify.Topic
 	err := e.store.MutateWorkflows(ctx, ids, store.LoadUnsettled, func(q *store.Queries, recs map[string]*store.WorkflowRecord, tasks map[string][]*store.TaskRecord) ([]*store.ExecutionSave, error) {
@@ -120,7 +126,7 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 			topics = append(topics, x.topics()...)
 		}
 		return saves, nil
-	})
+	}, targets...)
 	if err != nil {
 		for _, req := range batch {
 			req.done <- e.applyTaskResultNow(req.ctx, req.res)

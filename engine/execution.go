@@ -50,7 +50,7 @@ func (e *Engine) newExecution(ctx context.Context, q *store.Queries, rec *store.
 	}
 	x.Decision = decide.New(&e.decideCfg, x, decide.State{
 		Workflow: rec.Workflow, Def: rec.Definition, Tasks: atts, Partial: rec.Partial, MaxSeq: rec.MaxSeq,
-		RunAs: rec.RunAs, Secrets: st,
+		RunAs: rec.RunAs, Secrets: st, Dormant: rec.Dormant, NextCheckAt: rec.NextCheckAt,
 	}, now)
 	return x, nil
 }
@@ -109,6 +109,31 @@ func (x *execution) Settled(f decide.Filter) ([]*decide.Attempt, error) {
 		atts[i] = x.attempt(row)
 	}
 	return atts, nil
+}
+
+// Unsettled implements decide.Resolver: dormant attempts, locked and read whole in the
+// transaction.
+func (x *execution) Unsettled(f decide.Filter) ([]*decide.Attempt, error) {
+	if x.q == nil {
+		return nil, nil
+	}
+	rows, err := x.q.TaskUnsettled(x.ctx, x.Workflow.WorkflowID, x.Def, store.SettledFilter(f))
+	if err != nil {
+		return nil, err
+	}
+	atts := make([]*decide.Attempt, len(rows))
+	for i, row := range rows {
+		atts[i] = x.attempt(row)
+	}
+	return atts, nil
+}
+
+// Pending implements decide.Resolver.
+func (x *execution) Pending(refs, prefixes, known []string) (bool, error) {
+	if x.q == nil {
+		return false, nil
+	}
+	return x.q.TaskPending(x.ctx, x.Workflow.WorkflowID, refs, prefixes, known)
 }
 
 // Load implements decide.Resolver: the documents of compact attempts, in one round trip.

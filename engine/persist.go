@@ -16,15 +16,19 @@ import (
 // mutate runs change on the locked execution workflowID, decides to a fixed point and saves the
 // result, all in one transaction. change may return an error to abort without writing. Settled
 // attempts are read compact (store.LoadUnsettled), so the cost does not grow with the history.
-func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *execution) error) error {
-	_, err := e.mutateWith(ctx, workflowID, store.LoadUnsettled, false, change)
+//
+// targets name the attempts the change is about (a worker's result): they are read even while
+// dormant (queued or claimed), which other attempts are only on demand.
+func (e *Engine) mutate(ctx context.Context, workflowID string, change func(x *execution) error, targets ...string) error {
+	_, err := e.mutateWith(ctx, workflowID, store.LoadUnsettled, false, change, targets...)
 	return err
 }
 
 // mutateWith is mutate reading the execution as load says, returning the workflow with all its
 // tasks when show.
 func (e *Engine) mutateWith(ctx context.Context, workflowID string, load store.LoadMode, show bool,
-	change func(x *execution) error) (*conductor.Workflow, error) {
+	change func(x *execution) error, targets ...string) (*conductor.Workflow, error) {
+	targets = slices.DeleteFunc(slices.Clone(targets), func(id string) bool { return !validID(id) })
 	var wf *conductor.Workflow
 	var topics []notify.Topic
 	if !validID(workflowID) {
@@ -49,7 +53,7 @@ func (e *Engine) mutateWith(ctx context.Context, workflowID string, load store.L
 		}
 		topics = x.topics()
 		return s, nil
-	})
+	}, targets...)
 	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
 		return nil, workflowNotFound(workflowID)
 	}

@@ -338,7 +338,7 @@ func (e *Engine) storeSystemResult(ctx context.Context, t *conductor.Task, lease
 			}
 			record(x, rec)
 			return nil
-		})
+		}, t.TaskID)
 		cancel()
 		if err == nil {
 			if attempt > 1 {

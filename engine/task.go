@@ -147,7 +147,7 @@ func (e *Engine) applyTaskResultNow(ctx context.Context, res *conductor.TaskResu
 		}
 		x.ApplyResult(rec, res)
 		return nil
-	})
+	}, res.TaskID)
 	if errors.Is(err, conductor.ErrNotFound) {
 		return taskNotFound(res.TaskID)
 	}
@@ -187,6 +187,9 @@ func (e *Engine) UpdateTaskByRef(ctx context.Context, p *auth.Principal, workflo
 	}
 	var taskID string
 	wf, err := e.mutateWith(ctx, workflowID, store.LoadUnsettled, true, func(x *execution) error {
+		if err := x.LoadPending(); err != nil {
+			return err
+		}
 		for i := len(x.Tasks) - 1; i >= 0; i-- {
 			rec := x.Tasks[i]
 			base, _, _ := decide.CutLoopSuffix(rec.Task.ReferenceTaskName)

@@ -231,7 +231,8 @@ func (e *Engine) Resume(ctx context.Context, workflowID string) error {
 
 // Decide re-evaluates a workflow now.
 func (e *Engine) Decide(ctx context.Context, workflowID string) error {
-	err := e.mutate(ctx, workflowID, func(*execution) error { return nil })
+	// Every unfinished attempt is read: a sweep applies their timeouts and expired leases.
+	err := e.mutate(ctx, workflowID, func(x *execution) error { return x.LoadPending() })
 	return err
 }
 

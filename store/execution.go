@@ -31,6 +31,9 @@ type WorkflowRecord struct {
 	// the highest seq of all attempts.
 	Partial bool
 	MaxSeq  int
+	// Dormant counts the unsettled attempts LoadUnsettled left unread: waiting in a queue or
+	// held by a worker (see TaskUnsettled).
+	Dormant int
 	// snapshot is the key of Definition's stored snapshot.
 	snapshot []byte
 }
@@ -207,7 +210,7 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 // writes fn returns. fn may run further queries on q inside the transaction. Any error rolls
 // the transaction back; a missing workflow is conductor.ErrNotFound.
 func (s *Store) MutateWorkflow(ctx context.Context, workflowID string, mode LoadMode,
-	fn func(q *Queries, rec *WorkflowRecord, tasks []*TaskRecord) (*ExecutionSave, error)) error {
+	fn func(q *Queries, rec *WorkflowRecord, tasks []*TaskRecord) (*ExecutionSave, error), targets ...string) error {
 	return s.MutateWorkflows(ctx, []string{workflowID}, mode, func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error) {
 		rec := recs[workflowID]
 		if rec == nil {
@@ -218,14 +221,17 @@ func (s *Store) MutateWorkflow(ctx context.Context, workflowID string, mode Load
 			return nil, err
 		}
 		return []*ExecutionSave{save}, nil
-	})
+	}, targets...)
 }
 
 // MutateWorkflows is MutateWorkflow for several executions in one transaction: they are locked
 // in id order (so concurrent batches cannot deadlock), loaded, changed by fn, and saved with one
 // COMMIT. recs lacks the ids that do not exist.
+//
+// Under LoadUnsettled the dormant attempts are not read, except the targets (attempts the
+// change is about, such as those a worker reports on); WorkflowRecord.Dormant counts the rest.
 func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode LoadMode,
-	fn func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error)) (err error) {
+	fn func(q *Queries, recs map[string]*WorkflowRecord, tasks map[string][]*TaskRecord) ([]*ExecutionSave, error), targets ...string) (err error) {
 	conn, err := s.timed.acquire(ctx)
 	if err != nil {
 		return interpretError(err, "acquiring a connection")
@@ -254,10 +260,12 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 		// dead as it passes (a bitmap scan would visit their heap pages on every decision, a
 		// cost growing with the workflow's history).
 		batch.Queue(`SET LOCAL enable_bitmapscan = off`)
-		batch.Queue(unsettledTasksQuery, workflowIDs)
-		// The newest seq of each workflow, one index probe each (not a scan of its tasks).
-		batch.Queue(`SELECT w.id::text, (SELECT seq FROM tasks WHERE workflow_id = w.id ORDER BY seq DESC LIMIT 1)
-			FROM unnest($1::uuid[]) AS w(id)`, workflowIDs)
+		batch.Queue(unsettledTasksQuery, workflowIDs, nonNilIDs(targets))
+		// The newest seq of each workflow, one index probe each (not a scan of its tasks), and
+		// how many dormant attempts were left unread.
+		batch.Queue(`SELECT w.id::text, (SELECT seq FROM tasks WHERE workflow_id = w.id ORDER BY seq DESC LIMIT 1),
+				(SELECT count(*) FROM tasks WHERE workflow_id = w.id AND `+dormantTask+` AND NOT task_id = ANY($2::uuid[]))
+			FROM unnest($1::uuid[]) AS w(id)`, workflowIDs, nonNilIDs(targets))
 		// A small workflow is read whole: its few settled attempts cost less in this round trip
 		// than the lookups and the history read its end would otherwise make.
 		batch.Queue(`SELECT `+taskColumns+`, workflow_id::text FROM tasks t
@@ -300,12 +308,13 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 		if rows, err = results.Query(); err == nil {
 			var id string
 			var maxSeq *int
+			var dormant int
 			_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
-				if err := row.Scan(&id, &maxSeq); err != nil {
+				if err := row.Scan(&id, &maxSeq, &dormant); err != nil {
 					return struct{}{}, err
 				}
 				if rec := recs[id]; rec != nil && maxSeq != nil {
-					rec.MaxSeq = *maxSeq
+					rec.MaxSeq, rec.Dormant = *maxSeq, dormant
 				}
 				return struct{}{}, nil
 			})
@@ -528,10 +537,21 @@ var taskColumns = taskColumnsOf("")
 // keeps the planner from turning the lookups into a join): a "workflow_id = ANY($1)" form
 // is planned, as a prepared statement's generic plan and before the table has statistics, as a
 // sequential scan of every task of every workflow once bitmap scans are off.
+//
+// Dormant attempts — waiting in a queue or held by a worker, see dormantTask — are left out
+// (neither read nor locked) unless named in $2: a decision needs them only to end the
+// workflow, to answer for them, or on a sweep, and reads them then (TaskUnsettled). A fork of a
+// thousand branches thus costs one branch per result, not a thousand.
 var unsettledTasksQuery = `SELECT ` + taskColumnsOf("t") + `, t.workflow_id::text
 	FROM unnest($1::uuid[]) AS w(id)
-	CROSS JOIN LATERAL (SELECT * FROM tasks WHERE workflow_id = w.id AND (NOT executed OR status = 'SKIPPED') FOR UPDATE) t
+	CROSS JOIN LATERAL (SELECT * FROM tasks WHERE workflow_id = w.id AND (NOT executed OR status = 'SKIPPED')
+		AND (NOT (` + dormantTask + `) OR task_id = ANY($2::uuid[])) FOR UPDATE) t
 	ORDER BY t.workflow_id, t.seq`
+
+// dormantTask is the condition of an unsettled attempt waiting on someone else: queued for a
+// worker or an internal worker, or claimed by one. A decision has nothing to do with it until
+// its result arrives (when it is named), its timers are swept, or the workflow ends.
+const dormantTask = `NOT executed AND status IN ('SCHEDULED', 'IN_PROGRESS') AND (queue_name IS NOT NULL OR lease_until IS NOT NULL)`
 
 func taskColumnsOf(alias string) string {
 	if alias != "" {
@@ -788,4 +808,55 @@ func (q *Queries) TaskLoad(ctx context.Context, recs ...*TaskRecord) error {
 		return fmt.Errorf("reading tasks: %d of %d settled attempts are gone", len(byID)-loaded, len(byID))
 	}
 	return nil
+}
+
+// nonNilIDs is ids as a query parameter: an empty list, never NULL.
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
+// TaskUnsettled locks and reads, whole, the dormant attempts of workflowID (see
+// WorkflowRecord.Dormant) that f selects (Ref, LoopCopies, Refs, TaskID; an empty filter reads them
+// all), in seq order, with their definition nodes from def attached.
+func (q *Queries) TaskUnsettled(ctx context.Context, workflowID string, def *conductor.WorkflowDef, f SettledFilter) ([]*TaskRecord, error) {
+	where := []string{"workflow_id = $1", dormantTask}
+	args := []any{workflowID}
+	if f.Ref != "" {
+		args = append(args, f.Ref)
+		if f.LoopCopies {
+			where = append(where, fmt.Sprintf("(ref_name = $%d OR starts_with(ref_name, $%d || '__'))", len(args), len(args)))
+		} else {
+			where = append(where, fmt.Sprintf("ref_name = $%d", len(args)))
+		}
+	}
+	if len(f.Refs) > 0 {
+		args = append(args, f.Refs)
+		where = append(where, fmt.Sprintf("ref_name = ANY($%d)", len(args)))
+	}
+	if f.TaskID != "" {
+		args = append(args, f.TaskID)
+		where = append(where, fmt.Sprintf("task_id = $%d", len(args)))
+	}
+	recs, err := queryList(ctx, q.db, "reading tasks", scanTask,
+		`SELECT `+taskColumns+` FROM tasks WHERE `+strings.Join(where, " AND ")+` ORDER BY seq FOR UPDATE`, args...)
+	if err != nil {
+		return nil, err
+	}
+	attachWorkflowTasks(recs, def)
+	return recs, nil
+}
+
+// TaskPending reports whether a dormant attempt of workflowID other than those of known (ids
+// the caller holds, whose stored state may be stale) is named one of refs, or starts with one
+// of prefixes.
+func (q *Queries) TaskPending(ctx context.Context, workflowID string, refs, prefixes, known []string) (bool, error) {
+	var found bool
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tasks WHERE workflow_id = $1 AND `+dormantTask+`
+		AND (ref_name = ANY($2) OR EXISTS (SELECT 1 FROM unnest($3::text[]) p WHERE starts_with(ref_name, p)))
+		AND NOT task_id = ANY($4::uuid[]))`,
+		workflowID, nonNilIDs(refs), nonNilIDs(prefixes), nonNilIDs(known)).Scan(&found)
+	return found, interpretError(err, "reading tasks")
 }

@@ -19,20 +19,20 @@ var IsLocalHost = isLocalHost
 // UnsettledTasksQuery exposes the statement a decision locks its unsettled attempts with.
 var UnsettledTasksQuery = unsettledTasksQuery
 
-// ExplainForTest prepares sql (its one parameter a uuid[]), then answers the plan of running
+// ExplainForTest prepares sql (its parameters two uuid[]: ids, and none for the second), then answers the plan of running
 // it with ids under PostgreSQL's generic plan, the plan a prepared statement settles on, inside
 // one transaction with the session settings a decision uses.
 func ExplainForTest(ctx context.Context, s *Store, sql string, ids []string) (string, error) {
 	var plan []string
 	err := s.InTx(ctx, func(q *Queries) error {
 		for _, stmt := range []string{`SET LOCAL enable_bitmapscan = off`, `SET LOCAL plan_cache_mode = force_generic_plan`,
-			`PREPARE explained(uuid[]) AS ` + sql} {
+			`PREPARE explained(uuid[], uuid[]) AS ` + sql} {
 			if _, err := q.db.Exec(ctx, stmt); err != nil {
 				return err
 			}
 		}
 		// EXPLAIN takes no parameters: the ids (UUIDs, from the test) go in as a literal.
-		rows, err := q.db.Query(ctx, `EXPLAIN EXECUTE explained('{`+strings.Join(ids, ",")+`}')`)
+		rows, err := q.db.Query(ctx, `EXPLAIN EXECUTE explained('{`+strings.Join(ids, ",")+`}', '{}')`)
 		if err != nil {
 			return err
 		}

@@ -22,8 +22,10 @@ func TestSettledAttemptsAreReadCompact(t *testing.T) {
 	wfID, done, live := saveTwoAttempts(ctx, t, st, 40)
 
 	err := st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
-		// Only the unsettled attempt is read; the record tells the highest seq of all.
+		// Only the unsettled attempt the change is about is read; the record tells the highest
+		// seq of all.
 		require.Len(t, tasks, 1)
+		require.Zero(t, rec.Dormant, "the one queued attempt is a target")
 		require.Equal(t, live.TaskID, tasks[0].Task.TaskID)
 		require.False(t, tasks[0].Compact())
 		require.True(t, rec.Partial)
@@ -57,7 +59,7 @@ func TestSettledAttemptsAreReadCompact(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, q.TaskLoad(ctx), "nothing to load is no round trip and no error")
 		return &store.ExecutionSave{Workflow: rec, Tasks: found, Now: now}, nil
-	})
+	}, live.TaskID)
 	require.ErrorContains(t, err, "read without its document")
 
 	err = st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
@@ -100,6 +102,44 @@ func TestSmallWorkflowIsReadWhole(t *testing.T) {
 		require.Equal(t, map[string]any{"data": "kept"}, tasks[0].Task.OutputData)
 		require.NotNil(t, tasks[0].Task.WorkflowTask)
 		require.Equal(t, live.TaskID, tasks[1].Task.TaskID)
+		return &store.ExecutionSave{Workflow: rec, Now: now}, nil
+	}, live.TaskID)
+	require.NoError(t, err)
+}
+
+// An attempt waiting in a queue or held by a worker is dormant: a decision does not read or
+// lock it unless it names it, counts it, and reads it on demand.
+func TestDormantAttemptsAreReadOnDemand(t *testing.T) {
+	t.Parallel()
+	ctx, st := storetest.Setup(t)
+	now := storetest.Epoch
+	wfID, _, live := saveTwoAttempts(ctx, t, st, 2)
+	err := st.MutateWorkflow(ctx, wfID, store.LoadUnsettled, func(q *store.Queries, rec *store.WorkflowRecord, tasks []*store.TaskRecord) (*store.ExecutionSave, error) {
+		require.Len(t, tasks, 1, "the settled attempt of a small workflow only")
+		require.Equal(t, 1, rec.Dormant)
+		for _, f := range []store.SettledFilter{{}, {Ref: "b"}, {Refs: []string{"x", "b"}}, {TaskID: live.TaskID}, {Ref: "b", LoopCopies: true}} {
+			found, err := q.TaskUnsettled(ctx, wfID, rec.Definition, f)
+			require.NoError(t, err)
+			require.Len(t, found, 1, "%+v", f)
+			require.Equal(t, live.TaskID, found[0].Task.TaskID)
+			require.False(t, found[0].Compact(), "read whole")
+			require.Equal(t, "b", found[0].QueueName)
+			require.NotNil(t, found[0].Task.WorkflowTask)
+		}
+		found, err := q.TaskUnsettled(ctx, wfID, rec.Definition, store.SettledFilter{Ref: "a"})
+		require.NoError(t, err)
+		require.Empty(t, found)
+		for _, tc := range []struct {
+			refs, prefixes []string
+			want           bool
+		}{{[]string{"b"}, nil, true}, {nil, []string{"b"}, true}, {[]string{"a", "c"}, []string{"c"}, false}, {nil, nil, false}} {
+			pending, err := q.TaskPending(ctx, wfID, tc.refs, tc.prefixes, nil)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, pending, "%+v", tc)
+		}
+		pending, err := q.TaskPending(ctx, wfID, []string{"b"}, nil, []string{live.TaskID})
+		require.NoError(t, err)
+		require.False(t, pending, "an attempt the caller holds does not count")
 		return &store.ExecutionSave{Workflow: rec, Now: now}, nil
 	})
 	require.NoError(t, err)

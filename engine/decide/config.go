@@ -60,6 +60,13 @@ type Config struct {
 type Resolver interface {
 	// Settled returns the settled attempts f selects, in seq order, compact or whole.
 	Settled(f Filter) ([]*Attempt, error)
+	// Unsettled returns, locked and whole, the dormant attempts f selects (Ref, LoopCopies,
+	// Refs, TaskID; all of them for an empty filter): unsettled attempts waiting in a queue or
+	// held by a worker, which a decision is not given (State.Dormant counts them).
+	Unsettled(f Filter) ([]*Attempt, error)
+	// Pending reports whether a dormant attempt other than those of known (held by the
+	// decision, their stored state stale) is named one of refs or starts with one of prefixes.
+	Pending(refs, prefixes, known []string) (bool, error)
 	// Load fills in the documents of compact attempts.
 	Load(atts []*Attempt) error
 	// Open returns the real input (output false) or output of an attempt from its sealed form.

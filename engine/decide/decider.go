@@ -147,6 +147,9 @@ func (d *Decision) liveTasks() []*Attempt {
 
 // hasPending reports whether any current attempt is unfinished.
 func (d *Decision) hasPending() bool {
+	if d.dormant > 0 {
+		return true
+	}
 	for _, rec := range d.live {
 		if !rec.Task.Retried && !rec.Task.Status.IsTerminal() {
 			return true
@@ -472,6 +475,7 @@ func (d *Decision) recordFailedNames() {
 
 // cancelPending cancels every unfinished attempt of an ended workflow.
 func (d *Decision) cancelPending() {
+	d.loadDormant()
 	for _, rec := range d.Tasks {
 		if t := rec.Task; !t.Retried && !t.Status.IsTerminal() {
 			d.Finish(rec, conductor.TaskCanceled, "")
@@ -529,6 +533,9 @@ func (d *Decision) NextCheckAt() *time.Time {
 	if d.Def.TimeoutSeconds > 0 && d.Def.TimeoutPolicy == conductor.WorkflowTimeOutWF {
 		start := max(d.Workflow.CreateTime, d.Workflow.LastRetriedTime)
 		consider(time.UnixMilli(start + d.Def.TimeoutSeconds*1000))
+	}
+	if d.dormant > 0 && d.prevCheck != nil {
+		consider(*d.prevCheck) // the timers of the attempts left unread stand as they were
 	}
 	for _, rec := range d.Tasks {
 		t := rec.Task

@@ -47,9 +47,15 @@ type Decision struct {
 	// partial: Tasks holds the unsettled attempts and the settled ones fetched so far;
 	// history: every settled one has been fetched. fetchedRefs and fetchedKeys remember the
 	// lookups already asked of the resolver.
-	partial, history bool
-	fetchedRefs      map[string]bool
-	fetchedKeys      map[string]bool
+	partial, history   bool
+	fetchedRefs        map[string]bool
+	fetchedKeys        map[string]bool // keys whose dormant attempts were asked for
+	fetchedSettledKeys map[string]bool
+
+	// dormant counts the unsettled attempts not read yet (State.Dormant); prevCheck is the
+	// stored next check, standing for their timers while they are unread.
+	dormant   int
+	prevCheck *time.Time
 
 	// err is the first failure of the resolver; the decision is then abandoned.
 	err error
@@ -104,6 +110,11 @@ type State struct {
 	RunAs   string
 	// Secrets is the workflow's opened secret state (nil when it has none).
 	Secrets *SecretState
+	// Dormant counts the unsettled attempts not in Tasks: waiting in a queue or held by a
+	// worker (Resolver.Unsettled reads them). NextCheckAt is the workflow's stored next check,
+	// which still stands for their timers.
+	Dormant     int
+	NextCheckAt *time.Time
 }
 
 // New prepares the decision of a loaded workflow.
@@ -115,6 +126,7 @@ func New(cfg *Config, r Resolver, st State, now time.Time) *Decision {
 	}
 	d.tasksReplaced()
 	d.maxSeq = max(d.maxSeq, st.MaxSeq)
+	d.dormant, d.prevCheck = st.Dormant, st.NextCheckAt
 	if st.Secrets != nil {
 		d.sec.realInput, d.sec.realVars = st.Secrets.Input, st.Secrets.Variables
 		for _, v := range st.Secrets.Masks {
@@ -167,9 +179,79 @@ func (d *Decision) load(atts ...*Attempt) {
 
 // LoadAll reads every attempt, with its documents.
 func (d *Decision) LoadAll() error {
+	d.loadDormant()
 	d.loadHistory()
 	d.load(d.Tasks...)
 	return d.err
+}
+
+// LoadPending reads the dormant attempts too, for a decision that looks at every unfinished
+// attempt (a sweep of timers and leases, an update by reference name).
+func (d *Decision) LoadPending() error {
+	d.loadDormant()
+	return d.err
+}
+
+// loadDormant reads every dormant attempt not read yet.
+func (d *Decision) loadDormant() {
+	if d.dormant > 0 {
+		d.fetchDormant(Filter{})
+		if d.err == nil {
+			d.dormant = 0
+		}
+	}
+}
+
+// fetchDormant reads the dormant attempts f selects and merges the new ones into Tasks (in seq
+// order) and the live attempts. It returns the matching attempts.
+func (d *Decision) fetchDormant(f Filter) []*Attempt {
+	if d.dormant <= 0 || d.err != nil {
+		return nil
+	}
+	found, err := d.r.Unsettled(f)
+	if err != nil {
+		d.Abort(err)
+		return nil
+	}
+	known := make(map[string]*Attempt, len(d.Tasks))
+	for _, a := range d.Tasks {
+		known[a.Task.TaskID] = a
+	}
+	out := make([]*Attempt, 0, len(found))
+	for _, a := range found {
+		if have := known[a.Task.TaskID]; have != nil {
+			out = append(out, have)
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(d.Tasks, a.Task.Seq, func(x *Attempt, seq int) int { return x.Task.Seq - seq })
+		d.Tasks = slices.Insert(d.Tasks, i, a)
+		d.live = append(d.live, a)
+		d.dormant--
+		out = append(out, a)
+	}
+	return out
+}
+
+// pendingAmong reports whether a dormant attempt is named one of refs or starts with one of
+// prefixes (false when none is dormant, without asking).
+func (d *Decision) pendingAmong(refs, prefixes []string) bool {
+	if d.dormant <= 0 || d.err != nil {
+		return false
+	}
+	// The attempts read whole, which the decision may have finished since: their stored state
+	// is stale (the settled ones, read compact, cannot be dormant).
+	known := make([]string, 0, len(d.live))
+	for _, a := range d.Tasks {
+		if !a.New && !a.Compact {
+			known = append(known, a.Task.TaskID)
+		}
+	}
+	found, err := d.r.Pending(refs, prefixes, known)
+	if err != nil {
+		d.Abort(err)
+		return true // abandoned: nothing is saved
+	}
+	return found
 }
 
 // loadHistory fetches every settled attempt not read yet, for what looks at the whole
@@ -247,6 +329,9 @@ func (d *Decision) Latest(ref string) *Attempt {
 			return d.Tasks[i]
 		}
 	}
+	if found := d.fetchDormant(Filter{Ref: ref}); len(found) > 0 {
+		return found[len(found)-1]
+	}
 	if d.partial && !d.history && !d.fetchedRefs[ref] {
 		if d.fetchedRefs == nil {
 			d.fetchedRefs = map[string]bool{}
@@ -281,11 +366,18 @@ func (d *Decision) tasksReplaced() {
 // documentTask is the attempt the document shows under key: the last attempt not superseded
 // whose reference name, or loop base name, is key; nil when there is none.
 func (d *Decision) documentTask(key string) *Attempt {
-	if d.partial && !d.history && !d.fetchedKeys[key] {
+	if !d.fetchedKeys[key] && (d.dormant > 0 || d.partial && !d.history) {
 		if d.fetchedKeys == nil {
 			d.fetchedKeys = map[string]bool{}
 		}
 		d.fetchedKeys[key] = true
+		d.fetchDormant(Filter{Ref: key, LoopCopies: true})
+	}
+	if d.partial && !d.history && !d.fetchedSettledKeys[key] {
+		if d.fetchedSettledKeys == nil {
+			d.fetchedSettledKeys = map[string]bool{}
+		}
+		d.fetchedSettledKeys[key] = true
 		found := d.fetchSettled(Filter{Ref: key, LoopCopies: true, NotRetried: true, Newest: true})
 		if len(found) > 0 && found[0].Task.ReferenceTaskName != key && !isLoopCopy(found[0].Task.ReferenceTaskName, key) {
 			d.loadHistory() // a name the prefix match cannot tell apart: look at everything
@@ -309,6 +401,9 @@ func (d *Decision) Task(id string) *Attempt {
 		if a.Task.TaskID == id {
 			return a
 		}
+	}
+	if found := d.fetchDormant(Filter{TaskID: id}); len(found) > 0 {
+		return found[0]
 	}
 	if found := d.fetchSettled(Filter{TaskID: id}); len(found) > 0 {
 		return found[0]

@@ -95,18 +95,18 @@ func (d *Decision) dynamicBranches(wt *conductor.WorkflowTask, input map[string]
 		raw := input[wt.DynamicForkTasksParam]
 		var tasks []*conductor.WorkflowTask
 		if err := convert(raw, &tasks); err != nil || raw == nil {
-			return nil, nil, fmt.Errorf("Input '%s' is invalid. Cannot deserialize a list of Workflow Tasks from '%s'",
+			return nil, nil, reasonf("Input '%s' is invalid. Cannot deserialize a list of Workflow Tasks from '%s'",
 				wt.DynamicForkTasksParam, d.Mask(compactJSON(raw)))
 		}
 		inputs, ok := input[wt.DynamicForkTasksInputParamName].(map[string]any)
 		if !ok {
-			return nil, nil, fmt.Errorf("Input to the dynamically forked tasks is not a map -> expecting a map of K,V  but found %s",
+			return nil, nil, reasonf("Input to the dynamically forked tasks is not a map -> expecting a map of K,V  but found %s",
 				d.Mask(compactJSON(input[wt.DynamicForkTasksInputParamName])))
 		}
 		out := make([]map[string]any, len(tasks))
 		for i, task := range tasks {
 			if task == nil || task.TaskReferenceName == "" {
-				return nil, nil, fmt.Errorf("Input '%s' is invalid: one of the tasks has no taskReferenceName", wt.DynamicForkTasksParam)
+				return nil, nil, reasonf("Input '%s' is invalid: one of the tasks has no taskReferenceName", wt.DynamicForkTasksParam)
 			}
 			in, _ := inputs[task.TaskReferenceName].(map[string]any)
 			out[i] = mergeInputs(task.InputParameters, in)
@@ -128,7 +128,7 @@ func (d *Decision) dynamicBranches(wt *conductor.WorkflowTask, input map[string]
 	}
 	raw := input[wt.DynamicForkJoinTasksParam]
 	if err := convert(raw, &list); err != nil || raw == nil {
-		return nil, nil, fmt.Errorf("Dynamic tasks could not be created. The value of %s from task's input has no dynamic tasks to be scheduled",
+		return nil, nil, reasonf("Dynamic tasks could not be created. The value of %s from task's input has no dynamic tasks to be scheduled",
 			wt.DynamicForkJoinTasksParam)
 	}
 	tasks := make([]*conductor.WorkflowTask, len(list.DynamicTasks))
@@ -154,7 +154,7 @@ func (d *Decision) dynamicBranches(wt *conductor.WorkflowTask, input map[string]
 func (d *Decision) simpleDynamicBranches(wt *conductor.WorkflowTask, input map[string]any) ([]*conductor.WorkflowTask, []map[string]any, error) {
 	list, ok := input["forkTaskInputs"].([]any)
 	if !ok {
-		return nil, nil, fmt.Errorf("Input 'forkTaskInputs' of dynamic fork %s is invalid: expected a list but found %s",
+		return nil, nil, reasonf("Input 'forkTaskInputs' of dynamic fork %s is invalid: expected a list but found %s",
 			wt.TaskReferenceName, d.Mask(compactJSON(input["forkTaskInputs"])))
 	}
 	name, _ := input["forkTaskName"].(string)
@@ -226,7 +226,7 @@ func (d *Decision) uniqueBranches(tasks []*conductor.WorkflowTask) error {
 	seen := make(map[string]bool, len(tasks))
 	for _, t := range tasks {
 		if seen[t.TaskReferenceName] || d.index.Node(t.TaskReferenceName) != nil {
-			return fmt.Errorf("Dynamic fork task %s has a taskReferenceName used twice in workflow %s", t.TaskReferenceName, d.Workflow.WorkflowName)
+			return reasonf("Dynamic fork task %s has a taskReferenceName used twice in workflow %s", t.TaskReferenceName, d.Workflow.WorkflowName)
 		}
 		seen[t.TaskReferenceName] = true
 	}
@@ -297,3 +297,12 @@ func compactJSON(v any) string {
 	}
 	return conductor.Truncate(string(data), 200)
 }
+
+// reason is a task's reasonForIncompletion worded as Conductor words it (capitalised, unlike Go
+// error strings).
+type reason string
+
+func (r reason) Error() string { return string(r) }
+
+// reasonf formats a reason.
+func reasonf(format string, args ...any) error { return reason(fmt.Sprintf(format, args...)) }

@@ -83,6 +83,9 @@ func (d *Decision) evaluateJoin(rec *Attempt) bool {
 			return false
 		}
 	}
+	if d.pendingAmong(refs, nil) {
+		return false // a joined task waits in a queue or runs on a worker
+	}
 	joined := d.latestOf(refs)
 	allTerminal := true
 	for _, ref := range refs {
@@ -219,6 +222,7 @@ func (d *Decision) refsIn(rec *Attempt, key string) []string {
 // latestOf returns the newest attempt of each of refs (absent when there is none), reading
 // the ones the decision does not hold yet in one call.
 func (d *Decision) latestOf(refs []string) map[string]*Attempt {
+	d.fetchDormant(Filter{Refs: refs})
 	if d.partial && !d.history {
 		var ask []string
 		for _, ref := range refs {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,14 +19,16 @@ import (
 // memory is a Resolver over in-memory state: the settled history a store would hold, the
 // secrets and rights of the workflow's principal.
 type memory struct {
-	settled     []*Attempt
-	secrets     map[string]string
-	taskDefs    map[string]*conductor.TaskDef
-	denied      map[string]bool
-	readonly    map[string]bool // secrets the principal may use but not write
-	secretErr   error           // the secrets store is failing
-	interrupted bool
-	loads       int
+	settled      []*Attempt
+	dormant      []*Attempt // unsettled attempts a decision is not given (queued or claimed)
+	dormantReads int
+	secrets      map[string]string
+	taskDefs     map[string]*conductor.TaskDef
+	denied       map[string]bool
+	readonly     map[string]bool // secrets the principal may use but not write
+	secretErr    error           // the secrets store is failing
+	interrupted  bool
+	loads        int
 }
 
 func (m *memory) Settled(f Filter) ([]*Attempt, error) {
@@ -56,6 +60,35 @@ func (m *memory) Settled(f Filter) ([]*Attempt, error) {
 		out = out[:1]
 	}
 	return out, nil
+}
+
+func (m *memory) Unsettled(f Filter) ([]*Attempt, error) {
+	var out []*Attempt
+	for _, a := range m.dormant {
+		t := a.Task
+		switch {
+		case f.TaskID != "" && t.TaskID != f.TaskID:
+		case f.Ref != "" && t.ReferenceTaskName != f.Ref && (!f.LoopCopies || !isLoopCopy(t.ReferenceTaskName, f.Ref)):
+		case len(f.Refs) > 0 && !slices.Contains(f.Refs, t.ReferenceTaskName):
+		default:
+			out = append(out, a)
+		}
+	}
+	m.dormantReads++
+	return out, nil
+}
+
+func (m *memory) Pending(refs, prefixes, known []string) (bool, error) {
+	for _, a := range m.dormant {
+		ref := a.Task.ReferenceTaskName
+		if slices.Contains(known, a.Task.TaskID) {
+			continue
+		}
+		if slices.Contains(refs, ref) || slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(ref, p) }) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (m *memory) Load(atts []*Attempt) error {
@@ -178,6 +211,40 @@ func startWith(t *testing.T, def *conductor.WorkflowDef, input map[string]any, m
 	d.Decide()
 	require.NoError(t, d.Err())
 	return &run{t: t, d: d, mem: mem}
+}
+
+// reopen starts the next step as a new decision loaded the way the store loads one: the
+// settled attempts left to the resolver, the queued and claimed ones dormant except the
+// targets, the rest given.
+func (r *run) reopen(targets ...string) {
+	r.t.Helper()
+	// Every attempt there is: those the decision read, and those it left to the resolver.
+	all := map[string]*Attempt{}
+	for _, list := range [][]*Attempt{r.mem.settled, r.mem.dormant, r.d.Tasks} {
+		for _, a := range list {
+			all[a.Task.TaskID] = a
+		}
+	}
+	every := slices.SortedFunc(maps.Values(all), func(a, b *Attempt) int { return a.Task.Seq - b.Task.Seq })
+	var given []*Attempt
+	r.mem.settled, r.mem.dormant = nil, nil
+	for _, a := range every {
+		a.New = false
+		t := a.Task
+		dormant := !t.Executed && (t.Status == conductor.TaskScheduled || t.Status == conductor.TaskInProgress) &&
+			(a.QueueName != "" || a.LeaseUntil != nil)
+		switch {
+		case t.Executed && t.Status != conductor.TaskSkipped:
+			r.mem.settled = append(r.mem.settled, a)
+		case dormant && !slices.Contains(targets, t.ReferenceTaskName):
+			r.mem.dormant = append(r.mem.dormant, a)
+		default:
+			given = append(given, a)
+		}
+	}
+	maxSeq := r.d.maxSeq
+	r.d = New(r.d.cfg, r.mem, State{Workflow: r.d.Workflow, Def: r.d.Def, Tasks: given, Partial: true, MaxSeq: maxSeq,
+		RunAs: "app-1", Dormant: len(r.mem.dormant)}, r.d.Now)
 }
 
 // at moves the clock to epoch+offset and decides (a sweep).

@@ -126,8 +126,13 @@ func (d *Decision) evaluateLoop(rec *Attempt) bool {
 	}
 
 	refs := make([]string, 0, len(members))
+	prefixes := make([]string, 0, len(members))
 	for _, base := range loopMemberList(wt) {
 		refs = append(refs, base+body.suffix)
+		prefixes = append(prefixes, base+body.suffix+"__")
+	}
+	if d.pendingAmong(refs, prefixes) {
+		return false // a task of the iteration waits in a queue or runs on a worker
 	}
 	latest := d.latestOf(refs)
 	ran := make([]*Attempt, 0, len(latest))
