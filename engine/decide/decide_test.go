@@ -243,6 +243,14 @@ func TestTerminate(t *testing.T) {
 	require.Equal(t, "Workflow is COMPLETED by TERMINATE task: "+r.attempt("end").Task.TaskID, r.d.Workflow.ReasonForIncompletion)
 	require.Equal(t, []string{"a", "end"}, r.refs())
 
+	for _, status := range []conductor.WorkflowStatus{conductor.WorkflowFailed, conductor.WorkflowTerminated} {
+		t.Run(string(status)+" without a reason", func(t *testing.T) {
+			t.Parallel()
+			r := start(t, workflow(wt("stop", conductor.TaskTypeTerminate, obj{"terminationStatus": string(status)})), nil)
+			require.Equal(t, status, r.status())
+			require.Equal(t, "Workflow is "+string(status)+" by TERMINATE task: "+r.attempt("stop").Task.TaskID, r.d.Workflow.ReasonForIncompletion)
+		})
+	}
 	t.Run("an operator terminates", func(t *testing.T) {
 		t.Parallel()
 		r := start(t, workflow(simpleTask("a", nil)), nil)

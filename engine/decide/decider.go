@@ -387,8 +387,8 @@ func (d *Decision) complete() {
 func (d *Decision) endByTerminate(t *conductor.Task) {
 	status := conductor.WorkflowStatus(fmt.Sprint(t.InputData["terminationStatus"]))
 	reason, _ := t.InputData["terminationReason"].(string)
-	if reason == "" && status == conductor.WorkflowCompleted {
-		reason = "Workflow is COMPLETED by TERMINATE task: " + t.TaskID
+	if reason == "" {
+		reason = fmt.Sprintf("Workflow is %s by TERMINATE task: %s", status, t.TaskID)
 	}
 	d.end(status, reason, t)
 	d.Workflow.Output = d.shownOutput(d.RealTaskOutput(d.Task(t.TaskID)))
