@@ -186,3 +186,34 @@ func TestDoWhileMasksSecretsInItsOutput(t *testing.T) {
 		require.NotContains(t, string(resp.Body), value, path)
 	}
 }
+
+func TestDoWhileRerunFromAnIteration(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(3)
+	b.registerScenario("do_while_workflow.json")
+	id := b.startWorkflow("do_while_wf", obj{"loops": 3})
+	var second obj
+	for i := 1; i <= 3; i++ {
+		task := b.pollTask(itName(1))
+		if i == 2 {
+			second = task
+		}
+		b.completeTask(task, obj{"n": num(int64(i))})
+	}
+	b.pollAndComplete(itName(2), nil)
+	b.requireWorkflowStatus(id, "COMPLETED")
+
+	require.Equal(t, id, requireID(t, b.do(http.MethodPost, executionPath+"/"+id+"/rerun", obj{"reRunFromWorkflowId": id, "reRunFromTaskId": second["taskId"]})))
+	wf := b.requireWorkflowStatus(id, "RUNNING")
+	require.Equal(t, []string{"loop:IN_PROGRESS", "fetch__1:COMPLETED", "double__1:COMPLETED", "fetch__2:SCHEDULED"}, refsAndStatuses(t, wf),
+		"the loop is reopened in the task's iteration; later iterations are dropped")
+	loop := taskByRef(t, wf, "loop")
+	require.Equal(t, obj{"iteration": num(2), "1": obj{"fetch": obj{"n": num(1)}, "double": obj{"result": num(2)}}}, loop["outputData"])
+	b.pollAndComplete(itName(1), obj{"n": num(20)})
+	b.pollAndComplete(itName(1), obj{"n": num(30)})
+	wf = b.execution(id)
+	require.Equal(t, obj{"result": num(40)}, dig(t, taskByRef(t, wf, "loop"), "outputData", "2", "double"))
+	b.pollAndComplete(itName(2), nil)
+	b.requireWorkflowStatus(id, "COMPLETED")
+}

@@ -211,3 +211,32 @@ func TestForkJoinMasksSecretsInBranches(t *testing.T) {
 		require.NotContains(t, string(resp.Body), value, path)
 	}
 }
+
+func TestForkJoinRerunFromATaskInABranch(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(5)
+	b.registerTaskDefs(integrationTaskDef(2, "retryCount", 0))
+	b.registerScenario("fork_join_workflow.json")
+	id := b.startWorkflow("fork_join_wf", obj{"order": "o-1"})
+	t1 := b.pollTask(itName(1))
+	b.completeTask(t1, obj{"picked": "p-1"})
+	b.failTask(b.pollTask(itName(2)), "billing down")
+	wf := b.requireWorkflowStatus(id, "FAILED")
+	require.Equal(t, []string{"fanout:COMPLETED", "t1:COMPLETED", "t2:FAILED", "fanin:CANCELED", "t3:CANCELED"}, refsAndStatuses(t, wf))
+	join := taskByRef(t, wf, "fanin")
+
+	require.Equal(t, id, requireID(t, b.do(http.MethodPost, executionPath+"/"+id+"/rerun", obj{"reRunFromWorkflowId": id, "reRunFromTaskId": t1["taskId"]})))
+	wf = b.requireWorkflowStatus(id, "RUNNING")
+	require.Equal(t, []string{"fanout:COMPLETED", "t1:SCHEDULED", "t2:FAILED", "fanin:IN_PROGRESS", "t2:SCHEDULED"}, refsAndStatuses(t, wf),
+		"the task is reset, the rest of its branch dropped, the other branch retried and the JOIN reopened")
+	require.Equal(t, join["taskId"], taskByRef(t, wf, "fanin")["taskId"])
+
+	b.pollAndComplete(itName(1), obj{"picked": "p-2"})
+	b.pollAndComplete(itName(2), obj{"billed": num(7)})
+	t3 := b.pollTask(itName(3))
+	require.Equal(t, obj{"fromT1": "p-2"}, t3["inputData"])
+	b.completeTask(t3, obj{"shipped": true})
+	b.pollAndComplete(itName(4), obj{"done": "again"})
+	b.requireWorkflowStatus(id, "COMPLETED")
+}

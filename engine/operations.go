@@ -118,14 +118,24 @@ func (e *Engine) Rerun(ctx context.Context, workflowID string, req *conductor.Re
 		if rec == nil {
 			return conductor.Invalidf("Task %s not found", req.ReRunFromTaskID)
 		}
-		if err := x.restartFrom(ctx, rec.Task.Seq, req.WorkflowInput); err != nil {
-			return err
+		if req.WorkflowInput != nil {
+			if err := x.e.checkWorkflowInput(x.Workflow.WorkflowName, req.WorkflowInput); err != nil {
+				return err
+			}
 		}
+		// Later attempts are deleted, except the progress of the other branches of the forks
+		// holding the task; those forks' JOINs and the loops holding it are reopened.
+		x.RerunFrom(rec, req.WorkflowInput)
 		t := rec.Task
 		t.Status, t.Executed, t.Retried = conductor.TaskScheduled, false, false
 		t.StartTime, t.EndTime, t.PollCount, t.ReasonForIncompletion, t.WorkerID = 0, 0, 0, "", ""
 		t.ScheduledTime, t.OutputData = x.Now.UnixMilli(), map[string]any{}
+		given := rec.KeepWorkflowTask // generated at run time: its input is given, not a template
+		real := x.RealTaskInput(rec)
 		x.Prepare(rec, t.WorkflowTask, 0)
+		if req.TaskInput == nil && given {
+			x.SetTaskInput(rec, real)
+		}
 		if req.TaskInput != nil {
 			x.SetTaskInput(rec, req.TaskInput)
 		}

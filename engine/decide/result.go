@@ -111,6 +111,20 @@ func (d *Decision) securityError(secretName string, accesses ...string) string {
 // variables reset, the first task scheduled.
 func (d *Decision) Reopen(seq int, input map[string]any) {
 	d.DropAfter(seq)
+	d.reopenWorkflow(input)
+	if seq == 0 {
+		wf := d.Workflow
+		wf.CreateTime = d.Now.UnixMilli()
+		d.SetVariables(expr.DeepCopyMap(d.Def.Variables))
+		if len(d.Def.Tasks) > 0 {
+			d.Schedule(&d.Def.Tasks[0])
+		}
+	}
+}
+
+// reopenWorkflow makes an ended workflow RUNNING again, with input as its new input when
+// given.
+func (d *Decision) reopenWorkflow(input map[string]any) {
 	wf := d.Workflow
 	if input != nil {
 		d.SetWorkflowInput(input)
@@ -121,13 +135,6 @@ func (d *Decision) Reopen(seq int, input map[string]any) {
 	wf.Output = map[string]any{}
 	wf.FailedReferenceTaskNames, wf.FailedTaskNames = nil, nil
 	d.wfVersion++
-	if seq == 0 {
-		wf.CreateTime = d.Now.UnixMilli()
-		d.SetVariables(expr.DeepCopyMap(d.Def.Variables))
-		if len(d.Def.Tasks) > 0 {
-			d.Schedule(&d.Def.Tasks[0])
-		}
-	}
 	d.Touch()
 }
 
