@@ -5,6 +5,14 @@
 //	simple  workflows of three SIMPLE tasks run by workers polling over HTTP, start to completion
 //	starts  workflow starts per second (the workflow waits on a task nobody polls)
 //
+// and, when asked for by name (not part of all), about one long workflow:
+//
+//	sequential  -steps SIMPLE tasks in sequence: task update latency, first against last steps
+//	fanout      a dynamic fork of -branches SIMPLE tasks and a JOIN: start until all pollable,
+//	            branch update latency, first against last branches, time to completion
+//	loop        a DO_WHILE of -steps iterations of one SIMPLE task (-keep sets keepLastN):
+//	            update latency, first against last iterations, time to completion
+//
 // Usage: bench [-addr http://127.0.0.1:8080] [-scenario all] [-duration 10s] [-concurrency 32] [-workers 8]
 package main
 
@@ -20,12 +28,14 @@ import (
 func main() {
 	cfg := config{}
 	flag.StringVar(&cfg.addr, "addr", "http://127.0.0.1:8080", "Podium base URL (loopback only)")
-	flag.StringVar(&cfg.scenario, "scenario", "all", "http, simple, starts, sequential or all (all but sequential)")
+	flag.StringVar(&cfg.scenario, "scenario", "all", "http, simple, starts, sequential, fanout, loop or all (http, simple and starts)")
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each scenario runs")
 	flag.IntVar(&cfg.concurrency, "concurrency", 32, "concurrent clients starting workflows")
 	flag.IntVar(&cfg.workers, "workers", 2, "polling workers per task type (simple scenario)")
 	flag.IntVar(&cfg.batch, "batch", 16, "tasks per batch poll (simple scenario)")
-	flag.IntVar(&cfg.steps, "steps", 1000, "tasks of the workflow (sequential scenario; not part of all)")
+	flag.IntVar(&cfg.steps, "steps", 1000, "tasks of the workflow (sequential) or iterations of the loop (loop)")
+	flag.IntVar(&cfg.branches, "branches", 1000, "branches of the dynamic fork (fanout scenario)")
+	flag.IntVar(&cfg.keep, "keep", 0, "keepLastN of the loop, 0 for none (loop scenario)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	err := run(ctx, cfg)
@@ -44,6 +54,8 @@ type config struct {
 	workers     int
 	batch       int
 	steps       int
+	branches    int
+	keep        int
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -53,6 +65,7 @@ func run(ctx context.Context, cfg config) error {
 	c := newClient(cfg.addr)
 	scenarios := map[string]func(context.Context, *client, config) (*report, error){
 		"http": benchHTTP, "simple": benchSimple, "starts": benchStarts, "sequential": benchSequential,
+		"fanout": benchFanout, "loop": benchLoop,
 	}
 	order := []string{"http", "simple", "starts"}
 	if cfg.scenario != "all" {

@@ -55,13 +55,20 @@ func benchSequential(ctx context.Context, c *client, cfg config) (*report, error
 		lat = append(lat, took)
 	}
 	rep := rec.report("sequential", "update", time.Since(start))
-	window := min(100, len(lat)/10)
-	if window > 0 {
-		first, last := medianOf(lat[:window]), medianOf(lat[len(lat)-window:])
-		rep.extra = fmt.Sprintf("  first%d-p50=%s last%d-p50=%s ratio=%.2f", window, first.Round(10*time.Microsecond),
-			window, last.Round(10*time.Microsecond), float64(last)/float64(first))
-	}
+	rep.extra = firstLast(lat)
 	return rep, nil
+}
+
+// firstLast compares the median of the first and the last 100 latencies (a tenth of them when
+// there are fewer than 1,000), in order of arrival: "" when there are fewer than 10.
+func firstLast(lat []time.Duration) string {
+	window := min(100, len(lat)/10)
+	if window == 0 {
+		return ""
+	}
+	first, last := medianOf(lat[:window]), medianOf(lat[len(lat)-window:])
+	return fmt.Sprintf("  first%d-p50=%s last%d-p50=%s ratio=%.2f", window, first.Round(10*time.Microsecond),
+		window, last.Round(10*time.Microsecond), float64(last)/float64(first))
 }
 
 func medianOf(ds []time.Duration) time.Duration {
