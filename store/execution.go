@@ -486,6 +486,8 @@ func (q *Queries) WorkflowIDByIdempotencyKey(ctx context.Context, name, key stri
 }
 
 func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) error {
+	var fresh []*TaskRecord
+	var freshDocs [][]byte
 	for _, rec := range tasks {
 		if rec.compact {
 			// Saving it would overwrite the stored document with the few columns read.
@@ -502,16 +504,7 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 			return fmt.Errorf("error encoding task: %w", err)
 		}
 		if rec.New {
-			batch.Queue(`
-				INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
-					visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc,
-					start_time, worker_id, poll_count, callback_after_seconds, sealed_input, sealed_output,
-					executed, retried)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
-				t.TaskID, workflowID, t.Seq, t.ReferenceTaskName, t.TaskType, t.Status, nullString(rec.QueueName),
-				t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
-				time.UnixMilli(t.UpdateTime), doc, nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount,
-				t.CallbackAfterSeconds, rec.SealedInput, rec.SealedOutput, t.Executed, t.Retried)
+			fresh, freshDocs = append(fresh, rec), append(freshDocs, doc)
 			continue
 		}
 		batch.Queue(`
@@ -525,7 +518,76 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 			nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount, t.CallbackAfterSeconds,
 			rec.SealedInput, rec.SealedOutput, t.Executed, t.Retried)
 	}
+	switch len(fresh) {
+	case 0:
+	case 1:
+		rec, t := fresh[0], fresh[0].Task
+		batch.Queue(`
+			INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
+				visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc,
+				start_time, worker_id, poll_count, callback_after_seconds, sealed_input, sealed_output,
+				executed, retried)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+			t.TaskID, workflowID, t.Seq, t.ReferenceTaskName, t.TaskType, t.Status, nullString(rec.QueueName),
+			t.WorkflowPriority, rec.VisibleAt, rec.LeaseUntil, rec.ResponseTimeoutSeconds, rec.TimeoutSeconds,
+			time.UnixMilli(t.UpdateTime), freshDocs[0], nullMillis(t.StartTime), nullString(t.WorkerID), t.PollCount,
+			t.CallbackAfterSeconds, rec.SealedInput, rec.SealedOutput, t.Executed, t.Retried)
+	default:
+		var inserts newTasks
+		for i, rec := range fresh {
+			inserts.add(rec, freshDocs[i])
+		}
+		inserts.queue(batch, workflowID)
+	}
 	return nil
+}
+
+// newTasks gathers the attempts a save inserts (when more than one), column by column: one
+// INSERT of unnest()ed arrays writes them all, a fan-out of a thousand branches included.
+type newTasks struct {
+	ids, refs, types, statuses, docs     []string
+	queues, workers                      []*string
+	seqs, priorities, polls              []int
+	visible, leases, starts              []*time.Time
+	updated                              []time.Time
+	responseTimeouts, timeouts, callback []int64
+	sealedInputs, sealedOutputs          [][]byte
+	executed, retried                    []bool
+}
+
+func (n *newTasks) add(rec *TaskRecord, doc []byte) {
+	t := rec.Task
+	n.ids, n.refs, n.types = append(n.ids, t.TaskID), append(n.refs, t.ReferenceTaskName), append(n.types, t.TaskType)
+	n.statuses, n.docs = append(n.statuses, string(t.Status)), append(n.docs, string(doc))
+	n.queues, n.workers = append(n.queues, nullString(rec.QueueName)), append(n.workers, nullString(t.WorkerID))
+	n.seqs, n.priorities, n.polls = append(n.seqs, t.Seq), append(n.priorities, t.WorkflowPriority), append(n.polls, t.PollCount)
+	n.visible, n.leases, n.starts = append(n.visible, rec.VisibleAt), append(n.leases, rec.LeaseUntil), append(n.starts, nullMillis(t.StartTime))
+	n.updated = append(n.updated, time.UnixMilli(t.UpdateTime))
+	n.responseTimeouts, n.timeouts = append(n.responseTimeouts, rec.ResponseTimeoutSeconds), append(n.timeouts, rec.TimeoutSeconds)
+	n.callback = append(n.callback, t.CallbackAfterSeconds)
+	n.sealedInputs, n.sealedOutputs = append(n.sealedInputs, rec.SealedInput), append(n.sealedOutputs, rec.SealedOutput)
+	n.executed, n.retried = append(n.executed, t.Executed), append(n.retried, t.Retried)
+}
+
+func (n *newTasks) queue(batch *pgx.Batch, workflowID string) {
+	if len(n.ids) == 0 {
+		return
+	}
+	batch.Queue(`
+		INSERT INTO tasks (task_id, workflow_id, seq, ref_name, task_type, status, queue_name, priority,
+			visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc,
+			start_time, worker_id, poll_count, callback_after_seconds, sealed_input, sealed_output,
+			executed, retried)
+		SELECT id, $2, seq, ref, typ, status, queue, priority, visible, lease, response_timeout, timeout, updated,
+			doc::json, started, worker, polls, callback, sealed_input, sealed_output, executed, retried
+		FROM unnest($1::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
+			$9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::bigint[], $13::timestamptz[], $14::text[],
+			$15::timestamptz[], $16::text[], $17::int[], $18::bigint[], $19::bytea[], $20::bytea[], $21::bool[], $22::bool[])
+			AS n(id, seq, ref, typ, status, queue, priority, visible, lease, response_timeout, timeout, updated, doc,
+				started, worker, polls, callback, sealed_input, sealed_output, executed, retried)`,
+		n.ids, workflowID, n.seqs, n.refs, n.types, n.statuses, n.queues, n.priorities, n.visible, n.leases,
+		n.responseTimeouts, n.timeouts, n.updated, n.docs, n.starts, n.workers, n.polls, n.callback,
+		n.sealedInputs, n.sealedOutputs, n.executed, n.retried)
 }
 
 // taskColumns are the columns a task attempt is read from; the claim-maintained ones override
