@@ -217,3 +217,25 @@ func TestDoWhileRerunFromAnIteration(t *testing.T) {
 	b.pollAndComplete(itName(2), nil)
 	b.requireWorkflowStatus(id, "COMPLETED")
 }
+
+func TestDoWhileRunningShowsItsCompletedIterations(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(3)
+	b.registerScenario("do_while_workflow.json")
+	id := b.startWorkflow("do_while_wf", obj{"loops": 5})
+	for i := 1; i <= 2; i++ {
+		b.pollAndComplete(itName(1), obj{"n": num(int64(i))})
+	}
+	want := obj{"iteration": num(3),
+		"1": obj{"fetch": obj{"n": num(1)}, "double": obj{"result": num(2)}},
+		"2": obj{"fetch": obj{"n": num(2)}, "double": obj{"result": num(4)}}}
+	wf := b.execution(id)
+	loop := taskByRef(t, wf, "loop")
+	require.Equal(t, "IN_PROGRESS", loop["status"])
+	require.Equal(t, want, loop["outputData"], "a running loop shows the iterations done so far, as Conductor")
+	require.Equal(t, want, b.getTask(loop["taskId"].(string))["outputData"])
+	var stored string
+	require.NoError(t, b.dbConn().QueryRow(context.Background(), `SELECT doc->>'outputData' FROM tasks WHERE task_id = $1`, loop["taskId"]).Scan(&stored))
+	require.JSONEq(t, `{"iteration": 3}`, stored, "its row holds only the iteration: an iteration costs the same at the thousandth")
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/podiumhq/podium/engine/decide"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/secrets"
@@ -174,7 +175,15 @@ func (x *execution) snapshot() (*conductor.Workflow, error) {
 	wf.Tasks = nil
 	for _, rec := range x.Tasks {
 		rec.Task.Normalize()
-		wf.Tasks = append(wf.Tasks, rec.Task)
+		t := rec.Task
+		if decide.RunningLoop(t) {
+			// A running loop's row holds only its iteration: show the iterations done so far
+			// (on a copy: the attempt itself is saved as it is).
+			shown := *t
+			shown.OutputData = x.ShownLoopOutput(rec)
+			t = &shown
+		}
+		wf.Tasks = append(wf.Tasks, t)
 	}
 	wf.WorkflowDefinition = x.Def
 	wf.Normalize()

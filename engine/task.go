@@ -226,7 +226,7 @@ func (e *Engine) Task(ctx context.Context, taskID string) (*conductor.Task, erro
 		return nil, err
 	}
 	rec.Task.Normalize()
-	return rec.Task, nil
+	return e.showLoop(ctx, rec.Task)
 }
 
 // AddTaskLog appends a line to a task's execution log.

@@ -166,7 +166,37 @@ func (e *Engine) Workflow(ctx context.Context, workflowID string, includeTasks b
 	if errors.Is(err, conductor.ErrNotFound) {
 		return nil, workflowNotFound(workflowID)
 	}
-	return wf, err
+	if err != nil {
+		return nil, err
+	}
+	byRef := map[string]*conductor.Task{}
+	for _, t := range wf.Tasks {
+		if !t.Retried {
+			byRef[t.ReferenceTaskName] = t
+		}
+	}
+	for i, t := range wf.Tasks {
+		if decide.RunningLoop(t) {
+			wf.Tasks[i] = decide.ShowLoop(t, byRef)
+		}
+	}
+	return wf, nil
+}
+
+// showLoop completes the output of a running loop read on its own (see decide.ShowLoop).
+func (e *Engine) showLoop(ctx context.Context, t *conductor.Task) (*conductor.Task, error) {
+	if !decide.RunningLoop(t) {
+		return t, nil
+	}
+	tasks, err := e.store.TaskNewest(ctx, t.WorkflowInstanceID, decide.LoopIterationRefs(t))
+	if err != nil {
+		return nil, err
+	}
+	byRef := make(map[string]*conductor.Task, len(tasks))
+	for _, task := range tasks {
+		byRef[task.ReferenceTaskName] = task
+	}
+	return decide.ShowLoop(t, byRef), nil
 }
 
 // StreamWorkflow reads an execution with its tasks without holding it all in memory: head
@@ -177,7 +207,13 @@ func (e *Engine) StreamWorkflow(ctx context.Context, workflowID string,
 	if !validID(workflowID) {
 		return workflowNotFound(workflowID)
 	}
-	err := e.store.WorkflowStream(ctx, workflowID, head, each)
+	err := e.store.WorkflowStream(ctx, workflowID, head, func(t *conductor.Task) error {
+		shown, err := e.showLoop(ctx, t)
+		if err != nil {
+			return err
+		}
+		return each(shown)
+	})
 	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
 		return workflowNotFound(workflowID)
 	}

@@ -922,3 +922,18 @@ func (q *Queries) TaskPending(ctx context.Context, workflowID string, refs, pref
 		workflowID, nonNilIDs(refs), nonNilIDs(prefixes), nonNilIDs(known)).Scan(&found)
 	return found, interpretError(err, "reading tasks")
 }
+
+// TaskNewest reads, whole and unlocked, the newest attempt not superseded of each of refs in
+// workflowID (a reader showing a running loop's iterations).
+func (q *Queries) TaskNewest(ctx context.Context, workflowID string, refs []string) ([]*conductor.Task, error) {
+	recs, err := queryList(ctx, q.db, "reading tasks", scanTask, `SELECT `+taskColumns+` FROM tasks
+		WHERE workflow_id = $1 AND ref_name = ANY($2) AND NOT retried ORDER BY seq`, workflowID, nonNilIDs(refs))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*conductor.Task, len(recs))
+	for i, rec := range recs {
+		out[i] = rec.Task
+	}
+	return out, nil
+}

@@ -478,6 +478,7 @@ func (d *Decision) cancelPending() {
 	d.loadDormant()
 	for _, rec := range d.Tasks {
 		if t := rec.Task; !t.Retried && !t.Status.IsTerminal() {
+			d.finishLoopOutput(rec)
 			d.Finish(rec, conductor.TaskCanceled, "")
 			t.Executed = true
 		}

@@ -142,10 +142,7 @@ func (d *Decision) evaluateLoop(rec *Attempt) bool {
 		}
 	}
 	d.load(ran...)
-	out := maps.Clone(d.RealTaskOutput(rec))
-	if out == nil {
-		out = map[string]any{}
-	}
+	out := compactLoopOutput(d.RealTaskOutput(rec))
 	outputs := map[string]any{}
 	var reasons []string
 	for _, a := range ran {
@@ -155,33 +152,169 @@ func (d *Decision) evaluateLoop(rec *Attempt) bool {
 			reasons = append(reasons, a.Task.ReasonForIncompletion)
 		}
 	}
-	out[strconv.Itoa(n)] = outputs
-	d.keepLastIterations(rec, out, n)
-	if len(reasons) > 0 {
-		d.SetTaskOutput(rec, out)
-		d.Finish(rec, conductor.TaskFailed, strings.Join(reasons, " "))
+	d.keepLastIterations(rec, n)
+	finish := func(status conductor.TaskStatus, reason string) bool {
+		d.SetTaskOutput(rec, d.loopOutput(rec, out, n, d.RealTaskOutput))
+		d.Finish(rec, status, reason)
 		return true
 	}
-
+	if len(reasons) > 0 {
+		return finish(conductor.TaskFailed, strings.Join(reasons, " "))
+	}
 	items, listMode, err := d.loopItems(rec)
 	if err != nil {
-		d.SetTaskOutput(rec, out)
-		d.Finish(rec, conductor.TaskFailedWithTerminalError, "Error evaluating the items of the loop: "+err.Error())
-		return true
+		return finish(conductor.TaskFailedWithTerminalError, "Error evaluating the items of the loop: "+err.Error())
 	}
-	again, err := d.loopAgain(rec, out, outputs, n, items, listMode)
+	seen := maps.Clone(out)
+	seen[strconv.Itoa(n)] = outputs
+	again, err := d.loopAgain(rec, seen, outputs, n, items, listMode)
 	if err != nil {
-		d.SetTaskOutput(rec, out)
-		d.Finish(rec, conductor.TaskFailedWithTerminalError, fmt.Sprintf("Unable to evaluate condition %s, exception %s", wt.LoopCondition, err))
-		return true
+		return finish(conductor.TaskFailedWithTerminalError, fmt.Sprintf("Unable to evaluate condition %s, exception %s", wt.LoopCondition, err))
 	}
 	if !again {
-		d.SetTaskOutput(rec, out)
-		d.Finish(rec, conductor.TaskCompleted, "")
-		return true
+		return finish(conductor.TaskCompleted, "")
 	}
 	d.beginIteration(rec, out, n+1, items, listMode)
 	return true
+}
+
+// compactLoopOutput is what a running DO_WHILE stores as its output: its iteration (and list
+// item) without the per-iteration outputs, which its body tasks hold. Keeping them out of the
+// loop's row keeps an iteration's cost independent of how many ran before it.
+func compactLoopOutput(out map[string]any) map[string]any {
+	compact := make(map[string]any, 3)
+	for k, v := range out {
+		if _, err := strconv.Atoi(k); err != nil {
+			compact[k] = v
+		}
+	}
+	return compact
+}
+
+// loopOutput is a DO_WHILE's output as Conductor shapes it — compact plus, under each
+// iteration's number up to upTo (the older ones keepLastN removed left out), the outputs of
+// that iteration's tasks by reference name — read from the body tasks with outputOf (their
+// real or their shown outputs).
+func (d *Decision) loopOutput(rec *Attempt, compact map[string]any, upTo int, outputOf func(*Attempt) map[string]any) map[string]any {
+	out := maps.Clone(compact)
+	lo := 1
+	if keep, ok := d.keepLastN(rec); ok && upTo > keep {
+		lo = upTo - keep + 1
+	}
+	if upTo < lo {
+		return out
+	}
+	c := ctxOf(rec.Task.ReferenceTaskName)
+	members := loopMemberList(rec.Task.WorkflowTask)
+	refs := make([]string, 0, len(members)*(upTo-lo+1))
+	for i := lo; i <= upTo; i++ {
+		suffix := c.in(i).suffix
+		for _, base := range members {
+			refs = append(refs, base+suffix)
+		}
+	}
+	d.fetchSettled(Filter{Refs: refs})
+	d.fetchDormant(Filter{Refs: refs})
+	newest := make(map[string]*Attempt, len(refs))
+	want := make(map[string]bool, len(refs))
+	for _, ref := range refs {
+		want[ref] = true
+	}
+	var ran []*Attempt
+	for _, a := range d.Tasks {
+		if ref := a.Task.ReferenceTaskName; want[ref] && !a.Task.Retried {
+			newest[ref] = a
+			ran = append(ran, a)
+		}
+	}
+	d.load(ran...)
+	for i := lo; i <= upTo; i++ {
+		suffix := c.in(i).suffix
+		outputs := map[string]any{}
+		for _, base := range members {
+			if a := newest[base+suffix]; a != nil {
+				outputs[base] = outputOf(a)
+			}
+		}
+		if len(outputs) > 0 {
+			out[strconv.Itoa(i)] = outputs
+		}
+	}
+	return out
+}
+
+// ShownLoopOutput is the output a running DO_WHILE shows: its completed iterations' outputs,
+// masked, read from its body tasks (its row holds only the compact form).
+func (d *Decision) ShownLoopOutput(rec *Attempt) map[string]any {
+	return d.loopOutput(rec, compactLoopOutput(rec.Task.OutputData), rec.Task.Iteration-1,
+		func(a *Attempt) map[string]any { return a.Task.OutputData })
+}
+
+// RunningLoop reports whether t is a DO_WHILE still iterating, whose stored output is the
+// compact form (see ShowLoop).
+func RunningLoop(t *conductor.Task) bool {
+	return t.TaskType == conductor.TaskTypeDoWhile && !t.Status.IsTerminal() && t.WorkflowTask != nil
+}
+
+// LoopIterationRefs lists the reference names of the tasks of a running DO_WHILE's completed
+// iterations (those its keepLastN keeps), for a reader that shows it (ShowLoop).
+func LoopIterationRefs(loop *conductor.Task) []string {
+	lo, hi := shownIterations(loop)
+	c := ctxOf(loop.ReferenceTaskName)
+	members := loopMemberList(loop.WorkflowTask)
+	var refs []string
+	for i := lo; i <= hi; i++ {
+		for _, base := range members {
+			refs = append(refs, base+c.in(i).suffix)
+		}
+	}
+	return refs
+}
+
+// ShowLoop returns a copy of a running DO_WHILE whose output holds, as Conductor shows it, its
+// completed iterations' outputs, taken from tasks: the newest attempt of each of
+// LoopIterationRefs (shown, that is masked, outputs).
+func ShowLoop(loop *conductor.Task, tasks map[string]*conductor.Task) *conductor.Task {
+	shown := *loop
+	out := compactLoopOutput(loop.OutputData)
+	lo, hi := shownIterations(loop)
+	c := ctxOf(loop.ReferenceTaskName)
+	members := loopMemberList(loop.WorkflowTask)
+	for i := lo; i <= hi; i++ {
+		outputs := map[string]any{}
+		for _, base := range members {
+			if t := tasks[base+c.in(i).suffix]; t != nil {
+				outputs[base] = t.OutputData
+			}
+		}
+		if len(outputs) > 0 {
+			out[strconv.Itoa(i)] = outputs
+		}
+	}
+	shown.OutputData = out
+	return &shown
+}
+
+// shownIterations is the range of a running loop's completed iterations its keepLastN keeps.
+func shownIterations(loop *conductor.Task) (lo, hi int) {
+	hi = loop.Iteration - 1
+	lo = 1
+	keep, ok := intValue(loop.WorkflowTask.InputParameters["keepLastN"])
+	if !ok {
+		keep, ok = intValue(loop.InputData["keepLastN"])
+	}
+	if ok && keep >= 1 && hi > keep {
+		lo = hi - keep + 1
+	}
+	return lo, hi
+}
+
+// finishLoopOutput gives a DO_WHILE ended from outside (its workflow ended) the output of its
+// completed iterations.
+func (d *Decision) finishLoopOutput(rec *Attempt) {
+	if rec.Task.TaskType == conductor.TaskTypeDoWhile && !rec.Task.Status.IsTerminal() {
+		d.SetTaskOutput(rec, d.loopOutput(rec, compactLoopOutput(d.RealTaskOutput(rec)), rec.Task.Iteration-1, d.RealTaskOutput))
+	}
 }
 
 // loopAgain evaluates whether a DO_WHILE runs another iteration after iteration n. The
@@ -230,18 +363,23 @@ func (d *Decision) loopAgain(rec *Attempt, out, outputs map[string]any, n int, i
 	return false, nil
 }
 
-// keepLastIterations applies a DO_WHILE's keepLastN once iteration n ended: the outputs of older
-// iterations leave its output, and their tasks are removed.
-func (d *Decision) keepLastIterations(rec *Attempt, out map[string]any, n int) {
+// keepLastN reads a DO_WHILE's keepLastN (false when it has none).
+func (d *Decision) keepLastN(rec *Attempt) (int, bool) {
 	keep, ok := intValue(rec.Task.WorkflowTask.InputParameters["keepLastN"])
 	if !ok {
 		keep, ok = intValue(d.RealTaskInput(rec)["keepLastN"])
 	}
-	if !ok || keep < 1 || n <= keep {
+	return keep, ok && keep >= 1
+}
+
+// keepLastIterations applies a DO_WHILE's keepLastN once iteration n ended: the tasks of the
+// iteration that falls out of the last N are removed (and with them its outputs).
+func (d *Decision) keepLastIterations(rec *Attempt, n int) {
+	keep, ok := d.keepLastN(rec)
+	if !ok || n <= keep {
 		return
 	}
 	old := n - keep
-	delete(out, strconv.Itoa(old))
 	c := ctxOf(rec.Task.ReferenceTaskName).in(old)
 	refs := make([]string, 0, 8)
 	for _, base := range loopMemberList(rec.Task.WorkflowTask) {

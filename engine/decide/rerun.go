@@ -1,7 +1,6 @@
 package decide
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,12 +48,7 @@ func (d *Decision) RerunFrom(from *Attempt, input map[string]any) {
 			continue
 		}
 		if loop := d.loaded(h.ref); loop != nil {
-			out := maps.Clone(d.RealTaskOutput(loop))
-			for k := range out {
-				if n, err := strconv.Atoi(k); err == nil && n >= h.iteration {
-					delete(out, k)
-				}
-			}
+			out := compactLoopOutput(d.RealTaskOutput(loop))
 			out["iteration"] = h.iteration
 			loop.Task.Iteration = h.iteration
 			d.SetTaskOutput(loop, out)

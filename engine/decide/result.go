@@ -88,6 +88,9 @@ func (d *Decision) Reattempt(rec *Attempt) {
 func (d *Decision) ReopenInPlace(rec *Attempt) {
 	t := rec.Task
 	t.Status, t.Executed, t.EndTime, t.ReasonForIncompletion = conductor.TaskInProgress, false, 0, ""
+	if t.TaskType == conductor.TaskTypeDoWhile {
+		d.SetTaskOutput(rec, compactLoopOutput(d.RealTaskOutput(rec))) // running again: the compact form
+	}
 	d.MarkDirty(rec)
 }
 
