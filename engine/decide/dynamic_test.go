@@ -145,3 +145,19 @@ func TestExclusiveJoinTakesTheBranchThatRan(t *testing.T) {
 		require.JSONEq(t, `{"from": "`+ref+`"}`, jsonOf(t, r.attempt("z").Task.InputData))
 	}
 }
+
+func TestDynamicForkOfSystemTasks(t *testing.T) {
+	t.Parallel()
+	def := workflow(dynamicFork("df", obj{"tasks": "${workflow.input.tasks}", "inputs": "${workflow.input.inputs}"}, func(f *conductor.WorkflowTask) {
+		f.DynamicForkTasksParam, f.DynamicForkTasksInputParamName = "tasks", "inputs"
+	})...)
+	r := start(t, def, obj{
+		"tasks":  []any{obj{"name": "calc", "taskReferenceName": "calc", "type": "INLINE"}, obj{"name": "w", "taskReferenceName": "w"}},
+		"inputs": obj{"calc": obj{"value": 5}, "w": obj{}},
+	})
+	require.Equal(t, conductor.TaskCompleted, r.attempt("calc").Task.Status, "a system task branch runs in the decision")
+	require.JSONEq(t, `{"result": 5}`, jsonOf(t, r.attempt("calc").Task.OutputData))
+	require.Equal(t, "w", r.attempt("w").QueueName)
+	r.complete("w", obj{"x": 1})
+	require.JSONEq(t, `{"calc": {"result": 5}, "w": {"x": 1}}`, jsonOf(t, r.attempt("df_join").Task.OutputData))
+}
