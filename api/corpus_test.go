@@ -557,6 +557,22 @@ func corpusCases() []corpusCase {
 			},
 		},
 		{
+			name: "terminate failed without a reason", fixture: "terminate_failed_no_reason.json",
+			input:   obj{"address": "nowhere"},
+			outputs: map[string]obj{"validate": {"valid": false, "problem": "missing street"}},
+			status:  "FAILED",
+			tasks:   []string{"validate:COMPLETED", "check:COMPLETED", "reject:COMPLETED"},
+			check: func(t *testing.T, r *corpusRun) {
+				require.Equal(t, arr{"reject"}, dig(t, r.task(t, "check"), "outputData", "evaluationResult"))
+				reject := r.task(t, "reject")
+				require.Equal(t, obj{"output": "missing street"}, reject["outputData"], "a workflowOutput that is not a map is put under output")
+				require.Equal(t, obj{"output": "missing street"}, r.wf["output"])
+				require.Equal(t, fmt.Sprintf("Workflow is FAILED by TERMINATE task: %v", reject["taskId"]), r.wf["reasonForIncompletion"],
+					"Conductor names the TERMINATE task when it gives no terminationReason")
+				r.b.requireNothingToPoll("cw_ship")
+			},
+		},
+		{
 			name: "terminate with status terminated inside a loop", fixture: "loop_terminate_terminated.json",
 			input:   obj{"batches": arr{"b1", "b2", "b3"}, "limit": 1},
 			outputs: map[string]obj{"process": {"done": true}},
