@@ -97,27 +97,21 @@ func (x *execution) row(a *decide.Attempt) (*store.TaskRecord, error) {
 
 // Settled implements decide.Resolver: settled attempts read compact from the transaction.
 func (x *execution) Settled(f decide.Filter) ([]*decide.Attempt, error) {
-	if x.q == nil {
-		return nil, nil
-	}
-	rows, err := x.q.TaskSettled(x.ctx, x.Workflow.WorkflowID, x.Def, store.SettledFilter(f))
-	if err != nil {
-		return nil, err
-	}
-	atts := make([]*decide.Attempt, len(rows))
-	for i, row := range rows {
-		atts[i] = x.attempt(row)
-	}
-	return atts, nil
+	return x.read(f, (*store.Queries).TaskSettled)
 }
 
 // Unsettled implements decide.Resolver: dormant attempts, locked and read whole in the
 // transaction.
 func (x *execution) Unsettled(f decide.Filter) ([]*decide.Attempt, error) {
+	return x.read(f, (*store.Queries).TaskUnsettled)
+}
+
+// read reads the attempts f selects with one of the store's task readers, in the transaction.
+func (x *execution) read(f decide.Filter, reader func(*store.Queries, context.Context, string, *conductor.WorkflowDef, store.SettledFilter) ([]*store.TaskRecord, error)) ([]*decide.Attempt, error) {
 	if x.q == nil {
 		return nil, nil
 	}
-	rows, err := x.q.TaskUnsettled(x.ctx, x.Workflow.WorkflowID, x.Def, store.SettledFilter(f))
+	rows, err := reader(x.q, x.ctx, x.Workflow.WorkflowID, x.Def, store.SettledFilter(f))
 	if err != nil {
 		return nil, err
 	}

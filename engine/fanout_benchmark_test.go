@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
-	"github.com/podiumhq/podium/store/storetest"
 )
 
 // BenchmarkForkBranchUpdate reports what one branch's result costs in a dynamic fork of n
@@ -18,12 +17,7 @@ import (
 //	go test -run '^$' -bench BenchmarkForkBranchUpdate -benchtime=1x ./engine
 func BenchmarkForkBranchUpdate(b *testing.B) {
 	ctx := context.Background()
-	st := storetest.NewStore(b)
-	e := New(Config{Store: st, SweepInterval: time.Hour})
-	if err := e.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = e.Stop(context.Background()) })
+	e := startedBenchEngine(b)
 	def := conductor.NewWorkflowDef()
 	def.Name = "fanout_bench"
 	def.Tasks = []conductor.WorkflowTask{

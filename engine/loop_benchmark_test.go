@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/internal/conductor"
-	"github.com/podiumhq/podium/store/storetest"
 )
 
 // BenchmarkLoopIterations drives a DO_WHILE of 1,000 iterations of one worker task through the
@@ -18,12 +17,7 @@ import (
 //	go test -run '^$' -bench BenchmarkLoopIterations -benchtime=1x ./engine
 func BenchmarkLoopIterations(b *testing.B) {
 	ctx := context.Background()
-	st := storetest.NewStore(b)
-	e := New(Config{Store: st, SweepInterval: time.Hour})
-	if err := e.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = e.Stop(context.Background()) })
+	e := startedBenchEngine(b)
 	const iterations = 1000
 	for _, keep := range []int{0, 10} {
 		b.Run("keepLastN="+strconv.Itoa(keep), func(b *testing.B) {

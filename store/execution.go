@@ -771,11 +771,10 @@ type SettledFilter struct {
 	Newest, Oldest bool
 }
 
-// TaskSettled reads, compact (see TaskRecord.Compact), the settled attempts of workflowID that
-// f selects, in seq order, with their definition nodes from def attached. An empty filter reads
-// them all.
-func (q *Queries) TaskSettled(ctx context.Context, workflowID string, def *conductor.WorkflowDef, f SettledFilter) ([]*TaskRecord, error) {
-	where := []string{"workflow_id = $1", "executed"}
+// conditions are the WHERE conditions (and their arguments) of the attempts of workflowID in
+// state that f's Ref, LoopCopies and TaskID select.
+func (f SettledFilter) conditions(workflowID, state string) ([]string, []any) {
+	where := []string{"workflow_id = $1", state}
 	args := []any{workflowID}
 	if f.Ref != "" {
 		args = append(args, f.Ref)
@@ -789,6 +788,14 @@ func (q *Queries) TaskSettled(ctx context.Context, workflowID string, def *condu
 		args = append(args, f.TaskID)
 		where = append(where, fmt.Sprintf("task_id = $%d", len(args)))
 	}
+	return where, args
+}
+
+// TaskSettled reads, compact (see TaskRecord.Compact), the settled attempts of workflowID that
+// f selects, in seq order, with their definition nodes from def attached. An empty filter reads
+// them all.
+func (q *Queries) TaskSettled(ctx context.Context, workflowID string, def *conductor.WorkflowDef, f SettledFilter) ([]*TaskRecord, error) {
+	where, args := f.conditions(workflowID, "executed")
 	if f.NotRetried {
 		where = append(where, "NOT retried")
 	}
@@ -884,23 +891,10 @@ func nonNilIDs(ids []string) []string {
 // WorkflowRecord.Dormant) that f selects (Ref, LoopCopies, Refs, TaskID; an empty filter reads them
 // all), in seq order, with their definition nodes from def attached.
 func (q *Queries) TaskUnsettled(ctx context.Context, workflowID string, def *conductor.WorkflowDef, f SettledFilter) ([]*TaskRecord, error) {
-	where := []string{"workflow_id = $1", dormantTask}
-	args := []any{workflowID}
-	if f.Ref != "" {
-		args = append(args, f.Ref)
-		if f.LoopCopies {
-			where = append(where, fmt.Sprintf("(ref_name = $%d OR starts_with(ref_name, $%d || '__'))", len(args), len(args)))
-		} else {
-			where = append(where, fmt.Sprintf("ref_name = $%d", len(args)))
-		}
-	}
+	where, args := f.conditions(workflowID, dormantTask)
 	if len(f.Refs) > 0 {
 		args = append(args, f.Refs)
 		where = append(where, fmt.Sprintf("ref_name = ANY($%d)", len(args)))
-	}
-	if f.TaskID != "" {
-		args = append(args, f.TaskID)
-		where = append(where, fmt.Sprintf("task_id = $%d", len(args)))
 	}
 	recs, err := queryList(ctx, q.db, "reading tasks", scanTask,
 		`SELECT `+taskColumns+` FROM tasks WHERE `+strings.Join(where, " AND ")+` ORDER BY seq FOR UPDATE`, args...)

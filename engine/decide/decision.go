@@ -213,6 +213,15 @@ func (d *Decision) fetchDormant(f Filter) []*Attempt {
 		d.Abort(err)
 		return nil
 	}
+	return d.merge(found, func(a *Attempt) {
+		d.live = append(d.live, a)
+		d.dormant--
+	})
+}
+
+// merge adds the attempts of found not read yet to Tasks, in seq order, calling added for each
+// new one. It returns found with the attempts already read in their place.
+func (d *Decision) merge(found []*Attempt, added func(*Attempt)) []*Attempt {
 	known := make(map[string]*Attempt, len(d.Tasks))
 	for _, a := range d.Tasks {
 		known[a.Task.TaskID] = a
@@ -225,8 +234,9 @@ func (d *Decision) fetchDormant(f Filter) []*Attempt {
 		}
 		i, _ := slices.BinarySearchFunc(d.Tasks, a.Task.Seq, func(x *Attempt, seq int) int { return x.Task.Seq - seq })
 		d.Tasks = slices.Insert(d.Tasks, i, a)
-		d.live = append(d.live, a)
-		d.dormant--
+		if added != nil {
+			added(a)
+		}
 		out = append(out, a)
 	}
 	return out
@@ -274,21 +284,7 @@ func (d *Decision) fetchSettled(f Filter) []*Attempt {
 		d.Abort(err)
 		return nil
 	}
-	known := make(map[string]*Attempt, len(d.Tasks))
-	for _, a := range d.Tasks {
-		known[a.Task.TaskID] = a
-	}
-	out := make([]*Attempt, 0, len(found))
-	for _, a := range found {
-		if have := known[a.Task.TaskID]; have != nil {
-			out = append(out, have)
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(d.Tasks, a.Task.Seq, func(x *Attempt, seq int) int { return x.Task.Seq - seq })
-		d.Tasks = slices.Insert(d.Tasks, i, a)
-		out = append(out, a)
-	}
-	return out
+	return d.merge(found, nil)
 }
 
 // MarkDirty records that a must be saved.
