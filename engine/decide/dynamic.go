@@ -39,7 +39,14 @@ func (d *Decision) scheduleDynamicFork(wt *conductor.WorkflowTask, fork *Attempt
 	defs := make([]any, len(branches))
 	for i, b := range branches {
 		refs[i] = b.TaskReferenceName
-		defs[i] = b
+		// As decoded JSON, so that masking sees every value in it.
+		var def map[string]any
+		if err := convert(b, &def); err != nil {
+			d.Finish(fork, conductor.TaskFailedWithTerminalError, "Dynamic fork task "+b.TaskReferenceName+" cannot be encoded: "+err.Error())
+			d.Add(fork)
+			return
+		}
+		defs[i] = def
 	}
 	shown := maps.Clone(input)
 	shown["forkedTasks"], shown["forkedTaskDefs"] = refs, defs

@@ -161,3 +161,20 @@ func TestDynamicForkOfSystemTasks(t *testing.T) {
 	r.complete("w", obj{"x": 1})
 	require.JSONEq(t, `{"calc": {"result": 5}, "w": {"x": 1}}`, jsonOf(t, r.attempt("df_join").Task.OutputData))
 }
+
+func TestDynamicForkMasksSecretsInItsForkedTaskDefs(t *testing.T) {
+	t.Parallel()
+	mem := &memory{secrets: map[string]string{"key": "dyn-s3cr3t"}}
+	def := workflow(dynamicFork("df", obj{
+		"tasks":  []any{obj{"name": "w", "taskReferenceName": "w", "inputParameters": obj{"auth": "${workflow.secrets.key}"}}},
+		"inputs": obj{"w": obj{"token": "${workflow.secrets.key}"}},
+	}, func(f *conductor.WorkflowTask) {
+		f.DynamicForkTasksParam, f.DynamicForkTasksInputParamName = "tasks", "inputs"
+	})...)
+	r := startWith(t, def, nil, mem)
+	w := r.attempt("w")
+	require.JSONEq(t, `{"auth": "dyn-s3cr3t", "token": "dyn-s3cr3t"}`, jsonOf(t, w.RealInput), "the branch gets the real values")
+	for _, shown := range []any{r.attempt("df").Task.InputData, w.Task.InputData, w.Task.WorkflowTask} {
+		require.NotContains(t, jsonOf(t, shown), "dyn-s3cr3t")
+	}
+}
