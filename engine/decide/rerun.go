@@ -35,7 +35,10 @@ func (d *Decision) RerunFrom(from *Attempt, input map[string]any) {
 		case d.isJoinOf(a, holders):
 			reopen = append(reopen, a)
 		case d.inOtherBranch(a, holders):
-			if needsAnotherAttempt(a) {
+			switch t := a.Task; {
+			case Reopens(t.TaskType) && t.Status.IsTerminal() && !t.Status.IsSuccessful():
+				reopen = append(reopen, a) // a JOIN or loop of that branch, ended with the workflow
+			case needsAnotherAttempt(a):
 				reattempt = append(reattempt, a)
 			}
 		case a.Task.Seq > from.Task.Seq:
