@@ -1198,6 +1198,8 @@ func TestWorkflowDefValidationAccepts(t *testing.T) {
 		{"loop iteration reference", workflowDef("e8",
 			task("loop", "DO_WHILE", "loopCondition", "false", "loopOver", arr{simple("body")}),
 			withInput("after", obj{"x": "${body__2.output.x}", "y": "${loop.output}"}))},
+		{"loop with an empty condition (Conductor accepts it: one iteration)", workflowDef("e8c",
+			task("once", "DO_WHILE", "loopCondition", "", "loopOver", arr{simple("body3")}))},
 		{"loop over items without a condition", workflowDef("e8b",
 			task("each", "DO_WHILE", "items", "${workflow.input.list}", "loopOver", arr{simple("body")}),
 			task("orkes_each", "DO_WHILE", "inputParameters", obj{"_items": arr{1, 2}}, "loopOver", arr{simple("body2")}))},

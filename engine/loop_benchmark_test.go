@@ -24,7 +24,7 @@ func BenchmarkLoopIterations(b *testing.B) {
 			def := conductor.NewWorkflowDef()
 			def.Name = "loop_bench_" + strconv.Itoa(keep)
 			loop := conductor.WorkflowTask{Name: "loop", TaskReferenceName: "loop", Type: conductor.TaskTypeDoWhile,
-				LoopCondition: "$.loop['iteration'] < " + strconv.Itoa(iterations),
+				LoopCondition: new("$.loop['iteration'] < " + strconv.Itoa(iterations)),
 				LoopOver: []conductor.WorkflowTask{{Name: "loop_step", TaskReferenceName: "step", Type: conductor.TaskTypeSimple,
 					InputParameters: map[string]any{"i": "${loop.output.iteration}"}}}}
 			if keep > 0 {

@@ -169,7 +169,7 @@ func (d *Decision) evaluateLoop(rec *Attempt) bool {
 	seen[strconv.Itoa(n)] = outputs
 	again, err := d.loopAgain(rec, seen, outputs, n, items, listMode)
 	if err != nil {
-		return finish(conductor.TaskFailedWithTerminalError, fmt.Sprintf("Unable to evaluate condition %s, exception %s", wt.LoopCondition, err))
+		return finish(conductor.TaskFailedWithTerminalError, fmt.Sprintf("Unable to evaluate condition %s, exception %s", loopCondition(wt), err))
 	}
 	if !again {
 		return finish(conductor.TaskCompleted, "")
@@ -323,7 +323,7 @@ func (d *Decision) finishLoopOutput(rec *Attempt) {
 // a list also loopIndex and loopItem, and the loop goes on only while items remain.
 func (d *Decision) loopAgain(rec *Attempt, out, outputs map[string]any, n int, items []any, listMode bool) (bool, error) {
 	wt := rec.Task.WorkflowTask
-	condition := strings.TrimSpace(wt.LoopCondition)
+	condition := strings.TrimSpace(loopCondition(wt))
 	more := !listMode || n < len(items)
 	if !more || condition == "" {
 		return more && listMode, nil
@@ -343,7 +343,7 @@ func (d *Decision) loopAgain(rec *Attempt, out, outputs map[string]any, n int, i
 		input["loopIndex"] = n - 1
 		input["loopItem"] = items[n-1]
 	}
-	v, err := d.cfg.Script(wt.LoopCondition, input)
+	v, err := d.cfg.Script(condition, input)
 	if err != nil {
 		return false, err
 	}
@@ -361,6 +361,14 @@ func (d *Decision) loopAgain(rec *Attempt, out, outputs map[string]any, n int, i
 		return f > 0, nil
 	}
 	return false, nil
+}
+
+// loopCondition is a DO_WHILE's condition ("" when it has none).
+func loopCondition(wt *conductor.WorkflowTask) string {
+	if wt.LoopCondition == nil {
+		return ""
+	}
+	return *wt.LoopCondition
 }
 
 // keepLastN reads a DO_WHILE's keepLastN (false when it has none).

@@ -12,7 +12,7 @@ import (
 // loop is a DO_WHILE over body with condition.
 func loop(ref, condition string, body ...conductor.WorkflowTask) conductor.WorkflowTask {
 	l := wt(ref, conductor.TaskTypeDoWhile, nil)
-	l.LoopCondition, l.LoopOver = condition, body
+	l.LoopCondition, l.LoopOver = &condition, body
 	return l
 }
 
@@ -58,6 +58,10 @@ func TestLoopConditionReadsTheBodyOutputAndRunsAtLeastOnce(t *testing.T) {
 	once := start(t, workflow(loop("once", "false", simpleTask("x", nil))), nil)
 	once.complete("x__1", nil)
 	require.Equal(t, conductor.TaskCompleted, once.attempt("once").Task.Status, "the condition is checked after the body")
+
+	empty := start(t, workflow(loop("e", "", simpleTask("y", nil))), nil)
+	empty.complete("y__1", nil)
+	require.Equal(t, conductor.WorkflowCompleted, empty.status(), "an empty condition is false, as in Conductor: one iteration")
 }
 
 func TestLoopOverItems(t *testing.T) {
@@ -83,7 +87,8 @@ func TestLoopOverItems(t *testing.T) {
 	require.JSONEq(t, `{"iteration": 0}`, jsonOf(t, empty.attempt("each").Task.OutputData))
 
 	limited := each
-	limited.LoopCondition = "$.ship['more'] == true"
+	more := "$.ship['more'] == true"
+	limited.LoopCondition = &more
 	cut := start(t, workflow(limited), obj{"orders": []any{"a", "b", "c"}})
 	cut.complete("ship__1", obj{"more": true})
 	cut.complete("ship__2", obj{"more": false})

@@ -114,7 +114,7 @@ type WorkflowTask struct {
 	RateLimited                    *bool                     `json:"rateLimited,omitempty"`
 	DefaultExclusiveJoinTask       []string                  `json:"defaultExclusiveJoinTask"`
 	AsyncComplete                  bool                      `json:"asyncComplete"`
-	LoopCondition                  string                    `json:"loopCondition,omitempty"`
+	LoopCondition                  *string                   `json:"loopCondition,omitempty"` // nil when absent; "" is a condition (false)
 	LoopOver                       []WorkflowTask            `json:"loopOver"`
 	// Items is a DO_WHILE's list to iterate over: an expression such as
 	// "${workflow.input.list}" (Conductor's form) or a literal list.

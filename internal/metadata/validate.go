@@ -174,7 +174,8 @@ func (v *defValidator) typeRules(t *conductor.WorkflowTask, path string) {
 		need(len(t.DecisionCases) > 0, "decisionCases")
 	case conductor.TaskTypeDoWhile:
 		// Over a list (items, or Orkes' _items), the list ends the loop: no condition needed.
-		need(t.LoopCondition != "" || t.Items != nil || in["_items"] != nil, "loopCondition")
+		// An empty one is a condition, as in Conductor (false: the body runs once).
+		need(t.LoopCondition != nil || t.Items != nil || in["_items"] != nil, "loopCondition")
 		need(len(t.LoopOver) > 0, "loopOver")
 		switch items := t.Items.(type) {
 		case nil, []any:
