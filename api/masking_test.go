@@ -401,7 +401,7 @@ func TestMaskMissingSecretFailsTerminally(t *testing.T) {
 	require.Equal(t, "FAILED_WITH_TERMINAL_ERROR", t1["status"])
 	const reason = "Secret absent_one is not defined"
 	require.Equal(t, reason, t1["reasonForIncompletion"])
-	require.Equal(t, failedReason(t1, "FAILED_WITH_TERMINAL_ERROR", reason), wf["reasonForIncompletion"])
+	require.Equal(t, failedReason(t1, "FAILED", reason), wf["reasonForIncompletion"])
 	require.Equal(t, "***", dig(t, t1, "inputData", "a"))
 	require.Len(t, attemptsOf(t, wf, "t1"), 1, "a terminal error is not retried")
 	b.requireNothingToPoll(itName(0))

@@ -420,7 +420,7 @@ func TestWorkflowTerminalErrorIsNotRetried(t *testing.T) {
 
 	wf := b.requireWorkflowStatus(id, "FAILED")
 	require.Equal(t, []string{"t1:FAILED_WITH_TERMINAL_ERROR"}, refsAndStatuses(t, wf), "no retry, nothing else scheduled")
-	require.Equal(t, failedReason(t1, "FAILED_WITH_TERMINAL_ERROR", reason), wf["reasonForIncompletion"])
+	require.Equal(t, failedReason(t1, "FAILED", reason), wf["reasonForIncompletion"], "the workflow's status, as Conductor's SimpleWorkflowSpec expects")
 	require.Equal(t, reason, taskByRef(t, wf, "t1")["reasonForIncompletion"])
 	require.Equal(t, obj{"o1": "p1 value", "o2": nil, "o3": nil}, wf["output"], "outputParameters are evaluated on failure too")
 	require.Equal(t, arr{"t1"}, wf["failedReferenceTaskNames"])
@@ -1350,7 +1350,7 @@ func TestWorkflowInlineScriptError(t *testing.T) {
 			reason, _ := js["reasonForIncompletion"].(string)
 			require.NotEmpty(t, reason)
 			require.NotEmpty(t, dig(t, js, "outputData", "error"))
-			require.Equal(t, failedReason(js, "FAILED_WITH_TERMINAL_ERROR", reason), wf["reasonForIncompletion"])
+			require.Equal(t, failedReason(js, "FAILED", reason), wf["reasonForIncompletion"])
 			require.Equal(t, arr{"js"}, wf["failedReferenceTaskNames"])
 		})
 	}

@@ -553,3 +553,18 @@ func TestLongReasonsAreCut(t *testing.T) {
 	reason := r.attempt("a").Task.ReasonForIncompletion
 	require.Equal(t, strings.Repeat("é", 250)+"…", reason)
 }
+
+// Conductor names the workflow's status in the reason: a terminal error "failed with status:
+// FAILED"; a timeout TIMED_OUT; a cancellation TERMINATED.
+func TestFailureReasonNamesTheWorkflowStatus(t *testing.T) {
+	t.Parallel()
+	for status, want := range map[conductor.TaskStatus]conductor.WorkflowStatus{
+		conductor.TaskFailedWithTerminalError: conductor.WorkflowFailed,
+		conductor.TaskCanceled:                conductor.WorkflowTerminated,
+	} {
+		r := start(t, workflow(simpleTask("a", nil)), nil)
+		r.report("a", status, nil, "down")
+		require.Equal(t, want, r.status())
+		require.Equal(t, "Task "+r.attempt("a").Task.TaskID+" failed with status: "+string(want)+" and reason: 'down'", r.d.Workflow.ReasonForIncompletion)
+	}
+}

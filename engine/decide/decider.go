@@ -365,22 +365,34 @@ func (d *Decision) failByTask(t *conductor.Task) {
 	case conductor.TaskTimedOut:
 		status = conductor.WorkflowTimedOut
 	}
-	d.end(status, fmt.Sprintf("Task %s failed with status: %s and reason: '%s'", t.TaskID, t.Status, t.ReasonForIncompletion), t)
+	// The status named is the workflow's, as Conductor writes it (a task FAILED_WITH_TERMINAL_ERROR
+	// reads "failed with status: FAILED").
+	d.end(status, fmt.Sprintf("Task %s failed with status: %s and reason: '%s'", t.TaskID, status, t.ReasonForIncompletion), t)
 }
 
 // complete ends a workflow whose tasks all finished, failing it instead when a permissive task
 // failed along the way.
 func (d *Decision) complete() {
 	d.loadHistory()
+	var failed []*Attempt
 	for _, rec := range d.Tasks {
 		t := rec.Task
 		if !t.Retried && t.WorkflowTask != nil && t.WorkflowTask.Permissive && !t.WorkflowTask.Optional && !t.Status.IsSuccessful() {
-			d.load(rec) // for its reason
-			d.failByTask(t)
-			return
+			failed = append(failed, rec)
 		}
 	}
-	d.end(conductor.WorkflowCompleted, "", nil)
+	if len(failed) == 0 {
+		d.end(conductor.WorkflowCompleted, "", nil)
+		return
+	}
+	// Conductor's words: each permissive failure with its task's status, the workflow FAILED.
+	d.load(failed...) // for their reasons
+	reasons := make([]string, len(failed))
+	for i, rec := range failed {
+		t := rec.Task
+		reasons[i] = fmt.Sprintf("Task %s failed with status: %s and reason: '%s'", t.TaskID, t.Status, t.ReasonForIncompletion)
+	}
+	d.end(conductor.WorkflowFailed, strings.Join(reasons, ". "), failed[0].Task)
 }
 
 // endByTerminate ends the workflow as a completed TERMINATE task asks.
