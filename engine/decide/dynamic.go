@@ -15,16 +15,11 @@ import (
 // at run time: each is stored with its definition node, its input given rather than evaluated
 // (the values are data, not templates).
 func (d *Decision) scheduleDynamicFork(wt *conductor.WorkflowTask, fork *Attempt) {
-	t := fork.Task
-	t.TaskType, t.TaskDefName = conductor.TaskTypeFork, conductor.TaskTypeFork
-	join := d.joinAfter(wt)
-	if t.Status.IsTerminal() || join == nil {
-		if !t.Status.IsTerminal() {
-			d.Finish(fork, conductor.TaskFailedWithTerminalError, "Dynamic join definition is not followed by a join task.  Check the workflow definition.")
-		}
-		d.Add(fork)
+	join := d.forkAttempt(wt, fork, "Dynamic join definition is not followed by a join task.  Check the workflow definition.")
+	if join == nil {
 		return
 	}
+	t := fork.Task
 	input := d.RealTaskInput(fork)
 	branches, inputs, err := d.dynamicBranches(wt, input)
 	if d.err != nil {

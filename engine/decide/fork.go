@@ -10,18 +10,11 @@ import (
 // attempt (COMPLETED at once), the first task of every branch and the JOIN that follows the
 // fork in the definition, in that order.
 func (d *Decision) scheduleFork(wt *conductor.WorkflowTask, fork *Attempt) {
-	t := fork.Task
-	t.TaskType, t.TaskDefName = conductor.TaskTypeFork, conductor.TaskTypeFork
-	join := d.joinAfter(wt)
-	if t.Status.IsTerminal() || join == nil {
-		// Its input could not be evaluated, or there is no JOIN to wait for the branches:
-		// the decider fails the workflow with it.
-		if !t.Status.IsTerminal() {
-			d.Finish(fork, conductor.TaskFailedWithTerminalError, forkWithoutJoin)
-		}
-		d.Add(fork)
+	join := d.forkAttempt(wt, fork, forkWithoutJoin)
+	if join == nil {
 		return
 	}
+	t := fork.Task
 	t.Status, t.StartTime, t.EndTime = conductor.TaskCompleted, d.Now.UnixMilli(), d.Now.UnixMilli()
 	// Its successors are scheduled here, not when the decider walks past it.
 	t.Executed = true
@@ -33,6 +26,23 @@ func (d *Decision) scheduleFork(wt *conductor.WorkflowTask, fork *Attempt) {
 		}
 	}
 	d.scheduleIn(join, c)
+}
+
+// forkAttempt makes fork the FORK attempt of the fork wt and returns the JOIN that follows wt.
+// When its input could not be evaluated, or no JOIN follows (the reason noJoin), it adds the
+// failed attempt, with which the decider fails the workflow, and returns nil.
+func (d *Decision) forkAttempt(wt *conductor.WorkflowTask, fork *Attempt, noJoin string) *conductor.WorkflowTask {
+	t := fork.Task
+	t.TaskType, t.TaskDefName = conductor.TaskTypeFork, conductor.TaskTypeFork
+	join := d.joinAfter(wt)
+	if t.Status.IsTerminal() || join == nil {
+		if !t.Status.IsTerminal() {
+			d.Finish(fork, conductor.TaskFailedWithTerminalError, noJoin)
+		}
+		d.Add(fork)
+		return nil
+	}
+	return join
 }
 
 // forkWithoutJoin is the reason of a fork whose definition has no JOIN right after it (which
