@@ -333,7 +333,6 @@ func TestWorkflowDefFixturesWithUnsupportedTypesAreRefused(t *testing.T) {
 		want       []string
 	}{
 		{"batch_processing_workflow.json", "batch_processing", nil},
-		{"future_fields_workflow.json", "future_fields", nil},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()

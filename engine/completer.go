@@ -93,6 +93,7 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 		}
 	}
 	outcome := map[*resultRequest]error{}
+	var decided []*execution
 	var topics []notify.Topic
 	err := e.store.MutateWorkflows(ctx, ids, store.LoadUnsettled, func(q *store.Queries, recs map[string]*store.WorkflowRecord, tasks map[string][]*store.TaskRecord) ([]*store.ExecutionSave, error) {
 		var saves []*store.ExecutionSave
@@ -124,6 +125,7 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 			}
 			saves = append(saves, save)
 			topics = append(topics, x.topics()...)
+			decided = append(decided, x)
 		}
 		return saves, nil
 	}, targets...)
@@ -137,4 +139,5 @@ func (e *Engine) completeBatch(ctx context.Context, batch []*resultRequest) {
 	for _, req := range batch {
 		req.done <- outcome[req]
 	}
+	e.afterCommit(ctx, decided...)
 }

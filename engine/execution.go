@@ -28,6 +28,7 @@ type execution struct {
 	rows map[*decide.Attempt]*store.TaskRecord
 
 	ended         []string // workflows that reached a terminal status in this decision
+	wake          []string // parents of workflows that ended, to decide once this decision committed
 	grantsChanged bool     // a write gave a principal an owner grant; caches must forget rights
 	isNew         bool     // the workflow row is inserted, not updated, on save
 	defChanged    bool     // the definition snapshot was replaced (restart with the latest definition)
@@ -120,6 +121,36 @@ func (x *execution) read(f decide.Filter, reader func(*store.Queries, context.Co
 		atts[i] = x.attempt(row)
 	}
 	return atts, nil
+}
+
+// errStartNeedsTx abandons a start decided outside a transaction that starts a child.
+var errStartNeedsTx = errors.New("engine: starting a sub-workflow needs a transaction")
+
+// StartChild implements decide.Resolver: the child workflow is started and stored in this
+// decision's transaction. A request the child's start refuses (no such definition, bad input)
+// is the SUB_WORKFLOW task's failure; anything else abandons the decision.
+func (x *execution) StartChild(req *conductor.StartWorkflowRequest) (string, error) {
+	if x.q == nil || !x.q.InTx() {
+		// A start decided outside a transaction: it is decided again inside one, so that the
+		// child and its parent are stored together or not at all.
+		x.Abort(errStartNeedsTx)
+		return "", errStartNeedsTx
+	}
+	id, err := x.startChild(x.ctx, req)
+	refused := errors.Is(err, conductor.ErrNotFound) || errors.Is(err, conductor.ErrInvalid) ||
+		errors.Is(err, conductor.ErrConflict) || errors.Is(err, conductor.ErrForbidden)
+	if err != nil && !refused {
+		x.Abort(err)
+	}
+	return id, err
+}
+
+// Child implements decide.Resolver: a child workflow read in the transaction.
+func (x *execution) Child(id string) (*conductor.Workflow, error) {
+	if x.q == nil {
+		return nil, conductor.ErrNotFound
+	}
+	return x.q.WorkflowGet(x.ctx, id, false)
 }
 
 // Pending implements decide.Resolver.

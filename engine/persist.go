@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -32,6 +34,7 @@ func (e *Engine) mutateWith(ctx context.Context, workflowID string, load store.L
 	targets = slices.DeleteFunc(slices.Clone(targets), func(id string) bool { return !validID(id) })
 	var wf *conductor.Workflow
 	var topics []notify.Topic
+	var done *execution
 	if !validID(workflowID) {
 		return nil, workflowNotFound(workflowID)
 	}
@@ -52,16 +55,41 @@ func (e *Engine) mutateWith(ctx context.Context, workflowID string, load store.L
 				return nil, err
 			}
 		}
-		topics = x.topics()
+		topics, done = x.topics(), x
 		return s, nil
 	}, targets...)
 	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
 		return nil, workflowNotFound(workflowID)
 	}
 	if err == nil {
+		e.afterCommit(ctx, done)
 		e.notes.Publish(topics...)
 	}
 	return wf, err
+}
+
+// afterCommit carries out, once decisions committed, what reaches other workflows: the
+// children of canceled SUB_WORKFLOW tasks are terminated, and the parents of ended workflows
+// decided (each in its own transaction: a decision never locks another workflow). A crash in
+// between leaves a parent to its next check (at most 30 s away) and a child running.
+func (e *Engine) afterCommit(ctx context.Context, xs ...*execution) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, x := range xs {
+		if x == nil {
+			continue
+		}
+		for _, c := range x.Changes().EndChildren {
+			if err := e.Terminate(ctx, c.WorkflowID, c.Reason); err != nil && !errors.Is(err, conductor.ErrConflict) {
+				e.logger.Warn("engine: terminating a sub-workflow failed", "workflow_id", c.WorkflowID, "error", err)
+			}
+		}
+		for _, id := range slices.Compact(slices.Sorted(slices.Values(x.wake))) {
+			if err := e.Decide(ctx, id); err != nil && !errors.Is(err, conductor.ErrNotFound) {
+				e.logger.Warn("engine: deciding a parent workflow failed", "workflow_id", id, "error", err)
+			}
+		}
+	}
 }
 
 // open prepares an execution loaded (and locked) in transaction q for a change.
@@ -141,6 +169,9 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 	wf.UpdateTime = x.Now.UnixMilli()
 	if wf.Status.IsTerminal() && ch.WorkflowChanged {
 		x.ended = append(x.ended, wf.WorkflowID)
+		if wf.ParentWorkflowID != "" {
+			x.wake = append(x.wake, wf.ParentWorkflowID)
+		}
 	}
 	return &store.ExecutionSave{
 		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Removed: ch.Removed,
@@ -162,6 +193,11 @@ func (x *execution) startChild(ctx context.Context, req *conductor.StartWorkflow
 		x.Enqueued(queue)
 	}
 	x.ended = append(x.ended, child.ended...)
+	for _, id := range child.wake {
+		if id != x.Workflow.WorkflowID { // this decision already read the child's end
+			x.wake = append(x.wake, id)
+		}
+	}
 	x.grantsChanged = x.grantsChanged || child.grantsChanged
 	return child.Workflow.WorkflowID, nil
 }

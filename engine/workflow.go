@@ -27,6 +27,25 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflow
 		return "", err
 	}
 	x, existing, err := e.prepareStart(ctx, e.store.Queries, req, e.now())
+	if errors.Is(err, errStartNeedsTx) {
+		// It starts a sub-workflow at once: decide and store it all in one transaction.
+		err = e.store.InTx(ctx, func(q *store.Queries) error {
+			var err error
+			if x, existing, err = e.prepareStart(ctx, q, req, e.now()); err != nil || existing != "" {
+				return err
+			}
+			return x.save(ctx, q)
+		})
+		if err != nil || existing != "" {
+			if errors.Is(err, conductor.ErrConflict) && req.IdempotencyKey != "" {
+				return e.idempotentConflict(ctx, req, req.Name)
+			}
+			return existing, err
+		}
+		e.afterCommit(ctx, x)
+		e.notes.Publish(x.topics()...)
+		return x.Workflow.WorkflowID, nil
+	}
 	if err != nil || existing != "" {
 		return existing, err
 	}
@@ -43,6 +62,7 @@ func (e *Engine) StartWorkflow(ctx context.Context, req *conductor.StartWorkflow
 	if err != nil {
 		return "", err
 	}
+	e.afterCommit(ctx, x)
 	e.notes.Publish(x.topics()...)
 	return x.Workflow.WorkflowID, nil
 }
@@ -114,26 +134,29 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 		return nil, "", err
 	}
 	wf := &conductor.Workflow{
-		WorkflowID:      decide.NewID(),
-		WorkflowName:    def.Name,
-		WorkflowVersion: def.Version,
-		Status:          conductor.WorkflowRunning,
-		CreateTime:      now.UnixMilli(),
-		UpdateTime:      now.UnixMilli(),
-		Input:           input,
-		Output:          map[string]any{},
-		CorrelationID:   req.CorrelationID,
-		Priority:        req.Priority,
-		TaskToDomain:    req.TaskToDomain,
-		Variables:       expr.DeepCopyMap(def.Variables),
-		CreatedBy:       req.CreatedBy,
-		IdempotencyKey:  req.IdempotencyKey,
+		WorkflowID:           decide.NewID(),
+		WorkflowName:         def.Name,
+		WorkflowVersion:      def.Version,
+		Status:               conductor.WorkflowRunning,
+		CreateTime:           now.UnixMilli(),
+		UpdateTime:           now.UnixMilli(),
+		Input:                input,
+		Output:               map[string]any{},
+		CorrelationID:        req.CorrelationID,
+		Priority:             req.Priority,
+		TaskToDomain:         req.TaskToDomain,
+		Variables:            expr.DeepCopyMap(def.Variables),
+		CreatedBy:            req.CreatedBy,
+		IdempotencyKey:       req.IdempotencyKey,
+		ParentWorkflowID:     req.ParentWorkflowID,
+		ParentWorkflowTaskID: req.ParentWorkflowTaskID,
 	}
 	x, err := e.newExecution(ctx, q, &store.WorkflowRecord{Workflow: wf, Definition: def, RunAs: req.RunAs}, nil, now)
 	if err != nil {
 		return nil, "", err
 	}
 	x.isNew = true
+	x.MaskToo(req.Masks) // what its parent knows to be secret stays masked here too
 	x.Begin(input)
 	x.Decide()
 	if err := x.Err(); err != nil {

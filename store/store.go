@@ -55,6 +55,9 @@ type Queries struct {
 	inTx bool
 }
 
+// InTx reports whether q runs inside a transaction.
+func (q *Queries) InTx() bool { return q.inTx }
+
 // Store owns the connection pool.
 type Store struct {
 	*Queries

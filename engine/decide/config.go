@@ -84,6 +84,11 @@ type Resolver interface {
 	// TaskDef returns the registered task definition of name (found false when there is
 	// none), for tasks generated at run time (dynamic forks, DYNAMIC).
 	TaskDef(name string) (def *conductor.TaskDef, found bool, err error)
+	// StartChild starts a workflow (a SUB_WORKFLOW's child) in the decision's transaction and
+	// returns its id; an error other than a refusal of the request abandons the decision.
+	StartChild(req *conductor.StartWorkflowRequest) (id string, err error)
+	// Child reads a child workflow's status, output (as shown) and reason.
+	Child(id string) (*conductor.Workflow, error)
 	// Execute runs the synchronous system task handler of a's type on its real input.
 	Execute(a *Attempt, input map[string]any) Result
 	// Interrupted reports whether whoever asked for the decision is gone: the decider then

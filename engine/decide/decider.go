@@ -53,6 +53,9 @@ func (d *Decision) Decide() {
 		if d.evaluateLoops() {
 			progressed = true
 		}
+		if d.evaluateChildren() {
+			progressed = true
+		}
 		if !progressed {
 			if !d.hasPending() {
 				d.complete()
@@ -490,6 +493,10 @@ func (d *Decision) cancelPending() {
 	d.loadDormant()
 	for _, rec := range d.Tasks {
 		if t := rec.Task; !t.Retried && !t.Status.IsTerminal() {
+			if t.TaskType == conductor.TaskTypeSubWorkflow && t.SubWorkflowID != "" {
+				d.changes.EndChildren = append(d.changes.EndChildren, ChildEnd{WorkflowID: t.SubWorkflowID,
+					Reason: "Parent workflow has been terminated with status " + string(d.Workflow.Status)})
+			}
 			d.finishLoopOutput(rec)
 			d.Finish(rec, conductor.TaskCanceled, "")
 			t.Executed = true
@@ -557,6 +564,9 @@ func (d *Decision) NextCheckAt() *time.Time {
 		}
 		if t.TaskType == conductor.TaskTypeWait && rec.VisibleAt != nil {
 			consider(*rec.VisibleAt)
+		}
+		if t.TaskType == conductor.TaskTypeSubWorkflow && t.Status == conductor.TaskInProgress {
+			consider(d.Now.Add(childCheckInterval))
 		}
 		def := d.TaskDefOf(t.WorkflowTask)
 		if def.TimeoutPolicy == conductor.TaskTimeoutAlertOnly {

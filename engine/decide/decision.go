@@ -52,6 +52,9 @@ type Decision struct {
 	fetchedKeys        map[string]bool // keys whose dormant attempts were asked for
 	fetchedSettledKeys map[string]bool
 
+	// checkedChildren are the children found running in this decision.
+	checkedChildren map[string]bool
+
 	// dormant counts the unsettled attempts not read yet (State.Dormant); prevCheck is the
 	// stored next check, standing for their timers while they are unread.
 	dormant   int
@@ -78,8 +81,16 @@ type Changes struct {
 	SecretWrites []SecretWrite
 	// Starts are workflows to start in the decision's transaction (failure workflows).
 	Starts []*conductor.StartWorkflowRequest
+	// EndChildren are the child workflows (of SUB_WORKFLOW tasks canceled with the workflow)
+	// to terminate once the decision is stored, with the reason to give.
+	EndChildren []ChildEnd
 	// Warnings are events to log: they hold names and sizes, never data.
 	Warnings []Warning
+}
+
+// ChildEnd is a child workflow to terminate, and why.
+type ChildEnd struct {
+	WorkflowID, Reason string
 }
 
 // SecretWrite is an UPDATE_SECRET write.

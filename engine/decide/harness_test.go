@@ -24,11 +24,16 @@ type memory struct {
 	dormantReads int
 	secrets      map[string]string
 	taskDefs     map[string]*conductor.TaskDef
-	denied       map[string]bool
-	readonly     map[string]bool // secrets the principal may use but not write
-	secretErr    error           // the secrets store is failing
-	interrupted  bool
-	loads        int
+	// children are the child workflows started, by id; refuseChild names workflows whose
+	// start is refused.
+	children      map[string]*conductor.Workflow
+	childRequests []*conductor.StartWorkflowRequest
+	refuseChild   map[string]bool
+	denied        map[string]bool
+	readonly      map[string]bool // secrets the principal may use but not write
+	secretErr     error           // the secrets store is failing
+	interrupted   bool
+	loads         int
 }
 
 func (m *memory) Settled(f Filter) ([]*Attempt, error) {
@@ -116,6 +121,30 @@ func (m *memory) TaskDef(name string) (*conductor.TaskDef, bool, error) {
 	return def, ok, nil
 }
 
+// StartChild records the child started; a name in refuseChild is refused as the store would
+// refuse a start.
+func (m *memory) StartChild(req *conductor.StartWorkflowRequest) (string, error) {
+	if m.refuseChild[req.Name] {
+		return "", conductor.NotFoundf("No such workflow defined. name=%s, version=0", req.Name)
+	}
+	id := fmt.Sprintf("child-%d", len(m.children)+1)
+	if m.children == nil {
+		m.children = map[string]*conductor.Workflow{}
+	}
+	m.children[id] = &conductor.Workflow{WorkflowID: id, WorkflowName: req.Name, Status: conductor.WorkflowRunning,
+		Input: req.Input, ParentWorkflowID: req.ParentWorkflowID, ParentWorkflowTaskID: req.ParentWorkflowTaskID}
+	m.childRequests = append(m.childRequests, req)
+	return id, nil
+}
+
+func (m *memory) Child(id string) (*conductor.Workflow, error) {
+	if c := m.children[id]; c != nil {
+		copied := *c
+		return &copied, nil
+	}
+	return nil, conductor.ErrNotFound
+}
+
 func (m *memory) MayUseSecret(name string) bool { return !m.denied[name] }
 
 func (m *memory) CheckSecretWrite(name string) (bool, error) {
@@ -147,7 +176,7 @@ func testConfig() *Config {
 			case conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable, conductor.TaskTypeTerminate,
 				conductor.TaskTypeWait, conductor.TaskTypeNoop, conductor.TaskTypeUpdateSecret,
 				conductor.TaskTypeForkJoin, conductor.TaskTypeJoin, conductor.TaskTypeDoWhile, conductor.TaskTypeForkJoinDynamic,
-				conductor.TaskTypeDynamic, conductor.TaskTypeExclusiveJoin:
+				conductor.TaskTypeDynamic, conductor.TaskTypeExclusiveJoin, conductor.TaskTypeSubWorkflow:
 				return ByDecider
 			case "INLINE":
 				return BySyncHandler

@@ -45,6 +45,8 @@ func (d *Decision) runInline() bool {
 			d.runWait(rec)
 		case conductor.TaskTypeUpdateSecret:
 			d.runUpdateSecret(rec)
+		case conductor.TaskTypeSubWorkflow:
+			d.startSubWorkflow(rec)
 		default:
 			if d.cfg.RunnerOf(wt.Type) != BySyncHandler {
 				ran = false

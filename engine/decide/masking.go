@@ -29,6 +29,17 @@ type secretState struct {
 	dirty     bool
 }
 
+// MaskToo adds values to mask in this execution (the secrets a parent passed down).
+func (d *Decision) MaskToo(values []string) {
+	if len(values) > 0 {
+		d.addMasks(func(r *secret.Redactor) {
+			for _, v := range values {
+				r.Add(v)
+			}
+		})
+	}
+}
+
 // addMasks adds values to mask, noting the state changed when the set grew.
 func (d *Decision) addMasks(add func(r *secret.Redactor)) {
 	before := d.sec.redactor.Len()

@@ -138,6 +138,12 @@ type StartWorkflowRequest struct {
 	// RunAs is the principal id the workflow runs as (whose grants decide the secrets it may
 	// use); "" when started with authentication off. Set by the server, never by clients.
 	RunAs string `json:"-"`
+	// ParentWorkflowID and ParentWorkflowTaskID name the SUB_WORKFLOW task that starts the
+	// workflow; Masks are values its parent knows to be secret, masked in it too. Set by the
+	// server, never by clients.
+	ParentWorkflowID     string   `json:"-"`
+	ParentWorkflowTaskID string   `json:"-"`
+	Masks                []string `json:"-"`
 }
 
 // RerunRequest is the body of POST /api/workflow/{id}/rerun: rerun an ended workflow from the

@@ -1,0 +1,171 @@
+package api_test
+
+// Black-box tests of SUB_WORKFLOW through the REST API (Conductor's SubWorkflowSpec): the child
+// started with its parent, its end carried to the parent task, termination both ways, inline
+// definitions, dynamic forks of sub-workflows, and secrets passed down.
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// childDef is a one-task child workflow (integration_task_5 as c1) whose output is the task's.
+func childDef(name string) obj {
+	def := workflowDef(name, workerTask("c1", 5, obj{"in": "${workflow.input.order}"}))
+	def["outputParameters"] = obj{"shipped": "${c1.output.shipped}"}
+	return def
+}
+
+// parentDef runs child as sub and then integration_task_6 reading the child's output.
+func parentDef(name, child string) obj {
+	return workflowDef(name,
+		task("sub", "SUB_WORKFLOW", "subWorkflowParam", obj{"name": child, "version": 1},
+			"inputParameters", obj{"order": "${workflow.input.order}"}),
+		workerTask("after", 6, obj{"shipped": "${sub.output.shipped}"}))
+}
+
+func startParent(t *testing.T, b *testBundle, taskDefs ...obj) (parentID, childID string) {
+	t.Helper()
+	b.registerIntegrationTasks(7)
+	if len(taskDefs) > 0 {
+		b.registerTaskDefs(taskDefs...)
+	}
+	b.createWorkflow(childDef("sub_child"))
+	b.createWorkflow(parentDef("sub_parent", "sub_child"))
+	parentID = b.startWorkflow("sub_parent", obj{"order": "o-9"})
+	sub := taskByRef(t, b.execution(parentID), "sub")
+	require.Equal(t, "IN_PROGRESS", sub["status"])
+	require.Equal(t, "SUB_WORKFLOW", sub["taskType"])
+	childID, _ = sub["subWorkflowId"].(string)
+	require.Regexp(t, uuidPattern, childID)
+	require.Equal(t, obj{"subWorkflowId": childID}, sub["outputData"])
+	return parentID, childID
+}
+
+func TestSubWorkflowRunsToCompletion(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	parentID, childID := startParent(t, b)
+	child := b.requireWorkflowStatus(childID, "RUNNING")
+	require.Equal(t, parentID, child["parentWorkflowId"])
+	require.Equal(t, taskByRef(t, b.execution(parentID), "sub")["taskId"], child["parentWorkflowTaskId"])
+	require.Equal(t, obj{"order": "o-9"}, child["input"])
+
+	c1 := b.pollTask(itName(5))
+	require.Equal(t, obj{"in": "o-9"}, c1["inputData"])
+	b.completeTask(c1, obj{"shipped": true})
+	b.requireWorkflowStatus(childID, "COMPLETED")
+
+	parent := b.execution(parentID)
+	sub := taskByRef(t, parent, "sub")
+	require.Equal(t, "COMPLETED", sub["status"], "the child's end reaches its parent at once")
+	require.Equal(t, obj{"shipped": true, "subWorkflowId": childID}, sub["outputData"])
+	require.Equal(t, obj{"shipped": true}, taskByRef(t, parent, "after")["inputData"])
+	b.pollAndComplete(itName(6), nil)
+	b.requireWorkflowStatus(parentID, "COMPLETED")
+}
+
+func TestSubWorkflowFailureAndTermination(t *testing.T) {
+	t.Parallel()
+	t.Run("the child fails", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		parentID, childID := startParent(t, b, integrationTaskDef(5, "retryCount", 0))
+		b.failTask(b.pollTask(itName(5)), "warehouse closed")
+		b.requireWorkflowStatus(childID, "FAILED")
+		parent := b.requireWorkflowStatus(parentID, "FAILED")
+		sub := taskByRef(t, parent, "sub")
+		require.Equal(t, "FAILED", sub["status"])
+		require.Contains(t, sub["reasonForIncompletion"], "Sub workflow "+childID+" failure reason: ")
+		require.Contains(t, sub["reasonForIncompletion"], "warehouse closed")
+	})
+	t.Run("the child is terminated", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		parentID, childID := startParent(t, b)
+		b.terminate(childID, "operator")
+		parent := b.requireWorkflowStatus(parentID, "TERMINATED")
+		require.Equal(t, "CANCELED", taskByRef(t, parent, "sub")["status"])
+	})
+	t.Run("the parent is terminated", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		parentID, childID := startParent(t, b)
+		b.terminate(parentID, "operator")
+		child := b.requireWorkflowStatus(childID, "TERMINATED")
+		require.Equal(t, "Parent workflow has been terminated with status TERMINATED", child["reasonForIncompletion"])
+		b.requireNothingToPoll(itName(5))
+	})
+	t.Run("no such child definition", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.registerIntegrationTasks(7)
+		b.createWorkflow(childDef("sub_child"))
+		b.createWorkflow(parentDef("orphan_parent", "sub_child"))
+		requireStatus(t, b.do(http.MethodDelete, workflowPath+"/sub_child/1", nil), http.StatusOK)
+		id := b.startWorkflow("orphan_parent", obj{"order": "x"})
+		wf := b.requireWorkflowStatus(id, "FAILED")
+		require.Contains(t, taskByRef(t, wf, "sub")["reasonForIncompletion"], "Failed to start sub workflow sub_child")
+	})
+}
+
+func TestSubWorkflowInlineDefinitionCompletesInTheStart(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	inline := workflowDef("inline_child", inlineTask("calc", "$.n * 3", "n", "${workflow.input.n}"))
+	inline["outputParameters"] = obj{"tripled": "${calc.output.result}"}
+	b.createWorkflow(workflowDef("inline_parent",
+		task("sub", "SUB_WORKFLOW", "subWorkflowParam", obj{"name": "inline_child", "workflowDefinition": inline},
+			"inputParameters", obj{"n": 5})))
+	id := b.startWorkflow("inline_parent", nil)
+	wf := b.requireWorkflowStatus(id, "COMPLETED")
+	sub := taskByRef(t, wf, "sub")
+	require.Equal(t, num(15), dig(t, sub, "outputData", "tripled"), "a child of inline tasks ends within its parent's start")
+	b.requireWorkflowStatus(sub["subWorkflowId"].(string), "COMPLETED")
+}
+
+func TestDynamicForkOfSubWorkflows(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(7)
+	b.createWorkflow(childDef("per_order"))
+	b.createWorkflow(workflowDef("fan_orders",
+		task("fan", "FORK_JOIN_DYNAMIC", "inputParameters", obj{"forkTaskWorkflow": "per_order", "forkTaskWorkflowVersion": "1",
+			"forkTaskInputs": "${workflow.input.orders}"}),
+		task("fan_join", "JOIN")))
+	id := b.startWorkflow("fan_orders", obj{"orders": arr{obj{"order": "a"}, obj{"order": "b"}}})
+	wf := b.execution(id)
+	require.Equal(t, []string{"fan:COMPLETED", "_per_order_0:IN_PROGRESS", "_per_order_1:IN_PROGRESS", "fan_join:IN_PROGRESS"}, refsAndStatuses(t, wf))
+	for range 2 {
+		b.pollAndComplete(itName(5), obj{"shipped": true})
+	}
+	wf = b.requireWorkflowStatus(id, "COMPLETED")
+	join := taskByRef(t, wf, "fan_join")
+	require.Equal(t, true, dig(t, join, "outputData", "_per_order_0", "shipped"))
+	require.Equal(t, true, dig(t, join, "outputData", "_per_order_1", "shipped"))
+}
+
+func TestSecretsPassedToASubWorkflowStayMasked(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const value = "passed-down-s3cr3t"
+	b.putSecret("down", `"`+value+`"`)
+	b.registerIntegrationTasks(7)
+	b.createWorkflow(childDef("secret_child"))
+	b.createWorkflow(workflowDef("secret_parent",
+		task("sub", "SUB_WORKFLOW", "subWorkflowParam", obj{"name": "secret_child"},
+			"inputParameters", obj{"order": "${workflow.secrets.down}"})))
+	parentID := b.startWorkflow("secret_parent", nil)
+	childID := taskByRef(t, b.execution(parentID), "sub")["subWorkflowId"].(string)
+	c1 := b.pollTask(itName(5))
+	require.Equal(t, obj{"in": value}, c1["inputData"], "the child's worker gets the real value")
+	b.completeTask(c1, obj{"shipped": "with " + value})
+	b.requireWorkflowStatus(parentID, "COMPLETED")
+	for _, id := range []string{parentID, childID} {
+		resp := b.do(http.MethodGet, executionPath+"/"+id, nil)
+		requireStatus(t, resp, http.StatusOK)
+		require.NotContains(t, string(resp.Body), value, "workflow %s", id)
+	}
+}

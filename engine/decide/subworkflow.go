@@ -1,0 +1,154 @@
+package decide
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/expr"
+)
+
+// childCheckInterval is how often a workflow waiting on a child is decided without being told
+// the child ended (a fallback: the child's end wakes its parent at once).
+const childCheckInterval = 30 * time.Second
+
+// startSubWorkflow starts the child of a scheduled SUB_WORKFLOW attempt in the decision's
+// transaction, as Conductor's sub-workflow task does: by name and version (the latest when
+// omitted) or from an inline definition, with the task's evaluated input as its input, the
+// parent's correlation id, principal and (by default) taskToDomain. The task is then
+// IN_PROGRESS with the child's id; a start that is refused fails it.
+func (d *Decision) startSubWorkflow(rec *Attempt) {
+	t := rec.Task
+	wt := t.WorkflowTask
+	p := wt.SubWorkflowParam
+	if p == nil {
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, "SUB_WORKFLOW task "+wt.TaskReferenceName+" has no subWorkflowParam")
+		return
+	}
+	input := d.RealTaskInput(rec)
+	name, err := d.evaluateString(p.Name, t.TaskID)
+	if err != nil {
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, "Error evaluating the sub-workflow name: "+err.Error())
+		return
+	}
+	wf := d.Workflow
+	req := &conductor.StartWorkflowRequest{
+		Name: name, Version: p.Version, Input: input, CorrelationID: wf.CorrelationID, TaskToDomain: p.TaskToDomain,
+		Priority: wf.Priority, IdempotencyKey: p.IdempotencyKey, IdempotencyStrategy: p.IdempotencyStrategy,
+		RunAs: d.RunAs, ParentWorkflowID: wf.WorkflowID, ParentWorkflowTaskID: t.TaskID, Masks: d.sec.redactor.Values(),
+	}
+	if req.TaskToDomain == nil {
+		req.TaskToDomain = wf.TaskToDomain
+	}
+	if len(p.WorkflowDefinition) > 0 && string(p.WorkflowDefinition) != "null" {
+		var def conductor.WorkflowDef
+		if err := json.Unmarshal(p.WorkflowDefinition, &def); err != nil {
+			d.Finish(rec, conductor.TaskFailedWithTerminalError, "The inline sub-workflow definition does not decode: "+err.Error())
+			return
+		}
+		req.WorkflowDef = &def
+		if req.Name == "" {
+			req.Name = def.Name
+		}
+	}
+	id, err := d.r.StartChild(req)
+	if d.err != nil {
+		return
+	}
+	if err != nil {
+		d.Finish(rec, conductor.TaskFailed, "Failed to start sub workflow "+req.Name+": "+err.Error())
+		return
+	}
+	shown := map[string]any{"subWorkflowName": req.Name, "workflowInput": input}
+	if p.Version != nil {
+		shown["subWorkflowVersion"] = *p.Version
+	}
+	if req.TaskToDomain != nil {
+		shown["subWorkflowTaskToDomain"] = req.TaskToDomain
+	}
+	d.SetTaskInput(rec, shown)
+	t.SubWorkflowID, t.Status = id, conductor.TaskInProgress
+	d.SetTaskOutput(rec, map[string]any{"subWorkflowId": id})
+	d.MarkDirty(rec)
+	d.childUpdate(rec) // a child of inline tasks may have ended already
+}
+
+// evaluateString resolves the ${…} expressions of a string value.
+func (d *Decision) evaluateString(s, taskID string) (string, error) {
+	if !strings.Contains(s, "${") {
+		return s, nil
+	}
+	v, err := expr.Evaluate(s, d.env(taskID, s))
+	if err != nil {
+		return "", err
+	}
+	if str, ok := v.(string); ok {
+		return str, nil
+	}
+	return fmt.Sprint(v), nil
+}
+
+// evaluateChildren applies the end of the children of the running SUB_WORKFLOW tasks. It
+// reports whether any task finished.
+func (d *Decision) evaluateChildren() bool {
+	done := false
+	for _, rec := range d.liveTasks() {
+		if t := rec.Task; t.TaskType == conductor.TaskTypeSubWorkflow && t.Status == conductor.TaskInProgress && t.SubWorkflowID != "" &&
+			d.childUpdate(rec) {
+			done = true
+		}
+	}
+	return done
+}
+
+// childUpdate maps an ended child onto its SUB_WORKFLOW task as Conductor does: COMPLETED with
+// the child's output; FAILED or TIMED_OUT likewise; TERMINATED as CANCELED (its parent is then
+// TERMINATED); the reason names the child. It reports whether the task finished.
+func (d *Decision) childUpdate(rec *Attempt) bool {
+	t := rec.Task
+	if d.checkedChildren[t.SubWorkflowID] {
+		return false
+	}
+	child, err := d.r.Child(t.SubWorkflowID)
+	if errors.Is(err, conductor.ErrNotFound) {
+		d.Finish(rec, conductor.TaskFailed, "Sub workflow "+t.SubWorkflowID+" does not exist")
+		return true
+	}
+	if err != nil {
+		d.Abort(err)
+		return false
+	}
+	if !child.Status.IsTerminal() {
+		if d.checkedChildren == nil {
+			d.checkedChildren = map[string]bool{}
+		}
+		d.checkedChildren[t.SubWorkflowID] = true // unchanged for the rest of this decision
+		return false
+	}
+	out := map[string]any{}
+	for k, v := range child.Output {
+		out[k] = v
+	}
+	out["subWorkflowId"] = t.SubWorkflowID
+	status := conductor.TaskCompleted
+	switch child.Status {
+	case conductor.WorkflowFailed:
+		status = conductor.TaskFailed
+	case conductor.WorkflowTimedOut:
+		status = conductor.TaskTimedOut
+	case conductor.WorkflowTerminated:
+		status = conductor.TaskCanceled
+	}
+	if !d.recordOutput(rec, out, status) {
+		return true
+	}
+	reason := ""
+	if status != conductor.TaskCompleted {
+		reason = fmt.Sprintf("Sub workflow %s failure reason: %s", t.SubWorkflowID, child.ReasonForIncompletion)
+	}
+	d.Finish(rec, status, reason)
+	return true
+}

@@ -1,0 +1,98 @@
+package decide
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/internal/conductor"
+)
+
+func subWorkflow(ref, name string, input obj) conductor.WorkflowTask {
+	s := wt(ref, conductor.TaskTypeSubWorkflow, input)
+	v := 2
+	s.SubWorkflowParam = &conductor.SubWorkflowParams{Name: name, Version: &v}
+	return s
+}
+
+// childEnds ends the child of ref's SUB_WORKFLOW task as status with output and reason, and
+// decides the parent (as the child's end wakes it).
+func (r *run) childEnds(ref string, status conductor.WorkflowStatus, output obj, reason string) {
+	r.t.Helper()
+	child := r.mem.children[r.attempt(ref).Task.SubWorkflowID]
+	require.NotNil(r.t, child)
+	child.Status, child.Output, child.ReasonForIncompletion = status, output, reason
+	r.d.checkedChildren = nil // a new decision
+	r.d.Decide()
+	require.NoError(r.t, r.d.Err())
+}
+
+func TestSubWorkflowStartsItsChildInTheDecision(t *testing.T) {
+	t.Parallel()
+	mem := &memory{}
+	def := workflow(subWorkflow("sub", "child_wf", obj{"order": "${workflow.input.order}"}), simpleTask("after", obj{"r": "${sub.output.result}"}))
+	r := startWith(t, def, obj{"order": 7}, mem)
+	sub := r.attempt("sub")
+	require.Equal(t, conductor.TaskInProgress, sub.Task.Status)
+	require.Equal(t, "child-1", sub.Task.SubWorkflowID)
+	require.Equal(t, obj{"subWorkflowId": "child-1"}, sub.Task.OutputData)
+	require.Len(t, mem.childRequests, 1)
+	req := mem.childRequests[0]
+	require.Equal(t, "child_wf", req.Name)
+	require.Equal(t, 2, *req.Version)
+	require.JSONEq(t, `{"order": 7}`, jsonOf(t, req.Input))
+	require.Equal(t, "wf-1", req.ParentWorkflowID)
+	require.Equal(t, sub.Task.TaskID, req.ParentWorkflowTaskID)
+	require.Equal(t, "app-1", req.RunAs, "the child runs as its parent's principal")
+	require.JSONEq(t, `{"subWorkflowName": "child_wf", "subWorkflowVersion": 2, "workflowInput": {"order": 7}}`, jsonOf(t, sub.Task.InputData))
+	require.Empty(t, sub.QueueName, "never a worker queue")
+
+	r.childEnds("sub", conductor.WorkflowCompleted, obj{"result": "shipped"}, "")
+	require.Equal(t, conductor.TaskCompleted, sub.Task.Status)
+	require.Equal(t, obj{"result": "shipped", "subWorkflowId": "child-1"}, sub.Task.OutputData)
+	require.JSONEq(t, `{"r": "shipped"}`, jsonOf(t, r.attempt("after").Task.InputData))
+}
+
+func TestSubWorkflowEndsAsItsChild(t *testing.T) {
+	t.Parallel()
+	for status, want := range map[conductor.WorkflowStatus][2]string{
+		conductor.WorkflowFailed:     {string(conductor.TaskFailed), string(conductor.WorkflowFailed)},
+		conductor.WorkflowTimedOut:   {string(conductor.TaskTimedOut), string(conductor.WorkflowTimedOut)},
+		conductor.WorkflowTerminated: {string(conductor.TaskCanceled), string(conductor.WorkflowTerminated)},
+	} {
+		r := startWith(t, workflow(subWorkflow("sub", "child_wf", nil)), nil, &memory{})
+		r.childEnds("sub", status, obj{}, "card declined")
+		sub := r.attempt("sub")
+		require.Equal(t, conductor.TaskStatus(want[0]), sub.Task.Status, status)
+		require.Equal(t, "Sub workflow child-1 failure reason: card declined", sub.Task.ReasonForIncompletion)
+		require.Equal(t, conductor.WorkflowStatus(want[1]), r.status())
+	}
+}
+
+func TestSubWorkflowStartRefused(t *testing.T) {
+	t.Parallel()
+	mem := &memory{refuseChild: map[string]bool{"missing": true}}
+	r := startWith(t, workflow(subWorkflow("sub", "missing", nil)), nil, mem)
+	require.Equal(t, conductor.WorkflowFailed, r.status())
+	require.Contains(t, r.attempt("sub").Task.ReasonForIncompletion, "Failed to start sub workflow missing: No such workflow defined")
+}
+
+func TestTerminatingAParentEndsItsChildren(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, workflow(fork("f", []string{"a", "b"}, branch(subWorkflow("a", "one", nil)), branch(subWorkflow("b", "two", nil)))...), nil, &memory{})
+	r.d.Terminate("operator")
+	require.Equal(t, []ChildEnd{
+		{WorkflowID: "child-1", Reason: "Parent workflow has been terminated with status TERMINATED"},
+		{WorkflowID: "child-2", Reason: "Parent workflow has been terminated with status TERMINATED"},
+	}, r.d.Changes().EndChildren)
+}
+
+func TestSecretsPassedToAChildStayMasked(t *testing.T) {
+	t.Parallel()
+	mem := &memory{secrets: map[string]string{"token": "child-s3cr3t"}}
+	r := startWith(t, workflow(subWorkflow("sub", "child_wf", obj{"auth": "${workflow.secrets.token}"})), nil, mem)
+	req := mem.childRequests[0]
+	require.Equal(t, "child-s3cr3t", req.Input["auth"], "the child gets the real value")
+	require.Contains(t, req.Masks, "child-s3cr3t", "and masks it as its parent does")
+	require.NotContains(t, jsonOf(t, r.attempt("sub").Task.InputData), "child-s3cr3t")
+}
