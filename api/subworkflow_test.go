@@ -7,6 +7,7 @@ package api_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -168,4 +169,35 @@ func TestSecretsPassedToASubWorkflowStayMasked(t *testing.T) {
 		requireStatus(t, resp, http.StatusOK)
 		require.NotContains(t, string(resp.Body), value, "workflow %s", id)
 	}
+}
+
+func TestStartWorkflowAndHumanTasks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(7)
+	b.createWorkflow(childDef("started_later"))
+	b.createWorkflow(workflowDef("kicker",
+		task("kick", "START_WORKFLOW", "inputParameters", obj{"startWorkflow": obj{"name": "started_later", "version": 1,
+			"input": obj{"order": "${workflow.input.order}"}}}),
+		task("approve", "HUMAN", "inputParameters", obj{"started": "${kick.output.workflowId}"}),
+		workerTask("after", 6, obj{"approved": "${approve.output.approved}"})))
+	id := b.startWorkflow("kicker", obj{"order": "o-5"})
+	wf := b.execution(id)
+	kick := taskByRef(t, wf, "kick")
+	require.Equal(t, "COMPLETED", kick["status"], "fire and forget")
+	started := kick["outputData"].(obj)["workflowId"].(string)
+	other := b.requireWorkflowStatus(started, "RUNNING")
+	require.Equal(t, obj{"order": "o-5"}, other["input"])
+	require.NotContains(t, other, "parentWorkflowId", "a started workflow is not a child")
+
+	human := taskByRef(t, wf, "approve")
+	require.Equal(t, "IN_PROGRESS", human["status"])
+	require.Equal(t, obj{"started": started}, human["inputData"])
+	b.requireNothingToPoll("HUMAN")
+	b.advance(time.Hour)
+	require.Equal(t, "IN_PROGRESS", taskByRef(t, b.execution(id), "approve")["status"], "only the task API completes it")
+	b.updateTask(human, "COMPLETED", obj{"approved": true})
+	require.Equal(t, obj{"approved": true}, taskByRef(t, b.execution(id), "after")["inputData"])
+	b.pollAndComplete(itName(6), nil)
+	b.requireWorkflowStatus(id, "COMPLETED")
 }

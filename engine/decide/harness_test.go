@@ -176,7 +176,8 @@ func testConfig() *Config {
 			case conductor.TaskTypeSwitch, conductor.TaskTypeDecision, conductor.TaskTypeSetVariable, conductor.TaskTypeTerminate,
 				conductor.TaskTypeWait, conductor.TaskTypeNoop, conductor.TaskTypeUpdateSecret,
 				conductor.TaskTypeForkJoin, conductor.TaskTypeJoin, conductor.TaskTypeDoWhile, conductor.TaskTypeForkJoinDynamic,
-				conductor.TaskTypeDynamic, conductor.TaskTypeExclusiveJoin, conductor.TaskTypeSubWorkflow:
+				conductor.TaskTypeDynamic, conductor.TaskTypeExclusiveJoin, conductor.TaskTypeSubWorkflow,
+				conductor.TaskTypeStartWorkflow, conductor.TaskTypeHuman:
 				return ByDecider
 			case "INLINE":
 				return BySyncHandler

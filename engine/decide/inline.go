@@ -47,6 +47,12 @@ func (d *Decision) runInline() bool {
 			d.runUpdateSecret(rec)
 		case conductor.TaskTypeSubWorkflow:
 			d.startSubWorkflow(rec)
+		case conductor.TaskTypeStartWorkflow:
+			d.runStartWorkflow(rec)
+		case conductor.TaskTypeHuman:
+			// Held until someone completes it through the task API (a WAIT without a timer).
+			rec.Task.Status = conductor.TaskInProgress
+			d.MarkDirty(rec)
 		default:
 			if d.cfg.RunnerOf(wt.Type) != BySyncHandler {
 				ran = false

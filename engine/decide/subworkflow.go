@@ -152,3 +152,44 @@ func (d *Decision) childUpdate(rec *Attempt) bool {
 	d.Finish(rec, status, reason)
 	return true
 }
+
+// runStartWorkflow starts the workflow a START_WORKFLOW task's input describes (its
+// startWorkflow member, a StartWorkflowRequest) in the decision's transaction — fire and
+// forget: the task completes at once with the new workflow's id. correlationId and
+// taskToDomain default to this workflow's; the new one runs as this workflow's principal and
+// masks what this one knows to be secret. A start that is refused fails the task.
+func (d *Decision) runStartWorkflow(rec *Attempt) {
+	var req conductor.StartWorkflowRequest
+	raw, ok := d.RealTaskInput(rec)["startWorkflow"].(map[string]any)
+	if !ok {
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, "START_WORKFLOW needs inputParameters.startWorkflow, a start workflow request")
+		return
+	}
+	if err := convert(raw, &req); err != nil || req.Name == "" && req.WorkflowDef == nil {
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, "START_WORKFLOW: startWorkflow is not a start workflow request with a name")
+		return
+	}
+	if req.Name == "" {
+		req.Name = req.WorkflowDef.Name
+	}
+	if req.CorrelationID == "" {
+		req.CorrelationID = d.Workflow.CorrelationID
+	}
+	if req.TaskToDomain == nil {
+		req.TaskToDomain = d.Workflow.TaskToDomain
+	}
+	if req.Input == nil {
+		req.Input = map[string]any{}
+	}
+	req.RunAs, req.Masks = d.RunAs, d.sec.redactor.Values()
+	id, err := d.r.StartChild(&req)
+	if d.err != nil {
+		return
+	}
+	if err != nil {
+		d.Finish(rec, conductor.TaskFailed, "Failed to start workflow "+req.Name+": "+err.Error())
+		return
+	}
+	d.SetTaskOutput(rec, map[string]any{"workflowId": id})
+	d.Finish(rec, conductor.TaskCompleted, "")
+}

@@ -2,6 +2,7 @@ package decide
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -95,4 +96,35 @@ func TestSecretsPassedToAChildStayMasked(t *testing.T) {
 	require.Equal(t, "child-s3cr3t", req.Input["auth"], "the child gets the real value")
 	require.Contains(t, req.Masks, "child-s3cr3t", "and masks it as its parent does")
 	require.NotContains(t, jsonOf(t, r.attempt("sub").Task.InputData), "child-s3cr3t")
+}
+
+func TestStartWorkflowFiresAndForgets(t *testing.T) {
+	t.Parallel()
+	mem := &memory{}
+	start := wt("kick", conductor.TaskTypeStartWorkflow, obj{"startWorkflow": obj{"name": "other", "input": obj{"x": "${workflow.input.x}"}}})
+	r := startWith(t, workflow(start, simpleTask("after", obj{"id": "${kick.output.workflowId}"})), obj{"x": 3}, mem)
+	kick := r.attempt("kick")
+	require.Equal(t, conductor.TaskCompleted, kick.Task.Status)
+	require.Equal(t, obj{"workflowId": "child-1"}, kick.Task.OutputData)
+	req := mem.childRequests[0]
+	require.Equal(t, "other", req.Name)
+	require.Empty(t, req.ParentWorkflowID, "a started workflow is not a child")
+	require.Equal(t, "app-1", req.RunAs)
+	require.JSONEq(t, `{"id": "child-1"}`, jsonOf(t, r.attempt("after").Task.InputData))
+
+	bad := startWith(t, workflow(wt("kick", conductor.TaskTypeStartWorkflow, obj{"startWorkflow": "nope"})), nil, &memory{})
+	require.Equal(t, conductor.WorkflowFailed, bad.status())
+}
+
+func TestHumanTaskWaitsForTheTaskAPI(t *testing.T) {
+	t.Parallel()
+	r := start(t, workflow(wt("approve", conductor.TaskTypeHuman, obj{"who": "ops"}), simpleTask("after", obj{"ok": "${approve.output.approved}"})), nil)
+	h := r.attempt("approve")
+	require.Equal(t, conductor.TaskInProgress, h.Task.Status)
+	require.Empty(t, h.QueueName, "no worker polls it")
+	r.at(48 * time.Hour)
+	require.Equal(t, conductor.TaskInProgress, h.Task.Status, "no timer ends it")
+	r.d.ApplyResult(h, &conductor.TaskResult{TaskID: h.Task.TaskID, Status: conductor.TaskCompleted, OutputData: obj{"approved": true}})
+	r.d.Decide()
+	require.JSONEq(t, `{"ok": true}`, jsonOf(t, r.attempt("after").Task.InputData))
 }

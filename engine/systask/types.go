@@ -29,7 +29,8 @@ var deciderTypes = []string{
 	conductor.TaskTypeTerminate, conductor.TaskTypeNoop, conductor.TaskTypeWait,
 	conductor.TaskTypeUpdateSecret, conductor.TaskTypeForkJoin, conductor.TaskTypeJoin,
 	conductor.TaskTypeDoWhile, conductor.TaskTypeForkJoinDynamic, conductor.TaskTypeDynamic,
-	conductor.TaskTypeExclusiveJoin, conductor.TaskTypeSubWorkflow,
+	conductor.TaskTypeExclusiveJoin, conductor.TaskTypeSubWorkflow, conductor.TaskTypeStartWorkflow,
+	conductor.TaskTypeHuman,
 }
 
 // reservedTypes are the system task type names of Conductor OSS and Orkes. A definition may

@@ -209,6 +209,8 @@ func (v *defValidator) typeRules(t *conductor.WorkflowTask, path string) {
 		}
 	case conductor.TaskTypeEvent:
 		need(t.Sink != "", "sink")
+	case conductor.TaskTypeStartWorkflow:
+		need(in["startWorkflow"] != nil, "inputParameters.startWorkflow")
 	case conductor.TaskTypeHTTP:
 		var tmpl map[string]any // an inline taskDefinition wins over the registered one
 		if t.TaskDefinition != nil {
