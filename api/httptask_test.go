@@ -67,7 +67,13 @@ func (h *hungTarget) counts() (inFlight, peak, total int) {
 // waitFor polls cond every 10 ms for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitForWithin(t, 10*time.Second, what, cond)
+}
+
+// waitForWithin polls cond every 10 ms for up to limit.
+func waitForWithin(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
 			require.FailNow(t, "timed out waiting for "+what)
@@ -220,14 +226,16 @@ func TestHTTPTaskResultStoredDespiteDatabaseFailures(t *testing.T) {
 	ctx := context.Background()
 	for kill := range 2 {
 		var pid int
-		waitFor(t, "the worker to wait for the workflow row", func() bool {
+		// Generous: under the race detector on a loaded machine the worker's next attempt can
+		// be seconds late (its back-off is at most 2 s).
+		waitForWithin(t, 30*time.Second, "the worker to wait for the workflow row", func() bool {
 			err := lock.QueryRow(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
 				AND wait_event_type = 'Lock' AND pid <> pg_backend_pid() LIMIT 1`).Scan(&pid)
 			return err == nil
 		})
 		_, err := lock.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid)
 		require.NoError(t, err)
-		waitFor(t, fmt.Sprintf("retry %d to be logged", kill+1), func() bool {
+		waitForWithin(t, 30*time.Second, fmt.Sprintf("retry %d to be logged", kill+1), func() bool {
 			return strings.Count(b.logs.String(), "storing a system task result failed; retrying") > kill
 		})
 	}
