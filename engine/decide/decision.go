@@ -8,6 +8,7 @@ package decide
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,6 +55,13 @@ type Decision struct {
 
 	// checkedChildren are the children found running in this decision.
 	checkedChildren map[string]bool
+	// loopBodies caches the reference names of loop bodies (see loopBody).
+	loopBodies map[*conductor.WorkflowTask]loopBodyRefs
+	// pendingSeen caches, by question, the dormant attempts found pending (pendingAmong); the
+	// answers stand until a dormant attempt is read. dormantAsked are the references whose
+	// dormant attempts were read (latestOf).
+	pendingSeen  map[string]bool
+	dormantAsked map[string]bool
 
 	// dormant counts the unsettled attempts not read yet (State.Dormant); prevCheck is the
 	// stored next check, standing for their timers while they are unread.
@@ -227,6 +235,7 @@ func (d *Decision) fetchDormant(f Filter) []*Attempt {
 	return d.merge(found, func(a *Attempt) {
 		d.live = append(d.live, a)
 		d.dormant--
+		clear(d.pendingSeen) // the attempt is held now: its stored state no longer counts
 	})
 }
 
@@ -259,6 +268,10 @@ func (d *Decision) pendingAmong(refs, prefixes []string) bool {
 	if d.dormant <= 0 || d.err != nil {
 		return false
 	}
+	key := strings.Join(refs, "\x00") + "\x01" + strings.Join(prefixes, "\x00")
+	if found, asked := d.pendingSeen[key]; asked {
+		return found
+	}
 	// The attempts read whole, which the decision may have finished since: their stored state
 	// is stale (the settled ones, read compact, cannot be dormant).
 	known := make([]string, 0, len(d.live))
@@ -272,6 +285,10 @@ func (d *Decision) pendingAmong(refs, prefixes []string) bool {
 		d.Abort(err)
 		return true // abandoned: nothing is saved
 	}
+	if d.pendingSeen == nil {
+		d.pendingSeen = map[string]bool{}
+	}
+	d.pendingSeen[key] = found
 	return found
 }
 

@@ -20,7 +20,9 @@ func TestABranchResultLeavesTheOtherBranchesUnread(t *testing.T) {
 
 	r.reopen("a")
 	require.False(t, r.inDecision("b"), "a queued branch is dormant")
+	r.mem.pendingAsks = 0
 	r.complete("a", obj{"n": 1})
+	require.Equal(t, 1, r.mem.pendingAsks, "the JOIN asks once per decision, however many passes it takes")
 	require.False(t, r.inDecision("b"), "the JOIN asked whether a joined task is pending, without reading them")
 	require.Equal(t, conductor.TaskInProgress, r.attempt("f_join").Task.Status)
 	require.Equal(t, conductor.WorkflowRunning, r.status())

@@ -232,7 +232,23 @@ func (d *Decision) refsIn(rec *Attempt, key string) []string {
 // latestOf returns the newest attempt of each of refs (absent when there is none), reading
 // the ones the decision does not hold yet in one call.
 func (d *Decision) latestOf(refs []string) map[string]*Attempt {
-	d.fetchDormant(Filter{Refs: refs})
+	if d.dormant > 0 {
+		var ask []string
+		for _, ref := range refs {
+			if !d.dormantAsked[ref] {
+				ask = append(ask, ref)
+			}
+		}
+		if len(ask) > 0 {
+			if d.dormantAsked == nil {
+				d.dormantAsked = map[string]bool{}
+			}
+			for _, ref := range ask {
+				d.dormantAsked[ref] = true
+			}
+			d.fetchDormant(Filter{Refs: ask})
+		}
+	}
 	if d.partial && !d.history {
 		var ask []string
 		for _, ref := range refs {

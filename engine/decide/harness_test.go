@@ -22,6 +22,7 @@ type memory struct {
 	settled      []*Attempt
 	dormant      []*Attempt // unsettled attempts a decision is not given (queued or claimed)
 	dormantReads int
+	pendingAsks  int
 	secrets      map[string]string
 	taskDefs     map[string]*conductor.TaskDef
 	// children are the child workflows started, by id; refuseChild names workflows whose
@@ -84,6 +85,7 @@ func (m *memory) Unsettled(f Filter) ([]*Attempt, error) {
 }
 
 func (m *memory) Pending(refs, prefixes, known []string) (bool, error) {
+	m.pendingAsks++
 	for _, a := range m.dormant {
 		ref := a.Task.ReferenceTaskName
 		if slices.Contains(known, a.Task.TaskID) {

@@ -111,7 +111,7 @@ func (d *Decision) evaluateLoop(rec *Attempt) bool {
 	}
 	n := t.Iteration
 	body := ctxOf(t.ReferenceTaskName).in(n)
-	members := loopMembers(wt)
+	list, members := d.loopBody(wt)
 	// The iteration runs while one of its attempts is unfinished, or finished but not yet
 	// walked past (its successors not scheduled): all of them are live.
 	for _, a := range d.live {
@@ -127,7 +127,7 @@ func (d *Decision) evaluateLoop(rec *Attempt) bool {
 
 	refs := make([]string, 0, len(members))
 	prefixes := make([]string, 0, len(members))
-	for _, base := range loopMemberList(wt) {
+	for _, base := range list {
 		refs = append(refs, base+body.suffix)
 		prefixes = append(prefixes, base+body.suffix+"__")
 	}
@@ -431,14 +431,29 @@ func (d *Decision) attemptsOf(refs []string) []*Attempt {
 	return out
 }
 
-// loopMembers is the set of reference names a DO_WHILE's body holds, nested tasks included.
-func loopMembers(wt *conductor.WorkflowTask) map[string]bool {
+// loopBody returns the reference names a DO_WHILE's body holds, nested tasks included, as a
+// list in definition order and as a set, walked once per decision (a loop is evaluated on
+// every pass).
+func (d *Decision) loopBody(wt *conductor.WorkflowTask) ([]string, map[string]bool) {
+	if b, ok := d.loopBodies[wt]; ok {
+		return b.list, b.set
+	}
 	list := loopMemberList(wt)
 	set := make(map[string]bool, len(list))
 	for _, ref := range list {
 		set[ref] = true
 	}
-	return set
+	if d.loopBodies == nil {
+		d.loopBodies = map[*conductor.WorkflowTask]loopBodyRefs{}
+	}
+	d.loopBodies[wt] = loopBodyRefs{list: list, set: set}
+	return list, set
+}
+
+// loopBodyRefs are a loop body's reference names (see loopBody).
+type loopBodyRefs struct {
+	list []string
+	set  map[string]bool
 }
 
 // loopMemberList lists the reference names of a DO_WHILE's body, nested tasks included, in

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -128,9 +129,9 @@ func (d *Decision) childUpdate(rec *Attempt) bool {
 		d.checkedChildren[t.SubWorkflowID] = true // unchanged for the rest of this decision
 		return false
 	}
-	out := map[string]any{}
-	for k, v := range child.Output {
-		out[k] = v
+	out := maps.Clone(child.Output)
+	if out == nil {
+		out = map[string]any{}
 	}
 	out["subWorkflowId"] = t.SubWorkflowID
 	status := conductor.TaskCompleted
