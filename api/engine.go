@@ -17,6 +17,7 @@ type executionService interface {
 
 	StartWorkflow(ctx context.Context, req *conductor.StartWorkflowRequest) (string, error)
 	Execute(ctx context.Context, req *engine.ExecuteRequest) (*conductor.Workflow, error)
+	TestWorkflow(ctx context.Context, req *conductor.WorkflowTestRequest) (*conductor.Workflow, error)
 	Workflow(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error)
 	StreamWorkflow(ctx context.Context, workflowID string, head func(*conductor.Workflow) error, each func(*conductor.Task) error) error
 	RunningWorkflows(ctx context.Context, name string, version int, start, end time.Time) ([]string, error)

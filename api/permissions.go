@@ -94,6 +94,7 @@ var routePermissions = map[string]auth.Permission{
 	"GET /api/workflow/running/{name}":                            auth.WorkflowRead,
 	"GET /api/workflow/search":                                    auth.WorkflowRead,
 	"GET /api/workflow/search-v2":                                 auth.WorkflowRead,
+	"POST /api/workflow/test":                                     auth.WorkflowStart,
 	"POST /api/workflow/{name}":                                   auth.WorkflowStart,
 	"POST /api/workflow/{name}/correlated":                        auth.WorkflowRead,
 	"GET /api/workflow/{name}/correlated/{correlationId}":         auth.WorkflowRead,

@@ -197,6 +197,7 @@ func NewRouter(cfg Config) http.Handler {
 			r.Post("/bulk/terminate", bulk["terminate"])
 			r.Delete("/bulk/remove", bulk["remove"])
 			r.Delete("/bulk/terminate-remove", bulk["terminate-remove"])
+			r.Post("/test", s.testWorkflow)
 			r.Post("/{name}", s.startWorkflowByName)
 			r.Get("/{workflowId}", s.getWorkflow)
 			r.Get("/{workflowId}/status", s.getWorkflowStatus)

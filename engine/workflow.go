@@ -192,6 +192,12 @@ func (e *Engine) Workflow(ctx context.Context, workflowID string, includeTasks b
 	if err != nil {
 		return nil, err
 	}
+	return showLoops(wf), nil
+}
+
+// showLoops completes the output of the running loops of wf from its other tasks (see
+// decide.ShowLoop).
+func showLoops(wf *conductor.Workflow) *conductor.Workflow {
 	byRef := map[string]*conductor.Task{}
 	for _, t := range wf.Tasks {
 		if !t.Retried {
@@ -203,7 +209,7 @@ func (e *Engine) Workflow(ctx context.Context, workflowID string, includeTasks b
 			wf.Tasks[i] = decide.ShowLoop(t, byRef)
 		}
 	}
-	return wf, nil
+	return wf
 }
 
 // showLoop completes the output of a running loop read on its own (see decide.ShowLoop).

@@ -162,3 +162,25 @@ type SkipTaskRequest struct {
 	TaskInput  map[string]any `json:"taskInput,omitempty"`
 	TaskOutput map[string]any `json:"taskOutput,omitempty"`
 }
+
+// WorkflowTestRequest is the body of POST /api/workflow/test: a start request run with mocked
+// task results instead of workers (Conductor's WorkflowTestRequest).
+type WorkflowTestRequest struct {
+	StartWorkflowRequest
+	// TaskRefToMockOutput gives, per task reference name, the results of its successive
+	// attempts (a retried task takes the next one).
+	TaskRefToMockOutput map[string][]TaskMock `json:"taskRefToMockOutput,omitempty"`
+	// SubWorkflowTestRequest gives, per SUB_WORKFLOW reference name, the mocks of its child.
+	SubWorkflowTestRequest map[string]*WorkflowTestRequest `json:"subWorkflowTestRequest,omitempty"`
+}
+
+// TaskMock is one mocked result of a task attempt in a WorkflowTestRequest.
+type TaskMock struct {
+	// Status is the attempt's result status; "" means COMPLETED.
+	Status TaskStatus     `json:"status,omitempty"`
+	Output map[string]any `json:"output,omitempty"`
+	// ExecutionTime and QueueWaitTime (milliseconds) back-date the attempt's start and
+	// scheduled times, to show timings as a real run would.
+	ExecutionTime int64 `json:"executionTime,omitempty"`
+	QueueWaitTime int64 `json:"queueWaitTime,omitempty"`
+}
