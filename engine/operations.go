@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/podiumhq/podium/engine/decide"
@@ -14,8 +15,10 @@ import (
 
 // Restart runs an ended workflow again from the start under the same id: its tasks are wiped,
 // its input kept; with useLatestDefinitions it runs the latest version of its definition.
+//
+// A sub-workflow restarted makes its parents wait for it again (see operateUp).
 func (e *Engine) Restart(ctx context.Context, workflowID string, useLatestDefinitions bool) error {
-	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
+	return e.operate(ctx, workflowID, func(x *execution) error {
 		if !x.Workflow.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be restarted", workflowID)
 		}
@@ -32,7 +35,23 @@ func (e *Engine) Restart(ctx context.Context, workflowID string, useLatestDefini
 		}
 		return x.restartFrom(ctx, 0, nil)
 	})
-	return err
+}
+
+// operate runs an operator action on the whole execution workflowID in one transaction; on a
+// sub-workflow it revives its parents too (operateUp).
+func (e *Engine) operate(ctx context.Context, workflowID string, change func(x *execution) error) error {
+	if !validID(workflowID) {
+		return workflowNotFound(workflowID)
+	}
+	ancestors, err := e.ancestorsOf(ctx, workflowID)
+	if err != nil {
+		return err
+	}
+	if len(ancestors) == 0 {
+		_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, change)
+		return err
+	}
+	return e.operateUp(ctx, workflowID, ancestors, change)
 }
 
 // replaceDefinition makes the execution run def from now on.
@@ -57,51 +76,59 @@ func (x *execution) restartFrom(ctx context.Context, seq int, input map[string]a
 	return nil
 }
 
-// Retry resumes a failed, timed-out or terminated workflow from its failed tasks (§3.7).
+// Retry resumes a failed, timed-out or terminated workflow from its failed tasks (§3.7). A
+// retried sub-workflow makes its parents wait for it again. With resumeSubworkflowTasks, a
+// failed SUB_WORKFLOW task is not attempted again with a new child: its child is retried
+// instead (the deepest failed one down the chain), and every workflow above it resumes.
 func (e *Engine) Retry(ctx context.Context, workflowID string, resumeSubworkflowTasks bool) error {
-	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
-		if !x.Workflow.Status.IsTerminal() {
-			return conductor.NotFoundf("Workflow is still running.  status=%s", x.Workflow.Status)
+	target := workflowID
+	if resumeSubworkflowTasks && validID(workflowID) {
+		status, err := e.store.WorkflowStatusGet(ctx, workflowID)
+		if errors.Is(err, conductor.ErrNotFound) {
+			return workflowNotFound(workflowID)
 		}
-		if x.Workflow.Status == conductor.WorkflowCompleted {
-			return conductor.Conflictf("Workflow %s is COMPLETED; only an unsuccessful workflow can be retried", workflowID)
+		if err != nil {
+			return err
 		}
-		var failed []*decide.Attempt
-		for _, rec := range x.Tasks {
-			t := rec.Task
-			if t.Retried {
-				continue
-			}
-			switch t.Status {
-			case conductor.TaskFailed, conductor.TaskFailedWithTerminalError, conductor.TaskTimedOut, conductor.TaskCanceled:
-				failed = append(failed, rec)
+		if status.IsTerminal() && status != conductor.WorkflowCompleted {
+			if target, err = e.deepestFailedChild(ctx, workflowID); err != nil {
+				return err
 			}
 		}
-		if len(failed) == 0 {
-			return conductor.Conflictf("There are no retryable tasks in workflow %s", workflowID)
-		}
-		for _, rec := range failed {
-			if decide.Reopens(rec.Task.TaskType) {
-				x.ReopenInPlace(rec) // it waits again for the tasks retried with it
-				continue
-			}
-			x.Reattempt(rec)
-		}
-		wf := x.Workflow
-		wf.Status = conductor.WorkflowRunning
-		wf.EndTime = 0
-		wf.ReasonForIncompletion = ""
-		wf.LastRetriedTime = x.Now.UnixMilli()
-		x.Touch()
-		return nil
-	})
-	return err
+	}
+	return e.operate(ctx, target, func(x *execution) error { return x.retry() })
+}
+
+// retry reopens an ended, unsuccessful execution from its failed attempts.
+func (x *execution) retry() error {
+	if !x.Workflow.Status.IsTerminal() {
+		return conductor.NotFoundf("Workflow is still running.  status=%s", x.Workflow.Status)
+	}
+	if x.Workflow.Status == conductor.WorkflowCompleted {
+		return conductor.Conflictf("Workflow %s is COMPLETED; only an unsuccessful workflow can be retried", x.Workflow.WorkflowID)
+	}
+	failed := x.unsuccessful()
+	if len(failed) == 0 {
+		return conductor.Conflictf("There are no retryable tasks in workflow %s", x.Workflow.WorkflowID)
+	}
+	for _, rec := range failed {
+		x.retryAttempt(rec)
+	}
+	x.reopenForRetry()
+	return nil
 }
 
 // Rerun reruns an ended workflow: without a task id from the start (optionally with new input
 // and correlationId); with one, that task is reset and every later task dropped.
+//
+// The task may be one of a sub-workflow of it, at any depth: that sub-workflow is rerun from
+// it and every workflow above it resumes, as after any rerun of a sub-workflow.
 func (e *Engine) Rerun(ctx context.Context, workflowID string, req *conductor.RerunRequest) error {
-	_, err := e.mutateWith(ctx, workflowID, store.LoadAll, false, func(x *execution) error {
+	target, err := e.rerunTarget(ctx, workflowID, req.ReRunFromTaskID)
+	if err != nil {
+		return err
+	}
+	return e.operate(ctx, target, func(x *execution) error {
 		if !x.Workflow.Status.IsTerminal() {
 			return conductor.Conflictf("Workflow %s is still running; only an ended workflow can be rerun", workflowID)
 		}
@@ -145,7 +172,33 @@ func (e *Engine) Rerun(ctx context.Context, workflowID string, req *conductor.Re
 		}
 		return nil
 	})
-	return err
+}
+
+// rerunTarget is the execution a rerun from taskID changes: workflowID, or the sub-workflow
+// of it (at any depth) that holds the task.
+func (e *Engine) rerunTarget(ctx context.Context, workflowID, taskID string) (string, error) {
+	if taskID == "" || !validID(taskID) || !validID(workflowID) {
+		return workflowID, nil
+	}
+	rec, err := e.store.TaskGet(ctx, taskID)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return workflowID, nil // answered by the rerun itself: Task X not found
+	}
+	if err != nil {
+		return "", err
+	}
+	holder := rec.Task.WorkflowInstanceID
+	if holder == workflowID {
+		return workflowID, nil
+	}
+	ancestors, err := e.ancestorsOf(ctx, holder)
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(ancestors, workflowID) {
+		return workflowID, nil // another workflow's task: not found in this one
+	}
+	return holder, nil
 }
 
 // SkipTask records ref as SKIPPED in a running workflow before it is scheduled; when the

@@ -42,3 +42,15 @@ func (q *Queries) WorkflowLock(ctx context.Context, workflowID string) (*Workflo
 	}
 	return rec, tasks, nil
 }
+
+// WorkflowsLock locks the rows of workflowIDs in id order inside the transaction q runs in,
+// the order every transaction locking several workflows takes, so that none can deadlock
+// another. Missing ids are skipped.
+func (q *Queries) WorkflowsLock(ctx context.Context, workflowIDs []string) error {
+	if !q.inTx {
+		return errors.New("store: WorkflowsLock needs a transaction")
+	}
+	_, err := q.db.Exec(ctx, `SELECT 1 FROM workflows WHERE workflow_id = ANY($1::uuid[])
+		ORDER BY workflow_id FOR UPDATE`, workflowIDs)
+	return interpretError(err, "locking workflows")
+}

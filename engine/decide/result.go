@@ -82,14 +82,17 @@ func (d *Decision) Reattempt(rec *Attempt) {
 	d.Add(nextRec)
 }
 
-// ReopenInPlace makes a finished container task (a JOIN, a DO_WHILE) wait again, as the same
-// attempt: Conductor's retry reopens containers rather than superseding them. A loop resumes
-// in the iteration it stopped in.
+// ReopenInPlace makes a finished container task (a JOIN, a DO_WHILE, a SUB_WORKFLOW whose
+// child runs again) wait again, as the same attempt: Conductor's retry reopens containers
+// rather than superseding them. A loop resumes in the iteration it stopped in.
 func (d *Decision) ReopenInPlace(rec *Attempt) {
 	t := rec.Task
 	t.Status, t.Executed, t.EndTime, t.ReasonForIncompletion = conductor.TaskInProgress, false, 0, ""
-	if t.TaskType == conductor.TaskTypeDoWhile {
+	switch t.TaskType {
+	case conductor.TaskTypeDoWhile:
 		d.SetTaskOutput(rec, compactLoopOutput(d.RealTaskOutput(rec))) // running again: the compact form
+	case conductor.TaskTypeSubWorkflow:
+		d.SetTaskOutput(rec, map[string]any{"subWorkflowId": t.SubWorkflowID}) // its child runs again
 	}
 	d.MarkDirty(rec)
 }
