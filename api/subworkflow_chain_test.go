@@ -6,6 +6,7 @@ package api_test
 // and the chain must run to completion again.
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
@@ -223,4 +224,37 @@ func TestSubWorkflowChainTerminateCascades(t *testing.T) {
 		require.Equal(t, "Parent workflow has been terminated with status TERMINATED", wf["reasonForIncompletion"])
 	}
 	b.requireNothingToPoll(itName(1))
+}
+
+func TestSubWorkflowTerminationRequestOutlivesACrash(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	parentID, childID := startParent(t, b)
+	conn := b.dbConn()
+	pending := func() int {
+		var n int
+		require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM workflow_signals`).Scan(&n))
+		return n
+	}
+
+	// A parent's end asks for its child's at once, and the request is gone once carried out.
+	b.terminate(parentID, "operator")
+	b.requireWorkflowStatus(childID, "TERMINATED")
+	require.Zero(t, pending())
+
+	// A request whose writer died before carrying it out (written with the parent's end, in the
+	// same transaction) is carried out by the sweeper.
+	otherParent := b.startWorkflow("sub_parent", obj{"order": "o-10"})
+	otherChild := taskByRef(t, b.execution(otherParent), "sub")["subWorkflowId"].(string)
+	_, err := conn.Exec(context.Background(), `INSERT INTO workflow_signals (workflow_id, reason, created_at)
+		VALUES ($1, 'Parent workflow has been terminated with status TERMINATED', now() - interval '1 minute')`, otherChild)
+	require.NoError(t, err)
+	b.requireWorkflowStatus(otherChild, "RUNNING")
+	b.sweep()
+	child := b.requireWorkflowStatus(otherChild, "TERMINATED")
+	require.Equal(t, "Parent workflow has been terminated with status TERMINATED", child["reasonForIncompletion"])
+	require.Zero(t, pending())
+	b.sweep() // carried out once: nothing left to do
+	require.Equal(t, "TERMINATED", b.execution(otherChild)["status"])
+	b.requireWorkflowStatus(otherParent, "TERMINATED") // the child's end reaches its parent
 }

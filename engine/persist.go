@@ -71,7 +71,8 @@ func (e *Engine) mutateWith(ctx context.Context, workflowID string, load store.L
 // afterCommit carries out, once decisions committed, what reaches other workflows: the
 // children of canceled SUB_WORKFLOW tasks are terminated, and the parents of ended workflows
 // decided (each in its own transaction: a decision never locks another workflow). A crash in
-// between leaves a parent to its next check (at most 30 s away) and a child running.
+// between leaves a parent to its next check (at most 30 s away) and a child's termination to
+// the sweeper: the decision stored the request (store.Termination) with its own changes.
 func (e *Engine) afterCommit(ctx context.Context, xs ...*execution) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
@@ -80,7 +81,7 @@ func (e *Engine) afterCommit(ctx context.Context, xs ...*execution) {
 			continue
 		}
 		for _, c := range x.Changes().EndChildren {
-			if err := e.Terminate(ctx, c.WorkflowID, c.Reason); err != nil && !errors.Is(err, conductor.ErrConflict) {
+			if err := e.endChild(ctx, c.WorkflowID, c.Reason); err != nil {
 				e.logger.Warn("engine: terminating a sub-workflow failed", "workflow_id", c.WorkflowID, "error", err)
 			}
 		}
@@ -90,6 +91,25 @@ func (e *Engine) afterCommit(ctx context.Context, xs ...*execution) {
 			}
 		}
 	}
+}
+
+// endChild carries out the termination requests of a child workflow: it is terminated, unless
+// it has ended, and its requests deleted in the same transaction, so that they are carried out
+// once whoever (afterCommit, the sweeper, another replica) gets there first.
+func (e *Engine) endChild(ctx context.Context, workflowID, reason string) error {
+	err := e.mutate(ctx, workflowID, func(x *execution) error {
+		if err := x.q.TerminationsDone(ctx, workflowID); err != nil {
+			return err
+		}
+		if !x.Workflow.Status.IsTerminal() {
+			x.Terminate(reason)
+		}
+		return nil
+	})
+	if errors.Is(err, conductor.ErrNotFound) {
+		return e.store.TerminationsDone(ctx, workflowID) // the child is gone: nothing to end
+	}
+	return err
 }
 
 // open prepares an execution loaded (and locked) in transaction q for a change.
@@ -173,9 +193,13 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 			x.wake = append(x.wake, wf.ParentWorkflowID)
 		}
 	}
+	var ends []store.Termination
+	for _, c := range ch.EndChildren {
+		ends = append(ends, store.Termination{WorkflowID: c.WorkflowID, Reason: c.Reason})
+	}
 	return &store.ExecutionSave{
 		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Removed: ch.Removed,
-		Logs: ch.Logs, Now: x.Now,
+		Terminations: ends, Logs: ch.Logs, Now: x.Now,
 	}, nil
 }
 

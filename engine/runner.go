@@ -69,8 +69,22 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 			e.logger.Warn("engine: sweeping workflow failed", "workflow_id", id, "error", err)
 		}
 	}
-	return len(ids), nil
+	// Terminations a crash left behind: their writer would have carried them out at once.
+	ends, err := e.store.TerminationsDue(ctx, e.now().Add(-terminationGrace), 200)
+	if err != nil {
+		return len(ids), err
+	}
+	for _, t := range ends {
+		if err := e.endChild(ctx, t.WorkflowID, t.Reason); err != nil && ctx.Err() == nil {
+			e.logger.Warn("engine: terminating a sub-workflow failed", "workflow_id", t.WorkflowID, "error", err)
+		}
+	}
+	return len(ids) + len(ends), nil
 }
+
+// terminationGrace is how old a termination request must be before the sweeper carries it
+// out: younger ones are being carried out by the decision that wrote them.
+const terminationGrace = 10 * time.Second
 
 // systemWorkLoop claims async system tasks and runs them: at most systemWorkers at once, and at
 // most systemPerDestination of them calling one destination (handlers that implement

@@ -120,6 +120,9 @@ type ExecutionSave struct {
 	Tasks             []*TaskRecord
 	// Removed are the ids of attempts to delete, with their logs.
 	Removed []string
+	// Terminations are other workflows to terminate once this save committed (the children of
+	// canceled SUB_WORKFLOW tasks), kept until done (see TerminationsDone).
+	Terminations []Termination
 	Logs    map[string][]string
 	Now     time.Time
 
@@ -190,6 +193,14 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 			batch.Queue(`UPDATE workflows SET snapshot = $2, workflow_version = $3 WHERE workflow_id = $1`,
 				wf.WorkflowID, s.Workflow.snapshot, s.Workflow.Definition.Version)
 		}
+	}
+	if len(s.Terminations) > 0 {
+		ids, reasons := make([]string, len(s.Terminations)), make([]string, len(s.Terminations))
+		for i, t := range s.Terminations {
+			ids[i], reasons[i] = t.WorkflowID, t.Reason
+		}
+		batch.Queue(`INSERT INTO workflow_signals (workflow_id, reason, created_at)
+			SELECT w, r, $3 FROM unnest($1::uuid[], $2::text[]) AS s(w, r)`, ids, reasons, s.Now)
 	}
 	if len(s.Removed) > 0 {
 		batch.Queue(`DELETE FROM task_logs WHERE task_id = ANY($1::uuid[])`, s.Removed)
