@@ -123,8 +123,8 @@ type ExecutionSave struct {
 	// Terminations are other workflows to terminate once this save committed (the children of
 	// canceled SUB_WORKFLOW tasks), kept until done (see TerminationsDone).
 	Terminations []Termination
-	Logs    map[string][]string
-	Now     time.Time
+	Logs         map[string][]string
+	Now          time.Time
 
 	// newSnapshot is set when the batch stores a snapshot the cache does not know yet.
 	newSnapshot *[32]byte
