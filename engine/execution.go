@@ -153,6 +153,14 @@ func (x *execution) Child(id string) (*conductor.Workflow, error) {
 	return x.q.WorkflowGet(x.ctx, id, false)
 }
 
+// Polled implements decide.Resolver from the poll data.
+func (x *execution) Polled(taskType, domain string, since time.Time) (bool, error) {
+	if x.q == nil {
+		return false, nil
+	}
+	return x.q.PollDataSince(x.ctx, taskType, domain, since)
+}
+
 // Pending implements decide.Resolver.
 func (x *execution) Pending(refs, prefixes, known []string) (bool, error) {
 	if x.q == nil {

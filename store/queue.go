@@ -145,6 +145,14 @@ func (q *Queries) PollDataRecord(ctx context.Context, queue, workerID, domain st
 	return interpretError(err, "recording poll")
 }
 
+// PollDataSince reports whether a worker polled taskType in domain at or after since.
+func (q *Queries) PollDataSince(ctx context.Context, taskType, domain string, since time.Time) (bool, error) {
+	var polled bool
+	err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM poll_data
+		WHERE queue_name = $1 AND domain = $2 AND last_poll_time >= $3)`, taskType, domain, since).Scan(&polled)
+	return polled, interpretError(err, "reading poll data")
+}
+
 // PollDataList returns poll records of queue, or of every queue when queue is "".
 func (q *Queries) PollDataList(ctx context.Context, queue string) ([]conductor.PollData, error) {
 	return queryList(ctx, q.db, "listing poll data", scanPollData, `SELECT queue_name, domain, worker_id, last_poll_time

@@ -89,6 +89,9 @@ type Resolver interface {
 	StartChild(req *conductor.StartWorkflowRequest) (id string, err error)
 	// Child reads a child workflow's status, output (as shown) and reason.
 	Child(id string) (*conductor.Workflow, error)
+	// Polled reports whether a worker polled taskType in domain at or after since: the domain
+	// has an active worker.
+	Polled(taskType, domain string, since time.Time) (bool, error)
 	// Execute runs the synchronous system task handler of a's type on its real input.
 	Execute(a *Attempt, input map[string]any) Result
 	// Interrupted reports whether whoever asked for the decision is gone: the decider then

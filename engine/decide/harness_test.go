@@ -34,6 +34,7 @@ type memory struct {
 	readonly      map[string]bool // secrets the principal may use but not write
 	secretErr     error           // the secrets store is failing
 	interrupted   bool
+	polls         map[string]time.Time // last poll of "taskType/domain"
 	loads         int
 }
 
@@ -137,6 +138,11 @@ func (m *memory) StartChild(req *conductor.StartWorkflowRequest) (string, error)
 		Input: req.Input, ParentWorkflowID: req.ParentWorkflowID, ParentWorkflowTaskID: req.ParentWorkflowTaskID}
 	m.childRequests = append(m.childRequests, req)
 	return id, nil
+}
+
+func (m *memory) Polled(taskType, domain string, since time.Time) (bool, error) {
+	at, ok := m.polls[taskType+"/"+domain]
+	return ok && !at.Before(since), nil
 }
 
 func (m *memory) Child(id string) (*conductor.Workflow, error) {

@@ -175,19 +175,43 @@ func QueueName(domain, taskType string) string {
 	return domain + ":" + taskType
 }
 
-// domainFor picks the domain of a worker task from the workflow's taskToDomain: the entry of
-// the task name, else "*"; the first domain of a comma list; NO_DOMAIN means none.
+// activeWorkerWindow is how recently a worker must have polled a domain for a comma list of
+// domains to pick it (Conductor's activeWorkerLastPollTimeout).
+const activeWorkerWindow = 10 * time.Second
+
+// domainFor picks the domain of a worker task from the workflow's taskToDomain, as Conductor
+// does: the entry of the task name, else "*"; of a comma list, the first domain a worker
+// polled within activeWorkerWindow, else the last one; NO_DOMAIN means none.
 func (d *Decision) domainFor(name string) string {
 	spec, ok := d.Workflow.TaskToDomain[name]
 	if !ok {
 		spec = d.Workflow.TaskToDomain["*"]
 	}
-	first, _, _ := strings.Cut(spec, ",")
-	first = strings.TrimSpace(first)
-	if first == "NO_DOMAIN" {
+	domains := strings.Split(spec, ",")
+	for i := range domains {
+		domains[i] = strings.TrimSpace(domains[i])
+	}
+	pick := domains[len(domains)-1]
+	if len(domains) > 1 {
+		for _, domain := range domains {
+			if domain == "NO_DOMAIN" || domain == "" {
+				continue
+			}
+			active, err := d.r.Polled(name, domain, d.Now.Add(-activeWorkerWindow))
+			if err != nil {
+				d.Abort(err)
+				break
+			}
+			if active {
+				pick = domain
+				break
+			}
+		}
+	}
+	if pick == "NO_DOMAIN" {
 		return ""
 	}
-	return first
+	return pick
 }
 
 // evaluateInput resolves wt's inputParameters, with the task definition's inputTemplate filling
