@@ -163,6 +163,25 @@ var matrixRoutes = map[string]matrixAccess{
 	"GET /api/tasks/queue/all":                                 accRead,
 	"GET /api/tasks/queue/polldata":                            accRead,
 	"GET /api/tasks/queue/polldata/all":                        accRead,
+	"GET /api/tasks/queue/all/verbose":                         accRead,
+	"POST /api/tasks/queue/requeue/{taskType}":                 accExecute,
+
+	// Definition tags: like the definitions.
+	"GET /api/metadata/workflow/{name}/tags":    accMetaRead,
+	"POST /api/metadata/workflow/{name}/tags":   accMetaWrite,
+	"PUT /api/metadata/workflow/{name}/tags":    accMetaWrite,
+	"DELETE /api/metadata/workflow/{name}/tags": accMetaWrite,
+	"GET /api/metadata/task/{name}/tags":        accMetaRead,
+	"POST /api/metadata/task/{name}/tags":       accMetaWrite,
+	"PUT /api/metadata/task/{name}/tags":        accMetaWrite,
+	"DELETE /api/metadata/task/{name}/tags":     accMetaWrite,
+
+	// Admin: ADMIN only.
+	"GET /api/admin/config":                                    accAdmin,
+	"GET /api/admin/task/{tasktype}":                           accAdmin,
+	"POST /api/admin/sweep/requeue/{workflowId}":               accAdmin,
+	"POST /api/admin/consistency/verifyAndRepair/{workflowId}": accAdmin,
+	"GET /api/admin/queues":                                    accAdmin,
 
 	// Secrets.
 	"GET /api/secrets":                 accAny,
@@ -206,7 +225,7 @@ var matrixRoutes = map[string]matrixAccess{
 // secret's name too, so that every PUT creates and none depends on who created one first).
 var matrixParams = map[string]string{
 	"name": "matrix_x", "version": "1", "correlationId": "matrix_corr",
-	"taskReferenceName": "matrix_ref", "taskRefName": "matrix_ref", "taskType": "matrix_task",
+	"taskReferenceName": "matrix_ref", "taskRefName": "matrix_ref", "taskType": "matrix_task", "tasktype": "matrix_task",
 	"status": "COMPLETED", "key": "", "role": "USER", "type": "SECRET_NAME",
 	"workflowId": "", "taskId": "", "id": "", "keyId": "",
 }

@@ -27,12 +27,14 @@ type executionService interface {
 	Pause(ctx context.Context, workflowID string) error
 	Resume(ctx context.Context, workflowID string) error
 	Terminate(ctx context.Context, workflowID, reason string) error
+	TerminateTriggeringFailure(ctx context.Context, workflowID, reason string) error
 	Restart(ctx context.Context, workflowID string, useLatestDefinitions bool) error
 	Retry(ctx context.Context, workflowID string, resumeSubworkflowTasks bool) error
 	Rerun(ctx context.Context, workflowID string, req *conductor.RerunRequest) error
 	SkipTask(ctx context.Context, workflowID, ref string, req *conductor.SkipTaskRequest) error
 	ResetCallbacks(ctx context.Context, workflowID string) error
-	RemoveWorkflow(ctx context.Context, workflowID string) error
+	RemoveWorkflow(ctx context.Context, workflowID string, archive bool) error
+	VerifyAndRepair(ctx context.Context, workflowID string) (bool, error)
 	Bulk(ctx context.Context, ids []string, op func(ctx context.Context, id string) error) (*conductor.BulkResponse, error)
 
 	Poll(ctx context.Context, req engine.PollRequest) ([]*conductor.Task, error)
@@ -45,6 +47,9 @@ type executionService interface {
 	QueueSize(ctx context.Context, taskType, domain string) (int, error)
 	QueueSizes(ctx context.Context) (map[string]int, error)
 	PollData(ctx context.Context, taskType string) ([]conductor.PollData, error)
+	QueueCounts(ctx context.Context) (map[string]engine.QueueCounts, error)
+	RequeuePendingTasks(ctx context.Context, taskType string) (int, error)
+	PendingTasks(ctx context.Context, taskType string, start, count int) ([]*conductor.Task, error)
 }
 
 // searchService runs workflow searches (internal/search's service).

@@ -28,6 +28,7 @@ type metadataService interface {
 	TaskDefs(ctx context.Context) ([]*conductor.TaskDef, error)
 	TaskDef(ctx context.Context, name string) (*conductor.TaskDef, error)
 	DeleteTaskDef(ctx context.Context, name string) error
+	definitionTagsService
 }
 
 // decodeDefinitions decodes a body of workflow definitions into v, refusing first, without

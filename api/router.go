@@ -57,6 +57,9 @@ type Config struct {
 	// Metadata serves the definition routes and checks the inline definitions of start
 	// requests (internal/metadata's service; the one the engine starts workflows with).
 	Metadata metadataService
+	// AdminConfig is what GET /api/admin/config answers: the configuration with every secret
+	// redacted (internal/config's Config.Redacted).
+	AdminConfig map[string]any
 }
 
 type server struct {
@@ -75,6 +78,8 @@ type server struct {
 	// executeMaxWait bounds waitForSeconds of execute.
 	executeMaxWait time.Duration
 	proxies        []netip.Prefix
+	// adminConfigDump is Config.AdminConfig.
+	adminConfigDump map[string]any
 }
 
 // NewRouter returns the HTTP handler serving the whole API.
@@ -96,6 +101,8 @@ func NewRouter(cfg Config) http.Handler {
 		maxBodyBytes:  cfg.MaxBodyBytes,
 		authOff:       cfg.AuthOff,
 		proxies:       cfg.TrustedProxies,
+
+		adminConfigDump: cfg.AdminConfig,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -166,6 +173,8 @@ func NewRouter(cfg Config) http.Handler {
 			r.Get("/workflow/{name}", s.getWorkflowDef)
 			r.Get("/workflow/{name}/versions", s.workflowDefVersions)
 			r.Delete("/workflow/{name}/{version}", s.deleteWorkflowDef)
+			s.tagRoutes(r, "/workflow/{name}/tags", s.workflowDefTagRoutes)
+			s.tagRoutes(r, "/task/{name}/tags", s.taskDefTagRoutes)
 
 			r.Post("/taskdefs", s.createTaskDefs)
 			r.Put("/taskdefs", s.updateTaskDef)
@@ -247,6 +256,14 @@ func NewRouter(cfg Config) http.Handler {
 			r.Get("/admin/requeue", s.requeueScheduleExecutions)
 		})
 
+		r.Route("/admin", func(r chi.Router) {
+			r.Get("/config", s.adminConfig)
+			r.Get("/task/{tasktype}", s.adminPendingTasks)
+			r.Post("/sweep/requeue/{workflowId}", s.adminRequeueSweep)
+			r.Post("/consistency/verifyAndRepair/{workflowId}", s.adminVerifyAndRepair)
+			r.Get("/queues", s.adminQueues)
+		})
+
 		r.Route("/tasks", func(r chi.Router) {
 			r.Get("/poll/{taskType}", s.pollTask)
 			r.Get("/poll/batch/{taskType}", s.batchPoll)
@@ -259,6 +276,8 @@ func NewRouter(cfg Config) http.Handler {
 			r.Get("/queue/size", s.queueSize)
 			r.Get("/queue/sizes", s.queueSizes)
 			r.Get("/queue/all", s.queueSizes)
+			r.Get("/queue/all/verbose", s.queuesVerbose)
+			r.Post("/queue/requeue/{taskType}", s.requeuePendingTasks)
 			r.Get("/queue/polldata", s.pollData)
 			r.Get("/queue/polldata/all", s.allPollData)
 			r.Get("/{taskId}", s.getTask)
@@ -267,6 +286,15 @@ func NewRouter(cfg Config) http.Handler {
 		})
 	})
 	return r
+}
+
+// tagRoutes routes GET (list), POST (add), PUT (replace all) and DELETE (remove) of a
+// definition's tags at path.
+func (s *server) tagRoutes(r chi.Router, path string, routes func() definitionTagRoutes) {
+	r.Get(path, s.getDefinitionTags(routes))
+	r.Post(path, s.editDefinitionTags(routes, func(t definitionTagRoutes) tagEdit { return t.add }, false))
+	r.Put(path, s.editDefinitionTags(routes, func(t definitionTagRoutes) tagEdit { return t.set }, true))
+	r.Delete(path, s.editDefinitionTags(routes, func(t definitionTagRoutes) tagEdit { return t.deletion }, false))
 }
 
 // allowedMethods lists the methods routes answers on path, for the Allow header of a 405.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -230,12 +231,31 @@ func (s *server) getWorkflowStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// terminateWorkflow answers DELETE /api/workflow/{id}?reason=&triggerFailureWorkflow=false.
 func (s *server) terminateWorkflow(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.Terminate(r.Context(), pathParam(r, "workflowId"), r.URL.Query().Get("reason")))
+	terminate, err := s.terminator(r)
+	if err == nil {
+		err = terminate(r.Context(), pathParam(r, "workflowId"), r.URL.Query().Get("reason"))
+	}
+	s.writeEmpty(w, r, err)
 }
 
+// terminator is the engine's terminate operation ?triggerFailureWorkflow (default false) asks for.
+func (s *server) terminator(r *http.Request) (func(ctx context.Context, id, reason string) error, error) {
+	trigger, err := queryBool(r, "triggerFailureWorkflow", false)
+	if trigger {
+		return s.engine.TerminateTriggeringFailure, err
+	}
+	return s.engine.Terminate, err
+}
+
+// removeWorkflow answers DELETE /api/workflow/{id}/remove?archiveWorkflow=true.
 func (s *server) removeWorkflow(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, s.engine.RemoveWorkflow(r.Context(), pathParam(r, "workflowId")))
+	archive, err := queryBool(r, "archiveWorkflow", true)
+	if err == nil {
+		err = s.engine.RemoveWorkflow(r.Context(), pathParam(r, "workflowId"), archive)
+	}
+	s.writeEmpty(w, r, err)
 }
 
 func (s *server) pauseWorkflow(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -309,33 +310,45 @@ func (s *server) bulkRoutes() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
 		"pause":  plain(func(ctx context.Context, id string) error { return e.Pause(ctx, id) }),
 		"resume": plain(func(ctx context.Context, id string) error { return e.Resume(ctx, id) }),
-		"remove": plain(func(ctx context.Context, id string) error { return e.RemoveWorkflow(ctx, id) }),
-		"retry":  plain(func(ctx context.Context, id string) error { return e.Retry(ctx, id, false) }),
+		"remove": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
+			archive, err := queryBool(r, "archiveWorkflow", true)
+			return func(ctx context.Context, id string) error { return e.RemoveWorkflow(ctx, id, archive) }, err
+		}),
+		"retry": plain(func(ctx context.Context, id string) error { return e.Retry(ctx, id, false) }),
 		"restart": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
 			latest, err := queryBool(r, "useLatestDefinitions", false)
 			return func(ctx context.Context, id string) error { return e.Restart(ctx, id, latest) }, err
 		}),
 		"terminate": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
 			reason := r.URL.Query().Get("reason")
-			return func(ctx context.Context, id string) error { return e.Terminate(ctx, id, reason) }, nil
+			terminate, err := s.terminator(r)
+			return func(ctx context.Context, id string) error { return terminate(ctx, id, reason) }, err
 		}),
 		"terminate-remove": s.bulk(func(r *http.Request) (func(context.Context, string) error, error) {
 			reason := r.URL.Query().Get("reason")
-			return func(ctx context.Context, id string) error { return terminateRemove(ctx, e, id, reason) }, nil
+			archive, err := queryBool(r, "archiveWorkflow", true)
+			return func(ctx context.Context, id string) error { return terminateRemove(ctx, e, id, reason, archive) }, err
 		}),
 	}
 }
 
+// terminateRemoveWorkflow answers DELETE /api/workflow/{id}/terminate-remove?reason=&archiveWorkflow=true.
 func (s *server) terminateRemoveWorkflow(w http.ResponseWriter, r *http.Request) {
-	s.writeEmpty(w, r, terminateRemove(r.Context(), s.engine, pathParam(r, "workflowId"), r.URL.Query().Get("reason")))
+	archive, err := queryBool(r, "archiveWorkflow", true)
+	if err == nil {
+		err = terminateRemove(r.Context(), s.engine, pathParam(r, "workflowId"), r.URL.Query().Get("reason"), archive)
+	}
+	s.writeEmpty(w, r, err)
 }
 
-// terminateRemove terminates a workflow unless it already ended, then deletes it.
-func terminateRemove(ctx context.Context, e executionService, id, reason string) error {
-	if err := e.Terminate(ctx, id, reason); err != nil && !isConflict(err) {
+// terminateRemove terminates a workflow unless it already ended, then removes it (archived or
+// deleted, see engine.Engine.RemoveWorkflow). An archived execution, not live to terminate, is
+// removed all the same; one found nowhere is the remove's 404.
+func terminateRemove(ctx context.Context, e executionService, id, reason string, archive bool) error {
+	if err := e.Terminate(ctx, id, reason); err != nil && !isConflict(err) && !errors.Is(err, conductor.ErrNotFound) {
 		return err
 	}
-	return e.RemoveWorkflow(ctx, id)
+	return e.RemoveWorkflow(ctx, id, archive)
 }
 
 // writeNoContent answers 204, or the error.

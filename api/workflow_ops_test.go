@@ -569,7 +569,7 @@ func TestWorkflowBulk(t *testing.T) {
 	statuses("RUNNING")
 	require.Equal(t, []string{"t1:SCHEDULED"}, refsAndStatuses(t, b.execution(a)))
 
-	res = bulk(http.MethodDelete, "remove", arr{a, c})
+	res = bulk(http.MethodDelete, "remove?archiveWorkflow=false", arr{a, c})
 	require.ElementsMatch(t, arr{a, c}, res["bulkSuccessfulResults"])
 	requireError(t, b.do(http.MethodGet, executionPath+"/"+a, nil), http.StatusNotFound, "No such workflow found by id: "+a)
 	requireError(t, b.do(http.MethodGet, executionPath+"/"+c, nil), http.StatusNotFound, "No such workflow found by id: "+c)

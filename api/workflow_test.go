@@ -1674,8 +1674,9 @@ func TestWorkflowRESTEndToEnd(t *testing.T) {
 		"Cannot terminate a COMPLETED workflow.")
 	wf = b.requireWorkflowStatus(done, "COMPLETED")
 
-	// Remove deletes the execution and its tasks.
-	requireEmptyOK(t, b.do(http.MethodDelete, executionPath+"/"+done+"/remove", nil))
+	// Remove with archiveWorkflow=false deletes the execution and its tasks (the default archives
+	// them: TestArchiveRemove).
+	requireEmptyOK(t, b.do(http.MethodDelete, executionPath+"/"+done+"/remove?archiveWorkflow=false", nil))
 	requireError(t, b.do(http.MethodGet, executionPath+"/"+done, nil), http.StatusNotFound, "No such workflow found by id: "+done)
 	for _, task := range tasksOf(t, wf) {
 		requireError(t, b.do(http.MethodGet, tasksPath+"/"+task["taskId"].(string), nil), http.StatusNotFound,

@@ -220,13 +220,26 @@ func (e *Engine) Task(ctx context.Context, taskID string) (*conductor.Task, erro
 	}
 	rec, err := e.store.TaskGet(ctx, taskID)
 	if errors.Is(err, conductor.ErrNotFound) {
-		return nil, taskNotFound(taskID)
+		return e.archivedTask(ctx, taskID)
 	}
 	if err != nil {
 		return nil, err
 	}
 	rec.Task.Normalize()
 	return e.showLoop(ctx, rec.Task)
+}
+
+// archivedTask returns an attempt of an archived execution, shown as it was archived.
+func (e *Engine) archivedTask(ctx context.Context, taskID string) (*conductor.Task, error) {
+	t, err := e.store.ArchivedTaskGet(ctx, taskID)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return nil, taskNotFound(taskID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.Normalize()
+	return t, nil
 }
 
 // AddTaskLog appends a line to a task's execution log.

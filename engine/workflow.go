@@ -187,6 +187,9 @@ func (e *Engine) Workflow(ctx context.Context, workflowID string, includeTasks b
 	}
 	wf, err := e.store.WorkflowGet(ctx, workflowID, includeTasks)
 	if errors.Is(err, conductor.ErrNotFound) {
+		wf, err = e.store.ArchivedWorkflowGet(ctx, workflowID, includeTasks)
+	}
+	if errors.Is(err, conductor.ErrNotFound) {
 		return nil, workflowNotFound(workflowID)
 	}
 	if err != nil {
@@ -244,21 +247,62 @@ func (e *Engine) StreamWorkflow(ctx context.Context, workflowID string,
 		return each(shown)
 	})
 	if err == conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row itself is missing
-		return workflowNotFound(workflowID)
+		return e.streamArchived(ctx, workflowID, head, each)
 	}
 	return err
+}
+
+// streamArchived is StreamWorkflow for an archived execution, read whole: archived executions
+// are read rarely, and their size was bounded while they ran.
+func (e *Engine) streamArchived(ctx context.Context, workflowID string,
+	head func(*conductor.Workflow) error, each func(*conductor.Task) error) error {
+	wf, err := e.store.ArchivedWorkflowGet(ctx, workflowID, true)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return workflowNotFound(workflowID)
+	}
+	if err != nil {
+		return err
+	}
+	tasks := wf.Tasks
+	wf.Tasks = []*conductor.Task{}
+	if err := head(wf); err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if err := each(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Terminate ends a running or paused workflow as TERMINATED (§1.2): 409 for a COMPLETED one,
 // a no-op for a TERMINATED one; FAILED and TIMED_OUT executions flip to TERMINATED. The
 // failure workflow is not started.
 func (e *Engine) Terminate(ctx context.Context, workflowID, reason string) error {
+	return e.terminate(ctx, workflowID, reason, false)
+}
+
+// TerminateTriggeringFailure is Terminate that also starts the definition's failureWorkflow, in
+// the same transaction, when it ends a running or paused workflow (Orkes'
+// triggerFailureWorkflow=true). A FAILED or TIMED_OUT workflow flipped to TERMINATED started
+// its failure workflow when it ended, so none is started again.
+func (e *Engine) TerminateTriggeringFailure(ctx context.Context, workflowID, reason string) error {
+	return e.terminate(ctx, workflowID, reason, true)
+}
+
+func (e *Engine) terminate(ctx context.Context, workflowID, reason string, triggerFailure bool) error {
 	err := e.mutate(ctx, workflowID, func(x *execution) error {
 		switch x.Workflow.Status {
 		case conductor.WorkflowCompleted:
 			return conductor.Conflictf("Cannot terminate a COMPLETED workflow.")
 		case conductor.WorkflowTerminated:
 			return nil
+		case conductor.WorkflowRunning, conductor.WorkflowPaused:
+			if triggerFailure {
+				x.TerminateTriggeringFailure(reason)
+				return nil
+			}
 		}
 		x.Terminate(reason)
 		return nil
@@ -301,12 +345,21 @@ func (e *Engine) Decide(ctx context.Context, workflowID string) error {
 	return err
 }
 
-// RemoveWorkflow deletes an execution and its tasks.
-func (e *Engine) RemoveWorkflow(ctx context.Context, workflowID string) error {
+// RemoveWorkflow removes an execution, whatever its status, from the live tables: with archive
+// (Conductor's default) it moves to the archive, where it stays readable by id (Workflow, Task)
+// but is never decided, swept, claimed or searched again; without, it is deleted, from the
+// archive too. Only this execution is removed: its sub-workflows and its parent stay as they
+// are, as in Conductor.
+func (e *Engine) RemoveWorkflow(ctx context.Context, workflowID string, archive bool) error {
 	if !validID(workflowID) {
 		return workflowNotFound(workflowID)
 	}
-	err := e.store.WorkflowDelete(ctx, workflowID)
+	var err error
+	if archive {
+		err = e.store.WorkflowArchive(ctx, workflowID, e.now())
+	} else {
+		err = e.store.WorkflowDelete(ctx, workflowID)
+	}
 	if errors.Is(err, conductor.ErrNotFound) {
 		return workflowNotFound(workflowID)
 	}

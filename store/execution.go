@@ -471,22 +471,6 @@ func (s *Store) WorkflowStream(ctx context.Context, workflowID string,
 	return interpretError(results.Close(), "reading workflow")
 }
 
-// WorkflowDelete removes an execution with its tasks and their logs.
-func (q *Queries) WorkflowDelete(ctx context.Context, workflowID string) error {
-	if _, err := q.db.Exec(ctx, `DELETE FROM task_logs WHERE task_id IN
-		(SELECT task_id FROM tasks WHERE workflow_id = $1)`, workflowID); err != nil {
-		return interpretError(err, "deleting task logs")
-	}
-	tag, err := q.db.Exec(ctx, `DELETE FROM workflows WHERE workflow_id = $1`, workflowID)
-	if err != nil {
-		return interpretError(err, "deleting workflow")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
-}
-
 // WorkflowIDByIdempotencyKey finds the execution started with key for the workflow name.
 func (q *Queries) WorkflowIDByIdempotencyKey(ctx context.Context, name, key string) (string, conductor.WorkflowStatus, error) {
 	var id string

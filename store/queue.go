@@ -211,3 +211,61 @@ func (q *Queries) TaskRelease(ctx context.Context, taskID string, pollCount int,
 		WHERE task_id = $1 AND status = 'IN_PROGRESS' AND poll_count = $2`, taskID, pollCount, visibleAt)
 	return interpretError(err, "releasing task")
 }
+
+// QueueCounts are the tasks of one queue: waiting (SCHEDULED) and claimed but not finished
+// (IN_PROGRESS, Conductor's "unacked").
+type QueueCounts struct {
+	Size    int
+	Unacked int
+}
+
+// TaskQueueCounts counts waiting and claimed tasks per queue.
+func (q *Queries) TaskQueueCounts(ctx context.Context) (map[string]QueueCounts, error) {
+	rows, err := q.db.Query(ctx, `SELECT queue_name, count(*) FILTER (WHERE status = 'SCHEDULED'),
+			count(*) FILTER (WHERE status = 'IN_PROGRESS')
+		FROM tasks WHERE status IN ('SCHEDULED', 'IN_PROGRESS') AND queue_name IS NOT NULL GROUP BY queue_name`)
+	if err != nil {
+		return nil, interpretError(err, "counting queues")
+	}
+	counts := map[string]QueueCounts{}
+	var name string
+	var c QueueCounts
+	_, err = pgx.ForEachRow(rows, []any{&name, &c.Size, &c.Unacked}, func() error { counts[name] = c; return nil })
+	return counts, interpretError(err, "counting queues")
+}
+
+// TaskQueuedOfType counts the SCHEDULED attempts of taskType waiting in a worker queue (any
+// domain), leaving out the internal queues whose names start with systemPrefix.
+func (q *Queries) TaskQueuedOfType(ctx context.Context, taskType, systemPrefix string) (int, error) {
+	var n int
+	err := q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE task_type = $1 AND status = 'SCHEDULED'
+		AND queue_name IS NOT NULL AND NOT starts_with(queue_name, $2)`, taskType, systemPrefix).Scan(&n)
+	return n, interpretError(err, "counting queued tasks")
+}
+
+// TaskPendingOfType returns a page of the unfinished (SCHEDULED or IN_PROGRESS) attempts of
+// taskType, oldest change first: Conductor's pending tasks of a type.
+func (q *Queries) TaskPendingOfType(ctx context.Context, taskType string, start, count int) ([]*conductor.Task, error) {
+	var keys [][]byte
+	recs, err := queryList(ctx, q.db, "listing pending tasks", func(row pgx.Row) (*TaskRecord, error) {
+		var key []byte
+		rec, err := scanTaskWith(row, &key)
+		keys = append(keys, key)
+		return rec, err
+	}, `SELECT `+taskColumnsOf("t")+`, w.snapshot FROM tasks t JOIN workflows w USING (workflow_id)
+		WHERE t.task_type = $1 AND t.status IN ('SCHEDULED', 'IN_PROGRESS') AND NOT t.executed
+		ORDER BY t.update_time, t.task_id OFFSET $2 LIMIT $3`, taskType, start, count)
+	if err != nil {
+		return nil, err
+	}
+	tasks := make([]*conductor.Task, len(recs))
+	for i, rec := range recs {
+		def, err := q.snapshot(ctx, keys[i])
+		if err != nil {
+			return nil, err
+		}
+		attachWorkflowTask(rec.Task, def)
+		tasks[i] = rec.Task
+	}
+	return tasks, nil
+}

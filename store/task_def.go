@@ -81,9 +81,11 @@ func (q *Queries) TaskDefList(ctx context.Context) ([]*conductor.TaskDef, error)
 		`SELECT `+taskDefColumns+` FROM task_defs ORDER BY name`)
 }
 
-// TaskDefDelete removes a definition; absent gives conductor.ErrNotFound.
+// TaskDefDelete removes a definition and its tags; absent gives conductor.ErrNotFound.
 func (q *Queries) TaskDefDelete(ctx context.Context, name string) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM task_defs WHERE name = $1`, name)
+	tag, err := q.db.Exec(ctx, `WITH gone AS (DELETE FROM task_defs WHERE name = $1 RETURNING name),
+		untag AS (DELETE FROM definition_tags WHERE kind = 'TASK_DEF' AND name IN (SELECT name FROM gone))
+		SELECT FROM gone`, name)
 	if err != nil {
 		return interpretError(err, "deleting task definition")
 	}

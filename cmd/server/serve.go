@@ -95,6 +95,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Logger: logger, Registry: reg,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
+		AdminConfig: cfg.Redacted(),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -173,3 +173,13 @@ func (d *Decision) Terminate(reason string) {
 	d.Touch()
 	d.cancelPending()
 }
+
+// TerminateTriggeringFailure is Terminate, then starts the definition's failureWorkflow as an
+// unsuccessful end decided by the engine does (Orkes' triggerFailureWorkflow=true), with the
+// failed workflow and no failureTaskId in its input.
+func (d *Decision) TerminateTriggeringFailure(reason string) {
+	d.Terminate(reason)
+	if d.Def.FailureWorkflow != "" {
+		d.startFailureWorkflow(nil)
+	}
+}

@@ -510,3 +510,21 @@ func RedactURL(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// Redacted is the configuration as a map of the LogValue names to their values, secrets
+// redacted the same way (the database password hidden, keys reported only as configured or
+// not), for the admin API. Durations are written as Go durations ("5s").
+func (c Config) Redacted() map[string]any {
+	attrs := c.LogValue().Group()
+	out := make(map[string]any, len(attrs))
+	for _, a := range attrs {
+		v := a.Value.Resolve()
+		switch v.Kind() {
+		case slog.KindDuration:
+			out[a.Key] = v.Duration().String()
+		default:
+			out[a.Key] = v.Any()
+		}
+	}
+	return out
+}

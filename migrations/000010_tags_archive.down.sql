@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS archived_tasks;
+DROP TABLE IF EXISTS archived_workflows;
+DROP TABLE IF EXISTS definition_tags;
