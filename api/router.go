@@ -57,6 +57,8 @@ type Config struct {
 	// Metadata serves the definition routes and checks the inline definitions of start
 	// requests (internal/metadata's service; the one the engine starts workflows with).
 	Metadata metadataService
+	// Events serves the event handler routes (internal/events's service).
+	Events eventService
 }
 
 type server struct {
@@ -66,6 +68,7 @@ type server struct {
 	access        accessService
 	secrets       secretsService
 	metadata      metadataService
+	events        eventService
 	logger        *slog.Logger
 	metrics       *metrics
 	instance      string
@@ -90,6 +93,7 @@ func NewRouter(cfg Config) http.Handler {
 		access:        cfg.Access,
 		secrets:       cfg.Secrets,
 		metadata:      cfg.Metadata,
+		events:        cfg.Events,
 		logger:        cfg.Logger,
 		metrics:       newMetrics(reg),
 		serverVersion: cfg.Version,
@@ -205,6 +209,15 @@ func NewRouter(cfg Config) http.Handler {
 			r.Put("/{workflowId}/pause", s.pauseWorkflow)
 			r.Put("/{workflowId}/resume", s.resumeWorkflow)
 			r.Put("/decide/{workflowId}", s.decideWorkflow)
+		})
+
+		r.Route("/event", func(r chi.Router) {
+			r.Post("/", s.addEventHandler)
+			r.Put("/", s.updateEventHandler)
+			r.Get("/", s.listEventHandlers)
+			r.Get("/executions", s.eventExecutions)
+			r.Get("/{name}", s.eventHandlersFor)
+			r.Delete("/{name}", s.deleteEventHandler)
 		})
 
 		r.Route("/secrets", func(r chi.Router) {

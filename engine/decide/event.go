@@ -1,8 +1,10 @@
 package decide
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/expr"
@@ -65,4 +67,34 @@ func (d *Decision) runEvent(rec *Attempt) {
 		return
 	}
 	d.Finish(rec, conductor.TaskCompleted, "")
+}
+
+// UpdateVariables merges vars into the workflow's variables (an event handler's
+// update_workflow_variables action). With appendArray, a list is appended to the list already
+// stored under its name instead of replacing it. Variables over Conductor's size limit are
+// refused and nothing changes.
+func (d *Decision) UpdateVariables(vars map[string]any, appendArray bool) error {
+	merged := maps.Clone(d.Variables())
+	if merged == nil {
+		merged = map[string]any{}
+	}
+	for k, v := range vars {
+		if appendArray {
+			cur, isList := merged[k].([]any)
+			add, addList := v.([]any)
+			if isList && addList {
+				merged[k] = append(slices.Clone(cur), add...)
+				continue
+			}
+		}
+		merged[k] = v
+	}
+	data, err := json.Marshal(merged)
+	if err != nil || len(data) > maxVariablesBytes {
+		return conductor.Invalidf("The variables payload size: %d of workflow: %s is greater than the permissible limit: %d bytes",
+			len(data), d.Workflow.WorkflowID, maxVariablesBytes)
+	}
+	d.SetVariables(merged)
+	d.Touch()
+	return nil
 }
