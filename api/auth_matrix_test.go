@@ -114,6 +114,12 @@ var matrixRoutes = map[string]matrixAccess{
 	"POST /api/metadata/taskdefs":                    accMetaWrite,
 	"PUT /api/metadata/taskdefs":                     accMetaWrite,
 	"DELETE /api/metadata/taskdefs/{name}":           accMetaWrite,
+	"GET /api/event":                                 accMetaRead,
+	"GET /api/event/executions":                      accMetaRead,
+	"GET /api/event/{name}":                          accMetaRead,
+	"POST /api/event":                                accMetaWrite,
+	"PUT /api/event":                                 accMetaWrite,
+	"DELETE /api/event/{name}":                       accMetaWrite,
 
 	// Workflows.
 	"GET /api/workflow/search":                                    accRead,

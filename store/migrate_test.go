@@ -54,7 +54,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, store.LatestVersion(), v)
 	require.NoError(t, mg.CheckCurrent(false))
-	require.Equal(t, []string{"access_keys", "applications", "grants", "poll_data", "schedule_executions", "schedules", "secrets", "task_defs", "task_logs", "tasks", "workflow_defs", "workflow_snapshots", "workflows"}, tables(t, st, url))
+	require.Equal(t, []string{"access_keys", "applications", "event_executions", "event_handlers", "event_messages", "grants", "poll_data", "schedule_executions", "schedules", "secrets", "task_defs", "task_logs", "tasks", "workflow_defs", "workflow_snapshots", "workflows"}, tables(t, st, url))
 
 	require.NoError(t, mg.Down(-1))
 	v, _, err = mg.Version()
@@ -64,7 +64,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 
 	require.NoError(t, mg.Up())
 	require.NoError(t, mg.Up(), "up is idempotent")
-	require.Equal(t, []string{"access_keys", "applications", "grants", "poll_data", "schedule_executions", "schedules", "secrets", "task_defs", "task_logs", "tasks", "workflow_defs", "workflow_snapshots", "workflows"}, tables(t, st, url))
+	require.Equal(t, []string{"access_keys", "applications", "event_executions", "event_handlers", "event_messages", "grants", "poll_data", "schedule_executions", "schedules", "secrets", "task_defs", "task_logs", "tasks", "workflow_defs", "workflow_snapshots", "workflows"}, tables(t, st, url))
 }
 
 func TestMigrateRefusesNewerSchema(t *testing.T) {
