@@ -114,6 +114,12 @@ var matrixRoutes = map[string]matrixAccess{
 	"POST /api/metadata/taskdefs":                    accMetaWrite,
 	"PUT /api/metadata/taskdefs":                     accMetaWrite,
 	"DELETE /api/metadata/taskdefs/{name}":           accMetaWrite,
+	"GET /api/event":                                 accMetaRead,
+	"GET /api/event/executions":                      accMetaRead,
+	"GET /api/event/{name}":                          accMetaRead,
+	"POST /api/event":                                accMetaWrite,
+	"PUT /api/event":                                 accMetaWrite,
+	"DELETE /api/event/{name}":                       accMetaWrite,
 
 	// Workflows.
 	"GET /api/workflow/search":                                    accRead,
@@ -126,6 +132,7 @@ var matrixRoutes = map[string]matrixAccess{
 	"GET /api/workflow/{workflowId}/tasks":                        accRead,
 	"POST /api/workflow":                                          accExecute,
 	"POST /api/workflow/{name}":                                   accExecute,
+	"POST /api/workflow/test":                                     accExecute,
 	"POST /api/workflow/execute/{name}/{version}":                 accExecute,
 	"DELETE /api/workflow/{workflowId}":                           accExecute,
 	"DELETE /api/workflow/{workflowId}/remove":                    accExecute,

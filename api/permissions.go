@@ -16,6 +16,12 @@ import "github.com/podiumhq/podium/internal/auth"
 // application it touches and any role it grants.
 var routePermissions = map[string]auth.Permission{
 	"GET /api/health":                                             auth.Authenticated,
+	"GET /api/event":                                              auth.MetadataRead,
+	"POST /api/event":                                             auth.MetadataWrite,
+	"PUT /api/event":                                              auth.MetadataWrite,
+	"GET /api/event/executions":                                   auth.MetadataRead,
+	"GET /api/event/{name}":                                       auth.MetadataRead,
+	"DELETE /api/event/{name}":                                    auth.MetadataWrite,
 	"GET /api/metadata/taskdefs":                                  auth.MetadataRead,
 	"POST /api/metadata/taskdefs":                                 auth.MetadataWrite,
 	"PUT /api/metadata/taskdefs":                                  auth.MetadataWrite,

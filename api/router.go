@@ -60,6 +60,8 @@ type Config struct {
 	// AdminConfig is what GET /api/admin/config answers: the configuration with every secret
 	// redacted (internal/config's Config.Redacted).
 	AdminConfig map[string]any
+	// Events serves the event handler routes (internal/events's service).
+	Events eventService
 }
 
 type server struct {
@@ -69,6 +71,7 @@ type server struct {
 	access        accessService
 	secrets       secretsService
 	metadata      metadataService
+	events        eventService
 	logger        *slog.Logger
 	metrics       *metrics
 	instance      string
@@ -95,6 +98,7 @@ func NewRouter(cfg Config) http.Handler {
 		access:        cfg.Access,
 		secrets:       cfg.Secrets,
 		metadata:      cfg.Metadata,
+		events:        cfg.Events,
 		logger:        cfg.Logger,
 		metrics:       newMetrics(reg),
 		serverVersion: cfg.Version,
@@ -215,6 +219,15 @@ func NewRouter(cfg Config) http.Handler {
 			r.Put("/{workflowId}/pause", s.pauseWorkflow)
 			r.Put("/{workflowId}/resume", s.resumeWorkflow)
 			r.Put("/decide/{workflowId}", s.decideWorkflow)
+		})
+
+		r.Route("/event", func(r chi.Router) {
+			r.Post("/", s.addEventHandler)
+			r.Put("/", s.updateEventHandler)
+			r.Get("/", s.listEventHandlers)
+			r.Get("/executions", s.eventExecutions)
+			r.Get("/{name}", s.eventHandlersFor)
+			r.Delete("/{name}", s.deleteEventHandler)
 		})
 
 		r.Route("/secrets", func(r chi.Router) {

@@ -18,6 +18,7 @@ import (
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/clocktest"
+	"github.com/podiumhq/podium/internal/events"
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
@@ -147,7 +148,8 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	eng := startEngine(t, ecfg)
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
-	cfg := api.Config{Engine: eng, Search: search.New(st), Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta, Logger: logger,
+	cfg := api.Config{Engine: eng, Search: search.New(st), Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta,
+		Events: events.New(events.Config{Store: st, Logger: logger, Now: clock.Now}), Logger: logger,
 		Version: "test", AuthOff: true}
 	for _, o := range opts {
 		o(&cfg)

@@ -13,7 +13,6 @@ import (
 // yet. Each must be refused, never queued for workers under its name.
 var unsupportedTypes = []string{
 	"FORK",
-	"EVENT",
 	"KAFKA_PUBLISH", "USER_DEFINED", "BUSINESS_RULE", "GET_SIGNED_JWT", "JDBC", "HTTP_POLL",
 	"WAIT_FOR_WEBHOOK", "LLM_CHAT_COMPLETE",
 }

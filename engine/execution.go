@@ -30,6 +30,7 @@ type execution struct {
 	ended         []string // workflows that reached a terminal status in this decision
 	wake          []string // parents of workflows that ended, to decide once this decision committed
 	grantsChanged bool     // a write gave a principal an owner grant; caches must forget rights
+	published     bool     // the decision published event messages (EVENT tasks)
 	isNew         bool     // the workflow row is inserted, not updated, on save
 	defChanged    bool     // the definition snapshot was replaced (restart with the latest definition)
 

@@ -172,6 +172,13 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 		x.e.logger.Warn("engine: "+w.Message, append([]any{"workflow_id", wf.WorkflowID}, w.Attrs...)...)
 	}
 	ch.Warnings = nil
+	messages := make([]*store.EventMessage, 0, len(ch.Publishes))
+	for _, m := range ch.Publishes {
+		messages = append(messages, &store.EventMessage{ID: m.MessageID, Queue: m.Queue, Payload: m.Payload,
+			WorkflowID: m.WorkflowID, TaskID: m.TaskID})
+	}
+	x.published = x.published || len(messages) > 0
+	ch.Publishes = nil
 	dirty := make([]*store.TaskRecord, 0, len(ch.Dirty))
 	for _, a := range ch.Dirty {
 		a.Task.Normalize()
@@ -199,7 +206,7 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 	}
 	return &store.ExecutionSave{
 		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Removed: ch.Removed,
-		Terminations: ends, Logs: ch.Logs, Now: x.Now,
+		Terminations: ends, Logs: ch.Logs, Messages: messages, Now: x.Now,
 	}, nil
 }
 
@@ -223,6 +230,7 @@ func (x *execution) startChild(ctx context.Context, req *conductor.StartWorkflow
 		}
 	}
 	x.grantsChanged = x.grantsChanged || child.grantsChanged
+	x.published = x.published || child.published
 	return child.Workflow.WorkflowID, nil
 }
 
@@ -263,6 +271,9 @@ func (x *execution) topics() []notify.Topic {
 	}
 	if x.grantsChanged {
 		topics = append(topics, notify.Access)
+	}
+	if x.published {
+		topics = append(topics, notify.Events)
 	}
 	return topics
 }

@@ -17,8 +17,9 @@ import (
 // completers is how many result batches are written at once.
 const completers = 4
 
-// Start runs the engine's background loops: the notification listener, the sweeper and the
-// internal workers of async system tasks (the scheduler is internal/schedule's). Stop ends them.
+// Start runs the engine's background loops: the notification listener, the sweeper, the
+// internal workers of async system tasks and the event processor (the scheduler is
+// internal/schedule's). Stop ends them.
 func (e *Engine) Start(ctx context.Context) error {
 	e.loops.Start(ctx, func(ctx context.Context) {
 		var wg sync.WaitGroup
@@ -30,6 +31,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			wg.Go(func() { e.completeLoop(ctx) })
 		}
 		wg.Go(func() { e.systemWorkLoop(ctx) })
+		wg.Go(func() { e.eventLoop(ctx) })
 		if e.ownsAccess {
 			wg.Go(func() { e.access.Run(ctx) })
 		}

@@ -124,7 +124,9 @@ type ExecutionSave struct {
 	// canceled SUB_WORKFLOW tasks), kept until done (see TerminationsDone).
 	Terminations []Termination
 	Logs         map[string][]string
-	Now          time.Time
+	// Messages are the event messages the decision publishes (EVENT tasks), written with it.
+	Messages []*EventMessage
+	Now      time.Time
 
 	// newSnapshot is set when the batch stores a snapshot the cache does not know yet.
 	newSnapshot *[32]byte
@@ -213,7 +215,7 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 		batch.Queue(`INSERT INTO task_logs (task_id, log, created_time) SELECT $1, l, $3 FROM unnest($2::text[]) AS l`,
 			taskID, lines, s.Now)
 	}
-	return nil
+	return queueEventMessages(batch, s.Messages, s.Now)
 }
 
 // MutateWorkflow changes one execution in a transaction that costs two round trips: BEGIN is

@@ -19,6 +19,7 @@ import (
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/internal/events"
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
 	"github.com/podiumhq/podium/internal/schedule"
@@ -92,7 +93,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
 		Engine: eng, Search: search.New(st), Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
-		Logger: logger, Registry: reg,
+		Events: events.New(events.Config{Store: st, Logger: logger}), Logger: logger, Registry: reg,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
 		AdminConfig: cfg.Redacted(),

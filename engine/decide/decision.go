@@ -87,6 +87,9 @@ type Changes struct {
 	WorkflowChanged bool
 	// SecretWrites are the UPDATE_SECRET writes, to make in the decision's transaction.
 	SecretWrites []SecretWrite
+	// Publishes are the event messages EVENT tasks publish, written in the decision's
+	// transaction.
+	Publishes []Publish
 	// Starts are workflows to start in the decision's transaction (failure workflows).
 	Starts []*conductor.StartWorkflowRequest
 	// EndChildren are the child workflows (of SUB_WORKFLOW tasks canceled with the workflow)
@@ -94,6 +97,13 @@ type Changes struct {
 	EndChildren []ChildEnd
 	// Warnings are events to log: they hold names and sizes, never data.
 	Warnings []Warning
+}
+
+// Publish is a message an EVENT task publishes: its payload is the task's output as stored
+// (masked), never the real one, so no secret travels in a message.
+type Publish struct {
+	MessageID, Queue, WorkflowID, TaskID string
+	Payload                              map[string]any
 }
 
 // ChildEnd is a child workflow to terminate, and why.

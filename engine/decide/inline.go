@@ -49,6 +49,8 @@ func (d *Decision) runInline() bool {
 			d.startSubWorkflow(rec)
 		case conductor.TaskTypeStartWorkflow:
 			d.runStartWorkflow(rec)
+		case conductor.TaskTypeEvent:
+			d.runEvent(rec)
 		case conductor.TaskTypeHuman:
 			// Held until someone completes it through the task API (a WAIT without a timer).
 			rec.Task.Status = conductor.TaskInProgress

@@ -30,7 +30,7 @@ var deciderTypes = []string{
 	conductor.TaskTypeUpdateSecret, conductor.TaskTypeForkJoin, conductor.TaskTypeJoin,
 	conductor.TaskTypeDoWhile, conductor.TaskTypeForkJoinDynamic, conductor.TaskTypeDynamic,
 	conductor.TaskTypeExclusiveJoin, conductor.TaskTypeSubWorkflow, conductor.TaskTypeStartWorkflow,
-	conductor.TaskTypeHuman,
+	conductor.TaskTypeHuman, conductor.TaskTypeEvent,
 }
 
 // reservedTypes are the system task type names of Conductor OSS and Orkes. A definition may

@@ -209,6 +209,13 @@ func (v *defValidator) typeRules(t *conductor.WorkflowTask, path string) {
 		}
 	case conductor.TaskTypeEvent:
 		need(t.Sink != "", "sink")
+		switch {
+		case strings.Contains(t.Sink, "${"):
+			// Evaluated when the task runs; a sink it cannot publish to then fails the task.
+			v.templates(map[string]any{"sink": t.Sink}, path)
+		case t.Sink != "" && !conductor.SinkReachable(t.Sink):
+			v.errs.Add(path+".sink", conductor.UnreachableSinkMessage("sink", t.Sink), t.Sink)
+		}
 	case conductor.TaskTypeStartWorkflow:
 		need(in["startWorkflow"] != nil, "inputParameters.startWorkflow")
 	case conductor.TaskTypeHTTP:

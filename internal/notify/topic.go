@@ -19,6 +19,8 @@ const (
 	KindAccess
 	// KindSchedules: schedules changed.
 	KindSchedules
+	// KindEvents: event messages were published (EVENT tasks) for the event processors.
+	KindEvents
 )
 
 // Topic is one thing waiters wait on.
@@ -37,10 +39,11 @@ func WorkflowDone(id string) Topic { return Topic{Kind: KindWorkflowDone, Name: 
 var (
 	Access    = Topic{Kind: KindAccess}
 	Schedules = Topic{Kind: KindSchedules}
+	Events    = Topic{Kind: KindEvents}
 )
 
 // kindCodes are the one-byte codes of the kinds on the wire.
-var kindCodes = map[Kind]byte{KindQueue: 'q', KindWorkflowDone: 'w', KindAccess: 'a', KindSchedules: 's'}
+var kindCodes = map[Kind]byte{KindQueue: 'q', KindWorkflowDone: 'w', KindAccess: 'a', KindSchedules: 's', KindEvents: 'e'}
 
 // encode renders t as one line of a notification payload.
 func (t Topic) encode() string { return string(kindCodes[t.Kind]) + t.Name }

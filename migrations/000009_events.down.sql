@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS event_executions;
+DROP TABLE IF EXISTS event_messages;
+DROP TABLE IF EXISTS event_handlers;
