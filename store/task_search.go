@@ -57,7 +57,8 @@ func taskMatch(f *filter, p TaskSearchParams) (string, error) {
 	return where, nil
 }
 
-// TaskSearch returns a page of matching task attempts, as stored (masked), and the total count.
+// TaskSearch returns a page of matching task attempts, as stored (masked) and as TaskGet reads
+// them (with their workflowTask), and the total count.
 func (q *Queries) TaskSearch(ctx context.Context, p TaskSearchParams) ([]*conductor.Task, int64, error) {
 	var f filter
 	where, err := taskMatch(&f, p)
@@ -73,17 +74,33 @@ func (q *Queries) TaskSearch(ctx context.Context, p TaskSearchParams) ([]*conduc
 	if err != nil {
 		return nil, 0, err
 	}
-	sql := fmt.Sprintf("SELECT "+taskColumnsOf("t")+from+"%s ORDER BY %s t.update_time DESC, t.task_id LIMIT %s OFFSET %s",
+	sql := fmt.Sprintf("SELECT "+taskColumnsOf("t")+", w.snapshot"+from+"%s ORDER BY %s t.update_time DESC, t.task_id LIMIT %s OFFSET %s",
 		where, order, f.arg(p.Size), f.arg(p.Start))
-	tasks, err := queryList(ctx, q.db, "searching tasks", func(row pgx.Row) (*conductor.Task, error) {
-		rec, err := scanTask(row)
+	type found struct {
+		task *conductor.Task
+		key  []byte
+	}
+	rows, err := queryList(ctx, q.db, "searching tasks", func(row pgx.Row) (found, error) {
+		var key []byte
+		rec, err := scanTaskWith(row, &key)
 		if err != nil {
-			return nil, err
+			return found{}, err
 		}
-		return rec.Task, nil
+		return found{rec.Task, key}, nil
 	}, sql, f.args...)
 	if err != nil {
 		return nil, 0, err
+	}
+	// Each task carries its node of the definition, as TaskGet reads it; the snapshots are
+	// cached (and read after the rows, never while they are open).
+	tasks := make([]*conductor.Task, len(rows))
+	for i, r := range rows {
+		def, err := q.snapshot(ctx, r.key)
+		if err != nil {
+			return nil, 0, err
+		}
+		attachWorkflowTask(r.task, def)
+		tasks[i] = r.task
 	}
 	return tasks, total, nil
 }
