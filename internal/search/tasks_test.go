@@ -30,6 +30,11 @@ func (f *searchFixture) addTasks(t *testing.T, types ...[]string) []string {
 	conn, err := pgx.Connect(ctx, f.url)
 	require.NoError(t, err)
 	defer conn.Close(ctx)
+	// The executions run a definition snapshot, as every stored one does.
+	_, err = conn.Exec(ctx, `WITH s AS (INSERT INTO workflow_snapshots (hash, definition)
+			VALUES (sha256('search fixture'), '{"name": "orders", "version": 1, "tasks": []}') RETURNING hash)
+		UPDATE workflows SET snapshot = (SELECT hash FROM s)`)
+	require.NoError(t, err)
 	base := time.UnixMilli(1_700_000_000_000)
 	var ids []string
 	for w, list := range types {
