@@ -108,11 +108,15 @@ func matchRoute(mux *chi.Mux, r *http.Request) (string, *chi.Context) {
 		return "", rctx
 	}
 	// Table keys have no trailing slash: "/api/workflow" and "/api/workflow/" are one route.
-	pattern = strings.TrimSuffix(pattern, "/*")
+	pattern = strings.TrimSuffix(routeTemplate(pattern), "/*")
 	if len(pattern) > 1 {
 		pattern = strings.TrimSuffix(pattern, "/")
 	}
-	return method + " " + pattern, rctx
+	route := method + " " + pattern
+	if reservedSecretPath(route, rctx) {
+		return "", rctx // no route, whoever asks (see secretRoute)
+	}
+	return route, rctx
 }
 
 // allowed reports whether p may use route. Unknown routes only need authentication (they

@@ -128,6 +128,9 @@ var matrixRoutes = map[string]matrixAccess{
 	"GET /api/workflow/{name}/correlated/{correlationId}":         accRead,
 	"POST /api/workflow/{name}/correlated":                        accRead,
 	"GET /api/workflow/{workflowId}":                              accRead,
+	"GET /api/workflow/search-by-tasks":                           accRead,
+	"GET /api/workflow/search-by-tasks-v2":                        accRead,
+	"POST /api/workflow/correlated/batch":                         accRead,
 	"GET /api/workflow/{workflowId}/status":                       accRead,
 	"GET /api/workflow/{workflowId}/tasks":                        accRead,
 	"POST /api/workflow":                                          accExecute,
@@ -164,6 +167,8 @@ var matrixRoutes = map[string]matrixAccess{
 	"POST /api/tasks/{workflowId}/{status}/signal":             accExecute,
 	"POST /api/tasks/{workflowId}/{status}/signal/sync":        accExecute,
 	"GET /api/tasks/{taskId}":                                  accRead,
+	"GET /api/tasks/search":                                    accRead,
+	"GET /api/tasks/search-v2":                                 accRead,
 	"GET /api/tasks/{taskId}/log":                              accRead,
 	"GET /api/tasks/queue/size":                                accRead,
 	"GET /api/tasks/queue/sizes":                               accRead,
@@ -271,7 +276,7 @@ func matrixEndpoints(t *testing.T) []matrixEndpoint {
 		if byKey[templateKey(ep)] == nil {
 			byKey[templateKey(ep)] = &matrixEndpoint{endpoint: ep}
 		}
-		if raw := method + " " + strings.ReplaceAll(route, "/*/", "/"); strings.HasSuffix(raw, "/") && raw != ep {
+		if raw := method + " " + strings.ReplaceAll(api.RouteTemplate(route), "/*/", "/"); strings.HasSuffix(raw, "/") && raw != ep {
 			variants = append(variants, raw)
 		}
 		return nil

@@ -27,7 +27,7 @@ func TestBusyDatabaseAnswers503(t *testing.T) {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	eng := startEngine(t, engine.Config{Store: st, Logger: logger, SweepInterval: time.Hour})
-	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Search: search.New(st), Access: eng.Access(), Secrets: eng.Secrets(),
+	srv := httptest.NewServer(api.NewRouter(api.Config{Engine: eng, Search: search.New(st, eng), Access: eng.Access(), Secrets: eng.Secrets(),
 		Metadata: eng.Metadata(), Logger: logger, AuthOff: true}))
 	t.Cleanup(srv.Close)
 	b := &testBundle{t: t, server: srv, engine: eng, logs: logs, databaseURL: dbURL}

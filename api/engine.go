@@ -52,8 +52,12 @@ type executionService interface {
 	PendingTasks(ctx context.Context, taskType string, start, count int) ([]*conductor.Task, error)
 }
 
-// searchService runs workflow searches (internal/search's service).
+// searchService runs workflow and task searches (internal/search's service).
 type searchService interface {
 	Workflows(ctx context.Context, req search.Request) (*conductor.SearchResult[*conductor.Workflow], error)
 	WorkflowSummaries(ctx context.Context, req search.Request) (*conductor.SearchResult[*conductor.WorkflowSummary], error)
+	WorkflowsByTasks(ctx context.Context, req search.Request) (*conductor.SearchResult[*conductor.Workflow], error)
+	WorkflowSummariesByTasks(ctx context.Context, req search.Request) (*conductor.SearchResult[*conductor.WorkflowSummary], error)
+	Tasks(ctx context.Context, req search.Request) (*conductor.SearchResult[*conductor.Task], error)
+	TaskSummaries(ctx context.Context, req search.Request) (*conductor.SearchResult[*conductor.TaskSummary], error)
 }

@@ -95,7 +95,7 @@ func (s *server) instrument(next http.Handler) http.Handler {
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		next.ServeHTTP(ww, r)
 		elapsed := time.Since(start)
-		route := chi.RouteContext(r.Context()).RoutePattern()
+		route := routeTemplate(chi.RouteContext(r.Context()).RoutePattern())
 		if route == "" {
 			route = "unmatched"
 		}

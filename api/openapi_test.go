@@ -89,8 +89,10 @@ func routedEndpoints(t *testing.T) map[string]bool {
 	return got
 }
 
-// normaliseRoute removes chi sub-router artefacts ("/*" joints) and trailing slashes.
+// normaliseRoute removes chi sub-router artefacts ("/*" joints), trailing slashes and the
+// regular expressions of path parameters ("{workflowId:…}" → "{workflowId}").
 func normaliseRoute(route string) string {
+	route = api.RouteTemplate(route)
 	for strings.Contains(route, "/*/") {
 		route = strings.ReplaceAll(route, "/*/", "/")
 	}

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -191,17 +192,20 @@ func NewRouter(cfg Config) http.Handler {
 			r.Post("/", s.startWorkflow)
 			r.Get("/search", s.searchWorkflows)
 			r.Get("/search-v2", s.searchWorkflowsV2)
+			r.Get("/search-by-tasks", s.searchWorkflowsByTasks)
+			r.Get("/search-by-tasks-v2", s.searchWorkflowsByTasksV2)
+			r.Post("/correlated/batch", s.correlatedBatch)
 			r.Get("/running/{name}", s.runningWorkflows)
 			r.Post("/execute/{name}/{version}", s.executeWorkflow)
 			r.Get("/{name}/correlated/{correlationId}", s.correlatedWorkflows)
 			r.Post("/{name}/correlated", s.correlatedWorkflowsBatch)
-			r.Get("/{workflowId}/tasks", s.workflowTasks)
-			r.Post("/{workflowId}/restart", s.restartWorkflow)
-			r.Post("/{workflowId}/retry", s.retryWorkflow)
-			r.Post("/{workflowId}/rerun", s.rerunWorkflow)
-			r.Put("/{workflowId}/skiptask/{taskReferenceName}", s.skipTask)
-			r.Post("/{workflowId}/resetcallbacks", s.resetCallbacks)
-			r.Delete("/{workflowId}/terminate-remove", s.terminateRemoveWorkflow)
+			r.Get("/"+workflowIDParam+"/tasks", s.workflowTasks)
+			r.Post("/"+workflowIDParam+"/restart", s.restartWorkflow)
+			r.Post("/"+workflowIDParam+"/retry", s.retryWorkflow)
+			r.Post("/"+workflowIDParam+"/rerun", s.rerunWorkflow)
+			r.Put("/"+workflowIDParam+"/skiptask/{taskReferenceName}", s.skipTask)
+			r.Post("/"+workflowIDParam+"/resetcallbacks", s.resetCallbacks)
+			r.Delete("/"+workflowIDParam+"/terminate-remove", s.terminateRemoveWorkflow)
 			bulk := s.bulkRoutes()
 			r.Put("/bulk/pause", bulk["pause"])
 			r.Put("/bulk/resume", bulk["resume"])
@@ -212,13 +216,13 @@ func NewRouter(cfg Config) http.Handler {
 			r.Delete("/bulk/terminate-remove", bulk["terminate-remove"])
 			r.Post("/test", s.testWorkflow)
 			r.Post("/{name}", s.startWorkflowByName)
-			r.Get("/{workflowId}", s.getWorkflow)
-			r.Get("/{workflowId}/status", s.getWorkflowStatus)
-			r.Delete("/{workflowId}", s.terminateWorkflow)
-			r.Delete("/{workflowId}/remove", s.removeWorkflow)
-			r.Put("/{workflowId}/pause", s.pauseWorkflow)
-			r.Put("/{workflowId}/resume", s.resumeWorkflow)
-			r.Put("/decide/{workflowId}", s.decideWorkflow)
+			r.Get("/"+workflowIDParam, s.getWorkflow)
+			r.Get("/"+workflowIDParam+"/status", s.getWorkflowStatus)
+			r.Delete("/"+workflowIDParam, s.terminateWorkflow)
+			r.Delete("/"+workflowIDParam+"/remove", s.removeWorkflow)
+			r.Put("/"+workflowIDParam+"/pause", s.pauseWorkflow)
+			r.Put("/"+workflowIDParam+"/resume", s.resumeWorkflow)
+			r.Put("/decide/"+workflowIDParam, s.decideWorkflow)
 		})
 
 		r.Route("/event", func(r chi.Router) {
@@ -236,12 +240,12 @@ func NewRouter(cfg Config) http.Handler {
 			r.Get("/clearLocalCache", s.clearSecretCache)
 			r.Get("/clearRedisCache", s.clearSecretCache)
 			r.Put("/{key}", s.putSecret)
-			r.Get("/{key}", s.getSecret)
-			r.Delete("/{key}", s.deleteSecret)
-			r.Get("/{key}/exists", s.secretExists)
-			r.Put("/{key}/tags", s.putSecretTags)
-			r.Get("/{key}/tags", s.getSecretTags)
-			r.Delete("/{key}/tags", s.deleteSecretTags)
+			r.Get("/{key}", s.secretRoute(s.getSecret))
+			r.Delete("/{key}", s.secretRoute(s.deleteSecret))
+			r.Get("/{key}/exists", s.secretRoute(s.secretExists))
+			r.Put("/{key}/tags", s.secretRoute(s.putSecretTags))
+			r.Get("/{key}/tags", s.secretRoute(s.getSecretTags))
+			r.Delete("/{key}/tags", s.secretRoute(s.deleteSecretTags))
 		})
 		r.Get("/secrets-v2", s.listSecretsV2)
 
@@ -282,10 +286,10 @@ func NewRouter(cfg Config) http.Handler {
 			r.Get("/poll/batch/{taskType}", s.batchPoll)
 			r.Post("/", s.updateTask)
 			r.Post("/update-v2", s.updateTaskV2)
-			r.Post("/{workflowId}/{taskRefName}/{status}", s.updateTaskByRef)
-			r.Post("/{workflowId}/{taskRefName}/{status}/sync", s.updateTaskByRefSync)
-			r.Post("/{workflowId}/{status}/signal", s.signalWorkflow)
-			r.Post("/{workflowId}/{status}/signal/sync", s.signalWorkflowSync)
+			r.Post("/"+workflowIDParam+"/{taskRefName}/{status}", s.updateTaskByRef)
+			r.Post("/"+workflowIDParam+"/{taskRefName}/{status}/sync", s.updateTaskByRefSync)
+			r.Post("/"+workflowIDParam+"/{status}/signal", s.signalWorkflow)
+			r.Post("/"+workflowIDParam+"/{status}/signal/sync", s.signalWorkflowSync)
 			r.Get("/queue/size", s.queueSize)
 			r.Get("/queue/sizes", s.queueSizes)
 			r.Get("/queue/all", s.queueSizes)
@@ -293,9 +297,11 @@ func NewRouter(cfg Config) http.Handler {
 			r.Post("/queue/requeue/{taskType}", s.requeuePendingTasks)
 			r.Get("/queue/polldata", s.pollData)
 			r.Get("/queue/polldata/all", s.allPollData)
-			r.Get("/{taskId}", s.getTask)
-			r.Post("/{taskId}/log", s.addTaskLog)
-			r.Get("/{taskId}/log", s.getTaskLogs)
+			r.Get("/search", s.searchTasks)
+			r.Get("/search-v2", s.searchTasksV2)
+			r.Get("/"+taskIDParam, s.getTask)
+			r.Post("/"+taskIDParam+"/log", s.addTaskLog)
+			r.Get("/"+taskIDParam+"/log", s.getTaskLogs)
 		})
 	})
 	return r
@@ -308,6 +314,46 @@ func (s *server) tagRoutes(r chi.Router, path string, routes func() definitionTa
 	r.Post(path, s.editDefinitionTags(routes, func(t definitionTagRoutes) tagEdit { return t.add }, false))
 	r.Put(path, s.editDefinitionTags(routes, func(t definitionTagRoutes) tagEdit { return t.set }, true))
 	r.Delete(path, s.editDefinitionTags(routes, func(t definitionTagRoutes) tagEdit { return t.deletion }, false))
+}
+
+// uuidPattern matches a UUID in its canonical form, in either case: what Podium's workflow
+// and task ids are (uuid columns). Path parameters holding one are constrained to it, so a
+// path segment that is no id (a route word, a typo) is answered 404 "no route", never read as
+// an unknown id.
+const uuidPattern = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
+
+// Path parameters of the ids, constrained to UUIDs.
+const (
+	workflowIDParam = "{workflowId:" + uuidPattern + "}"
+	taskIDParam     = "{taskId:" + uuidPattern + "}"
+)
+
+// routeTemplate returns a chi route pattern with the regular expressions of its parameters
+// removed ("/a/{id:[0-9]+}" → "/a/{id}"): the form the permission table, the metrics and
+// openapi.yaml name routes by.
+func routeTemplate(pattern string) string {
+	var b strings.Builder
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] != '{' {
+			b.WriteByte(pattern[i])
+			continue
+		}
+		// The parameter runs to its matching brace: a regular expression may hold braces.
+		j, depth := i+1, 1
+		for ; j < len(pattern); j++ {
+			if pattern[j] == '{' {
+				depth++
+			} else if pattern[j] == '}' {
+				if depth--; depth == 0 {
+					break
+				}
+			}
+		}
+		name, _, _ := strings.Cut(pattern[i+1:min(j, len(pattern))], ":")
+		b.WriteString("{" + name + "}")
+		i = j
+	}
+	return b.String()
 }
 
 // allowedMethods lists the methods routes answers on path, for the Allow header of a 405.

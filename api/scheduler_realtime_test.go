@@ -47,7 +47,7 @@ func startRealtimeEngine(t *testing.T, dbURL string, logs *syncBuffer, name stri
 	hub := runHub(t, st, logger)
 	eng := startEngine(t, engine.Config{Store: st, Logger: logger, Notify: hub})
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Notify: hub, Starter: eng})
-	return &realtimeProcess{engine: eng, schedules: schedules, search: search.New(st)}
+	return &realtimeProcess{engine: eng, schedules: schedules, search: search.New(st, eng)}
 }
 
 // realtimeBundle serves the API of process p over HTTP. Its clock is nil: the engines tell the

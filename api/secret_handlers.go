@@ -7,9 +7,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
@@ -27,6 +30,30 @@ type secretsService interface {
 	Tags(ctx context.Context, name string) ([]conductor.Tag, error)
 	PutTags(ctx context.Context, p *auth.Principal, name string, tags []conductor.Tag) error
 	DeleteTags(ctx context.Context, p *auth.Principal, name string, tags []conductor.Tag) error
+}
+
+// secretRoute serves a /api/secrets/{key} route unless the key is a reserved word of the
+// secrets API's paths (secrets.Reserved): such a path names no secret and is answered 404 "no
+// route". PUT /api/secrets/{key} is not wrapped: it refuses a reserved name with a 400.
+func (s *server) secretRoute(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if secrets.Reserved(pathParam(r, "key")) {
+			s.writeError(w, r, notFoundRoute(r))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// reservedSecretPath reports whether route ("METHOD pattern", matched with params) is a
+// secretRoute whose key is reserved, for the auth middleware to treat as no route (a caller
+// without rights on the word gets the same 404 as one with them).
+func reservedSecretPath(route string, params *chi.Context) bool {
+	if !strings.Contains(route, " /api/secrets/{key}") || route == "PUT /api/secrets/{key}" {
+		return false
+	}
+	key, err := url.PathUnescape(params.URLParam("key"))
+	return err == nil && secrets.Reserved(key)
 }
 
 // putSecret answers PUT /api/secrets/{key}. A body that is one JSON string literal is stored

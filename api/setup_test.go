@@ -148,7 +148,7 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	eng := startEngine(t, ecfg)
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
-	cfg := api.Config{Engine: eng, Search: search.New(st), Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta,
+	cfg := api.Config{Engine: eng, Search: search.New(st, eng), Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta,
 		Events: events.New(events.Config{Store: st, Logger: logger, Now: clock.Now}), Logger: logger,
 		Version: "test", AuthOff: true}
 	for _, o := range opts {

@@ -118,24 +118,68 @@ func (s *server) correlatedWorkflows(w http.ResponseWriter, r *http.Request) {
 
 // correlatedWorkflowsBatch answers POST /api/workflow/{name}/correlated: {correlationId: [Workflow]}.
 func (s *server) correlatedWorkflowsBatch(w http.ResponseWriter, r *http.Request) {
-	closed, tasks, err := correlatedFlags(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var ids []string
 	if err := decodeJSON(r, &ids); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := map[string][]*conductor.Workflow{}
+	s.correlated(w, r, []string{pathParam(r, "name")}, ids)
+}
+
+// correlationSearch is the body of POST /api/workflow/correlated/batch (Orkes): the
+// workflows of any of the names with any of the correlation ids.
+type correlationSearch struct {
+	CorrelationIDs []string `json:"correlationIds"`
+	WorkflowNames  []string `json:"workflowNames"`
+}
+
+// correlatedBatch answers POST /api/workflow/correlated/batch: {correlationId: [Workflow]},
+// every correlation id of the request a key, the workflows of all the names together, newest
+// first per name. At least one name is required; at most maxCorrelatedLookups pairs.
+func (s *server) correlatedBatch(w http.ResponseWriter, r *http.Request) {
+	var req correlationSearch
+	if err := decodeJSON(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(req.WorkflowNames) == 0 {
+		s.writeError(w, r, conductor.Invalidf("workflowNames must name at least one workflow"))
+		return
+	}
+	if len(req.CorrelationIDs)*len(req.WorkflowNames) > maxCorrelatedLookups {
+		s.writeError(w, r, conductor.Invalidf("Cannot look up more than %d correlation id and workflow name pairs at once",
+			maxCorrelatedLookups))
+		return
+	}
+	s.correlated(w, r, req.WorkflowNames, req.CorrelationIDs)
+}
+
+// maxCorrelatedLookups caps the (workflow name, correlation id) pairs one batch looks up.
+const maxCorrelatedLookups = 1000
+
+// correlated answers the workflows of names with each of ids, keyed by correlation id (an id
+// nothing matches keeps an empty list), honouring ?includeClosed and ?includeTasks.
+func (s *server) correlated(w http.ResponseWriter, r *http.Request, names, ids []string) {
+	closed, tasks, err := correlatedFlags(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make(map[string][]*conductor.Workflow, len(ids))
 	for _, id := range ids {
-		wfs, err := s.engine.CorrelatedWorkflows(r.Context(), pathParam(r, "name"), id, closed, tasks)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
+		if _, done := out[id]; done {
+			continue
 		}
-		out[id] = append([]*conductor.Workflow{}, wfs...)
+		found := []*conductor.Workflow{}
+		for _, name := range names {
+			wfs, err := s.engine.CorrelatedWorkflows(r.Context(), name, id, closed, tasks)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			found = append(found, wfs...)
+		}
+		out[id] = found
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -165,6 +209,35 @@ func (s *server) searchWorkflows(w http.ResponseWriter, r *http.Request) {
 func (s *server) searchWorkflowsV2(w http.ResponseWriter, r *http.Request) {
 	s.search(w, r, func(ctx context.Context, req search.Request) (any, error) {
 		return s.searches.Workflows(ctx, req)
+	})
+}
+
+// searchWorkflowsByTasks answers GET /api/workflow/search-by-tasks with WorkflowSummary rows
+// of the workflows that have a task matching the query.
+func (s *server) searchWorkflowsByTasks(w http.ResponseWriter, r *http.Request) {
+	s.search(w, r, func(ctx context.Context, req search.Request) (any, error) {
+		return s.searches.WorkflowSummariesByTasks(ctx, req)
+	})
+}
+
+// searchWorkflowsByTasksV2 answers GET /api/workflow/search-by-tasks-v2 with whole workflows.
+func (s *server) searchWorkflowsByTasksV2(w http.ResponseWriter, r *http.Request) {
+	s.search(w, r, func(ctx context.Context, req search.Request) (any, error) {
+		return s.searches.WorkflowsByTasks(ctx, req)
+	})
+}
+
+// searchTasks answers GET /api/tasks/search with TaskSummary rows.
+func (s *server) searchTasks(w http.ResponseWriter, r *http.Request) {
+	s.search(w, r, func(ctx context.Context, req search.Request) (any, error) {
+		return s.searches.TaskSummaries(ctx, req)
+	})
+}
+
+// searchTasksV2 answers GET /api/tasks/search-v2 with whole task attempts.
+func (s *server) searchTasksV2(w http.ResponseWriter, r *http.Request) {
+	s.search(w, r, func(ctx context.Context, req search.Request) (any, error) {
+		return s.searches.Tasks(ctx, req)
 	})
 }
 

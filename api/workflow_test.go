@@ -1738,11 +1738,13 @@ func TestWorkflowUnknownIDErrors(t *testing.T) {
 	requireError(t, b.do(http.MethodGet, tasksPath+"/"+id, nil), http.StatusNotFound, "Task not found for taskId: "+id)
 	requireStatus(t, b.do(http.MethodPost, tasksPath+"/"+id+"/ref/COMPLETED", obj{}), http.StatusNotFound)
 
-	// Conductor ids are opaque strings: one that is not a UUID is just unknown.
-	requireError(t, b.do(http.MethodGet, executionPath+"/not-a-uuid", nil), http.StatusNotFound,
-		"No such workflow found by id: not-a-uuid")
+	// Podium's ids are UUIDs: a segment that is none is no route (TestNoRouteIsNeverReadAsAnID),
+	// or, a single one under /api/workflow, a workflow name only POST takes.
+	requireStatus(t, b.do(http.MethodGet, executionPath+"/not-a-uuid", nil), http.StatusMethodNotAllowed)
+	requireError(t, b.do(http.MethodGet, executionPath+"/not-a-uuid/status", nil), http.StatusNotFound,
+		"No route for GET "+executionPath+"/not-a-uuid/status")
 	requireError(t, b.do(http.MethodGet, tasksPath+"/not-a-uuid", nil), http.StatusNotFound,
-		"Task not found for taskId: not-a-uuid")
+		"No route for GET "+tasksPath+"/not-a-uuid")
 }
 
 // An empty TaskResult, as the Java client sends `new TaskResult()`, breaks exactly the two

@@ -231,6 +231,20 @@ func (e *Engine) showLoop(ctx context.Context, t *conductor.Task) (*conductor.Ta
 	return decide.ShowLoop(t, byRef), nil
 }
 
+// ShowTasks completes stored tasks as GET /api/tasks/{id} shows them: a running DO_WHILE's
+// output gathers its completed iterations' outputs (see decide.ShowLoop). Tasks are returned
+// in their order; those that need nothing are returned as they are.
+func (e *Engine) ShowTasks(ctx context.Context, tasks []*conductor.Task) ([]*conductor.Task, error) {
+	for i, t := range tasks {
+		shown, err := e.showLoop(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		tasks[i] = shown
+	}
+	return tasks, nil
+}
+
 // StreamWorkflow reads an execution with its tasks without holding it all in memory: head
 // gets the workflow (its Tasks empty), then each gets every task, in order, as it is read.
 // Errors of head and each stop the read and are returned.

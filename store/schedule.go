@@ -333,6 +333,19 @@ var scheduleExecutionColumnsByField = searchColumns{
 	"scheduledTime": {"scheduled_time", millisColumn, ""}, "executionTime": {"execution_time", millisColumn, ""},
 	"workflowName": {"workflow_name", textColumn, `workflow_name COLLATE "C"`}, "workflowId": {"workflow_id", textColumn, ""},
 	"executionId": {"execution_id", uuidColumn, ""},
+	// What the record's start request asked for (a version it left out: the launched one's).
+	"correlationId":  {"(e.start_request ->> 'correlationId')", textColumn, ""},
+	"idempotencyKey": {"(e.start_request ->> 'idempotencyKey')", textColumn, ""},
+	"priority":       {"coalesce((e.start_request ->> 'priority')::int, 0)", intColumn, ""},
+	"version":        {"coalesce((e.start_request ->> 'version')::int, " + launched("workflow_version") + ")", intColumn, ""},
+	// The launched workflow's: NULL (matching no comparison) while none was launched.
+	"endTime": {launched("end_time"), timeColumn, ""}, "updateTime": {launched("update_time"), timeColumn, ""},
+	"parentWorkflowId": {launched("parent_workflow_id"), uuidColumn, ""},
+}
+
+// launched is the SQL of a column of the workflow an execution record e launched.
+func launched(column string) string {
+	return "(SELECT w." + column + " FROM workflows w WHERE w.workflow_id = e.workflow_id::uuid)"
 }
 
 // ScheduleExecutionSearch returns one page of matching records and how many match in all.
@@ -348,7 +361,7 @@ func (q *Queries) ScheduleExecutionSearch(ctx context.Context, p ScheduleExecuti
 			OR strpos(coalesce(workflow_id, ''), %[1]s) > 0)`, ph)
 	}
 	var total int64
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM schedule_executions WHERE `+where, f.args...).Scan(&total); err != nil {
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM schedule_executions e WHERE `+where, f.args...).Scan(&total); err != nil {
 		return 0, nil, interpretError(err, "counting schedule executions")
 	}
 	order, err := orderBy(p.Sort, scheduleExecutionColumnsByField)
@@ -356,7 +369,7 @@ func (q *Queries) ScheduleExecutionSearch(ctx context.Context, p ScheduleExecuti
 		return 0, nil, err
 	}
 	recs, err := queryList(ctx, q.db, "reading schedule executions", scanScheduleExecution, `SELECT `+scheduleExecutionColumns+`
-		FROM schedule_executions WHERE `+where+fmt.Sprintf(` ORDER BY %s scheduled_time, execution_id OFFSET %s LIMIT %s`,
+		FROM schedule_executions e WHERE `+where+fmt.Sprintf(` ORDER BY %s scheduled_time, execution_id OFFSET %s LIMIT %s`,
 		order, f.arg(p.Start), f.arg(p.Size)), f.args...)
 	return total, recs, err
 }

@@ -92,7 +92,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	router := api.NewRouter(api.Config{
-		Engine: eng, Search: search.New(st), Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
+		Engine: eng, Search: search.New(st, eng), Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
 		Events: events.New(events.Config{Store: st, Logger: logger}), Logger: logger, Registry: reg,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,

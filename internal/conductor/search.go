@@ -64,6 +64,45 @@ func Summarize(wf *Workflow) *WorkflowSummary {
 	return s
 }
 
+// TaskSummary is the row of GET /api/tasks/search: times as ISO strings (epoch 0 renders as
+// 1970, as in Conductor), input and output rendered as Java's toString renders a map.
+type TaskSummary struct {
+	WorkflowID            string     `json:"workflowId"`
+	WorkflowType          string     `json:"workflowType"`
+	CorrelationID         string     `json:"correlationId,omitempty"`
+	ScheduledTime         string     `json:"scheduledTime"`
+	StartTime             string     `json:"startTime"`
+	UpdateTime            string     `json:"updateTime"`
+	EndTime               string     `json:"endTime"`
+	Status                TaskStatus `json:"status"`
+	ReasonForIncompletion string     `json:"reasonForIncompletion,omitempty"`
+	ExecutionTime         int64      `json:"executionTime"`
+	QueueWaitTime         int64      `json:"queueWaitTime"`
+	TaskDefName           string     `json:"taskDefName"`
+	TaskType              string     `json:"taskType"`
+	Input                 string     `json:"input"`
+	Output                string     `json:"output"`
+	TaskID                string     `json:"taskId"`
+	WorkflowPriority      int        `json:"workflowPriority"`
+	Domain                string     `json:"domain,omitempty"`
+}
+
+// SummarizeTask returns the search row of t (a normalised task: its queue wait is set).
+func SummarizeTask(t *Task) *TaskSummary {
+	s := &TaskSummary{
+		WorkflowID: t.WorkflowInstanceID, WorkflowType: t.WorkflowType, CorrelationID: t.CorrelationID,
+		ScheduledTime: isoMillis(t.ScheduledTime), StartTime: isoMillis(t.StartTime),
+		UpdateTime: isoMillis(t.UpdateTime), EndTime: isoMillis(t.EndTime), Status: t.Status,
+		ReasonForIncompletion: t.ReasonForIncompletion, QueueWaitTime: t.QueueWaitTime,
+		TaskDefName: t.TaskDefName, TaskType: t.TaskType, Input: JavaString(t.InputData),
+		Output: JavaString(t.OutputData), TaskID: t.TaskID, WorkflowPriority: t.WorkflowPriority, Domain: t.Domain,
+	}
+	if t.EndTime > 0 {
+		s.ExecutionTime = t.EndTime - t.StartTime
+	}
+	return s
+}
+
 // isoMillis renders epoch milliseconds as Conductor's summaries do: UTC, millisecond precision.
 func isoMillis(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")

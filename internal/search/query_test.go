@@ -136,3 +136,32 @@ func TestWorkflowParamsLimits(t *testing.T) {
 	require.Equal(t, store.Query{{cond("status", "=", "RUNNING")}}, p.Query)
 	require.Equal(t, DefaultPage, p.Size, "size defaults to 100")
 }
+
+// TestScheduleExecutionsTakeTheWorkflowGrammar: every field and operator of a workflow search
+// reads as a comparison in the scheduler's execution search, never as a schedule name; the
+// Conductor CLI's query among them.
+func TestScheduleExecutionsTakeTheWorkflowGrammar(t *testing.T) {
+	t.Parallel()
+	got, err := Parse(" workflowType IN (a,b)  AND status IN (EXECUTED) ", ScheduleExecutions)
+	require.NoError(t, err)
+	require.Equal(t, store.Query{{cond("workflowName", "IN", "a", "b"), cond("state", "IN", "EXECUTED")}}, got)
+	values := map[Kind]string{Text: "x", ID: "6ba7b810-9dad-11d1-80b4-00c04fd430c8", Int32: "1", Time: "1700000000000", Status: "FAILED"}
+	for _, name := range Workflows.Fields() {
+		f, _ := Workflows.field(name)
+		for _, op := range []string{"=", "!=", ">", "<", ">=", "<=", "IN", "NOT IN"} {
+			v := values[f.Kind]
+			if op == "IN" || op == "NOT IN" {
+				v = "(" + v + ", " + v + ")"
+			}
+			q := name + " " + op + " " + v
+			got, err := Parse(q, ScheduleExecutions)
+			require.NoError(t, err, q)
+			require.Len(t, got, 1, q)
+			require.Len(t, got[0], 1, q)
+			_, known := ScheduleExecutions.field(name)
+			require.True(t, known, "%s is a field of the execution search", name)
+			require.NotEqual(t, "scheduleName", got[0][0].Field, "%s reads as a comparison, not a schedule name", q)
+			require.Equal(t, op, got[0][0].Op, q)
+		}
+	}
+}

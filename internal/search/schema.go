@@ -95,13 +95,21 @@ var Tasks = newSchema("tasks", []Field{
 }, map[string]string{"taskRefName": "referenceTaskName", "workflowName": "workflowType"})
 
 // ScheduleExecutions is the schema of the scheduler's execution-record search
-// (GET /api/scheduler/search/executions). As in Conductor, a clause it cannot read names a
-// schedule, and an unknown sort field sorts by scheduledTime; the default is newest first.
+// (GET /api/scheduler/search/executions). It takes every field of the workflow search
+// (Workflows) too, status meaning the record's state (POLLED, EXECUTED, FAILED) and startTime
+// when the workflow was started. As in Conductor, a clause that does not start with one of its
+// fields names a schedule, and an unknown sort field sorts by scheduledTime; the default is
+// newest first.
 var ScheduleExecutions = func() *Schema {
 	s := newSchema("schedule executions", []Field{
 		{"scheduleName", Text}, {"state", Status}, {"scheduledTime", Time}, {"executionTime", Time},
 		{"workflowName", Text}, {"workflowId", Text}, {"executionId", ID},
-	}, map[string]string{"status": "state", "workflowType": "workflowName", "startTime": "executionTime"})
+		// The rest of the workflow search's fields, so that a workflow query runs here too:
+		// what the record's start request asked for, and the launched workflow's times.
+		{"correlationId", Text}, {"idempotencyKey", Text}, {"priority", Int32}, {"version", Int32},
+		{"endTime", Time}, {"updateTime", Time}, {"parentWorkflowId", ID},
+	}, map[string]string{"status": "state", "workflowType": "workflowName", "startTime": "executionTime",
+		"createTime": "executionTime"})
 	s.fallback = "scheduleName"
 	s.defaultSort = []store.SortField{{Field: "scheduledTime", Desc: true}}
 	s.sortFallback = "scheduledTime"

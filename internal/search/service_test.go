@@ -23,6 +23,7 @@ type searchFixture struct {
 	svc *search.Service
 	st  *store.Store
 	ids []string // ids of the executions: a, b, c in creation order
+	url string
 }
 
 func newSearchFixture(t *testing.T) *searchFixture {
@@ -33,7 +34,7 @@ func newSearchFixture(t *testing.T) *searchFixture {
 	require.NoError(t, err)
 	defer conn.Close(ctx)
 	base := time.UnixMilli(1_700_000_000_000)
-	f := &searchFixture{}
+	f := &searchFixture{url: url}
 	for i, row := range []struct {
 		name, status, correlation string
 		version, priority         int
@@ -56,7 +57,7 @@ func newSearchFixture(t *testing.T) *searchFixture {
 	f.st, err = store.Open(ctx, store.Config{URL: url, MaxConns: 2})
 	require.NoError(t, err)
 	t.Cleanup(f.st.Close)
-	f.svc = search.New(f.st)
+	f.svc = search.New(f.st, shownAsStored{})
 	return f
 }
 
@@ -121,11 +122,18 @@ func TestEverySchemaFieldRuns(t *testing.T) {
 	ctx := context.Background()
 	value := map[string]string{"version": "1", "priority": "1", "startTime": "1700000000000", "endTime": "1700000000000",
 		"updateTime": "1700000000000", "scheduledTime": "1700000000000", "executionTime": "1700000000000",
-		"workflowId": uuid.NewString(), "parentWorkflowId": uuid.NewString(), "executionId": uuid.NewString()}
+		"workflowId": uuid.NewString(), "parentWorkflowId": uuid.NewString(), "executionId": uuid.NewString(), "taskId": uuid.NewString()}
 	for _, op := range []string{"=", "!=", ">", "<", ">=", "<=", "IN", "NOT IN"} {
 		for _, field := range search.Workflows.Fields() {
 			q := fmt.Sprintf("%s %s %s", field, op, valueFor(value, field, op))
 			_, err := f.svc.Workflows(ctx, search.Request{Query: q, Sort: field + ":DESC"})
+			require.NoError(t, err, q)
+		}
+		for _, field := range search.Tasks.Fields() {
+			q := fmt.Sprintf("%s %s %s", field, op, valueFor(value, field, op))
+			_, err := f.svc.Tasks(ctx, search.Request{Query: q, Sort: field + ":DESC"})
+			require.NoError(t, err, q)
+			_, err = f.svc.WorkflowsByTasks(ctx, search.Request{Query: q})
 			require.NoError(t, err, q)
 		}
 		for _, field := range search.ScheduleExecutions.Fields() {

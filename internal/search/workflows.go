@@ -25,13 +25,14 @@ type Request struct {
 	Query string
 }
 
-// Service runs workflow searches over the store.
+// Service runs workflow and task searches over the store.
 type Service struct {
 	store *store.Store
+	tasks TaskShower
 }
 
-// New returns the search service over st.
-func New(st *store.Store) *Service { return &Service{store: st} }
+// New returns the search service over st; tasks shows the tasks a task search finds.
+func New(st *store.Store, tasks TaskShower) *Service { return &Service{store: st, tasks: tasks} }
 
 // Workflows runs a workflow search and returns whole workflows, without their tasks
 // (GET /api/workflow/search-v2).
@@ -57,31 +58,46 @@ func (s *Service) WorkflowSummaries(ctx context.Context, req Request) (*conducto
 	if err != nil {
 		return nil, err
 	}
+	return summaries(res), nil
+}
+
+// summaries returns the summary rows of a page of workflows.
+func summaries(res *conductor.SearchResult[*conductor.Workflow]) *conductor.SearchResult[*conductor.WorkflowSummary] {
 	out := &conductor.SearchResult[*conductor.WorkflowSummary]{TotalHits: res.TotalHits,
 		Results: make([]*conductor.WorkflowSummary, len(res.Results))}
 	for i, wf := range res.Results {
 		out.Results[i] = conductor.Summarize(wf)
 	}
-	return out, nil
+	return out
 }
 
 // WorkflowParams checks a workflow search request and returns the store's parameters: a page
 // of at most MaxWorkflowPage (DefaultPage when 0), a known sort, a query Parse accepts.
 func WorkflowParams(req Request) (store.WorkflowSearchParams, error) {
-	p := store.WorkflowSearchParams{Start: req.Start, Size: req.Size, FreeText: req.FreeText}
-	if p.Size == 0 {
-		p.Size = DefaultPage
-	}
-	if p.Size > MaxWorkflowPage {
-		return p, conductor.Invalidf("Cannot return more than %d workflows. Please use pagination.", MaxWorkflowPage)
-	}
-	if p.Start < 0 || p.Size < 0 {
-		return p, conductor.Invalidf("start and size must be >= 0")
-	}
+	p := store.WorkflowSearchParams{FreeText: req.FreeText}
 	var err error
+	if p.Start, p.Size, err = page(req, Workflows.Noun); err != nil {
+		return p, err
+	}
 	if p.Sort, err = ParseSort(req.Sort, Workflows); err != nil {
 		return p, err
 	}
 	p.Query, err = Parse(req.Query, Workflows)
 	return p, err
+}
+
+// page checks a request's page: start and size not negative, size at most MaxWorkflowPage
+// (DefaultPage when 0). noun names the records in the message.
+func page(req Request, noun string) (start, size int, err error) {
+	size = req.Size
+	if size == 0 {
+		size = DefaultPage
+	}
+	if size > MaxWorkflowPage {
+		return 0, 0, conductor.Invalidf("Cannot return more than %d %s. Please use pagination.", MaxWorkflowPage, noun)
+	}
+	if req.Start < 0 || size < 0 {
+		return 0, 0, conductor.Invalidf("start and size must be >= 0")
+	}
+	return req.Start, size, nil
 }

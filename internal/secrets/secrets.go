@@ -18,8 +18,14 @@ const MaxSecretBytes = 64 << 10
 // ${workflow.secrets.NAME.path} stays unambiguous.
 var secretNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
 
-// reservedSecretNames are paths of the secrets API that a secret could not be read back under.
-var reservedSecretNames = map[string]bool{"clearLocalCache": true, "clearRedisCache": true}
+// reservedSecretNames are words of the secrets API's paths that a secret could not be read
+// back under: its static routes (/api/secrets/clearLocalCache, …/clearRedisCache) and v2,
+// kept for Orkes' /api/secrets/v2 form of the listing (Podium serves /api/secrets-v2).
+var reservedSecretNames = map[string]bool{"clearLocalCache": true, "clearRedisCache": true, "v2": true}
+
+// Reserved reports whether name is a word of the secrets API's paths, which no secret may be
+// named: the API answers such a path "no route" rather than reading it as a secret.
+func Reserved(name string) bool { return reservedSecretNames[name] }
 
 // ValidName checks a secret name: 1 to 255 letters, digits, '_' or '-', and not a path of the
 // secrets API.
@@ -28,7 +34,7 @@ func ValidName(name string) error {
 		return conductor.Invalidf("Invalid secret name %q: use 1 to 255 letters, digits, '_' or '-'", name)
 	}
 	if reservedSecretNames[name] {
-		return conductor.Invalidf("Invalid secret name %q: the name is reserved by the secrets API", name)
+		return conductor.Invalidf("Invalid secret name %q: %s is a reserved word of the secrets API's paths", name, name)
 	}
 	return nil
 }

@@ -1,0 +1,4 @@
+package api
+
+// RouteTemplate exposes routeTemplate to the black-box tests.
+var RouteTemplate = routeTemplate
