@@ -197,3 +197,48 @@ func TestStartWorkflowAndHumanTasks(t *testing.T) {
 	b.pollAndComplete(itName(6), nil)
 	b.requireWorkflowStatus(id, "COMPLETED")
 }
+
+func TestSubWorkflowParamsPassDown(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(7)
+	b.createWorkflow(childDef("params_child"))
+	b.createWorkflow(workflowDef("params_parent",
+		task("sub", "SUB_WORKFLOW", "subWorkflowParam", obj{"name": "params_child", "version": 1,
+			"priority": "${workflow.input.p}", "taskToDomain": obj{"*": "child_dom"},
+			"idempotencyKey": "order-${workflow.input.order}", "idempotencyStrategy": "RETURN_EXISTING"},
+			"inputParameters", obj{"order": "${workflow.input.order}"})))
+
+	first := b.startWorkflow("params_parent", obj{"order": "o-1", "p": 7})
+	sub := taskByRef(t, b.execution(first), "sub")
+	childID := sub["subWorkflowId"].(string)
+	child := b.execution(childID)
+	require.Equal(t, num(7), child["priority"])
+	require.Equal(t, obj{"*": "child_dom"}, child["taskToDomain"])
+	require.Equal(t, "order-o-1", child["idempotencyKey"])
+	require.Equal(t, num(7), sub["inputData"].(obj)["priority"])
+	b.requireNothingToPoll(itName(5))
+	require.NotNil(t, b.pollDomain(itName(5), "child_dom", "w1"), "the child's task is in its own domain")
+
+	// The same key with RETURN_EXISTING: the second parent waits on the first one's child.
+	second := b.startWorkflow("params_parent", obj{"order": "o-1", "p": 3})
+	require.Equal(t, childID, taskByRef(t, b.execution(second), "sub")["subWorkflowId"])
+
+	// A priority out of range fails the task with a reason, not the server.
+	bad := b.startWorkflow("params_parent", obj{"order": "o-2", "p": 120})
+	wf := b.requireWorkflowStatus(bad, "FAILED")
+	require.Contains(t, taskByRef(t, wf, "sub")["reasonForIncompletion"], "priority must be an integer from 0 to 99")
+}
+
+func TestSubWorkflowInlineDefinitionFromAnExpression(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createWorkflow(workflowDef("expr_parent",
+		task("sub", "SUB_WORKFLOW", "subWorkflowParam", obj{"name": "made_up", "workflowDefinition": "${workflow.input.def}"},
+			"inputParameters", obj{"a": "${workflow.input.a}"})))
+	def := workflowDef("made_up", inlineTask("calc", "$.a * 10"))
+	def["outputParameters"] = obj{"v": "${calc.output.result}"}
+	id := b.startWorkflow("expr_parent", obj{"a": 4, "def": def})
+	wf := b.requireWorkflowStatus(id, "COMPLETED")
+	require.Equal(t, num(40), taskByRef(t, wf, "sub")["outputData"].(obj)["v"])
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,21 +37,29 @@ func (d *Decision) startSubWorkflow(rec *Attempt) {
 		return
 	}
 	wf := d.Workflow
+	key, err := d.evaluateString(p.IdempotencyKey, t.TaskID)
+	if err != nil {
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, "Error evaluating the sub-workflow idempotencyKey: "+err.Error())
+		return
+	}
+	priority, err := d.subWorkflowPriority(p, t.TaskID)
+	if err != nil {
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, err.Error())
+		return
+	}
 	req := &conductor.StartWorkflowRequest{
 		Name: name, Version: p.Version, Input: input, CorrelationID: wf.CorrelationID, TaskToDomain: p.TaskToDomain,
-		Priority: wf.Priority, IdempotencyKey: p.IdempotencyKey, IdempotencyStrategy: p.IdempotencyStrategy,
+		Priority: priority, IdempotencyKey: key, IdempotencyStrategy: p.IdempotencyStrategy,
 		RunAs: d.RunAs, ParentWorkflowID: wf.WorkflowID, ParentWorkflowTaskID: t.TaskID, Masks: d.sec.redactor.Values(),
 	}
 	if req.TaskToDomain == nil {
 		req.TaskToDomain = wf.TaskToDomain
 	}
-	if len(p.WorkflowDefinition) > 0 && string(p.WorkflowDefinition) != "null" {
-		var def conductor.WorkflowDef
-		if err := json.Unmarshal(p.WorkflowDefinition, &def); err != nil {
-			d.Finish(rec, conductor.TaskFailedWithTerminalError, "The inline sub-workflow definition does not decode: "+err.Error())
-			return
-		}
-		req.WorkflowDef = &def
+	if def, err := d.inlineSubWorkflow(p, t.TaskID); err != nil {
+		d.Finish(rec, conductor.TaskFailedWithTerminalError, "The inline sub-workflow definition does not decode: "+err.Error())
+		return
+	} else if def != nil {
+		req.WorkflowDef = def
 		if req.Name == "" {
 			req.Name = def.Name
 		}
@@ -70,11 +79,65 @@ func (d *Decision) startSubWorkflow(rec *Attempt) {
 	if req.TaskToDomain != nil {
 		shown["subWorkflowTaskToDomain"] = req.TaskToDomain
 	}
+	if p.Priority != nil {
+		shown["priority"] = req.Priority
+	}
+	if req.IdempotencyKey != "" {
+		shown["idempotencyKey"], shown["idempotencyStrategy"] = req.IdempotencyKey, req.IdempotencyStrategy
+	}
 	d.SetTaskInput(rec, shown)
 	t.SubWorkflowID, t.Status = id, conductor.TaskInProgress
 	d.SetTaskOutput(rec, map[string]any{"subWorkflowId": id})
 	d.MarkDirty(rec)
 	d.childUpdate(rec) // a child of inline tasks may have ended already
+}
+
+// subWorkflowPriority is the priority of the child of p: p's priority (a number, or an
+// expression giving one), else its parent's.
+func (d *Decision) subWorkflowPriority(p *conductor.SubWorkflowParams, taskID string) (int, error) {
+	v := p.Priority
+	if v == nil {
+		return d.Workflow.Priority, nil
+	}
+	if s, ok := v.(string); ok {
+		evaluated, err := expr.Evaluate(s, d.env(taskID, s))
+		if err != nil {
+			return 0, fmt.Errorf("Error evaluating the sub-workflow priority: %w", err) //nolint:staticcheck // Conductor's capitalised reason
+		}
+		v = evaluated
+	}
+	n, err := strconv.ParseFloat(strings.TrimSpace(fmt.Sprint(v)), 64)
+	if err != nil || n != float64(int(n)) || n < 0 || n > 99 {
+		return 0, fmt.Errorf("The sub-workflow priority must be an integer from 0 to 99, not %v", v) //nolint:staticcheck // Conductor's capitalised reason
+	}
+	return int(n), nil
+}
+
+// inlineSubWorkflow is the inline definition of p, if any: an object, or an expression (a
+// string) that gives one when the task is scheduled.
+func (d *Decision) inlineSubWorkflow(p *conductor.SubWorkflowParams, taskID string) (*conductor.WorkflowDef, error) {
+	raw := p.WorkflowDefinition
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var text string
+	if json.Unmarshal(raw, &text) == nil {
+		v, err := expr.Evaluate(text, d.env(taskID, text))
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		if raw, err = json.Marshal(v); err != nil {
+			return nil, err
+		}
+	}
+	var def conductor.WorkflowDef
+	if err := json.Unmarshal(raw, &def); err != nil {
+		return nil, err
+	}
+	return &def, nil
 }
 
 // evaluateString resolves the ${…} expressions of a string value.
