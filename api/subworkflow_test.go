@@ -242,3 +242,31 @@ func TestSubWorkflowInlineDefinitionFromAnExpression(t *testing.T) {
 	wf := b.requireWorkflowStatus(id, "COMPLETED")
 	require.Equal(t, num(40), taskByRef(t, wf, "sub")["outputData"].(obj)["v"])
 }
+
+func TestSubWorkflowParentReadsItsChildsRealOutputMasked(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	value := randomValue(t, "child-token-")
+	b.maskPutSecret("child_tok", value)
+	b.registerIntegrationTasks(1)
+	child := workflowDef("secret_child", inlineTask("peek", "$.t", "t", "${workflow.secrets.child_tok}"))
+	child["outputParameters"] = obj{"token": "${peek.output.result}"}
+	b.createWorkflow(child)
+	b.createWorkflow(workflowDef("secret_parent",
+		task("sub", "SUB_WORKFLOW", "subWorkflowParam", obj{"name": "secret_child"}),
+		workerTask("use", 0, obj{"auth": "Bearer ${sub.output.token}"})))
+
+	id := b.startWorkflow("secret_parent", obj{})
+	use := b.pollTask(itName(0))
+	require.Equal(t, obj{"auth": "Bearer " + value}, use["inputData"], "the worker gets the child's real output")
+	b.completeTask(use, obj{})
+	wf := b.requireWorkflowStatus(id, "COMPLETED")
+	sub := taskByRef(t, wf, "sub")
+	require.Equal(t, "***", sub["outputData"].(obj)["token"])
+	require.Equal(t, obj{"auth": "Bearer ***"}, taskByRef(t, wf, "use")["inputData"])
+	childWF := b.execution(sub["subWorkflowId"].(string))
+	require.Equal(t, obj{"token": "***"}, childWF["output"])
+	requireNoValues(t, "API responses", b.maskSurfaces(id, sub["subWorkflowId"].(string)), value)
+	requireNoValues(t, "the database", b.maskDump(), value)
+	requireNoValues(t, "server log", b.logs.String(), value)
+}

@@ -147,11 +147,22 @@ func (x *execution) StartChild(req *conductor.StartWorkflowRequest) (string, err
 }
 
 // Child implements decide.Resolver: a child workflow read in the transaction.
-func (x *execution) Child(id string) (*conductor.Workflow, error) {
+func (x *execution) Child(id string) (*conductor.Workflow, []string, error) {
 	if x.q == nil {
-		return nil, conductor.ErrNotFound
+		return nil, nil, conductor.ErrNotFound
 	}
-	return x.q.WorkflowGet(x.ctx, id, false)
+	rec, err := x.q.WorkflowRecordGet(x.ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := x.e.openSecrets(rec)
+	if err != nil || st == nil {
+		return rec.Workflow, nil, err
+	}
+	if st.Output != nil {
+		rec.Workflow.Output = st.Output
+	}
+	return rec.Workflow, st.Masks, nil
 }
 
 // Polled implements decide.Resolver from the poll data.

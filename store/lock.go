@@ -54,3 +54,13 @@ func (q *Queries) WorkflowsLock(ctx context.Context, workflowIDs []string) error
 		ORDER BY workflow_id FOR UPDATE`, workflowIDs)
 	return interpretError(err, "locking workflows")
 }
+
+// WorkflowRecordGet reads an execution's row (its document and sealed state, no tasks)
+// without locking it.
+func (q *Queries) WorkflowRecordGet(ctx context.Context, workflowID string) (*WorkflowRecord, error) {
+	rec, err := scanWorkflow(q.db.QueryRow(ctx, `SELECT `+workflowColumns+` FROM workflows WHERE workflow_id = $1`, workflowID))
+	if err != nil {
+		return nil, interpretError(err, "reading a workflow")
+	}
+	return rec, nil
+}

@@ -87,8 +87,9 @@ type Resolver interface {
 	// StartChild starts a workflow (a SUB_WORKFLOW's child) in the decision's transaction and
 	// returns its id; an error other than a refusal of the request abandons the decision.
 	StartChild(req *conductor.StartWorkflowRequest) (id string, err error)
-	// Child reads a child workflow's status, output (as shown) and reason.
-	Child(id string) (*conductor.Workflow, error)
+	// Child reads a child workflow's status, real output and reason, with the values it masks
+	// (which its parent masks too once it holds its output).
+	Child(id string) (wf *conductor.Workflow, masks []string, err error)
 	// Polled reports whether a worker polled taskType in domain at or after since: the domain
 	// has an active worker.
 	Polled(taskType, domain string, since time.Time) (bool, error)

@@ -406,7 +406,9 @@ func (d *Decision) endByTerminate(t *conductor.Task) {
 		reason = fmt.Sprintf("Workflow is %s by TERMINATE task: %s", status, t.TaskID)
 	}
 	d.end(status, reason, t)
-	d.Workflow.Output = d.shownOutput(d.RealTaskOutput(d.Task(t.TaskID)))
+	real := d.RealTaskOutput(d.Task(t.TaskID))
+	d.Workflow.Output = d.shownOutput(real)
+	d.keepRealOutput(real)
 	d.wfVersion++
 }
 
@@ -436,6 +438,7 @@ func (d *Decision) end(status conductor.WorkflowStatus, reason string, cause *co
 	wf.ReasonForIncompletion = d.Mask(reason)
 	wf.EndTime = d.Now.UnixMilli()
 	wf.Output = d.shownOutput(out)
+	d.keepRealOutput(out)
 	d.recordFailedNames()
 	d.Touch()
 	d.cancelPending()

@@ -157,7 +157,7 @@ func New(cfg *Config, r Resolver, st State, now time.Time) *Decision {
 	d.maxSeq = max(d.maxSeq, st.MaxSeq)
 	d.dormant, d.prevCheck = st.Dormant, st.NextCheckAt
 	if st.Secrets != nil {
-		d.sec.realInput, d.sec.realVars = st.Secrets.Input, st.Secrets.Variables
+		d.sec.realInput, d.sec.realVars, d.sec.realOut = st.Secrets.Input, st.Secrets.Variables, st.Secrets.Output
 		for _, v := range st.Secrets.Masks {
 			d.sec.redactor.Add(v)
 		}

@@ -35,6 +35,7 @@ type memory struct {
 	secretErr     error           // the secrets store is failing
 	interrupted   bool
 	polls         map[string]time.Time // last poll of "taskType/domain"
+	childMasks    map[string][]string  // values each child masks, by id
 	loads         int
 }
 
@@ -145,12 +146,12 @@ func (m *memory) Polled(taskType, domain string, since time.Time) (bool, error) 
 	return ok && !at.Before(since), nil
 }
 
-func (m *memory) Child(id string) (*conductor.Workflow, error) {
+func (m *memory) Child(id string) (*conductor.Workflow, []string, error) {
 	if c := m.children[id]; c != nil {
 		copied := *c
-		return &copied, nil
+		return &copied, m.childMasks[id], nil
 	}
-	return nil, conductor.ErrNotFound
+	return nil, nil, conductor.ErrNotFound
 }
 
 func (m *memory) MayUseSecret(name string) bool { return !m.denied[name] }

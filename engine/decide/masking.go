@@ -23,6 +23,7 @@ type secretState struct {
 	redactor  secret.Redactor
 	realInput map[string]any     // the workflow's real input, when the shown one is masked
 	realVars  map[string]any     // the workflow's real variables, when the shown ones are masked
+	realOut   map[string]any     // the ended workflow's real output, when the shown one is masked
 	values    map[string]*string // secret name → value, nil when missing
 	missing   []string
 	denied    []string // secrets the workflow's principal may not use
@@ -299,7 +300,27 @@ func jsonEqual(a, b any) bool {
 type SecretState struct {
 	Input     map[string]any `json:"input,omitempty"`
 	Variables map[string]any `json:"variables,omitempty"`
-	Masks     []string       `json:"masks,omitempty"`
+	// Output is the ended workflow's real output, which its parent's SUB_WORKFLOW task takes.
+	Output map[string]any `json:"output,omitempty"`
+	Masks  []string       `json:"masks,omitempty"`
+}
+
+// keepRealOutput keeps the real output of an ending workflow, when the shown one (already set)
+// is masked, for its parent to read.
+func (d *Decision) keepRealOutput(real map[string]any) {
+	switch {
+	case !jsonEqual(real, d.Workflow.Output):
+		d.sec.realOut, d.sec.dirty = real, true
+	case d.sec.realOut != nil:
+		d.sec.realOut, d.sec.dirty = nil, true
+	}
+}
+
+// dropRealOutput forgets the real output of a workflow that runs again.
+func (d *Decision) dropRealOutput() {
+	if d.sec.realOut != nil {
+		d.sec.realOut, d.sec.dirty = nil, true
+	}
 }
 
 // SecretsChanged returns the workflow's secret state to seal when the decision changed it
@@ -322,8 +343,9 @@ func (d *Decision) SecretsChanged() (st *SecretState, changed bool) {
 			d.sec.realVars = real
 		}
 	}
-	if d.sec.realInput == nil && d.sec.realVars == nil && d.sec.redactor.Len() == 0 {
+	if d.sec.realInput == nil && d.sec.realVars == nil && d.sec.realOut == nil && d.sec.redactor.Len() == 0 {
 		return nil, true
 	}
-	return &SecretState{Input: d.sec.realInput, Variables: d.sec.realVars, Masks: d.sec.redactor.Values()}, true
+	return &SecretState{Input: d.sec.realInput, Variables: d.sec.realVars, Output: d.sec.realOut,
+		Masks: d.sec.redactor.Values()}, true
 }

@@ -139,6 +139,7 @@ func (d *Decision) reopenWorkflow(input map[string]any) {
 	wf.EndTime = 0
 	wf.ReasonForIncompletion = ""
 	wf.Output = map[string]any{}
+	d.dropRealOutput()
 	wf.FailedReferenceTaskNames, wf.FailedTaskNames = nil, nil
 	d.wfVersion++
 	d.Touch()

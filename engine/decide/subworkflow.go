@@ -176,7 +176,7 @@ func (d *Decision) childUpdate(rec *Attempt) bool {
 	if d.checkedChildren[t.SubWorkflowID] {
 		return false
 	}
-	child, err := d.r.Child(t.SubWorkflowID)
+	child, masks, err := d.r.Child(t.SubWorkflowID)
 	if errors.Is(err, conductor.ErrNotFound) {
 		d.Finish(rec, conductor.TaskFailed, "Sub workflow "+t.SubWorkflowID+" does not exist")
 		return true
@@ -192,6 +192,7 @@ func (d *Decision) childUpdate(rec *Attempt) bool {
 		d.checkedChildren[t.SubWorkflowID] = true // unchanged for the rest of this decision
 		return false
 	}
+	d.MaskToo(masks) // what the child knows to be secret is secret here too
 	out := maps.Clone(child.Output)
 	if out == nil {
 		out = map[string]any{}
