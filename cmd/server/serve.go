@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/podiumhq/podium/api"
+	"github.com/podiumhq/podium/console"
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/engine/systask"
 	"github.com/podiumhq/podium/internal/access"
@@ -91,20 +92,24 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	teardown.add("scheduler", schedules.Stop) // stops before the engine it starts workflows with
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	searches := search.New(st, eng)
 	router := api.NewRouter(api.Config{
-		Engine: eng, Search: search.New(st, eng), Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
+		Engine: eng, Search: searches, Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
 		Events: events.New(events.Config{Store: st, Logger: logger}), Logger: logger, Registry: reg,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
 		AdminConfig: cfg.Redacted(),
 	})
+	// The web console answers its own paths (/, /executions, …); every other path is the API's.
+	web := console.New(console.Config{Executions: eng, Search: searches, Sessions: accessSvc, AuthOff: cfg.AuthOff, Logger: logger})
+	handler := console.Front(web, router)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("error listening on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           router,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      writeTimeout(cfg.ExecuteMaxWait),

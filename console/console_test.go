@@ -1,0 +1,218 @@
+package console_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func randomValue(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// newApplication creates an application with roles and an access key; it returns the key.
+func (s *site) newApplication(name string, roles ...string) (keyID, secret string) {
+	s.t.Helper()
+	var app struct{ ID string }
+	s.apiJSON(http.MethodPost, "/api/applications", s.admin, map[string]string{"name": name}, &app)
+	for _, role := range roles {
+		s.apiJSON(http.MethodPost, "/api/applications/"+app.ID+"/roles/"+role, s.admin, nil, nil)
+	}
+	var key struct{ ID, Secret string }
+	s.apiJSON(http.MethodPost, "/api/applications/"+app.ID+"/accessKeys", s.admin, nil, &key)
+	return key.ID, key.Secret
+}
+
+func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser()
+
+	p := b.get("/executions?status=FAILED")
+	require.Equal(t, http.StatusSeeOther, p.status)
+	require.Equal(t, "/login?next="+url.QueryEscape("/executions?status=FAILED"), p.location)
+	require.Equal(t, "/login", b.get("/").location)
+
+	login := b.get("/login")
+	require.Equal(t, http.StatusOK, login.status)
+	require.Contains(t, login.body, `name="keyId"`)
+	require.Contains(t, login.body, `name="keySecret"`)
+	require.Contains(t, login.header.Get("Content-Security-Policy"), "default-src 'self'")
+	require.Equal(t, "DENY", login.header.Get("X-Frame-Options"))
+
+	// A form without the CSRF token is refused, whatever it carries.
+	p = b.post("/login", url.Values{"keyId": {adminKeyID}, "keySecret": {adminKeySecret}})
+	require.Equal(t, http.StatusForbidden, p.status)
+
+	p = b.post("/login", url.Values{"csrf": {login.csrf(t)}, "keyId": {adminKeyID}, "keySecret": {"wrong"},
+		"next": {"/executions?status=FAILED"}})
+	require.Equal(t, http.StatusUnauthorized, p.status)
+	require.Contains(t, p.body, "do not match an active access key")
+	require.NotContains(t, p.body, "wrong", "the secret typed is never echoed")
+
+	p = b.post("/login", url.Values{"csrf": {login.csrf(t)}, "keyId": {adminKeyID}, "keySecret": {adminKeySecret},
+		"next": {"/executions?status=FAILED"}})
+	require.Equal(t, http.StatusSeeOther, p.status)
+	require.Equal(t, "/executions?status=FAILED", p.location)
+	cookie := p.header.Get("Set-Cookie")
+	require.Contains(t, cookie, "podium_session=")
+	require.Contains(t, cookie, "HttpOnly")
+	require.Contains(t, cookie, "SameSite=Strict")
+	require.NotContains(t, cookie, "Secure", "not over plain HTTP")
+
+	home := b.get("/")
+	require.Equal(t, http.StatusOK, home.status)
+	require.Contains(t, home.body, "Signed in as")
+
+	p = b.post("/logout", url.Values{"csrf": {home.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, p.status)
+	require.Equal(t, "/login", b.get("/executions").location[:len("/login")])
+}
+
+func TestSignInRefusesOpenRedirects(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser()
+	login := b.get("/login")
+	for _, next := range []string{"https://evil.example/", "//evil.example/x", `/\evil.example`} {
+		p := b.post("/login", url.Values{"csrf": {login.csrf(t)}, "keyId": {adminKeyID}, "keySecret": {adminKeySecret}, "next": {next}})
+		require.Equal(t, http.StatusSeeOther, p.status)
+		require.Equal(t, "/", p.location, next)
+	}
+}
+
+func TestExecutionsListAndSearch(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser()
+	b.signIn(adminKeyID, adminKeySecret)
+
+	empty := b.get("/executions")
+	require.Equal(t, http.StatusOK, empty.status)
+	require.Contains(t, empty.body, "No executions match.")
+	require.Contains(t, empty.body, `type="search"`)
+
+	first := s.startWorkflow("console_orders", map[string]any{"value": 1})
+	second := s.startWorkflow("console_invoices", map[string]any{"value": 2})
+	all := b.get("/executions")
+	require.Contains(t, all.body, first)
+	require.Contains(t, all.body, second)
+	require.Less(t, strings.Index(all.body, second), strings.Index(all.body, first), "newest first")
+
+	byName := b.get("/executions?workflowType=console_orders")
+	require.Contains(t, byName.body, first)
+	require.NotContains(t, byName.body, second)
+	require.Contains(t, b.get("/executions?q="+second).body, second)
+	require.NotContains(t, b.get("/executions?q="+second).body, first)
+	require.Contains(t, b.get("/executions?status=COMPLETED").body, "No executions match.")
+
+	bad := b.get("/executions?status=NOPE")
+	require.Equal(t, http.StatusBadRequest, bad.status)
+	require.Contains(t, bad.body, "unknown status")
+	bad = b.get("/executions?workflowType=" + url.QueryEscape("x' OR '1'='1"))
+	require.Equal(t, http.StatusBadRequest, bad.status)
+}
+
+func TestExecutionPageShowsMaskedDataAndActs(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser()
+	b.signIn(adminKeyID, adminKeySecret)
+	value := randomValue("console-secret-")
+	id := s.startWorkflow("console_masked", map[string]any{"value": "v", "_secrets": map[string]any{"token": value}})
+
+	p := b.get("/executions/" + id)
+	require.Equal(t, http.StatusOK, p.status)
+	require.Contains(t, p.body, "RUNNING")
+	require.Contains(t, p.body, "console_task")
+	require.Contains(t, p.body, "***")
+	require.NotContains(t, p.body, value, "no secret value in the page")
+	require.Contains(t, p.body, `http-equiv="refresh"`, "a running execution refreshes by itself")
+	require.Contains(t, p.body, `/executions/`+id+`/terminate`)
+	require.Contains(t, p.body, `/executions/`+id+`/pause`)
+
+	done := b.post("/executions/"+id+"/terminate", url.Values{"csrf": {p.csrf(t)}, "reason": {"from the test"}})
+	require.Equal(t, http.StatusSeeOther, done.status)
+	require.Equal(t, "/executions/"+id+"?done=terminate", done.location)
+	p = b.get(done.location)
+	require.Contains(t, p.body, "TERMINATED")
+	require.Contains(t, p.body, "from the test")
+	require.NotContains(t, p.body, `http-equiv="refresh"`)
+	require.Contains(t, p.body, `/executions/`+id+`/retry`)
+
+	// An action the execution's state refuses shows the engine's reason.
+	refused := b.post("/executions/"+id+"/pause", url.Values{"csrf": {p.csrf(t)}})
+	require.Equal(t, http.StatusConflict, refused.status)
+	require.Contains(t, refused.body, "has ended")
+
+	require.Equal(t, http.StatusSeeOther, b.post("/executions/"+id+"/retry", url.Values{"csrf": {p.csrf(t)}}).status)
+	require.Contains(t, b.get("/executions/"+id).body, "RUNNING")
+}
+
+func TestExecutionPageNotFoundAndUnknownAction(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser()
+	b.signIn(adminKeyID, adminKeySecret)
+	p := b.get("/executions/00000000-0000-0000-0000-000000000000")
+	require.Equal(t, http.StatusNotFound, p.status)
+	require.Contains(t, p.body, "No such workflow found")
+	require.Equal(t, http.StatusNotFound, b.get("/executions/not-an-id").status)
+	require.Equal(t, http.StatusNotFound, b.get("/executions/a/b/c").status)
+
+	id := s.startWorkflow("console_unknown", map[string]any{"value": 1})
+	page := b.get("/executions/" + id)
+	require.Equal(t, http.StatusNotFound, b.post("/executions/"+id+"/explode", url.Values{"csrf": {page.csrf(t)}}).status)
+	// Paths that are not the console's stay the API's.
+	status, _ := s.api(http.MethodGet, "/api/nothing", s.admin, nil)
+	require.Equal(t, http.StatusNotFound, status)
+}
+
+func TestReadOnlyRoleSeesNoActions(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	keyID, secret := s.newApplication("console-reader", "USER_READ_ONLY")
+	id := s.startWorkflow("console_readonly", map[string]any{"value": 1})
+	b := s.browser()
+	b.signIn(keyID, secret)
+	p := b.get("/executions/" + id)
+	require.Equal(t, http.StatusOK, p.status)
+	require.NotContains(t, p.body, "/terminate")
+	require.NotContains(t, p.body, "<button type=\"submit\" name=\"action\"")
+	refused := b.post("/executions/"+id+"/terminate", url.Values{"csrf": {p.csrf(t)}})
+	require.Equal(t, http.StatusForbidden, refused.status)
+	require.Contains(t, s.engineStatus(id), "RUNNING")
+
+	// A key without any role may sign in but read nothing.
+	keyID, secret = s.newApplication("console-nobody")
+	b = s.browser()
+	b.signIn(keyID, secret)
+	require.Equal(t, http.StatusForbidden, b.get("/executions").status)
+	require.Equal(t, http.StatusForbidden, b.get("/executions/"+id).status)
+}
+
+// engineStatus reads an execution's status through the API.
+func (s *site) engineStatus(id string) string {
+	s.t.Helper()
+	var wf struct{ Status string }
+	s.apiJSON(http.MethodGet, "/api/workflow/"+id+"?includeTasks=false", s.admin, nil, &wf)
+	return wf.Status
+}
+
+func TestAuthOffServesWithoutSignIn(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, true)
+	b := s.browser()
+	p := b.get("/executions")
+	require.Equal(t, http.StatusOK, p.status)
+	require.Contains(t, p.body, "Authentication is off")
+	require.Equal(t, "/", b.get("/login").location)
+	require.Equal(t, http.StatusOK, b.get("/static/console.css").status)
+}

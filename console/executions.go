@@ -1,0 +1,229 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/podiumhq/podium/internal/auth"
+	"github.com/podiumhq/podium/internal/conductor"
+	"github.com/podiumhq/podium/internal/search"
+)
+
+// executionPage is how many executions a page of the list shows.
+const executionPage = 25
+
+// workflowStatuses are the statuses the list filters by, in Conductor's order.
+var workflowStatuses = []conductor.WorkflowStatus{conductor.WorkflowRunning, conductor.WorkflowCompleted,
+	conductor.WorkflowFailed, conductor.WorkflowTimedOut, conductor.WorkflowTerminated, conductor.WorkflowPaused}
+
+// statusCount is one cell of the home page's table.
+type statusCount struct {
+	Status    conductor.WorkflowStatus
+	Hour, Day int64
+}
+
+// home answers GET /: executions by status started in the last hour and day.
+func (c *Console) home(w http.ResponseWriter, r *http.Request) {
+	if !may(r, auth.WorkflowRead) {
+		c.forbidden(w, r, "read executions")
+		return
+	}
+	now := c.cfg.Now()
+	counts := make([]statusCount, 0, len(workflowStatuses))
+	for _, st := range workflowStatuses {
+		sc := statusCount{Status: st}
+		for _, window := range []struct {
+			since time.Duration
+			into  *int64
+		}{{time.Hour, &sc.Hour}, {24 * time.Hour, &sc.Day}} {
+			res, err := c.cfg.Search.Workflows(r.Context(), search.Request{Size: 1,
+				Query: fmt.Sprintf("status=%s AND startTime>%d", st, now.Add(-window.since).UnixMilli())})
+			if err != nil {
+				c.failWith(w, r, err)
+				return
+			}
+			*window.into = res.TotalHits
+		}
+		counts = append(counts, sc)
+	}
+	c.render(w, r, http.StatusOK, "home", map[string]any{"Counts": counts})
+}
+
+// listFilter is the search form of the executions list.
+type listFilter struct {
+	WorkflowType, Status, CorrelationID, FreeText, From, To string
+	Start                                                   int
+}
+
+// query turns the filter into the workflow-search grammar, refusing values it cannot quote.
+func (f *listFilter) query() (string, error) {
+	var clauses []string
+	for _, c := range []struct{ field, value string }{{"workflowType", f.WorkflowType}, {"correlationId", f.CorrelationID}} {
+		if c.value == "" {
+			continue
+		}
+		if strings.ContainsAny(c.value, "'\"") {
+			return "", conductor.Invalidf("%s cannot contain quotes", c.field)
+		}
+		clauses = append(clauses, fmt.Sprintf("%s='%s'", c.field, c.value))
+	}
+	if f.Status != "" {
+		if !slices.Contains(workflowStatuses, conductor.WorkflowStatus(f.Status)) {
+			return "", conductor.Invalidf("unknown status %q", f.Status)
+		}
+		clauses = append(clauses, "status="+f.Status)
+	}
+	for _, t := range []struct{ op, value string }{{">=", f.From}, {"<=", f.To}} {
+		if t.value == "" {
+			continue
+		}
+		at, err := time.Parse("2006-01-02T15:04", t.value)
+		if err != nil {
+			return "", conductor.Invalidf("times are YYYY-MM-DDTHH:MM (UTC), not %q", t.value)
+		}
+		clauses = append(clauses, fmt.Sprintf("startTime%s%d", t.op, at.UnixMilli()))
+	}
+	return strings.Join(clauses, " AND "), nil
+}
+
+// values is the filter as query parameters, for the paging links.
+func (f *listFilter) values(start int) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"workflowType": f.WorkflowType, "status": f.Status,
+		"correlationId": f.CorrelationID, "q": f.FreeText, "from": f.From, "to": f.To} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if start > 0 {
+		v.Set("start", strconv.Itoa(start))
+	}
+	return v.Encode()
+}
+
+// executions answers GET /executions: a searchable list, newest first, paged.
+func (c *Console) executions(w http.ResponseWriter, r *http.Request) {
+	if !may(r, auth.WorkflowRead) {
+		c.forbidden(w, r, "read executions")
+		return
+	}
+	q := r.URL.Query()
+	f := &listFilter{WorkflowType: strings.TrimSpace(q.Get("workflowType")), Status: q.Get("status"),
+		CorrelationID: strings.TrimSpace(q.Get("correlationId")), FreeText: strings.TrimSpace(q.Get("q")),
+		From: q.Get("from"), To: q.Get("to")}
+	f.Start, _ = strconv.Atoi(q.Get("start"))
+	f.Start = max(f.Start, 0)
+	data := map[string]any{"Filter": f, "Statuses": workflowStatuses}
+	query, err := f.query()
+	if err != nil {
+		data["Error"] = err.Error()
+		c.render(w, r, http.StatusBadRequest, "executions", data)
+		return
+	}
+	res, err := c.cfg.Search.Workflows(r.Context(), search.Request{Start: f.Start, Size: executionPage,
+		Sort: "startTime:DESC", FreeText: f.FreeText, Query: query})
+	if err != nil {
+		if errors.Is(err, conductor.ErrInvalid) {
+			data["Error"] = err.Error()
+			c.render(w, r, http.StatusBadRequest, "executions", data)
+			return
+		}
+		c.failWith(w, r, err)
+		return
+	}
+	data["Results"], data["Total"] = res.Results, res.TotalHits
+	data["From"], data["To"] = f.Start+1, f.Start+len(res.Results)
+	if f.Start > 0 {
+		data["Prev"] = f.values(max(f.Start-executionPage, 0))
+	}
+	if int64(f.Start+len(res.Results)) < res.TotalHits {
+		data["Next"] = f.values(f.Start + executionPage)
+	}
+	c.render(w, r, http.StatusOK, "executions", data)
+}
+
+// action is an operator action an execution page offers.
+type action struct {
+	Name, Label string
+	// Confirm is the question asked before a destructive action ("" for none).
+	Confirm string
+}
+
+// actionsFor are the actions an execution of status allows, in display order.
+func actionsFor(status conductor.WorkflowStatus) []action {
+	switch status {
+	case conductor.WorkflowRunning:
+		return []action{{"pause", "Pause", ""}, {"terminate", "Terminate", "Terminate this execution?"}}
+	case conductor.WorkflowPaused:
+		return []action{{"resume", "Resume", ""}, {"terminate", "Terminate", "Terminate this execution?"}}
+	case conductor.WorkflowCompleted:
+		return []action{{"restart", "Restart", "Restart this execution from the beginning?"}, {"rerun", "Rerun", ""}}
+	default:
+		return []action{{"retry", "Retry", ""}, {"restart", "Restart", "Restart this execution from the beginning?"}, {"rerun", "Rerun", ""}}
+	}
+}
+
+// execution answers GET /executions/{workflowId}.
+func (c *Console) execution(w http.ResponseWriter, r *http.Request) {
+	if !may(r, auth.WorkflowRead) {
+		c.forbidden(w, r, "read executions")
+		return
+	}
+	id := chi.URLParam(r, "workflowId")
+	wf, err := c.cfg.Executions.Workflow(r.Context(), id, true)
+	if err != nil {
+		c.failWith(w, r, err)
+		return
+	}
+	data := map[string]any{"Workflow": wf, "Now": c.cfg.Now().UnixMilli(), "Done": r.URL.Query().Get("done"),
+		"Running": !wf.Status.IsTerminal()}
+	if may(r, auth.WorkflowExecute) {
+		data["Actions"] = actionsFor(wf.Status)
+	}
+	c.render(w, r, http.StatusOK, "execution", data)
+}
+
+// act answers POST /executions/{workflowId}/{action}: the action, then back to the page.
+func (c *Console) act(w http.ResponseWriter, r *http.Request) {
+	id, name := chi.URLParam(r, "workflowId"), chi.URLParam(r, "action")
+	if !may(r, auth.WorkflowExecute) {
+		c.forbidden(w, r, "act on executions")
+		return
+	}
+	ctx := r.Context()
+	var err error
+	switch name {
+	case "terminate":
+		reason := strings.TrimSpace(r.PostFormValue("reason"))
+		if reason == "" {
+			reason = "Terminated from the console"
+		}
+		err = c.cfg.Executions.Terminate(ctx, id, reason)
+	case "pause":
+		err = c.cfg.Executions.Pause(ctx, id)
+	case "resume":
+		err = c.cfg.Executions.Resume(ctx, id)
+	case "retry":
+		err = c.cfg.Executions.Retry(ctx, id, r.PostFormValue("resumeSubworkflowTasks") == "true")
+	case "restart":
+		err = c.cfg.Executions.Restart(ctx, id, r.PostFormValue("useLatestDefinitions") == "true")
+	case "rerun":
+		err = c.cfg.Executions.Rerun(ctx, id, &conductor.RerunRequest{ReRunFromWorkflowID: id})
+	default:
+		c.notFound(w, r, "No such action: "+name)
+		return
+	}
+	if err != nil {
+		c.failWith(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/executions/"+url.PathEscape(id)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
+}
