@@ -45,6 +45,21 @@ if [ ! -d sdk-test/node_modules ] || [ sdk-test/package-lock.json -nt sdk-test/n
 fi
 endef
 
+# The console's browser tests (console/browser_test.go) drive Chromium: install Debian's when
+# missing and allowed to (root with apt), else say what is needed. PODIUM_CHROMIUM names another.
+define ensure_chromium
+if [ -z "$${PODIUM_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "apt-get install chromium"; \
+		DEBIAN_FRONTEND=noninteractive apt-get -qq update >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive apt-get -qq -y install --no-install-recommends chromium >/dev/null; \
+	else \
+		echo "make: chromium not found; the console's browser tests need it (apt-get install chromium, or set PODIUM_CHROMIUM)" >&2; \
+		exit 1; \
+	fi; \
+fi
+endef
+
 define gofmt_check
 unformatted=$$($(GOFILES) | xargs -0 -r gofmt -l); \
 if [ -n "$$unformatted" ]; then \
@@ -72,9 +87,10 @@ build: ## Build bin/podium, stamped with VERSION (git describe, else dev)
 	@mkdir -p $(dir $(BIN))
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/server
 
-test: ## Lint (vet, gofmt, golangci-lint with the import-direction rules) and run all tests with -race (sets up a local PostgreSQL unless PODIUM_TEST_DATABASE_URL is set; installs sdk-test's npm packages)
+test: ## Lint (vet, gofmt, golangci-lint with the import-direction rules) and run all tests with -race (sets up a local PostgreSQL unless PODIUM_TEST_DATABASE_URL is set; installs sdk-test's npm packages and Chromium when missing)
 	@$(ensure_test_db)
 	@$(ensure_sdk_deps)
+	@$(ensure_chromium)
 	@$(MAKE) --no-print-directory lint
 	$(GO) test -race -count=1 -timeout 8m ./...
 	@$(MAKE) --no-print-directory fuzz

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +41,8 @@ type site struct {
 	url    string
 	admin  string // an API token of the admin
 	engine *engine.Engine
+	// sent records every response body the server wrote, to search it for secret values.
+	sent *recorder
 }
 
 func newSite(t *testing.T, authOff bool) *site {
@@ -63,9 +67,10 @@ func newSite(t *testing.T, authOff bool) *site {
 	router := api.NewRouter(api.Config{Engine: eng, Search: searches, Access: acc, Secrets: eng.Secrets(),
 		Metadata: eng.Metadata(), Logger: logger, AuthOff: authOff})
 	web := console.New(console.Config{Executions: eng, Search: searches, Sessions: acc, AuthOff: authOff, Logger: logger})
-	srv := httptest.NewServer(console.Front(web, router))
+	sent := &recorder{}
+	srv := httptest.NewServer(sent.wrap(console.Front(web, router)))
 	t.Cleanup(srv.Close)
-	s := &site{t: t, url: srv.URL, engine: eng}
+	s := &site{t: t, url: srv.URL, engine: eng, sent: sent}
 	if !authOff {
 		s.admin = s.token(adminKeyID, adminKeySecret)
 	}
@@ -194,4 +199,42 @@ func (s *site) startWorkflow(name string, input map[string]any) string {
 	status, body := s.api(http.MethodPost, "/api/workflow/"+name, s.admin, input)
 	require.Equal(s.t, http.StatusOK, status, string(body))
 	return string(body)
+}
+
+// recorder keeps a copy of every response body a handler writes.
+type recorder struct {
+	mu  sync.Mutex
+	all bytes.Buffer
+}
+
+func (rec *recorder) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&teeWriter{ResponseWriter: w, rec: rec}, r)
+	})
+}
+
+// String is everything recorded so far.
+func (rec *recorder) String() string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return rec.all.String()
+}
+
+type teeWriter struct {
+	http.ResponseWriter
+	rec *recorder
+}
+
+func (w *teeWriter) Write(p []byte) (int, error) {
+	w.rec.mu.Lock()
+	w.rec.all.Write(p)
+	w.rec.mu.Unlock()
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush passes flushes on (streamed API answers).
+func (w *teeWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
