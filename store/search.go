@@ -89,16 +89,22 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 		}
 		where += fmt.Sprintf(" AND (%s OR correlation_id = %s OR workflow_name = %s)", id, text, text)
 	}
+	return q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start)
+}
+
+// workflowPage returns the page (size from start) of the executions matching where, ordered
+// by sort then newest first, and how many match; f holds where's arguments.
+func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sort []SortField, size, start int) ([]*conductor.Workflow, int64, error) {
 	var total int64
-	if err := q.db.QueryRow(ctx, "SELECT count(*) FROM workflows WHERE "+where, f.args...).Scan(&total); err != nil {
+	if err := q.db.QueryRow(ctx, "SELECT count(*) FROM workflows w WHERE "+where, f.args...).Scan(&total); err != nil {
 		return nil, 0, interpretError(err, "counting search results")
 	}
-	order, err := orderBy(p.Sort, workflowColumnsByField)
+	order, err := orderBy(sort, workflowColumnsByField)
 	if err != nil {
 		return nil, 0, err
 	}
-	sql := fmt.Sprintf("SELECT "+workflowColumns+" FROM workflows WHERE %s ORDER BY %s create_time DESC, workflow_id LIMIT %s OFFSET %s",
-		where, order, f.arg(p.Size), f.arg(p.Start))
+	sql := fmt.Sprintf("SELECT "+workflowColumns+" FROM workflows w WHERE %s ORDER BY %s create_time DESC, workflow_id LIMIT %s OFFSET %s",
+		where, order, f.arg(size), f.arg(start))
 	recs, err := queryList(ctx, q.db, "searching workflows", func(row pgx.Row) (*conductor.Workflow, error) {
 		rec, err := scanWorkflow(row)
 		if err != nil {

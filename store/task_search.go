@@ -114,25 +114,5 @@ func (q *Queries) WorkflowSearchByTasks(ctx context.Context, p TaskSearchParams)
 		return nil, 0, err
 	}
 	where := "EXISTS (SELECT 1 FROM tasks t WHERE t.workflow_id = w.workflow_id AND " + match + ")"
-	var total int64
-	if err := q.db.QueryRow(ctx, "SELECT count(*) FROM workflows w WHERE "+where, f.args...).Scan(&total); err != nil {
-		return nil, 0, interpretError(err, "counting search results")
-	}
-	order, err := orderBy(p.Sort, workflowColumnsByField)
-	if err != nil {
-		return nil, 0, err
-	}
-	sql := fmt.Sprintf("SELECT "+workflowColumns+" FROM workflows w WHERE %s ORDER BY %s w.create_time DESC, w.workflow_id LIMIT %s OFFSET %s",
-		where, order, f.arg(p.Size), f.arg(p.Start))
-	wfs, err := queryList(ctx, q.db, "searching workflows by tasks", func(row pgx.Row) (*conductor.Workflow, error) {
-		rec, err := scanWorkflow(row)
-		if err != nil {
-			return nil, err
-		}
-		return rec.Workflow, nil
-	}, sql, f.args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return wfs, total, nil
+	return q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start)
 }
