@@ -69,15 +69,8 @@ func (q *Queries) ApplicationUpdate(ctx context.Context, app *ApplicationRecord)
 	if err != nil {
 		return fmt.Errorf("error encoding tags: %w", err)
 	}
-	tag, err := q.db.Exec(ctx, `UPDATE applications SET name = $2, roles = $3, tags = $4, update_time = $5, updated_by = $6
+	return execOne(ctx, q.db, "updating application", `UPDATE applications SET name = $2, roles = $3, tags = $4, update_time = $5, updated_by = $6
 		WHERE id = $1`, app.ID, app.Name, conductor.NonNil(app.Roles), tags, app.UpdateTime, nullString(app.UpdatedBy))
-	if err != nil {
-		return interpretError(err, "updating application")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
 }
 
 // ApplicationDelete removes an application and its keys; absent gives conductor.ErrNotFound.
@@ -134,14 +127,7 @@ func (q *Queries) AccessKeyList(ctx context.Context, applicationID string) ([]*A
 
 // AccessKeyDelete removes an application's key; absent gives conductor.ErrNotFound.
 func (q *Queries) AccessKeyDelete(ctx context.Context, applicationID, id string) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM access_keys WHERE id = $1 AND application_id = $2`, id, applicationID)
-	if err != nil {
-		return interpretError(err, "deleting access key")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
+	return execOne(ctx, q.db, "deleting access key", `DELETE FROM access_keys WHERE id = $1 AND application_id = $2`, id, applicationID)
 }
 
 // AccessKeyToggle flips an application's key between ACTIVE and INACTIVE and returns it;

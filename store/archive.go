@@ -56,14 +56,7 @@ func (q *Queries) WorkflowDelete(ctx context.Context, workflowID string) error {
 	if err != conductor.ErrNotFound { //nolint:errorlint // the bare sentinel means the row is missing
 		return err
 	}
-	tag, err := q.db.Exec(ctx, `DELETE FROM archived_workflows WHERE workflow_id = $1`, workflowID)
-	if err != nil {
-		return interpretError(err, "deleting archived workflow")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
+	return execOne(ctx, q.db, "deleting archived workflow", `DELETE FROM archived_workflows WHERE workflow_id = $1`, workflowID)
 }
 
 // workflowDeleteLive removes a live execution with its tasks and their logs.
@@ -72,14 +65,7 @@ func (q *Queries) workflowDeleteLive(ctx context.Context, workflowID string) err
 		(SELECT task_id FROM tasks WHERE workflow_id = $1)`, workflowID); err != nil {
 		return interpretError(err, "deleting task logs")
 	}
-	tag, err := q.db.Exec(ctx, `DELETE FROM workflows WHERE workflow_id = $1`, workflowID)
-	if err != nil {
-		return interpretError(err, "deleting workflow")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
+	return execOne(ctx, q.db, "deleting workflow", `DELETE FROM workflows WHERE workflow_id = $1`, workflowID)
 }
 
 // ArchivedWorkflowGet reads an archived execution, with its tasks when includeTasks; absent

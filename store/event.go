@@ -53,28 +53,14 @@ func (q *Queries) EventHandlerUpdate(ctx context.Context, rec *EventHandlerRecor
 		return fmt.Errorf("error encoding event handler: %w", err)
 	}
 	h := rec.Handler
-	tag, err := q.db.Exec(ctx, `
+	return execOne(ctx, q.db, "updating event handler", `
 		UPDATE event_handlers SET event = $2, active = $3, doc = $4, run_as = $5, update_time = $6
 		WHERE name = $1`, h.Name, h.Event, h.Active, doc, nullString(rec.RunAs), now)
-	if err != nil {
-		return interpretError(err, "updating event handler")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
 }
 
 // EventHandlerDelete removes a handler; an unknown name gives conductor.ErrNotFound.
 func (q *Queries) EventHandlerDelete(ctx context.Context, name string) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM event_handlers WHERE name = $1`, name)
-	if err != nil {
-		return interpretError(err, "deleting event handler")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
+	return execOne(ctx, q.db, "deleting event handler", `DELETE FROM event_handlers WHERE name = $1`, name)
 }
 
 // EventHandlerList returns every handler by name.

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/podiumhq/podium/internal/conductor"
 )
 
 // queryList runs a query of any number of rows on db and scans each row with scan, in order;
@@ -23,4 +25,16 @@ func scanString(row pgx.Row) (string, error) {
 	var s string
 	err := row.Scan(&s)
 	return s, err
+}
+
+// execOne runs a statement that must touch a row: none touched is conductor.ErrNotFound.
+func execOne(ctx context.Context, db DBTX, doing, sql string, args ...any) error {
+	tag, err := db.Exec(ctx, sql, args...)
+	if err != nil {
+		return interpretError(err, doing)
+	}
+	if tag.RowsAffected() == 0 {
+		return conductor.ErrNotFound
+	}
+	return nil
 }

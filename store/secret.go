@@ -51,14 +51,7 @@ func (q *Queries) SecretGetMany(ctx context.Context, names []string) ([]*SecretR
 
 // SecretDelete removes a secret; absent gives conductor.ErrNotFound.
 func (q *Queries) SecretDelete(ctx context.Context, name string) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM secrets WHERE name = $1`, name)
-	if err != nil {
-		return interpretError(err, "deleting secret")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
+	return execOne(ctx, q.db, "deleting secret", `DELETE FROM secrets WHERE name = $1`, name)
 }
 
 // SecretList returns every secret's metadata (never its value), by name.
@@ -73,14 +66,7 @@ func (q *Queries) SecretSetTags(ctx context.Context, name string, tags []Tag) er
 	if err != nil {
 		return fmt.Errorf("error encoding tags: %w", err)
 	}
-	tag, err := q.db.Exec(ctx, `UPDATE secrets SET tags = $2 WHERE name = $1`, name, doc)
-	if err != nil {
-		return interpretError(err, "tagging secret")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
+	return execOne(ctx, q.db, "tagging secret", `UPDATE secrets SET tags = $2 WHERE name = $1`, name, doc)
 }
 
 // SecretsSealedWithOtherKeys returns up to limit secrets not sealed with activeKeyID.

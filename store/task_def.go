@@ -83,16 +83,9 @@ func (q *Queries) TaskDefList(ctx context.Context) ([]*conductor.TaskDef, error)
 
 // TaskDefDelete removes a definition and its tags; absent gives conductor.ErrNotFound.
 func (q *Queries) TaskDefDelete(ctx context.Context, name string) error {
-	tag, err := q.db.Exec(ctx, `WITH gone AS (DELETE FROM task_defs WHERE name = $1 RETURNING name),
+	return execOne(ctx, q.db, "deleting task definition", `WITH gone AS (DELETE FROM task_defs WHERE name = $1 RETURNING name),
 		untag AS (DELETE FROM definition_tags WHERE kind = 'TASK_DEF' AND name IN (SELECT name FROM gone))
 		SELECT FROM gone`, name)
-	if err != nil {
-		return interpretError(err, "deleting task definition")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
 }
 
 func scanTaskDef(row pgx.Row) (*conductor.TaskDef, error) {

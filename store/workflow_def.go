@@ -114,17 +114,10 @@ func scanWorkflowDefSummary(row pgx.Row) (conductor.WorkflowDefSummary, error) {
 // WorkflowDefDelete removes one version of a definition, and the name's tags with its last
 // version; absent gives conductor.ErrNotFound.
 func (q *Queries) WorkflowDefDelete(ctx context.Context, name string, version int) error {
-	tag, err := q.db.Exec(ctx, `WITH gone AS (DELETE FROM workflow_defs WHERE name = $1 AND version = $2 RETURNING name),
+	return execOne(ctx, q.db, "deleting workflow definition", `WITH gone AS (DELETE FROM workflow_defs WHERE name = $1 AND version = $2 RETURNING name),
 		untag AS (DELETE FROM definition_tags WHERE kind = 'WORKFLOW_DEF' AND name IN (SELECT name FROM gone)
 			AND NOT EXISTS (SELECT 1 FROM workflow_defs WHERE name = $1 AND version <> $2))
 		SELECT FROM gone`, name, version)
-	if err != nil {
-		return interpretError(err, "deleting workflow definition")
-	}
-	if tag.RowsAffected() == 0 {
-		return conductor.ErrNotFound
-	}
-	return nil
 }
 
 func scanWorkflowDef(row pgx.Row) (*conductor.WorkflowDef, error) {
