@@ -30,9 +30,10 @@ type Executions interface {
 	Rerun(ctx context.Context, workflowID string, req *conductor.RerunRequest) error
 }
 
-// Searcher runs workflow searches (internal/search's service).
+// Searcher runs workflow searches and counts activity (internal/search's service).
 type Searcher interface {
 	Workflows(ctx context.Context, req search.Request) (*conductor.SearchResult[*conductor.Workflow], error)
+	Activity(ctx context.Context, now time.Time) (*search.Activity, error)
 }
 
 // Sessions exchanges access keys for tokens and resolves tokens to principals

@@ -216,3 +216,22 @@ func TestAuthOffServesWithoutSignIn(t *testing.T) {
 	require.Equal(t, "/", b.get("/login").location)
 	require.Equal(t, http.StatusOK, b.get("/static/console.css").status)
 }
+
+func TestHomeCountsAndChart(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser()
+	b.signIn(adminKeyID, adminKeySecret)
+	empty := b.get("/")
+	require.Contains(t, empty.body, "0 in all")
+
+	first := s.startWorkflow("console_home", map[string]any{"value": 1})
+	s.startWorkflow("console_home", map[string]any{"value": 2})
+	s.apiJSON(http.MethodDelete, "/api/workflow/"+first+"?reason=done", s.admin, nil, nil)
+	home := b.get("/")
+	require.Equal(t, http.StatusOK, home.status)
+	require.Contains(t, home.body, "2 in all", "the chart counts the executions started")
+	require.Regexp(t, `status-RUNNING">RUNNING</span></th>\s*<td><a href="/executions\?status=RUNNING">1</a></td>\s*<td>1</td>`, home.body)
+	require.Regexp(t, `status-TERMINATED">TERMINATED</span></th>\s*<td><a href="/executions\?status=TERMINATED">1</a></td>\s*<td>1</td>`, home.body)
+	require.Contains(t, home.body, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"`)
+}

@@ -24,37 +24,30 @@ const executionPage = 25
 var workflowStatuses = []conductor.WorkflowStatus{conductor.WorkflowRunning, conductor.WorkflowCompleted,
 	conductor.WorkflowFailed, conductor.WorkflowTimedOut, conductor.WorkflowTerminated, conductor.WorkflowPaused}
 
-// statusCount is one cell of the home page's table.
+// statusCount is one row of the home page's table.
 type statusCount struct {
 	Status    conductor.WorkflowStatus
 	Hour, Day int64
 }
 
-// home answers GET /: executions by status started in the last hour and day.
+// home answers GET /: executions by status started in the last hour and day, and a chart of
+// the executions started per hour (one query).
 func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	if !may(r, auth.WorkflowRead) {
 		c.forbidden(w, r, "read executions")
 		return
 	}
 	now := c.cfg.Now()
+	a, err := c.cfg.Search.Activity(r.Context(), now)
+	if err != nil {
+		c.failWith(w, r, err)
+		return
+	}
 	counts := make([]statusCount, 0, len(workflowStatuses))
 	for _, st := range workflowStatuses {
-		sc := statusCount{Status: st}
-		for _, window := range []struct {
-			since time.Duration
-			into  *int64
-		}{{time.Hour, &sc.Hour}, {24 * time.Hour, &sc.Day}} {
-			res, err := c.cfg.Search.Workflows(r.Context(), search.Request{Size: 1,
-				Query: fmt.Sprintf("status=%s AND startTime>%d", st, now.Add(-window.since).UnixMilli())})
-			if err != nil {
-				c.failWith(w, r, err)
-				return
-			}
-			*window.into = res.TotalHits
-		}
-		counts = append(counts, sc)
+		counts = append(counts, statusCount{Status: st, Hour: a.LastHour[st], Day: a.LastDay[st]})
 	}
-	c.render(w, r, http.StatusOK, "home", map[string]any{"Counts": counts})
+	c.render(w, r, http.StatusOK, "home", map[string]any{"Counts": counts, "Chart": hourlyChart(a.Hourly[:], now)})
 }
 
 // listFilter is the search form of the executions list.

@@ -124,3 +124,22 @@ func nullTime(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// StartsBucket counts the executions of one status started in one hour.
+type StartsBucket struct {
+	Status conductor.WorkflowStatus
+	// Hour is the hour after since the executions started in (0 is the first).
+	Hour  int
+	Count int64
+}
+
+// WorkflowStartsByHour counts the executions started from since on, by status and hour (one
+// index range scan of create_time).
+func (q *Queries) WorkflowStartsByHour(ctx context.Context, since time.Time) ([]StartsBucket, error) {
+	return queryList(ctx, q.db, "counting executions", func(row pgx.Row) (StartsBucket, error) {
+		var b StartsBucket
+		err := row.Scan(&b.Status, &b.Hour, &b.Count)
+		return b, err
+	}, `SELECT status, floor(extract(epoch FROM create_time - $1) / 3600)::int AS hour, count(*)
+		FROM workflows WHERE create_time >= $1 GROUP BY 1, 2`, since)
+}
