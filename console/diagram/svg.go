@@ -124,7 +124,6 @@ func statusClass(s string) string {
 	return "status-" + s
 }
 
-
 // Stylesheet is the default style of a diagram: neutral nodes, one colour per status. Every
 // rule is scoped under .podium-diagram. Render embeds it unless Options.NoStyle is set; a page
 // that draws several diagrams can set NoStyle and include Stylesheet once in its own CSS.
