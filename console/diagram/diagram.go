@@ -58,7 +58,7 @@ func Render(def *conductor.WorkflowDef, status map[string]conductor.TaskStatus, 
 	if err != nil {
 		return "", err
 	}
-	d := &drawer{status: NormalizeStatus(status), link: opts.LinkFunc}
+	d := &drawer{nodes: b.nodes, status: NormalizeStatus(status), link: opts.LinkFunc}
 	d.svg(def, root, !opts.NoStyle)
 	// Safe as HTML: svgWriter escapes every string that does not come from this package.
 	return template.HTML(d.w.b.String()), nil

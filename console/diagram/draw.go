@@ -11,6 +11,7 @@ import (
 // on one node cannot cascade to the nodes it holds.
 type drawer struct {
 	w      svgWriter
+	nodes  int // tasks in the drawing, to size the output up front
 	status map[string]conductor.TaskStatus
 	link   func(ref string, task *conductor.WorkflowTask) string
 }
@@ -19,6 +20,7 @@ type drawer struct {
 func (d *drawer) svg(def *conductor.WorkflowDef, root *block, style bool) {
 	width, height := root.w+2*margin, root.h+2*margin
 	name := title(def)
+	d.w.b.Grow(2048 + d.nodes*512)
 	d.w.raw(`<svg xmlns="http://www.w3.org/2000/svg" class="podium-diagram" role="img"`)
 	d.w.attr("aria-label", name)
 	d.w.attr("data-workflow", def.Name)

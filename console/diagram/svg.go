@@ -44,34 +44,48 @@ func (w *svgWriter) nums(pairs ...any) {
 
 // escapeTo writes s to b with the five XML specials as entities, newlines and tabs as
 // character references (so attribute values keep them), and every rune XML 1.0 forbids
-// (other control characters, invalid UTF-8, U+FFFE/U+FFFF) as U+FFFD.
+// (other control characters, invalid UTF-8, U+FFFE/U+FFFF) as U+FFFD. Runs of plain text
+// are copied whole.
 func escapeTo(b *strings.Builder, s string) {
+	last := 0
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
+		c := s[i]
+		var rep string
+		size := 1
 		switch {
-		case r == '<':
-			b.WriteString("&lt;")
-		case r == '>':
-			b.WriteString("&gt;")
-		case r == '&':
-			b.WriteString("&amp;")
-		case r == '"':
-			b.WriteString("&#34;")
-		case r == '\'':
-			b.WriteString("&#39;")
-		case r == '\n':
-			b.WriteString("&#10;")
-		case r == '\t':
-			b.WriteString("&#9;")
-		case r == '\r':
-			b.WriteString("&#13;")
-		case r < 0x20, r == 0xFFFE, r == 0xFFFF, r == utf8.RuneError && size == 1:
-			b.WriteRune('\uFFFD')
-		default:
-			b.WriteRune(r)
+		case c == '<':
+			rep = "&lt;"
+		case c == '>':
+			rep = "&gt;"
+		case c == '&':
+			rep = "&amp;"
+		case c == '"':
+			rep = "&#34;"
+		case c == '\'':
+			rep = "&#39;"
+		case c == '\n':
+			rep = "&#10;"
+		case c == '\t':
+			rep = "&#9;"
+		case c == '\r':
+			rep = "&#13;"
+		case c < 0x20:
+			rep = "\uFFFD"
+		case c >= utf8.RuneSelf:
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
+				rep = "\uFFFD"
+			}
 		}
+		if rep != "" {
+			b.WriteString(s[last:i])
+			b.WriteString(rep)
+			last = i + size
+		}
+		i += size
 	}
+	b.WriteString(s[last:])
 }
 
 // truncate shortens s to at most n runes, ending it with "…" when it was longer, and puts

@@ -63,6 +63,7 @@ func (c *chart) draw(style bool) {
 	if c.hidden > 0 {
 		height += noteH
 	}
+	c.w.b.Grow(1024 + len(c.rows)*640)
 	c.w.raw(`<svg xmlns="http://www.w3.org/2000/svg" class="podium-timeline" role="img"`)
 	c.w.attr("aria-label", c.title)
 	c.w.nums("width", c.width, "height", height)
