@@ -201,6 +201,15 @@ func TestBrowserConsole(t *testing.T) {
 	require.Contains(t, shown, "retrieve_token")
 	require.Contains(t, shown, "update_secret_task_ref")
 	require.Contains(t, source(t, ctx), "***", "the masks are shown")
+	for _, ref := range []string{"retrieve_token", "update_secret_task_ref"} {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](
+			`document.querySelectorAll('svg.podium-diagram g.status-COMPLETED[data-ref="`+ref+`"]').length`))
+		require.NoError(t, err)
+		require.Equal(t, 1, n, "the diagram shows %s COMPLETED", ref)
+	}
+	bars, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.podium-timeline rect').length`))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, bars, 2, "the timeline draws the attempts")
 
 	// Every action once, on the running execution.
 	run(t, ctx, chromedp.Navigate(s.url+"/executions/"+running))

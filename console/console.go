@@ -74,6 +74,7 @@ func New(cfg Config) *Console {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer, limitForms, securityHeaders, c.csrf)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { c.notFound(w, r, "No such page.") })
+	r.Get("/static/drawings.css", serveDrawingsCSS)
 	r.Handle("/static/*", http.StripPrefix("/static/", staticFiles()))
 	r.Get("/login", c.loginPage)
 	r.Post("/login", c.login)

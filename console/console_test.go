@@ -135,6 +135,10 @@ func TestExecutionPageShowsMaskedDataAndActs(t *testing.T) {
 	require.Contains(t, p.body, "***")
 	require.NotContains(t, p.body, value, "no secret value in the page")
 	require.Contains(t, p.body, `http-equiv="refresh"`, "a running execution refreshes by itself")
+	require.Contains(t, p.body, `class="podium-diagram"`)
+	require.Regexp(t, `<g class="node task status-SCHEDULED"[^>]*data-ref="work"`, p.body, "the diagram colours the task by its status")
+	require.Contains(t, p.body, `class="podium-timeline"`)
+	require.Contains(t, p.body, `href="/static/drawings.css"`)
 	require.Contains(t, p.body, `/executions/`+id+`/terminate`)
 	require.Contains(t, p.body, `/executions/`+id+`/pause`)
 

@@ -176,8 +176,10 @@ func (c *Console) execution(w http.ResponseWriter, r *http.Request) {
 		c.failWith(w, r, err)
 		return
 	}
-	data := map[string]any{"Workflow": wf, "Now": c.cfg.Now().UnixMilli(), "Done": r.URL.Query().Get("done"),
+	now := c.cfg.Now().UnixMilli()
+	data := map[string]any{"Workflow": wf, "Now": now, "Done": r.URL.Query().Get("done"),
 		"Running": !wf.Status.IsTerminal()}
+	data["Diagram"], data["Timeline"] = c.executionDrawings(wf, now)
 	if may(r, auth.WorkflowExecute) {
 		data["Actions"] = actionsFor(wf.Status)
 	}

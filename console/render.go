@@ -65,6 +65,9 @@ func showMillis(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04:05.000")
 }
 
+// millisTime is the time of epoch milliseconds.
+func millisTime(ms int64) time.Time { return time.UnixMilli(ms) }
+
 // showDuration renders the time from start to end (to now when end is 0) in epoch ms.
 func showDuration(start, end, now int64) string {
 	if start <= 0 {
