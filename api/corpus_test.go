@@ -11,8 +11,8 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
