@@ -65,7 +65,7 @@ func TestSubWorkflowEndsAsItsChild(t *testing.T) {
 		r.childEnds("sub", status, obj{}, "card declined")
 		sub := r.attempt("sub")
 		require.Equal(t, conductor.TaskStatus(want[0]), sub.Task.Status, status)
-		require.Equal(t, "Sub workflow child-1 failure reason: card declined", sub.Task.ReasonForIncompletion)
+		require.Equal(t, "Sub workflow child_wf.1/child-1 failure reason: card declined", sub.Task.ReasonForIncompletion)
 		require.Equal(t, conductor.WorkflowStatus(want[1]), r.status())
 	}
 }
