@@ -37,6 +37,9 @@ type corpusCase struct {
 	// outputs is what the worker reports for each task, by exact reference name (ref__2)
 	// or by the reference name before any loop suffix (ref); {} when absent.
 	outputs map[string]obj
+	// respond, when set, gives the output of the tasks outputs does not name, from the
+	// reference name and the input the worker was handed.
+	respond func(ref string, in obj) obj
 	// failures are the tasks the worker fails, by reference name as outputs: the reason it
 	// gives.
 	failures map[string]string
@@ -143,7 +146,7 @@ const corpusSecret = "corpus-k3y-7f3a9d2e51"
 
 func TestCorpus(t *testing.T) {
 	t.Parallel()
-	for _, tc := range corpusCases() {
+	for _, tc := range append(corpusCases(), corpusFlowCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := runCorpusCase(t, tc)
@@ -303,7 +306,8 @@ func (b *testBundle) driveCorpus(r *corpusRun, tc corpusCase) {
 				ref := task["referenceTaskName"].(string)
 				if task["taskType"] == "HUMAN" && task["status"] == "IN_PROGRESS" && !answered[task["taskId"]] {
 					if out, ok := corpusLookup(tc.human, ref); ok {
-						requireEmptyOK(t, b.do(http.MethodPost, fmt.Sprintf("%s/%s/%s/COMPLETED", tasksPath, id, ref), out))
+						taskID := requireID(t, b.do(http.MethodPost, fmt.Sprintf("%s/%s/%s/COMPLETED", tasksPath, id, ref), out))
+						require.Equal(t, task["taskId"], taskID, "the task API answers the id of the task it completed")
 						answered[task["taskId"]] = true
 						humans++
 					}
@@ -352,7 +356,10 @@ func (b *testBundle) driveCorpus(r *corpusRun, tc corpusCase) {
 				b.failTask(task, reason)
 				continue
 			}
-			out, _ := corpusLookup(tc.outputs, ref)
+			out, ok := corpusLookup(tc.outputs, ref)
+			if !ok && tc.respond != nil {
+				out = tc.respond(ref, in)
+			}
 			if out == nil {
 				out = obj{}
 			}
