@@ -212,6 +212,8 @@ func corpusFlowCases() []corpusCase {
 				require.Equal(t, subFailure(r.child(t, r.wf, "credit"), r.child(t, r.wf, "credit")["reasonForIncompletion"].(string)),
 					credit["reasonForIncompletion"])
 				require.Equal(t, credit["reasonForIncompletion"], join["reasonForIncompletion"], "the JOIN fails with the reasons of the failed branches")
+				require.Equal(t, obj{"credit": credit["outputData"]}, join["outputData"],
+					"as Conductor's JOIN, which stops at the first joined task that fails it")
 				require.Equal(t, failedReason(join, "FAILED", credit["reasonForIncompletion"].(string)), r.wf["reasonForIncompletion"])
 				r.b.requireNothingToPoll("cw_never_after")
 			},
