@@ -141,6 +141,24 @@ func corpusFlowCases() []corpusCase {
 			},
 		},
 		{
+			name: "terminate in a parent cancels its running child", fixture: "swf_parent_terminates.json",
+			defs:    []string{"child_hold_open.json"},
+			outputs: map[string]obj{"quick": {"answer": 42}},
+			status:  "COMPLETED",
+			tasks:   []string{"race:COMPLETED", "held:CANCELED", "quick:COMPLETED", "race_join:CANCELED", "finish:COMPLETED"},
+			check: func(t *testing.T, r *corpusRun) {
+				finish := r.task(t, "finish")
+				reason := fmt.Sprintf("Workflow is COMPLETED by TERMINATE task: %v", finish["taskId"])
+				require.Equal(t, reason, r.wf["reasonForIncompletion"])
+				require.Equal(t, obj{"quick": num(42)}, r.wf["output"])
+				child := r.child(t, r.wf, "held")
+				require.Equal(t, "TERMINATED", child["status"])
+				require.Equal(t, []string{"hold_open:CANCELED"}, refsAndStatuses(t, child))
+				require.Equal(t, "Parent workflow has been terminated with reason: "+reason, child["reasonForIncompletion"],
+					"Conductor's SubWorkflow.cancel gives the parent's reason when it has one")
+			},
+		},
+		{
 			name: "failed child fails its parent", fixture: "swf_terminate_child.json", defs: []string{"child_quota_gate.json"},
 			input:  obj{"used": 6, "limit": 5, "onFull": "FAILED"},
 			status: "FAILED",

@@ -98,7 +98,7 @@ func TestSubWorkflowFailureAndTermination(t *testing.T) {
 		parentID, childID := startParent(t, b)
 		b.terminate(parentID, "operator")
 		child := b.requireWorkflowStatus(childID, "TERMINATED")
-		require.Equal(t, "Parent workflow has been terminated with status TERMINATED", child["reasonForIncompletion"])
+		require.Equal(t, "Parent workflow has been terminated with reason: operator", child["reasonForIncompletion"])
 		b.requireNothingToPoll(itName(5))
 	})
 	t.Run("no such child definition", func(t *testing.T) {

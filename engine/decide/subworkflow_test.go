@@ -83,8 +83,8 @@ func TestTerminatingAParentEndsItsChildren(t *testing.T) {
 	r := startWith(t, workflow(fork("f", []string{"a", "b"}, branch(subWorkflow("a", "one", nil)), branch(subWorkflow("b", "two", nil)))...), nil, &memory{})
 	r.d.Terminate("operator")
 	require.Equal(t, []ChildEnd{
-		{WorkflowID: "child-1", Reason: "Parent workflow has been terminated with status TERMINATED"},
-		{WorkflowID: "child-2", Reason: "Parent workflow has been terminated with status TERMINATED"},
+		{WorkflowID: "child-1", Reason: "Parent workflow has been terminated with reason: operator"},
+		{WorkflowID: "child-2", Reason: "Parent workflow has been terminated with reason: operator"},
 	}, r.d.Changes().EndChildren)
 }
 
