@@ -11,6 +11,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,16 +26,34 @@ import (
 // corpusCase is one run of a corpus definition.
 type corpusCase struct {
 	name    string
-	fixture string // file under testdata/corpus
-	input   obj
+	fixture string // file under testdata/corpus: the definition the case starts
+	// defs are further definitions under testdata/corpus registered before fixture (the
+	// children it runs as sub-workflows, the workflows it starts or an event acts on).
+	defs []string
+	// handlers are event handlers under testdata/corpus registered (POST /api/event) before
+	// the start.
+	handlers []string
+	input    obj
 	// outputs is what the worker reports for each task, by exact reference name (ref__2)
 	// or by the reference name before any loop suffix (ref); {} when absent.
 	outputs map[string]obj
-	// taskDefs are task definitions to register besides the definition's SIMPLE tasks (the
+	// respond, when set, gives the output of the tasks outputs does not name, from the
+	// reference name and the input the worker was handed.
+	respond func(ref string, in obj) obj
+	// failures are the tasks the worker fails, by reference name as outputs: the reason it
+	// gives.
+	failures map[string]string
+	// human is the output each HUMAN task (by reference name as outputs) is completed with,
+	// through POST /api/tasks/{workflowId}/{ref}/COMPLETED, once it is IN_PROGRESS.
+	human map[string]obj
+	// taskDefs are task definitions to register besides the definitions' SIMPLE tasks (the
 	// targets of dynamic forks and DYNAMIC tasks).
 	taskDefs []string
 	// secrets are stored (name → value) before the start.
 	secrets map[string]string
+	// prepare runs after the registrations and before the start; what it returns is added
+	// to the input (it may start other workflows and r.follow them).
+	prepare func(t *testing.T, r *corpusRun) obj
 	status  string
 	// tasks is the expected "referenceTaskName:STATUS" list of the final execution, in order.
 	tasks []string
@@ -48,8 +67,23 @@ type corpusRun struct {
 	wf obj
 	// body is GET /api/workflow/{id} as the server wrote it.
 	body []byte
-	// inputs is the inputData the worker got with each task it polled, by reference name.
+	// inputs is the inputData the worker got with each task it polled, by reference name
+	// (the last one polled under that name, in whichever workflow).
 	inputs map[string]obj
+	// polls lists every task the worker was handed, in the order it finished them.
+	polls []corpusPoll
+	// followed are the ids of the workflows the worker plays besides id, in the order they
+	// were found: r.follow'ed ones, children of SUB_WORKFLOW tasks, and workflows started
+	// by START_WORKFLOW tasks, at any depth.
+	followed []string
+	// execs are the final executions of id and every followed workflow, by id.
+	execs map[string]obj
+}
+
+// corpusPoll is one task the worker was handed.
+type corpusPoll struct {
+	workflowID, ref string
+	input           obj
 }
 
 // task returns the latest attempt of ref in the final execution.
@@ -64,6 +98,35 @@ func (r *corpusRun) input(t *testing.T, ref string) obj {
 	in, ok := r.inputs[ref]
 	require.True(t, ok, "the worker never polled %s (polled: %v)", ref, keysOf(r.inputs))
 	return in
+}
+
+// follow has the worker play workflow id too (until it ends).
+func (r *corpusRun) follow(id string) {
+	if id != r.id && !slices.Contains(r.followed, id) {
+		r.followed = append(r.followed, id)
+	}
+}
+
+// child returns the final execution of the workflow the SUB_WORKFLOW task ref of wf ran.
+func (r *corpusRun) child(t *testing.T, wf obj, ref string) obj {
+	t.Helper()
+	task := taskByRef(t, wf, ref)
+	require.Equal(t, "SUB_WORKFLOW", task["taskType"], "%s", ref)
+	id, _ := task["subWorkflowId"].(string)
+	require.Regexp(t, uuidPattern, id, "%s has no subWorkflowId", ref)
+	child, ok := r.execs[id]
+	require.True(t, ok, "child %s of %s was not followed", id, ref)
+	require.Equal(t, wf["workflowId"], child["parentWorkflowId"], "%s's child names its parent", ref)
+	require.Equal(t, task["taskId"], child["parentWorkflowTaskId"], "%s's child names its parent task", ref)
+	return child
+}
+
+// exec returns the final execution of a workflow the run followed.
+func (r *corpusRun) exec(t *testing.T, id string) obj {
+	t.Helper()
+	wf, ok := r.execs[id]
+	require.True(t, ok, "workflow %s was not followed", id)
+	return wf
 }
 
 func keysOf(m map[string]obj) []string {
@@ -83,7 +146,7 @@ const corpusSecret = "corpus-k3y-7f3a9d2e51"
 
 func TestCorpus(t *testing.T) {
 	t.Parallel()
-	for _, tc := range corpusCases() {
+	for _, tc := range append(corpusCases(), corpusFlowCases()...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			r := runCorpusCase(t, tc)
@@ -98,40 +161,65 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-// runCorpusCase registers the case's definition and task definitions, starts it and plays
-// the worker until the workflow ends.
+// readCorpusDef reads a definition of testdata/corpus, which must say what it is.
+func readCorpusDef(t *testing.T, file string) ([]byte, obj) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "corpus", file))
+	require.NoError(t, err)
+	def := decodeObj(t, data)
+	require.NotEmpty(t, def["description"], "every corpus definition says what it is: %s", file)
+	return data, def
+}
+
+// runCorpusCase registers the case's definitions, task definitions and event handlers,
+// starts its definition and plays the worker until every workflow it runs ends.
 func runCorpusCase(t *testing.T, tc corpusCase) *corpusRun {
 	t.Helper()
 	b := setup(t)
-	data, err := os.ReadFile(filepath.Join("testdata", "corpus", tc.fixture))
-	require.NoError(t, err)
-	def := decodeObj(t, data)
-	require.NotEmpty(t, def["description"], "every corpus definition says what it is")
-
-	names := append(simpleTaskNames(def["tasks"]), tc.taskDefs...)
+	files := append(slices.Clone(tc.defs), tc.fixture)
+	var (
+		datas [][]byte
+		def   obj
+		names = slices.Clone(tc.taskDefs)
+	)
+	for _, file := range files {
+		data, d := readCorpusDef(t, file)
+		datas, def = append(datas, data), d
+		names = append(names, simpleTaskNames(d["tasks"])...)
+	}
 	slices.Sort(names)
 	defs := make([]obj, 0, len(names))
 	for _, name := range slices.Compact(names) {
 		defs = append(defs, obj{"name": name, "retryCount": 0, "timeoutSeconds": 120, "responseTimeoutSeconds": 120,
 			"timeoutPolicy": "TIME_OUT_WF", "ownerEmail": "corpus@podium.test"})
 	}
-	b.registerTaskDefs(defs...)
+	if len(defs) > 0 {
+		b.registerTaskDefs(defs...)
+	}
 	for name, value := range tc.secrets {
 		b.putSecret(name, fmt.Sprintf("%q", value))
 	}
-	b.createWorkflow(data)
-
-	input := tc.input
-	if input == nil {
-		input = obj{}
+	for _, data := range datas {
+		b.createWorkflow(data)
 	}
-	id := b.startWorkflow(def["name"].(string), input)
-	r := &corpusRun{b: b, id: id, inputs: map[string]obj{}}
-	b.driveCorpus(r, tc.outputs)
+	for _, file := range tc.handlers {
+		_, h := readCorpusDef(t, file)
+		b.addHandler(h)
+	}
+
+	r := &corpusRun{b: b, inputs: map[string]obj{}, execs: map[string]obj{}}
+	input := obj{}
+	maps.Copy(input, tc.input)
+	if tc.prepare != nil {
+		maps.Copy(input, tc.prepare(t, r))
+	}
+	r.id = b.startWorkflow(def["name"].(string), input)
+	b.driveCorpus(r, tc)
 	return r
 }
 
-// simpleTaskNames lists the names of the SIMPLE tasks of a task list, at any depth.
+// simpleTaskNames lists the names of the SIMPLE tasks of a task list, at any depth (inline
+// sub-workflow definitions included).
 func simpleTaskNames(list any) []string {
 	var out []string
 	tasks, _ := list.(arr)
@@ -152,6 +240,11 @@ func simpleTaskNames(list any) []string {
 		}
 		out = append(out, simpleTaskNames(task["defaultCase"])...)
 		out = append(out, simpleTaskNames(task["loopOver"])...)
+		if param, ok := task["subWorkflowParam"].(obj); ok {
+			if inline, ok := param["workflowDefinition"].(obj); ok {
+				out = append(out, simpleTaskNames(inline["tasks"])...)
+			}
+		}
 	}
 	return out
 }
@@ -159,38 +252,85 @@ func simpleTaskNames(list any) []string {
 // corpusTerminal are the terminal workflow statuses.
 var corpusTerminal = map[any]bool{"COMPLETED": true, "FAILED": true, "TERMINATED": true, "TIMED_OUT": true}
 
-// driveCorpus plays the worker in rounds until the workflow ends: each round takes every
-// SCHEDULED worker task of the execution, polls them all (by task type), then completes them
-// in seq order with the output outputs gives their reference name. Completing in a fixed
-// order keeps the seq numbers of what they schedule deterministic.
-func (b *testBundle) driveCorpus(r *corpusRun, outputs map[string]obj) {
+// corpusSystemTypes are the task types no worker polls for.
+var corpusSystemTypes = map[any]bool{"HTTP": true, "SUB_WORKFLOW": true, "START_WORKFLOW": true, "EVENT": true,
+	"WAIT": true, "HUMAN": true, "JOIN": true, "EXCLUSIVE_JOIN": true, "FORK": true, "DO_WHILE": true}
+
+// driveCorpus plays the worker in rounds until the workflow and every workflow it follows
+// end: each round looks at them all (the started one first, then the followed ones in the
+// order they were found), follows the children and started workflows their tasks name,
+// completes the HUMAN tasks the case answers, takes every SCHEDULED worker task, polls them
+// all (by task type), then completes (or fails) them in that order with the output outputs
+// gives their reference name. Completing in a fixed order keeps the seq numbers of what they
+// schedule deterministic. When there is nothing to do (a child being started, an event
+// being delivered) it waits, up to 10 s.
+func (b *testBundle) driveCorpus(r *corpusRun, tc corpusCase) {
 	t := b.t
 	t.Helper()
-	idle := 0
+	var idleSince time.Time
+	answered := map[any]bool{}
 	for round := 0; ; round++ {
-		require.Less(t, round, 60, "the workflow did not end within 60 rounds")
-		resp := b.do(http.MethodGet, executionPath+"/"+r.id, nil)
-		requireStatus(t, resp, http.StatusOK)
-		wf := decodeObj(t, resp.Body)
-		if corpusTerminal[wf["status"]] {
-			r.wf, r.body = wf, resp.Body
-			return
-		}
+		require.Less(t, round, 80, "the workflows did not end within 80 rounds")
 		var pending []obj
 		counts := map[string]int{}
-		for _, task := range tasksOf(t, wf) {
-			if task["status"] == "SCHEDULED" && task["taskType"] != "HTTP" {
-				pending = append(pending, task)
-				counts[task["taskType"].(string)]++
+		humans := 0
+		ended := true
+		for i := -1; i < len(r.followed); i++ { // r.followed grows as children are found
+			id := r.id
+			if i >= 0 {
+				id = r.followed[i]
+			}
+			resp := b.do(http.MethodGet, executionPath+"/"+id, nil)
+			requireStatus(t, resp, http.StatusOK)
+			wf := decodeObj(t, resp.Body)
+			r.execs[id] = wf
+			if id == r.id {
+				r.wf, r.body = wf, resp.Body
+			}
+			for _, task := range tasksOf(t, wf) {
+				if child, _ := task["subWorkflowId"].(string); child != "" {
+					r.follow(child)
+				}
+				if task["taskType"] == "START_WORKFLOW" {
+					out, _ := task["outputData"].(obj)
+					if started, _ := out["workflowId"].(string); started != "" {
+						r.follow(started)
+					}
+				}
+			}
+			if corpusTerminal[wf["status"]] {
+				continue
+			}
+			ended = false
+			for _, task := range tasksOf(t, wf) {
+				ref := task["referenceTaskName"].(string)
+				if task["taskType"] == "HUMAN" && task["status"] == "IN_PROGRESS" && !answered[task["taskId"]] {
+					if out, ok := corpusLookup(tc.human, ref); ok {
+						taskID := requireID(t, b.do(http.MethodPost, fmt.Sprintf("%s/%s/%s/COMPLETED", tasksPath, id, ref), out))
+						require.Equal(t, task["taskId"], taskID, "the task API answers the id of the task it completed")
+						answered[task["taskId"]] = true
+						humans++
+					}
+				}
+				if task["status"] == "SCHEDULED" && !corpusSystemTypes[task["taskType"]] {
+					pending = append(pending, task)
+					counts[task["taskType"].(string)]++
+				}
 			}
 		}
-		if len(pending) == 0 {
-			idle++
-			require.Less(t, idle, 100, "the workflow is %s with nothing for a worker: %s", wf["status"], summary(t, wf))
+		if ended {
+			return
+		}
+		if len(pending) == 0 && humans == 0 {
+			if idleSince.IsZero() {
+				idleSince = time.Now()
+			}
+			require.Less(t, time.Since(idleSince), 10*time.Second, "the workflows are running with nothing for a worker: %s",
+				b.corpusSummary(r))
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
-		idle = 0
+		idleSince = time.Time{}
 		polled := map[any]obj{}
 		for typ, n := range counts {
 			got := 0
@@ -211,22 +351,43 @@ func (b *testBundle) driveCorpus(r *corpusRun, outputs map[string]obj) {
 			ref := task["referenceTaskName"].(string)
 			in, _ := task["inputData"].(obj)
 			r.inputs[ref] = in
-			b.completeTask(task, corpusOutput(outputs, ref))
+			r.polls = append(r.polls, corpusPoll{workflowID: task["workflowInstanceId"].(string), ref: ref, input: in})
+			if reason, ok := corpusLookup(tc.failures, ref); ok {
+				b.failTask(task, reason)
+				continue
+			}
+			out, ok := corpusLookup(tc.outputs, ref)
+			if !ok && tc.respond != nil {
+				out = tc.respond(ref, in)
+			}
+			if out == nil {
+				out = obj{}
+			}
+			b.completeTask(task, out)
 		}
 	}
 }
 
-// corpusOutput is the output for ref: by its exact name, else by its name before the loop
-// suffix, else {}.
-func corpusOutput(outputs map[string]obj, ref string) obj {
-	if out, ok := outputs[ref]; ok {
-		return out
+// corpusSummary describes every workflow of a run for failure messages.
+func (b *testBundle) corpusSummary(r *corpusRun) string {
+	var out []string
+	for _, id := range append([]string{r.id}, r.followed...) {
+		if wf, ok := r.execs[id]; ok {
+			out = append(out, fmt.Sprintf("%v %s: %s", wf["workflowName"], id, summary(b.t, wf)))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// corpusLookup is m's entry for ref: by its exact name, else by its name before the loop
+// suffix.
+func corpusLookup[V any](m map[string]V, ref string) (V, bool) {
+	if v, ok := m[ref]; ok {
+		return v, true
 	}
 	base, _, _ := strings.Cut(ref, "__")
-	if out, ok := outputs[base]; ok {
-		return out
-	}
-	return obj{}
+	v, ok := m[base]
+	return v, ok
 }
 
 func corpusCases() []corpusCase {

@@ -219,10 +219,10 @@ func TestSubWorkflowChainTerminateCascades(t *testing.T) {
 	b.requireWorkflowStatus(leaf, "RUNNING")
 	b.terminate(root, "stop-all")
 	b.requireWorkflowStatus(root, "TERMINATED")
-	for _, id := range []string{mid, leaf} {
-		wf := b.requireWorkflowStatus(id, "TERMINATED")
-		require.Equal(t, "Parent workflow has been terminated with status TERMINATED", wf["reasonForIncompletion"])
-	}
+	// As Conductor's SubWorkflow.cancel: each child is given its parent's reason.
+	const reason = "Parent workflow has been terminated with reason: "
+	require.Equal(t, reason+"stop-all", b.requireWorkflowStatus(mid, "TERMINATED")["reasonForIncompletion"])
+	require.Equal(t, reason+reason+"stop-all", b.requireWorkflowStatus(leaf, "TERMINATED")["reasonForIncompletion"])
 	b.requireNothingToPoll(itName(1))
 }
 

@@ -79,7 +79,9 @@ func TestSubWorkflowFailureAndTermination(t *testing.T) {
 		parent := b.requireWorkflowStatus(parentID, "FAILED")
 		sub := taskByRef(t, parent, "sub")
 		require.Equal(t, "FAILED", sub["status"])
-		require.Contains(t, sub["reasonForIncompletion"], "Sub workflow "+childID+" failure reason: ")
+		child := b.execution(childID)
+		require.Equal(t, "Sub workflow sub_child.1/"+childID+" failure reason: "+child["reasonForIncompletion"].(string),
+			sub["reasonForIncompletion"], "the child named as Conductor's toShortString: name.version/id")
 		require.Contains(t, sub["reasonForIncompletion"], "warehouse closed")
 	})
 	t.Run("the child is terminated", func(t *testing.T) {
@@ -96,7 +98,7 @@ func TestSubWorkflowFailureAndTermination(t *testing.T) {
 		parentID, childID := startParent(t, b)
 		b.terminate(parentID, "operator")
 		child := b.requireWorkflowStatus(childID, "TERMINATED")
-		require.Equal(t, "Parent workflow has been terminated with status TERMINATED", child["reasonForIncompletion"])
+		require.Equal(t, "Parent workflow has been terminated with reason: operator", child["reasonForIncompletion"])
 		b.requireNothingToPoll(itName(5))
 	})
 	t.Run("no such child definition", func(t *testing.T) {

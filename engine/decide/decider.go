@@ -491,14 +491,23 @@ func (d *Decision) recordFailedNames() {
 	}
 }
 
+// childEndReason is the reason a child is terminated with when its ended parent cancels its
+// SUB_WORKFLOW task, as Conductor's SubWorkflow.cancel words it: the parent's reason when it
+// has one (already masked), else its status.
+func (d *Decision) childEndReason() string {
+	if r := d.Workflow.ReasonForIncompletion; r != "" {
+		return "Parent workflow has been terminated with reason: " + r
+	}
+	return "Parent workflow has been terminated with status " + string(d.Workflow.Status)
+}
+
 // cancelPending cancels every unfinished attempt of an ended workflow.
 func (d *Decision) cancelPending() {
 	d.loadDormant()
 	for _, rec := range d.Tasks {
 		if t := rec.Task; !t.Retried && !t.Status.IsTerminal() {
 			if t.TaskType == conductor.TaskTypeSubWorkflow && t.SubWorkflowID != "" {
-				d.changes.EndChildren = append(d.changes.EndChildren, ChildEnd{WorkflowID: t.SubWorkflowID,
-					Reason: "Parent workflow has been terminated with status " + string(d.Workflow.Status)})
+				d.changes.EndChildren = append(d.changes.EndChildren, ChildEnd{WorkflowID: t.SubWorkflowID, Reason: d.childEndReason()})
 			}
 			d.finishLoopOutput(rec)
 			d.Finish(rec, conductor.TaskCanceled, "")

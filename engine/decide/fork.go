@@ -118,7 +118,7 @@ func (d *Decision) evaluateJoin(rec *Attempt) bool {
 		}
 	}
 	if len(failed) > 0 {
-		d.failJoin(rec, refs, joined)
+		d.failJoin(rec, refs, joined, failed[0].Task.ReferenceTaskName)
 		return true
 	}
 	if !allTerminal {
@@ -152,15 +152,36 @@ func (d *Decision) evaluateJoin(rec *Attempt) bool {
 }
 
 // failJoin fails a JOIN whose branch failed for good: its reason joins the failed tasks'
-// reasons; it is CANCELED instead when every failure is a cancellation.
-func (d *Decision) failJoin(rec *Attempt, refs []string, joined map[string]*Attempt) {
-	var unsuccessful []*Attempt
+// reasons; it is CANCELED instead when every failure is a cancellation. As Conductor's JOIN,
+// which stops at the first joined task that fails it, its output holds the outputs of the
+// joined tasks of joinOn up to that one (first), by reference name.
+func (d *Decision) failJoin(rec *Attempt, refs []string, joined map[string]*Attempt, first string) {
+	var unsuccessful, upTo []*Attempt
 	for _, ref := range refs {
 		if a := joined[ref]; a != nil && a.Task.Status.IsTerminal() && !a.Task.Status.IsSuccessful() {
 			unsuccessful = append(unsuccessful, a)
 		}
 	}
-	d.load(unsuccessful...) // for their reasons
+	for _, ref := range refs {
+		if a := joined[ref]; a != nil {
+			upTo = append(upTo, a)
+		}
+		if ref == first {
+			break
+		}
+	}
+	d.load(append(unsuccessful, upTo...)...) // for their reasons and outputs
+	out := map[string]any{}
+	for _, ref := range refs {
+		if a := joined[ref]; a != nil {
+			if o := d.RealTaskOutput(a); len(o) > 0 {
+				out[ref] = o
+			}
+		}
+		if ref == first {
+			break
+		}
+	}
 	var reasons []string
 	status := conductor.TaskCanceled
 	for _, a := range unsuccessful {
@@ -170,6 +191,9 @@ func (d *Decision) failJoin(rec *Attempt, refs []string, joined map[string]*Atte
 		if a.Task.Status != conductor.TaskCanceled && (a.Task.WorkflowTask == nil || !a.Task.WorkflowTask.Optional) {
 			status = conductor.TaskFailed
 		}
+	}
+	if !d.recordOutput(rec, out, status) {
+		return
 	}
 	d.Finish(rec, status, strings.Join(reasons, " "))
 }

@@ -135,7 +135,7 @@ func (m *memory) StartChild(req *conductor.StartWorkflowRequest) (string, error)
 	if m.children == nil {
 		m.children = map[string]*conductor.Workflow{}
 	}
-	m.children[id] = &conductor.Workflow{WorkflowID: id, WorkflowName: req.Name, Status: conductor.WorkflowRunning,
+	m.children[id] = &conductor.Workflow{WorkflowID: id, WorkflowName: req.Name, WorkflowVersion: 1, Status: conductor.WorkflowRunning,
 		Input: req.Input, ParentWorkflowID: req.ParentWorkflowID, ParentWorkflowTaskID: req.ParentWorkflowTaskID}
 	m.childRequests = append(m.childRequests, req)
 	return id, nil

@@ -212,7 +212,9 @@ func (d *Decision) childUpdate(rec *Attempt) bool {
 	}
 	reason := ""
 	if status != conductor.TaskCompleted {
-		reason = fmt.Sprintf("Sub workflow %s failure reason: %s", t.SubWorkflowID, child.ReasonForIncompletion)
+		// Conductor names the child by its toShortString: name.version/id.
+		reason = fmt.Sprintf("Sub workflow %s.%d/%s failure reason: %s", child.WorkflowName, child.WorkflowVersion,
+			t.SubWorkflowID, child.ReasonForIncompletion)
 	}
 	d.Finish(rec, status, reason)
 	return true

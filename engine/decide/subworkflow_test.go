@@ -65,7 +65,7 @@ func TestSubWorkflowEndsAsItsChild(t *testing.T) {
 		r.childEnds("sub", status, obj{}, "card declined")
 		sub := r.attempt("sub")
 		require.Equal(t, conductor.TaskStatus(want[0]), sub.Task.Status, status)
-		require.Equal(t, "Sub workflow child-1 failure reason: card declined", sub.Task.ReasonForIncompletion)
+		require.Equal(t, "Sub workflow child_wf.1/child-1 failure reason: card declined", sub.Task.ReasonForIncompletion)
 		require.Equal(t, conductor.WorkflowStatus(want[1]), r.status())
 	}
 }
@@ -83,8 +83,8 @@ func TestTerminatingAParentEndsItsChildren(t *testing.T) {
 	r := startWith(t, workflow(fork("f", []string{"a", "b"}, branch(subWorkflow("a", "one", nil)), branch(subWorkflow("b", "two", nil)))...), nil, &memory{})
 	r.d.Terminate("operator")
 	require.Equal(t, []ChildEnd{
-		{WorkflowID: "child-1", Reason: "Parent workflow has been terminated with status TERMINATED"},
-		{WorkflowID: "child-2", Reason: "Parent workflow has been terminated with status TERMINATED"},
+		{WorkflowID: "child-1", Reason: "Parent workflow has been terminated with reason: operator"},
+		{WorkflowID: "child-2", Reason: "Parent workflow has been terminated with reason: operator"},
 	}, r.d.Changes().EndChildren)
 }
 
