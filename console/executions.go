@@ -133,6 +133,7 @@ func (c *Console) executions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data["Results"], data["Total"] = res.Results, res.TotalHits
+	data["AtLeast"] = res.TotalHits >= int64(max(search.CountBound, f.Start+executionPage)) // counting stopped there
 	data["From"], data["To"] = f.Start+1, f.Start+len(res.Results)
 	if f.Start > 0 {
 		data["Prev"] = f.values(max(f.Start-executionPage, 0))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -93,11 +94,12 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 }
 
 // workflowPage returns the page (size from start) of the executions matching where, ordered
-// by sort then newest first, and how many match; f holds where's arguments.
+// by sort then newest first, and how many match (counted up to countBound, see countUpTo); f
+// holds where's arguments.
 func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sort []SortField, size, start int) ([]*conductor.Workflow, int64, error) {
-	var total int64
-	if err := q.db.QueryRow(ctx, "SELECT count(*) FROM workflows w WHERE "+where, f.args...).Scan(&total); err != nil {
-		return nil, 0, interpretError(err, "counting search results")
+	total, err := q.countUpTo(ctx, "SELECT 1 FROM workflows w WHERE "+where, f, size, start)
+	if err != nil {
+		return nil, 0, err
 	}
 	order, err := orderBy(sort, workflowColumnsByField)
 	if err != nil {
@@ -142,4 +144,23 @@ func (q *Queries) WorkflowStartsByHour(ctx context.Context, since time.Time) ([]
 		return b, err
 	}, `SELECT status, floor(extract(epoch FROM create_time - $1) / 3600)::int AS hour, count(*)
 		FROM workflows WHERE create_time >= $1 GROUP BY 1, 2`, since)
+}
+
+// CountBound is how far a search counts its matches: totalHits is exact up to it (or up to
+// the end of the page asked for, when that lies further) and capped there, as Elasticsearch's
+// track_total_hits caps Conductor's. Counting every match of a large table would cost a scan of
+// it per page.
+const CountBound = 10_000
+
+// countUpTo counts the rows of query (a SELECT of f's arguments), stopping at CountBound or at
+// the end of the page (size from start), whichever is further.
+func (q *Queries) countUpTo(ctx context.Context, query string, f *filter, size, start int) (int64, error) {
+	// The bound is an argument of this statement only: f's arguments go on to the page's.
+	args := append(slices.Clone(f.args), max(CountBound, start+size))
+	var n int64
+	err := q.db.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (%s LIMIT $%d) AS matches", query, len(args)), args...).Scan(&n)
+	if err != nil {
+		return 0, interpretError(err, "counting search results")
+	}
+	return n, nil
 }

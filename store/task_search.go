@@ -66,9 +66,9 @@ func (q *Queries) TaskSearch(ctx context.Context, p TaskSearchParams) ([]*conduc
 		return nil, 0, err
 	}
 	const from = " FROM tasks t JOIN workflows w ON w.workflow_id = t.workflow_id WHERE "
-	var total int64
-	if err := q.db.QueryRow(ctx, "SELECT count(*)"+from+where, f.args...).Scan(&total); err != nil {
-		return nil, 0, interpretError(err, "counting task search results")
+	total, err := q.countUpTo(ctx, "SELECT 1"+from+where, &f, p.Size, p.Start)
+	if err != nil {
+		return nil, 0, err
 	}
 	order, err := orderBy(p.Sort, taskColumnsByField)
 	if err != nil {

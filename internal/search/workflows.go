@@ -101,3 +101,7 @@ func page(req Request, noun string) (start, size int, err error) {
 	}
 	return req.Start, size, nil
 }
+
+// CountBound is how far a search counts its matches: a totalHits of at least
+// max(CountBound, start+size) means "that many or more".
+const CountBound = store.CountBound
