@@ -21,6 +21,7 @@ import (
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/startstop"
@@ -35,10 +36,11 @@ const (
 // site is a real server (API and console on one handler, as cmd/server serves them) on a
 // fresh database, with authentication on and a bootstrap admin key.
 type site struct {
-	t      *testing.T
-	url    string
-	admin  string // an API token of the admin
-	engine *engine.Engine
+	t         *testing.T
+	url       string
+	admin     string // an API token of the admin
+	engine    *engine.Engine
+	schedules *schedule.Service
 }
 
 func newSite(t *testing.T, authOff bool) *site {
@@ -59,13 +61,18 @@ func newSite(t *testing.T, authOff bool) *site {
 		defer cancel()
 		require.NoError(t, eng.Stop(ctx))
 	})
+	// Firing is manual (Fire): a test decides when slots are due.
+	schedules := schedule.New(schedule.Config{Store: st, Logger: logger, Notify: hub, ManualScheduling: true, Starter: eng})
+	require.NoError(t, schedules.Start(context.Background()))
+	t.Cleanup(func() { require.NoError(t, schedules.Stop(context.Background())) })
 	searches := search.New(st, eng)
-	router := api.NewRouter(api.Config{Engine: eng, Search: searches, Access: acc, Secrets: eng.Secrets(),
+	router := api.NewRouter(api.Config{Engine: eng, Search: searches, Schedules: schedules, Access: acc, Secrets: eng.Secrets(),
 		Metadata: eng.Metadata(), Logger: logger, AuthOff: authOff})
-	web := console.New(console.Config{Executions: eng, Search: searches, Sessions: acc, AuthOff: authOff, Logger: logger})
+	web := console.New(console.Config{Executions: eng, Search: searches, Sessions: acc, Definitions: eng.Metadata(),
+		Schedules: schedules, Secrets: eng.Secrets(), Queues: eng, AuthOff: authOff, Logger: logger})
 	srv := httptest.NewServer(console.Front(web, router))
 	t.Cleanup(srv.Close)
-	s := &site{t: t, url: srv.URL, engine: eng}
+	s := &site{t: t, url: srv.URL, engine: eng, schedules: schedules}
 	if !authOff {
 		s.admin = s.token(adminKeyID, adminKeySecret)
 	}
