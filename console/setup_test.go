@@ -189,15 +189,23 @@ func (b *browser) signIn(keyID, secret string) page {
 	return b.post("/login", url.Values{"csrf": {login.csrf(b.s.t)}, "keyId": {keyID}, "keySecret": {secret}})
 }
 
-// startWorkflow registers a definition of one worker task and starts it; it returns the id.
-func (s *site) startWorkflow(name string, input map[string]any) string {
+// registerWorkflow registers version of a definition of one worker task (console_task),
+// unless it is registered already.
+func (s *site) registerWorkflow(name string, version int, description string) {
 	s.t.Helper()
-	def := map[string]any{"name": name, "version": 1, "schemaVersion": 2, "ownerEmail": "t@example.com",
+	def := map[string]any{"name": name, "version": version, "schemaVersion": 2, "ownerEmail": "t@example.com",
+		"description": description,
 		"tasks": []any{map[string]any{"name": "console_task", "taskReferenceName": "work", "type": "SIMPLE",
 			"inputParameters": map[string]any{"in": "${workflow.input.value}"}}}}
 	if status, body := s.api(http.MethodPost, "/api/metadata/workflow", s.admin, def); status != http.StatusOK && status != http.StatusConflict {
 		s.t.Fatalf("registering %s: %d %s", name, status, body)
 	}
+}
+
+// startWorkflow registers a definition of one worker task and starts it; it returns the id.
+func (s *site) startWorkflow(name string, input map[string]any) string {
+	s.t.Helper()
+	s.registerWorkflow(name, 1, "")
 	status, body := s.api(http.MethodPost, "/api/workflow/"+name, s.admin, input)
 	require.Equal(s.t, http.StatusOK, status, string(body))
 	return string(body)
