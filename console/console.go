@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/search"
+	"github.com/podiumhq/podium/internal/secrets"
 )
 
 // Executions is what the console needs of the engine: read executions and act on them.
@@ -43,11 +45,46 @@ type Sessions interface {
 	Authenticate(ctx context.Context, token string) (*auth.Principal, error)
 }
 
-// Config is what New needs.
+// Definitions reads workflow and task definitions (internal/metadata's service).
+type Definitions interface {
+	WorkflowNamesAndVersions(ctx context.Context) (map[string][]conductor.WorkflowDefSummary, error)
+	WorkflowDef(ctx context.Context, name string, version *int) (*conductor.WorkflowDef, error)
+	WorkflowDefVersions(ctx context.Context, name string) ([]conductor.WorkflowDefSummary, error)
+	TaskDefs(ctx context.Context) ([]*conductor.TaskDef, error)
+	TaskDef(ctx context.Context, name string) (*conductor.TaskDef, error)
+}
+
+// Schedules reads schedules and pauses or resumes them (internal/schedule's service).
+type Schedules interface {
+	List(ctx context.Context, workflowName string) ([]*conductor.WorkflowSchedule, error)
+	Get(ctx context.Context, name string) (*conductor.WorkflowSchedule, error)
+	Status(ctx context.Context, name string, limit int) (*conductor.ScheduleStatus, error)
+	Pause(ctx context.Context, name, reason, by string) error
+	Resume(ctx context.Context, name, by string) error
+}
+
+// Secrets lists secrets (names and tags, never values) and sets their values on behalf of a
+// principal (internal/secrets' service, which checks the principal's grants).
+type Secrets interface {
+	List(ctx context.Context) ([]secrets.Summary, error)
+	Put(ctx context.Context, p *auth.Principal, name string, value []byte) error
+}
+
+// Queues reads the task queues and their workers' polls (the engine).
+type Queues interface {
+	QueueSizes(ctx context.Context) (map[string]int, error)
+	PollData(ctx context.Context, taskType string) ([]conductor.PollData, error)
+}
+
+// Config is what New needs. Every service is required.
 type Config struct {
-	Executions Executions
-	Search     Searcher
-	Sessions   Sessions
+	Executions  Executions
+	Search      Searcher
+	Sessions    Sessions
+	Definitions Definitions
+	Schedules   Schedules
+	Secrets     Secrets
+	Queues      Queues
 	// AuthOff serves every page without signing in (the server's PODIUM_AUTH=off).
 	AuthOff bool
 	Logger  *slog.Logger
@@ -85,6 +122,15 @@ func New(cfg Config) *Console {
 		r.Get("/executions", c.executions)
 		r.Get("/executions/{workflowId}", c.execution)
 		r.Post("/executions/{workflowId}/{action}", c.act)
+		r.Get("/definitions", c.definitions)
+		r.Get("/definitions/workflow/{name}", c.workflowDef)
+		r.Get("/definitions/task/{name}", c.taskDef)
+		r.Get("/schedules", c.schedules)
+		r.Get("/schedules/{name}", c.schedule)
+		r.Post("/schedules/{name}/{action}", c.scheduleAct)
+		r.Get("/secrets", c.secrets)
+		r.Post("/secrets", c.putSecret)
+		r.Get("/queues", c.queues)
 	})
 	c.router = r
 	return c
@@ -94,7 +140,7 @@ func New(cfg Config) *Console {
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) { c.router.ServeHTTP(w, r) }
 
 // prefixes are the paths the console owns (besides "/").
-var prefixes = []string{"/login", "/logout", "/executions", "/static/"}
+var prefixes = []string{"/login", "/logout", "/executions", "/definitions", "/schedules", "/secrets", "/queues", "/static/"}
 
 // Owns reports whether path is one of the console's: "/" and its pages, never /api, /health
 // or /metrics.
@@ -119,6 +165,18 @@ func Front(console http.Handler, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// param is a path parameter, percent-decoded (chi routes on the raw path when it has escapes).
+func param(r *http.Request, name string) string {
+	raw := chi.URLParam(r, name)
+	if r.URL.RawPath == "" {
+		return raw
+	}
+	if v, err := url.PathUnescape(raw); err == nil {
+		return v
+	}
+	return raw
 }
 
 // securityHeaders forbids framing, sniffing and any script or style not served by Podium.

@@ -219,6 +219,15 @@ func TestAuthOffServesWithoutSignIn(t *testing.T) {
 	require.Contains(t, p.body, "Authentication is off")
 	require.Equal(t, "/", b.get("/login").location)
 	require.Equal(t, http.StatusOK, b.get("/static/console.css").status)
+	for _, path := range []string{"/definitions", "/schedules", "/queues", "/secrets"} {
+		require.Equal(t, http.StatusOK, b.get(path).status, path)
+	}
+	// With authentication off everything is allowed, setting secrets too.
+	page := b.get("/secrets")
+	require.Contains(t, page.body, `name="value"`)
+	require.Equal(t, http.StatusSeeOther, b.post("/secrets", url.Values{"csrf": {page.csrf(t)}, "name": {"console_open"},
+		"value": {"open-value"}}).status)
+	require.Contains(t, b.get("/secrets").body, "<code>console_open</code>")
 }
 
 func TestHomeCountsAndChart(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/podiumhq/podium/internal/auth"
@@ -36,7 +38,8 @@ type pages struct {
 }
 
 // pageNames are the pages in templates/, each defining "content" (and "title").
-var pageNames = []string{"login", "home", "executions", "execution", "error"}
+var pageNames = []string{"login", "home", "executions", "execution", "error",
+	"definitions", "workflowdef", "taskdef", "schedules", "schedule", "secrets", "queues"}
 
 func loadPages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
@@ -52,6 +55,9 @@ var funcs = template.FuncMap{
 	"millis":   showMillis,
 	"duration": showDuration,
 	"json":     showJSON,
+	"time":     showTime,
+	"path":     url.PathEscape,
+	"current":  navCurrent,
 	"statusClass": func(s any) string {
 		return "status status-" + fmt.Sprint(s)
 	},
@@ -67,6 +73,26 @@ func showMillis(ms int64) string {
 
 // millisTime is the time of epoch milliseconds.
 func millisTime(ms int64) time.Time { return time.UnixMilli(ms) }
+
+// navCurrent is the aria-current value of the nav entry prefix on the page at path: "page" on
+// the entry's own page, "true" on one of its pages, "" elsewhere.
+func navCurrent(path, prefix string) string {
+	switch {
+	case path == prefix:
+		return "page"
+	case strings.HasPrefix(path, prefix+"/"):
+		return "true"
+	}
+	return ""
+}
+
+// showTime renders a time as UTC ("" for the zero time).
+func showTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
 
 // showDuration renders the time from start to end (to now when end is 0) in epoch ms.
 func showDuration(start, end, now int64) string {
@@ -148,18 +174,29 @@ func (c *Console) serverError(w http.ResponseWriter, r *http.Request, err error)
 // failWith answers err: its kind decides the status, and the message of a refusal (not found,
 // invalid, conflict, forbidden) is shown, as the API shows it.
 func (c *Console) failWith(w http.ResponseWriter, r *http.Request, err error) {
+	if status, message, refused := refusal(err); refused {
+		c.fail(w, r, status, message)
+		return
+	}
+	if errors.Is(err, conductor.ErrBusy) {
+		c.fail(w, r, http.StatusServiceUnavailable, "The server is busy; try again in a moment.")
+		return
+	}
+	c.serverError(w, r, err)
+}
+
+// refusal is the status and message of an error the user can act on (not found, invalid,
+// conflict, forbidden); refused is false for any other error.
+func refusal(err error) (status int, message string, refused bool) {
 	switch {
 	case errors.Is(err, conductor.ErrNotFound):
-		c.fail(w, r, http.StatusNotFound, err.Error())
+		return http.StatusNotFound, err.Error(), true
 	case errors.Is(err, conductor.ErrInvalid):
-		c.fail(w, r, http.StatusBadRequest, err.Error())
+		return http.StatusBadRequest, err.Error(), true
 	case errors.Is(err, conductor.ErrConflict):
-		c.fail(w, r, http.StatusConflict, err.Error())
+		return http.StatusConflict, err.Error(), true
 	case errors.Is(err, conductor.ErrForbidden):
-		c.fail(w, r, http.StatusForbidden, err.Error())
-	case errors.Is(err, conductor.ErrBusy):
-		c.fail(w, r, http.StatusServiceUnavailable, "The server is busy; try again in a moment.")
-	default:
-		c.serverError(w, r, err)
+		return http.StatusForbidden, err.Error(), true
 	}
+	return 0, "", false
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/podiumhq/podium/engine"
 	"github.com/podiumhq/podium/internal/access"
 	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/internal/secret"
 	"github.com/podiumhq/podium/internal/startstop"
@@ -37,10 +38,11 @@ const (
 // site is a real server (API and console on one handler, as cmd/server serves them) on a
 // fresh database, with authentication on and a bootstrap admin key.
 type site struct {
-	t      *testing.T
-	url    string
-	admin  string // an API token of the admin
-	engine *engine.Engine
+	t         *testing.T
+	url       string
+	admin     string // an API token of the admin
+	engine    *engine.Engine
+	schedules *schedule.Service
 	// sent records every response body the server wrote, to search it for secret values.
 	sent *recorder
 }
@@ -63,14 +65,19 @@ func newSite(t *testing.T, authOff bool) *site {
 		defer cancel()
 		require.NoError(t, eng.Stop(ctx))
 	})
+	// Firing is manual (Fire): a test decides when slots are due.
+	schedules := schedule.New(schedule.Config{Store: st, Logger: logger, Notify: hub, ManualScheduling: true, Starter: eng})
+	require.NoError(t, schedules.Start(context.Background()))
+	t.Cleanup(func() { require.NoError(t, schedules.Stop(context.Background())) })
 	searches := search.New(st, eng)
-	router := api.NewRouter(api.Config{Engine: eng, Search: searches, Access: acc, Secrets: eng.Secrets(),
+	router := api.NewRouter(api.Config{Engine: eng, Search: searches, Schedules: schedules, Access: acc, Secrets: eng.Secrets(),
 		Metadata: eng.Metadata(), Logger: logger, AuthOff: authOff})
-	web := console.New(console.Config{Executions: eng, Search: searches, Sessions: acc, AuthOff: authOff, Logger: logger})
+	web := console.New(console.Config{Executions: eng, Search: searches, Sessions: acc, Definitions: eng.Metadata(),
+		Schedules: schedules, Secrets: eng.Secrets(), Queues: eng, AuthOff: authOff, Logger: logger})
 	sent := &recorder{}
 	srv := httptest.NewServer(sent.wrap(console.Front(web, router)))
 	t.Cleanup(srv.Close)
-	s := &site{t: t, url: srv.URL, engine: eng, sent: sent}
+	s := &site{t: t, url: srv.URL, engine: eng, schedules: schedules, sent: sent}
 	if !authOff {
 		s.admin = s.token(adminKeyID, adminKeySecret)
 	}
@@ -187,15 +194,23 @@ func (b *browser) signIn(keyID, secret string) page {
 	return b.post("/login", url.Values{"csrf": {login.csrf(b.s.t)}, "keyId": {keyID}, "keySecret": {secret}})
 }
 
-// startWorkflow registers a definition of one worker task and starts it; it returns the id.
-func (s *site) startWorkflow(name string, input map[string]any) string {
+// registerWorkflow registers version of a definition of one worker task (console_task),
+// unless it is registered already.
+func (s *site) registerWorkflow(name string, version int, description string) {
 	s.t.Helper()
-	def := map[string]any{"name": name, "version": 1, "schemaVersion": 2, "ownerEmail": "t@example.com",
+	def := map[string]any{"name": name, "version": version, "schemaVersion": 2, "ownerEmail": "t@example.com",
+		"description": description,
 		"tasks": []any{map[string]any{"name": "console_task", "taskReferenceName": "work", "type": "SIMPLE",
 			"inputParameters": map[string]any{"in": "${workflow.input.value}"}}}}
 	if status, body := s.api(http.MethodPost, "/api/metadata/workflow", s.admin, def); status != http.StatusOK && status != http.StatusConflict {
 		s.t.Fatalf("registering %s: %d %s", name, status, body)
 	}
+}
+
+// startWorkflow registers a definition of one worker task and starts it; it returns the id.
+func (s *site) startWorkflow(name string, input map[string]any) string {
+	s.t.Helper()
+	s.registerWorkflow(name, 1, "")
 	status, body := s.api(http.MethodPost, "/api/workflow/"+name, s.admin, input)
 	require.Equal(s.t, http.StatusOK, status, string(body))
 	return string(body)

@@ -101,7 +101,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		AdminConfig: cfg.Redacted(),
 	})
 	// The web console answers its own paths (/, /executions, …); every other path is the API's.
-	web := console.New(console.Config{Executions: eng, Search: searches, Sessions: accessSvc, AuthOff: cfg.AuthOff, Logger: logger})
+	web := console.New(console.Config{Executions: eng, Search: searches, Sessions: accessSvc, Definitions: metadataSvc,
+		Schedules: schedules, Secrets: secretsSvc, Queues: eng, AuthOff: cfg.AuthOff, Logger: logger})
 	handler := console.Front(web, router)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

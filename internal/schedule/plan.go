@@ -110,3 +110,22 @@ func (p *plan) after(slot, now time.Time) time.Time {
 	t, _ := p.next(from)
 	return t
 }
+
+// MaxUpcoming caps how many slots Upcoming returns.
+const MaxUpcoming = 10
+
+// Upcoming returns the next n (1 to MaxUpcoming) slots of sch after now, as firing computes
+// them: every cron entry in its zone, within the schedule's window. It ignores the paused
+// state: a paused schedule's slots are the ones it would fire at once resumed.
+func Upcoming(sch *conductor.WorkflowSchedule, now time.Time, n int) ([]time.Time, error) {
+	p, err := parsePlan(sch)
+	if err != nil {
+		return nil, err
+	}
+	n = min(max(n, 1), MaxUpcoming)
+	var out []time.Time
+	for t := p.first(now); !t.IsZero() && len(out) < n; t, _ = p.next(t) {
+		out = append(out, t)
+	}
+	return out, nil
+}

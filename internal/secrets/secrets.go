@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
@@ -207,6 +208,9 @@ func (s *Service) Exists(ctx context.Context, name string) (bool, error) {
 type Summary struct {
 	Name string          `json:"name"`
 	Tags []conductor.Tag `json:"tags"`
+	// UpdateTime is when the value was last set. It is not part of the API's JSON (Orkes'
+	// secrets-v2 shape is name and tags); the console shows it.
+	UpdateTime time.Time `json:"-"`
 }
 
 // Accessible lists the names of the secrets p has every one of accesses on (all of them for
@@ -225,7 +229,7 @@ func (s *Service) Accessible(ctx context.Context, p *auth.Principal, accesses []
 	return names, nil
 }
 
-// List lists every secret's name and tags, never values.
+// List lists every secret's name, tags and last update, never values.
 func (s *Service) List(ctx context.Context) ([]Summary, error) {
 	recs, err := s.store.SecretList(ctx)
 	if err != nil {
@@ -233,7 +237,7 @@ func (s *Service) List(ctx context.Context) ([]Summary, error) {
 	}
 	out := make([]Summary, len(recs))
 	for i, rec := range recs {
-		out[i] = Summary{Name: rec.Name, Tags: conductor.NonNil(rec.Tags)}
+		out[i] = Summary{Name: rec.Name, Tags: conductor.NonNil(rec.Tags), UpdateTime: rec.UpdateTime}
 	}
 	return out, nil
 }

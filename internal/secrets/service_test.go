@@ -3,7 +3,9 @@ package secrets_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -84,4 +86,26 @@ func key(b byte) string {
 		raw[i] = b
 	}
 	return base64.StdEncoding.EncodeToString(raw)
+}
+
+// TestListShowsLastUpdate: the listing carries each secret's name, tags and the time its value
+// was last set, never the value.
+func TestListShowsLastUpdate(t *testing.T) {
+	t.Parallel()
+	ctx, st := storetest.Setup(t)
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	svc := secrets.New(secrets.Config{Store: st, Now: func() time.Time { return at }})
+	require.NoError(t, svc.Put(ctx, nil, "listed", []byte("first")))
+	at = at.Add(time.Hour)
+	require.NoError(t, svc.Put(ctx, nil, "listed", []byte("second")))
+
+	list, err := svc.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, "listed", list[0].Name)
+	require.Equal(t, []conductor.Tag{}, list[0].Tags)
+	require.True(t, at.Equal(list[0].UpdateTime), "got %s", list[0].UpdateTime)
+	data, err := json.Marshal(list[0])
+	require.NoError(t, err)
+	require.JSONEq(t, `{"name":"listed","tags":[]}`, string(data), "the API's shape stays name and tags")
 }
