@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/podiumhq/podium/console/diagram"
 	"github.com/podiumhq/podium/internal/auth"
 	"github.com/podiumhq/podium/internal/conductor"
 )
@@ -55,8 +57,7 @@ func (c *Console) definitions(w http.ResponseWriter, r *http.Request) {
 type workflowDefPage struct {
 	Def      *conductor.WorkflowDef
 	Versions []conductor.WorkflowDefSummary
-	// Diagram is the definition drawn as SVG. It is the hook of the console/diagram package
-	// (being written): until it lands the field stays empty and the page says so.
+	// Diagram is the definition drawn as SVG (empty for one too large or deep to draw).
 	Diagram template.HTML
 }
 
@@ -88,7 +89,22 @@ func (c *Console) workflowDef(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slices.SortFunc(versions, func(a, b conductor.WorkflowDefSummary) int { return cmp.Compare(b.Version, a.Version) })
-	c.render(w, r, http.StatusOK, "workflowdef", &workflowDefPage{Def: def, Versions: versions})
+	page := &workflowDefPage{Def: def, Versions: versions}
+	page.Diagram, err = diagram.Render(def, nil, diagram.Options{NoStyle: true,
+		LinkFunc: func(_ string, t *conductor.WorkflowTask) string {
+			if p := t.SubWorkflowParam; p != nil && p.Name != "" && !strings.Contains(p.Name, "${") {
+				link := "/definitions/workflow/" + url.PathEscape(p.Name)
+				if p.Version != nil {
+					link += "?version=" + strconv.Itoa(*p.Version)
+				}
+				return link
+			}
+			return ""
+		}})
+	if err != nil {
+		c.cfg.Logger.Info("console: the definition is not drawn", "workflow", def.Name, "error", err)
+	}
+	c.render(w, r, http.StatusOK, "workflowdef", page)
 }
 
 // taskDef answers GET /definitions/task/{name}: the task definition's JSON.
