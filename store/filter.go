@@ -32,6 +32,14 @@ type searchColumn struct {
 	order string
 }
 
+// notNullColumns are the sortable columns that never hold NULL: sorting them descending needs
+// no NULLS LAST, which would keep their indexes (NULLS FIRST when descending) from serving it.
+var notNullColumns = map[string]bool{
+	"create_time": true, "update_time": true, "workflow_name": true, "workflow_id": true, "status": true,
+	"workflow_version": true, "priority": true, "t.update_time": true, "t.task_id": true, "t.status": true,
+	"t.task_type": true, "t.ref_name": true,
+}
+
 // searchColumns maps the canonical fields of one kind of search to their columns.
 type searchColumns map[string]searchColumn
 
@@ -155,10 +163,14 @@ func orderBy(sort []SortField, cols searchColumns) (string, error) {
 		if !ok {
 			return "", conductor.Invalidf("Unknown sort field %q", s.Field)
 		}
-		b.WriteString(cmp.Or(col.order, col.name))
-		if s.Desc {
+		name := cmp.Or(col.order, col.name)
+		b.WriteString(name)
+		switch {
+		case s.Desc && notNullColumns[name]:
+			b.WriteString(" DESC, ") // as its index orders it, so the index serves the sort
+		case s.Desc:
 			b.WriteString(" DESC NULLS LAST, ")
-		} else {
+		default:
 			b.WriteString(" ASC NULLS LAST, ")
 		}
 	}
