@@ -234,6 +234,16 @@ func TestBrowserConsole(t *testing.T) {
 	require.Contains(t, text(t, reader), "RUNNING")
 	screenshot(t, reader, "execution-read-only")
 
+	// The other main pages, for the record (and for the leak check below).
+	for name, path := range map[string]string{"definitions": "/definitions", "secrets": "/secrets", "queues": "/queues",
+		"schedules": "/schedules", "definition": "/definitions/workflow/update_rotate_secrets_tracker_app",
+		"task": "/executions/" + rotation + "/tasks/" + s.taskID(rotation, "retrieve_token")} {
+		resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(s.url+path))
+		require.NoError(t, err)
+		require.Equal(t, int64(http.StatusOK), resp.Status, path)
+		screenshot(t, ctx, name)
+	}
+
 	// No secret value anywhere the browser could see it: the DOM of the pages just visited
 	// and every response the server sent.
 	stub.mu.Lock()
@@ -247,4 +257,24 @@ func TestBrowserConsole(t *testing.T) {
 		require.NotContains(t, dom, v, "the DOM shows a secret value")
 		require.NotContains(t, sent, v, "a response carries a secret value")
 	}
+}
+
+// taskID is the id of the newest attempt of ref in an execution, read through the API.
+func (s *site) taskID(workflowID, ref string) string {
+	s.t.Helper()
+	var wf struct {
+		Tasks []struct {
+			TaskID            string `json:"taskId"`
+			ReferenceTaskName string `json:"referenceTaskName"`
+		} `json:"tasks"`
+	}
+	s.apiJSON(http.MethodGet, "/api/workflow/"+workflowID, s.admin, nil, &wf)
+	id := ""
+	for _, t := range wf.Tasks {
+		if t.ReferenceTaskName == ref {
+			id = t.TaskID
+		}
+	}
+	require.NotEmpty(s.t, id, "no task %s", ref)
+	return id
 }

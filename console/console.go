@@ -24,6 +24,8 @@ import (
 // Executions is what the console needs of the engine: read executions and act on them.
 type Executions interface {
 	Workflow(ctx context.Context, workflowID string, includeTasks bool) (*conductor.Workflow, error)
+	Task(ctx context.Context, taskID string) (*conductor.Task, error)
+	TaskLogs(ctx context.Context, taskID string) ([]conductor.TaskExecLog, error)
 	Terminate(ctx context.Context, workflowID, reason string) error
 	Pause(ctx context.Context, workflowID string) error
 	Resume(ctx context.Context, workflowID string) error
@@ -121,6 +123,7 @@ func New(cfg Config) *Console {
 		r.Get("/", c.home)
 		r.Get("/executions", c.executions)
 		r.Get("/executions/{workflowId}", c.execution)
+		r.Get("/executions/{workflowId}/tasks/{taskId}", c.taskPage)
 		r.Post("/executions/{workflowId}/{action}", c.act)
 		r.Get("/definitions", c.definitions)
 		r.Get("/definitions/workflow/{name}", c.workflowDef)

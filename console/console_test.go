@@ -248,3 +248,32 @@ func TestHomeCountsAndChart(t *testing.T) {
 	require.Regexp(t, `status-TERMINATED">TERMINATED</span></th>\s*<td><a href="/executions\?status=TERMINATED">1</a></td>\s*<td>1</td>`, home.body)
 	require.Contains(t, home.body, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"`)
 }
+
+func TestTaskPageShowsTheAttemptAndItsLog(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser()
+	b.signIn(adminKeyID, adminKeySecret)
+	value := randomValue("task-secret-")
+	id := s.startWorkflow("console_task_page", map[string]any{"value": value, "_secrets": map[string]any{"v": value}})
+	var task struct {
+		TaskID string `json:"taskId"`
+	}
+	s.apiJSON(http.MethodGet, "/api/tasks/poll/console_task?workerid=w-console", s.admin, nil, &task)
+	require.NotEmpty(t, task.TaskID)
+	status, body := s.api(http.MethodPost, "/api/tasks/"+task.TaskID+"/log", s.admin, "fetched <b>page</b> with "+value)
+	require.Equal(t, http.StatusOK, status, string(body))
+
+	execution := b.get("/executions/" + id)
+	require.Contains(t, execution.body, `/executions/`+id+`/tasks/`+task.TaskID)
+	p := b.get("/executions/" + id + "/tasks/" + task.TaskID)
+	require.Equal(t, http.StatusOK, p.status)
+	require.Contains(t, p.body, "IN_PROGRESS")
+	require.Contains(t, p.body, "w-console")
+	require.Contains(t, p.body, "fetched &lt;b&gt;page&lt;/b&gt; with ***", "the log line, escaped and masked")
+	require.NotContains(t, p.body, value)
+
+	other := s.startWorkflow("console_task_page", map[string]any{"value": 1})
+	require.Equal(t, http.StatusNotFound, b.get("/executions/"+other+"/tasks/"+task.TaskID).status, "a task of another workflow")
+	require.Equal(t, http.StatusNotFound, b.get("/executions/"+id+"/tasks/00000000-0000-0000-0000-000000000000").status)
+}

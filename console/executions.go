@@ -223,3 +223,27 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/executions/"+url.PathEscape(id)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
 }
+
+// taskPage answers GET /executions/{workflowId}/tasks/{taskId}: one attempt with its input,
+// output, reason and execution log, all masked as the API shows them.
+func (c *Console) taskPage(w http.ResponseWriter, r *http.Request) {
+	if !may(r, auth.WorkflowRead) {
+		c.forbidden(w, r, "read executions")
+		return
+	}
+	id, taskID := chi.URLParam(r, "workflowId"), chi.URLParam(r, "taskId")
+	t, err := c.cfg.Executions.Task(r.Context(), taskID)
+	if err == nil && t.WorkflowInstanceID != id {
+		err = conductor.NotFoundf("Task %s is not a task of workflow %s", taskID, id)
+	}
+	if err != nil {
+		c.failWith(w, r, err)
+		return
+	}
+	logs, err := c.cfg.Executions.TaskLogs(r.Context(), taskID)
+	if err != nil {
+		c.failWith(w, r, err)
+		return
+	}
+	c.render(w, r, http.StatusOK, "task", map[string]any{"Task": t, "Logs": logs, "Now": c.cfg.Now().UnixMilli()})
+}

@@ -38,7 +38,7 @@ type pages struct {
 }
 
 // pageNames are the pages in templates/, each defining "content" (and "title").
-var pageNames = []string{"login", "home", "executions", "execution", "error",
+var pageNames = []string{"login", "home", "executions", "execution", "task", "error",
 	"definitions", "workflowdef", "taskdef", "schedules", "schedule", "secrets", "queues"}
 
 func loadPages() *pages {
