@@ -111,3 +111,46 @@ func TestTagsDefinitionCRUD(t *testing.T) {
 	requireEmptyOK(t, b.do(http.MethodDelete, taskPath, arr{tag("a", "1")}))
 	require.Equal(t, arr{tag("b", "2")}, b.definitionTags(taskPath))
 }
+
+// TestTagsDefinitionMetadataQuery: GET of a definition with ?metadata=true answers the name's
+// tags in "tags" as Orkes TagObjects, which the Go SDK's GetTagsForWorkflowDef and
+// GetTagsForTaskDef read (they used to find none); without it the definition is as registered.
+func TestTagsDefinitionMetadataQuery(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(1)
+	def := oneTaskDef("meta_tags_wf")
+	def["tags"] = arr{obj{"key": "as", "value": "sent"}} // a document's own member, not the name's tags
+	b.createWorkflow(def)
+
+	for _, c := range []struct{ def, tags string }{
+		{workflowPath + "/meta_tags_wf", workflowPath + "/meta_tags_wf/tags"},
+		{"/api/metadata/taskdefs/" + itName(0), "/api/metadata/task/" + itName(0) + "/tags"},
+	} {
+		resp := b.do(http.MethodGet, c.def+"?metadata=true", nil)
+		requireStatus(t, resp, http.StatusOK)
+		require.Equal(t, []any{}, decodeObj(t, resp.Body)["tags"], "%s: untagged", c.def)
+
+		requireEmptyOK(t, b.do(http.MethodPut, c.tags, arr{tag("team", "sdk"), tag("tier", "gold")}))
+		resp = b.do(http.MethodGet, c.def+"?metadata=true", nil)
+		requireStatus(t, resp, http.StatusOK)
+		got := decodeObj(t, resp.Body)
+		require.Equal(t, []any{
+			map[string]any{"key": "team", "type": "METADATA", "value": "sdk"},
+			map[string]any{"key": "tier", "type": "METADATA", "value": "gold"},
+		}, got["tags"], c.def)
+		require.NotEmpty(t, got["name"])
+
+		// Without the query, and when reading again, the definition is unchanged.
+		resp = b.do(http.MethodGet, c.def, nil)
+		requireStatus(t, resp, http.StatusOK)
+		plain := decodeObj(t, resp.Body)
+		if c.def == workflowPath+"/meta_tags_wf" {
+			require.Equal(t, []any{map[string]any{"key": "as", "value": "sent"}}, plain["tags"])
+		} else {
+			require.NotContains(t, plain, "tags")
+		}
+	}
+	resp := b.do(http.MethodGet, workflowPath+"/no_such_wf?metadata=true", nil)
+	requireStatus(t, resp, http.StatusNotFound)
+}

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 
@@ -143,11 +145,51 @@ func (s *server) getWorkflowDef(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	def, err := s.metadata.WorkflowDef(r.Context(), pathParam(r, "name"), version)
+	if err == nil && wantsMetadataTags(r) {
+		shown := *def // def may be shared: the tags go on a copy
+		shown.Extra, err = withNameTags(r.Context(), def.Extra, s.metadata.WorkflowDefTags, def.Name)
+		def = &shown
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, def)
+}
+
+// wantsMetadataTags reports ?metadata=true: Orkes then answers the definition with its name's
+// tags in "tags", which the Go SDK's GetTagsForWorkflowDef and GetTagsForTaskDef read.
+func wantsMetadataTags(r *http.Request) bool {
+	return r.URL.Query().Get("metadata") == "true"
+}
+
+// withNameTags returns a copy of extra whose "tags" member is the name's tags, as Orkes
+// TagObjects (type METADATA), replacing a "tags" member the registered document held.
+func withNameTags(ctx context.Context, extra conductor.Extra, list func(context.Context, string) ([]conductor.Tag, error),
+	name string) (conductor.Extra, error) {
+	tags, err := list(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	type tagObject struct {
+		Key   string `json:"key"`
+		Type  string `json:"type"`
+		Value string `json:"value"`
+	}
+	objects := make([]tagObject, 0, len(tags))
+	for _, t := range tags {
+		objects = append(objects, tagObject{Key: t.Key, Type: "METADATA", Value: t.Value})
+	}
+	data, err := json.Marshal(objects)
+	if err != nil {
+		return nil, err
+	}
+	out := maps.Clone(extra)
+	if out == nil {
+		out = conductor.Extra{}
+	}
+	out["tags"] = data
+	return out, nil
 }
 
 func (s *server) listWorkflowDefs(w http.ResponseWriter, r *http.Request) {
@@ -247,6 +289,11 @@ func (s *server) listTaskDefs(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) getTaskDef(w http.ResponseWriter, r *http.Request) {
 	def, err := s.metadata.TaskDef(r.Context(), pathParam(r, "name"))
+	if err == nil && wantsMetadataTags(r) {
+		shown := *def // def may be shared: the tags go on a copy
+		shown.Extra, err = withNameTags(r.Context(), def.Extra, s.metadata.TaskDefTags, def.Name)
+		def = &shown
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

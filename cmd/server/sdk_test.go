@@ -44,25 +44,7 @@ func TestOfficialJavaScriptSDK(t *testing.T) {
 	require.NotEmpty(t, files, "no sdk-test/*.test.mjs")
 
 	const tokenTTL = "3s" // short, so that the SDK must refresh its token during the run
-	name := storetest.NewDatabaseName()
-	t.Cleanup(func() { storetest.Drop(t, name) })
-	adminID, adminSecret := "sdk-admin", "sdk-admin-"+randomKey(t)
-	p := start(t, storetest.URLFor(t, name), "PODIUM_AUTH=on", "PODIUM_ADMIN_KEY_ID="+adminID,
-		"PODIUM_ADMIN_KEY_SECRET="+adminSecret, "PODIUM_TOKEN_TTL="+tokenTTL)
-
-	// An application with the ADMIN role and an access key, made over HTTP by the admin. The
-	// admin token lives 3 s too, so it asks for a longer one.
-	var login struct{ Token string }
-	authJSON(t, p, "", http.MethodPost, "/api/token", map[string]any{"keyId": adminID, "keySecret": adminSecret,
-		"expiration": 60_000}, &login)
-	var app struct{ ID string }
-	authJSON(t, p, login.Token, http.MethodPost, "/api/applications", map[string]any{"name": "sdk-test"}, &app)
-	require.NotEmpty(t, app.ID)
-	authJSON(t, p, login.Token, http.MethodPost, "/api/applications/"+app.ID+"/roles/ADMIN", nil, nil)
-	var key struct{ ID, Secret string }
-	authJSON(t, p, login.Token, http.MethodPost, "/api/applications/"+app.ID+"/accessKeys", nil, &key)
-	require.NotEmpty(t, key.ID)
-	require.NotEmpty(t, key.Secret)
+	p, key := startForSDK(t, "PODIUM_TOKEN_TTL="+tokenTTL)
 
 	ctx, cancel := context.WithTimeout(context.Background(), sdkTestTimeout)
 	defer cancel()
@@ -90,6 +72,35 @@ func TestOfficialJavaScriptSDK(t *testing.T) {
 		t.Fatalf("the JavaScript SDK test failed: %v\n--- node output ---\n%s\n--- server log ---\n%s", err, out.String(), p.Logs())
 	}
 	t.Logf("node --test passed in %s:\n%s", time.Since(began).Round(time.Millisecond), out.String())
+}
+
+// accessKey is an application's access key, as POST /api/applications/{id}/accessKeys answers it.
+type accessKey struct{ ID, Secret string }
+
+// startForSDK starts the server binary on a fresh database with authentication on (plus env)
+// and returns it with the access key of an application that holds the ADMIN role, made over HTTP
+// by the configured admin key: what an official SDK logs in with.
+func startForSDK(t *testing.T, env ...string) (*process, accessKey) {
+	t.Helper()
+	name := storetest.NewDatabaseName()
+	t.Cleanup(func() { storetest.Drop(t, name) })
+	adminID, adminSecret := "sdk-admin", "sdk-admin-"+randomKey(t)
+	p := start(t, storetest.URLFor(t, name), append([]string{"PODIUM_AUTH=on", "PODIUM_ADMIN_KEY_ID=" + adminID,
+		"PODIUM_ADMIN_KEY_SECRET=" + adminSecret}, env...)...)
+
+	// The admin asks for a token of its own life (the server's default may be short).
+	var login struct{ Token string }
+	authJSON(t, p, "", http.MethodPost, "/api/token", map[string]any{"keyId": adminID, "keySecret": adminSecret,
+		"expiration": 60_000}, &login)
+	var app struct{ ID string }
+	authJSON(t, p, login.Token, http.MethodPost, "/api/applications", map[string]any{"name": "sdk-test"}, &app)
+	require.NotEmpty(t, app.ID)
+	authJSON(t, p, login.Token, http.MethodPost, "/api/applications/"+app.ID+"/roles/ADMIN", nil, nil)
+	var key accessKey
+	authJSON(t, p, login.Token, http.MethodPost, "/api/applications/"+app.ID+"/accessKeys", nil, &key)
+	require.NotEmpty(t, key.ID)
+	require.NotEmpty(t, key.Secret)
+	return p, key
 }
 
 // authJSON sends a JSON request with token in X-Authorization (none when empty), requires 200
