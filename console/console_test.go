@@ -198,8 +198,11 @@ func TestReadOnlyRoleSeesNoActions(t *testing.T) {
 	keyID, secret = s.newApplication("console-nobody")
 	b = s.browser()
 	b.signIn(keyID, secret)
-	require.Equal(t, http.StatusForbidden, b.get("/executions").status)
-	require.Equal(t, http.StatusForbidden, b.get("/executions/"+id).status)
+	for _, path := range []string{"/", "/executions", "/executions/" + id, "/executions/" + id + "/tasks/" + id} {
+		p := b.get(path)
+		require.Equal(t, http.StatusForbidden, p.status, path)
+		require.Contains(t, p.body, "do not allow you to read executions", path)
+	}
 }
 
 // engineStatus reads an execution's status through the API.
