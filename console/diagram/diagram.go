@@ -61,7 +61,7 @@ func Render(def *conductor.WorkflowDef, status map[string]conductor.TaskStatus, 
 	d := &drawer{nodes: b.nodes, status: NormalizeStatus(status), link: opts.LinkFunc}
 	d.svg(def, root, !opts.NoStyle)
 	// Safe as HTML: svgWriter escapes every string that does not come from this package.
-	return template.HTML(d.w.b.String()), nil
+	return template.HTML(d.w.String()), nil
 }
 
 // NormalizeStatus folds a status map keyed by reference name into one keyed by base

@@ -20,23 +20,23 @@ type drawer struct {
 func (d *drawer) svg(def *conductor.WorkflowDef, root *block, style bool) {
 	width, height := root.w+2*margin, root.h+2*margin
 	name := title(def)
-	d.w.b.Grow(2048 + d.nodes*512)
-	d.w.raw(`<svg xmlns="http://www.w3.org/2000/svg" class="podium-diagram" role="img"`)
-	d.w.attr("aria-label", name)
-	d.w.attr("data-workflow", def.Name)
-	d.w.nums("width", width, "height", height)
-	d.w.raw(` viewBox="0 0 `)
-	d.w.num(width)
-	d.w.raw(" ")
-	d.w.num(height)
-	d.w.raw(`"><title>`)
-	d.w.text(name)
-	d.w.raw("</title>")
+	d.w.Grow(2048 + d.nodes*512)
+	d.w.Raw(`<svg xmlns="http://www.w3.org/2000/svg" class="podium-diagram" role="img"`)
+	d.w.Attr("aria-label", name)
+	d.w.Attr("data-workflow", def.Name)
+	d.w.Nums("width", width, "height", height)
+	d.w.Raw(` viewBox="0 0 `)
+	d.w.Num(width)
+	d.w.Raw(" ")
+	d.w.Num(height)
+	d.w.Raw(`"><title>`)
+	d.w.Text(name)
+	d.w.Raw("</title>")
 	if style {
-		d.w.raw("<style>" + Stylesheet + "</style>")
+		d.w.Raw("<style>" + Stylesheet + "</style>")
 	}
 	d.draw(root, width/2, margin)
-	d.w.raw("</svg>")
+	d.w.Raw("</svg>")
 }
 
 // draw writes blk centred on x with its top at y.
@@ -51,13 +51,13 @@ func (d *drawer) draw(blk *block, x, y int) {
 			y += it.h + vGap
 		}
 	case kindTerminal:
-		d.w.raw(`<g class="terminal `)
-		d.w.raw(blk.label)
-		d.w.raw(`"><rect`)
-		d.w.nums("x", x-blk.w/2, "y", y, "width", blk.w, "height", blk.h, "rx", blk.h/2)
-		d.w.raw(`/><text`)
-		d.w.nums("x", x, "y", y+blk.h/2+4)
-		d.w.raw(">" + blk.label + "</text></g>")
+		d.w.Raw(`<g class="terminal `)
+		d.w.Raw(blk.label)
+		d.w.Raw(`"><rect`)
+		d.w.Nums("x", x-blk.w/2, "y", y, "width", blk.w, "height", blk.h, "rx", blk.h/2)
+		d.w.Raw(`/><text`)
+		d.w.Nums("x", x, "y", y+blk.h/2+4)
+		d.w.Raw(">" + blk.label + "</text></g>")
 	case kindNode:
 		d.node(blk, x, y, "task")
 	case kindSwitch, kindFork:
@@ -65,11 +65,11 @@ func (d *drawer) draw(blk *block, x, y int) {
 	case kindLoop:
 		d.loop(blk, x, y)
 	case kindDynamic:
-		d.w.raw(`<g class="placeholder"><rect`)
-		d.w.nums("x", x-blk.w/2, "y", y, "width", blk.w, "height", blk.h, "rx", 6)
-		d.w.raw(`/><text`)
-		d.w.nums("x", x, "y", y+blk.h/2+4)
-		d.w.raw(">dynamic tasks</text></g>")
+		d.w.Raw(`<g class="placeholder"><rect`)
+		d.w.Nums("x", x-blk.w/2, "y", y, "width", blk.w, "height", blk.h, "rx", 6)
+		d.w.Raw(`/><text`)
+		d.w.Nums("x", x, "y", y+blk.h/2+4)
+		d.w.Raw(">dynamic tasks</text></g>")
 	}
 }
 
@@ -108,11 +108,11 @@ func (d *drawer) branches(blk *block, x, y int) {
 		cx := centres[i]
 		d.arrow(cx, barY, colTop)
 		if i < len(blk.labels) {
-			d.w.raw(`<text class="case"`)
-			d.w.nums("x", cx, "y", barY+16)
-			d.w.raw(">")
-			d.w.text(blk.labels[i])
-			d.w.raw("</text>")
+			d.w.Raw(`<text class="case"`)
+			d.w.Nums("x", cx, "y", barY+16)
+			d.w.Raw(">")
+			d.w.Text(blk.labels[i])
+			d.w.Raw("</text>")
 		}
 		d.draw(c, cx, colTop)
 		d.line(cx, colTop+c.h, cx, rejoin)
@@ -127,9 +127,9 @@ func (d *drawer) branches(blk *block, x, y int) {
 // loop writes a DO_WHILE frame with its header, then its body and the loop-back arrow.
 func (d *drawer) loop(blk *block, x, y int) {
 	linked := d.open(blk, "loop")
-	d.w.raw(`<rect class="frame"`)
-	d.w.nums("x", x-blk.w/2, "y", y, "width", blk.w, "height", blk.h, "rx", 8)
-	d.w.raw("/>")
+	d.w.Raw(`<rect class="frame"`)
+	d.w.Nums("x", x-blk.w/2, "y", y, "width", blk.w, "height", blk.h, "rx", 8)
+	d.w.Raw("/>")
 	d.texts(blk, x, y)
 	d.close(linked)
 	body := blk.cols[0]
@@ -141,10 +141,10 @@ func (d *drawer) loop(blk *block, x, y int) {
 	d.line(x-blk.w/2, y+blk.headH, x+blk.w/2, y+blk.headH)
 	d.arrow(x, y+blk.headH, bodyTop)
 	d.draw(body, x, bodyTop)
-	d.w.raw(`<path class="edge loop-back" d="M`)
-	d.w.raw(pts(x, bodyBottom) + "V" + itoa(back) + "H" + itoa(lane) + "V" + itoa(join) + "H" + itoa(x+7))
-	d.w.raw(`"/><path class="head" d="M`)
-	d.w.raw(pts(x+1, join) + "L" + pts(x+8, join-4) + "L" + pts(x+8, join+4) + `Z"/>`)
+	d.w.Raw(`<path class="edge loop-back" d="M`)
+	d.w.Raw(pts(x, bodyBottom) + "V" + itoa(back) + "H" + itoa(lane) + "V" + itoa(join) + "H" + itoa(x+7))
+	d.w.Raw(`"/><path class="head" d="M`)
+	d.w.Raw(pts(x+1, join) + "L" + pts(x+8, join-4) + "L" + pts(x+8, join+4) + `Z"/>`)
 }
 
 // node writes a task's box (a diamond for a switch head).
@@ -153,13 +153,13 @@ func (d *drawer) node(blk *block, x, y int, shape string) {
 	left, right := x-blk.w/2, x+blk.w/2
 	if shape == "switch" {
 		mid := y + blk.h/2
-		d.w.raw(`<path class="shape" d="M`)
-		d.w.raw(pts(x, y) + "L" + pts(right, mid) + "L" + pts(x, y+blk.h) + "L" + pts(left, mid) + `Z"/>`)
+		d.w.Raw(`<path class="shape" d="M`)
+		d.w.Raw(pts(x, y) + "L" + pts(right, mid) + "L" + pts(x, y+blk.h) + "L" + pts(left, mid) + `Z"/>`)
 		d.texts(blk, x, y+nodePad)
 	} else {
-		d.w.raw(`<rect class="shape"`)
-		d.w.nums("x", left, "y", y, "width", blk.w, "height", blk.h, "rx", 6)
-		d.w.raw("/>")
+		d.w.Raw(`<rect class="shape"`)
+		d.w.Nums("x", left, "y", y, "width", blk.w, "height", blk.h, "rx", 6)
+		d.w.Raw("/>")
 		d.texts(blk, x, y)
 	}
 	d.close(linked)

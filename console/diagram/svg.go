@@ -2,107 +2,18 @@ package diagram
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/podiumhq/podium/console/internal/svg"
 )
 
-// svgWriter accumulates SVG markup. Every string that comes from a definition or a caller
-// goes through text or attr, which escape it; raw is for markup this package writes itself.
-type svgWriter struct {
-	b strings.Builder
-}
+// svgWriter accumulates the drawing's markup; every string from outside goes through its
+// escaping Text and Attr.
+type svgWriter = svg.Writer
 
-// raw appends trusted markup.
-func (w *svgWriter) raw(s string) { w.b.WriteString(s) }
-
-// num appends an integer.
-func (w *svgWriter) num(n int) { w.b.WriteString(strconv.Itoa(n)) }
-
-// text appends s escaped for character data or a quoted attribute value.
-func (w *svgWriter) text(s string) { escapeTo(&w.b, s) }
-
-// attr appends ` name="value"` with value escaped.
-func (w *svgWriter) attr(name, value string) {
-	w.b.WriteByte(' ')
-	w.b.WriteString(name)
-	w.b.WriteString(`="`)
-	escapeTo(&w.b, value)
-	w.b.WriteByte('"')
-}
-
-// nums appends ` name="n"` for each name/value pair.
-func (w *svgWriter) nums(pairs ...any) {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		w.b.WriteByte(' ')
-		w.b.WriteString(pairs[i].(string))
-		w.b.WriteString(`="`)
-		w.b.WriteString(strconv.Itoa(pairs[i+1].(int)))
-		w.b.WriteByte('"')
-	}
-}
-
-// escapeTo writes s to b with the five XML specials as entities, newlines and tabs as
-// character references (so attribute values keep them), and every rune XML 1.0 forbids
-// (other control characters, invalid UTF-8, U+FFFE/U+FFFF) as U+FFFD. Runs of plain text
-// are copied whole.
-func escapeTo(b *strings.Builder, s string) {
-	last := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		var rep string
-		size := 1
-		switch {
-		case c == '<':
-			rep = "&lt;"
-		case c == '>':
-			rep = "&gt;"
-		case c == '&':
-			rep = "&amp;"
-		case c == '"':
-			rep = "&#34;"
-		case c == '\'':
-			rep = "&#39;"
-		case c == '\n':
-			rep = "&#10;"
-		case c == '\t':
-			rep = "&#9;"
-		case c == '\r':
-			rep = "&#13;"
-		case c < 0x20:
-			rep = "\uFFFD"
-		case c >= utf8.RuneSelf:
-			var r rune
-			r, size = utf8.DecodeRuneInString(s[i:])
-			if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
-				rep = "\uFFFD"
-			}
-		}
-		if rep != "" {
-			b.WriteString(s[last:i])
-			b.WriteString(rep)
-			last = i + size
-		}
-		i += size
-	}
-	b.WriteString(s[last:])
-}
-
-// truncate shortens s to at most n runes, ending it with "…" when it was longer, and puts
-// every newline or tab on one line.
-func truncate(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		return r
-	}, s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:n-1]) + "…"
-}
+// truncate shortens s to at most n runes (see svg.Truncate).
+func truncate(s string, n int) string { return svg.Truncate(s, n) }
 
 // textWidth estimates the width in pixels of s drawn at the node font size.
 func textWidth(s string) int { return utf8.RuneCountInString(s)*charWidth + 2 }

@@ -63,15 +63,15 @@ func (c *chart) draw(style bool) {
 	if c.hidden > 0 {
 		height += noteH
 	}
-	c.w.b.Grow(1024 + len(c.rows)*640)
-	c.w.raw(`<svg xmlns="http://www.w3.org/2000/svg" class="podium-timeline" role="img"`)
-	c.w.attr("aria-label", c.title)
-	c.w.nums("width", c.width, "height", height)
-	c.w.raw(` viewBox="0 0 ` + strconv.Itoa(c.width) + " " + strconv.Itoa(height) + `"><title>`)
-	c.w.text(c.title)
-	c.w.raw("</title>")
+	c.w.Grow(1024 + len(c.rows)*640)
+	c.w.Raw(`<svg xmlns="http://www.w3.org/2000/svg" class="podium-timeline" role="img"`)
+	c.w.Attr("aria-label", c.title)
+	c.w.Nums("width", c.width, "height", height)
+	c.w.Raw(` viewBox="0 0 ` + strconv.Itoa(c.width) + " " + strconv.Itoa(height) + `"><title>`)
+	c.w.Text(c.title)
+	c.w.Raw("</title>")
 	if style {
-		c.w.raw("<style>" + Stylesheet + "</style>")
+		c.w.Raw("<style>" + Stylesheet + "</style>")
 	}
 	c.header()
 	c.axis(top, height-8)
@@ -79,11 +79,11 @@ func (c *chart) draw(style bool) {
 		c.row(i, top+i*rowH)
 	}
 	if c.hidden > 0 {
-		c.w.raw(`<text class="more"`)
-		c.w.nums("x", 8, "y", height-12)
-		c.w.raw(">" + strconv.Itoa(c.hidden) + " more attempts not shown</text>")
+		c.w.Raw(`<text class="more"`)
+		c.w.Nums("x", 8, "y", height-12)
+		c.w.Raw(">" + strconv.Itoa(c.hidden) + " more attempts not shown</text>")
 	}
-	c.w.raw("</svg>")
+	c.w.Raw("</svg>")
 }
 
 // header writes the summary line: how many attempts, from when, over how long.
@@ -98,11 +98,11 @@ func (c *chart) header() {
 	} else if n > 0 {
 		s += " · none started"
 	}
-	c.w.raw(`<text class="header"`)
-	c.w.nums("x", 8, "y", 15)
-	c.w.raw(">")
-	c.w.text(s)
-	c.w.raw("</text>")
+	c.w.Raw(`<text class="header"`)
+	c.w.Nums("x", 8, "y", 15)
+	c.w.Raw(">")
+	c.w.Text(s)
+	c.w.Raw("</text>")
 }
 
 // axis writes the tick labels and a grid line per tick, from y1 to y2.
@@ -114,9 +114,9 @@ func (c *chart) axis(y1, y2 int) {
 	step := tickStep(spanMS, (c.width-padRight-c.labelW)/tickGapX)
 	for _, off := range ticks(spanMS, step) {
 		x := c.x(c.from + off)
-		c.w.raw(`<text class="tick"`)
-		c.w.nums("x", x, "y", y1-6)
-		c.w.raw(">" + formatDuration(off) + `</text><path class="grid" d="M` + strconv.Itoa(x) + " " +
+		c.w.Raw(`<text class="tick"`)
+		c.w.Nums("x", x, "y", y1-6)
+		c.w.Raw(">" + formatDuration(off) + `</text><path class="grid" d="M` + strconv.Itoa(x) + " " +
 			strconv.Itoa(y1) + "V" + strconv.Itoa(y2) + `"/>`)
 	}
 }
@@ -127,26 +127,26 @@ func (c *chart) row(i, y int) {
 	r := c.rows[i]
 	t := r.task
 	if i%2 == 1 {
-		c.w.raw(`<rect class="stripe"`)
-		c.w.nums("x", 0, "y", y, "width", c.width, "height", rowH)
-		c.w.raw("/>")
+		c.w.Raw(`<rect class="stripe"`)
+		c.w.Nums("x", 0, "y", y, "width", c.width, "height", rowH)
+		c.w.Raw("/>")
 	}
-	c.w.raw(`<g class="attempt ` + statusClass(t.Status))
+	c.w.Raw(`<g class="attempt ` + statusClass(t.Status))
 	if r.running {
-		c.w.raw(" running")
+		c.w.Raw(" running")
 	}
-	c.w.raw(`"`)
-	c.w.attr("data-ref", t.ReferenceTaskName)
-	c.w.attr("data-status", string(t.Status))
-	c.w.nums("data-seq", t.Seq)
-	c.w.raw("><title>")
-	c.w.text(c.tooltip(r))
-	c.w.raw(`</title><text class="label"`)
+	c.w.Raw(`"`)
+	c.w.Attr("data-ref", t.ReferenceTaskName)
+	c.w.Attr("data-status", string(t.Status))
+	c.w.Nums("data-seq", t.Seq)
+	c.w.Raw("><title>")
+	c.w.Text(c.tooltip(r))
+	c.w.Raw(`</title><text class="label"`)
 	depth := min(r.depth, maxDepth)
-	c.w.nums("x", 8+depth*indent, "y", y+rowH-5)
-	c.w.raw(">")
-	c.w.text(truncate(r.label, (c.labelW-16-depth*indent)/charW))
-	c.w.raw("</text>")
+	c.w.Nums("x", 8+depth*indent, "y", y+rowH-5)
+	c.w.Raw(">")
+	c.w.Text(truncate(r.label, (c.labelW-16-depth*indent)/charW))
+	c.w.Raw("</text>")
 	barY := y + (rowH-barH)/2
 	if r.start == 0 {
 		x := c.labelW
@@ -154,21 +154,21 @@ func (c *chart) row(i, y int) {
 			x = c.x(r.sched)
 		}
 		mid := y + rowH/2
-		c.w.raw(`<path class="marker" d="M` + strconv.Itoa(x) + " " + strconv.Itoa(mid-5) + `l5 5l-5 5l-5 -5Z"/>`)
+		c.w.Raw(`<path class="marker" d="M` + strconv.Itoa(x) + " " + strconv.Itoa(mid-5) + `l5 5l-5 5l-5 -5Z"/>`)
 	} else {
 		if r.sched > 0 && r.sched < r.start {
 			c.bar("wait", c.x(r.sched), c.x(r.start), barY)
 		}
 		c.bar("run", c.x(r.start), c.x(r.end), barY)
 	}
-	c.w.raw("</g>")
+	c.w.Raw("</g>")
 }
 
 // bar writes one bar from x1 to x2, at least 2 pixels wide so that instants show.
 func (c *chart) bar(class string, x1, x2, y int) {
-	c.w.raw(`<rect class="` + class + `"`)
-	c.w.nums("x", x1, "y", y, "width", max(x2-x1, 2), "height", barH)
-	c.w.raw("/>")
+	c.w.Raw(`<rect class="` + class + `"`)
+	c.w.Nums("x", x1, "y", y, "width", max(x2-x1, 2), "height", barH)
+	c.w.Raw("/>")
 }
 
 // tooltip is the text of a row's <title>: what ran, when, and for how long.

@@ -77,7 +77,7 @@ func Render(tasks []*conductor.Task, opts Options) template.HTML {
 	c := newChart(rows, hidden, opts)
 	c.draw(!opts.NoStyle)
 	// Safe as HTML: svgWriter escapes every string that does not come from this package.
-	return template.HTML(c.w.b.String())
+	return template.HTML(c.w.String())
 }
 
 // rowOf places one attempt in time. A running attempt ends at now; an ended one without an
