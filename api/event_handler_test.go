@@ -92,3 +92,34 @@ func TestEventHandlerValidation(t *testing.T) {
 	require.Equal(t, "conductor:wf:ev", b.listHandlers(eventPath)[0].(obj)["event"], "a refused update changes nothing")
 	requireStatus(t, b.do(http.MethodPost, eventPath, "{"), http.StatusBadRequest)
 }
+
+// TestEventHandlerAddList: POST /api/event also takes a list of handlers, which the Orkes SDKs
+// send (the JavaScript SDK's EventClient.addEventHandler posts [handler]): all are registered or
+// none, and errors name the element.
+func TestEventHandlerAddList(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h := func(name string) obj { return eventHandler(name, "conductor:wf:ev", startAction("target", nil)) }
+	names := func() []string {
+		var out []string
+		for _, x := range b.listHandlers(eventPath) {
+			out = append(out, x.(obj)["name"].(string))
+		}
+		return out
+	}
+
+	requireEmptyOK(t, b.do(http.MethodPost, eventPath, arr{h("one")}))
+	requireEmptyOK(t, b.do(http.MethodPost, eventPath, arr{h("two"), h("three")}))
+	require.Equal(t, []string{"one", "three", "two"}, names())
+
+	requireError(t, b.do(http.MethodPost, eventPath, arr{h("four"), h("one")}), http.StatusConflict,
+		"EventHandler with name one already exists!")
+	requireError(t, b.do(http.MethodPost, eventPath, arr{h("five"), h("five")}), http.StatusConflict,
+		"EventHandler with name five already exists!")
+	requireValidation(t, b.do(http.MethodPost, eventPath, arr{h("six"), with(h("seven"), "event", "kafka:x")}),
+		"[1].event: event kafka:x is not supported: Podium publishes and delivers events only through its own "+
+			"conductor queue (conductor or conductor:<name>); provider kafka is not reachable")
+	requireValidation(t, b.do(http.MethodPost, eventPath, arr{nil}), "[0]: Missing event handler")
+	requireError(t, b.do(http.MethodPost, eventPath, arr{}), http.StatusBadRequest, "No event handlers given")
+	require.Equal(t, []string{"one", "three", "two"}, names(), "a refused list stores none of its handlers")
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 
@@ -11,6 +12,7 @@ import (
 // eventService is what the event routes need (internal/events's service).
 type eventService interface {
 	Add(ctx context.Context, h *conductor.EventHandler, runAs string) error
+	AddAll(ctx context.Context, hs []*conductor.EventHandler, runAs string) error
 	Update(ctx context.Context, h *conductor.EventHandler, runAs string) error
 	Delete(ctx context.Context, name string) error
 	List(ctx context.Context) ([]*conductor.EventHandler, error)
@@ -27,9 +29,26 @@ func handlerPrincipal(r *http.Request) string {
 	return ""
 }
 
-// addEventHandler answers POST /api/event.
+// addEventHandler answers POST /api/event: one handler (Conductor) or a list of them, all
+// registered or none (Orkes; its SDKs send a one-element list).
 func (s *server) addEventHandler(w http.ResponseWriter, r *http.Request) {
-	s.saveEventHandler(w, r, s.events.Add)
+	body, err := readBody(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if bytes.TrimSpace(body)[0] != '[' {
+		h := new(conductor.EventHandler)
+		if err = decodeBody(body, h); err == nil {
+			err = s.events.Add(r.Context(), h, handlerPrincipal(r))
+		}
+	} else {
+		var list []*conductor.EventHandler
+		if err = decodeBody(body, &list); err == nil {
+			err = s.events.AddAll(r.Context(), list, handlerPrincipal(r))
+		}
+	}
+	s.writeEmpty(w, r, err)
 }
 
 // updateEventHandler answers PUT /api/event.

@@ -8,6 +8,7 @@ package events
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -48,7 +49,50 @@ func (s *Service) Add(ctx context.Context, h *conductor.EventHandler, runAs stri
 	if err := Validate(h); err != nil {
 		return err
 	}
-	err := s.store.EventHandlerCreate(ctx, &store.EventHandlerRecord{Handler: h, RunAs: runAs}, s.now())
+	return createHandler(ctx, s.store.Queries, h, runAs, s.now())
+}
+
+// AddAll registers new handlers, all or none: the list Orkes' POST /api/event takes (what its
+// SDKs send, a one-element list for one handler). An invalid handler's errors are reported under
+// its index ("[1].event"); a name already registered, or twice in hs, is a conflict.
+func (s *Service) AddAll(ctx context.Context, hs []*conductor.EventHandler, runAs string) error {
+	if len(hs) == 0 {
+		return conductor.Invalidf("No event handlers given")
+	}
+	var errs conductor.ValidationErrors
+	for i, h := range hs {
+		at := fmt.Sprintf("[%d]", i)
+		if h == nil {
+			errs.Add(at, "Missing event handler", nil)
+			continue
+		}
+		var invalid conductor.ValidationErrors
+		if err := Validate(h); errors.As(err, &invalid) {
+			for _, fe := range invalid {
+				fe.Path = at + "." + fe.Path
+				errs = append(errs, fe)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.store.InTx(ctx, func(q *store.Queries) error {
+		for _, h := range hs {
+			if err := createHandler(ctx, q, h, runAs, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// createHandler stores a validated new handler through q.
+func createHandler(ctx context.Context, q *store.Queries, h *conductor.EventHandler, runAs string, now time.Time) error {
+	err := q.EventHandlerCreate(ctx, &store.EventHandlerRecord{Handler: h, RunAs: runAs}, now)
 	if errors.Is(err, conductor.ErrConflict) {
 		return conductor.Conflictf("EventHandler with name %s already exists!", h.Name)
 	}
