@@ -131,6 +131,37 @@ async function rawGet(url, path) {
   return response.status;
 }
 
+// sdkGet sends a GET through the SDK's own client (as rawGet) and returns the decoded body: for a
+// Podium route that no SDK method names (GET /api/event/executions).
+async function sdkGet(url, query) {
+  const security = [{ name: "X-Authorization", type: "apiKey" }];
+  const { data } = await client.get({ url, query, security, throwOnError: true });
+  return data;
+}
+
+// legacy calls the SDK's deprecated resource API (client.taskResource, client.workflowResource:
+// the only SDK methods for some routes), without the warning it prints on every call.
+async function legacy(fn) {
+  const warn = console.warn;
+  console.warn = (...args) => {
+    if (!String(args[0]).includes("[Conductor SDK Legacy API]")) warn(...args);
+  };
+  try {
+    return await fn(client);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+// assertNoSecret fails when value (anything JSON) shows a secret value of this run: the
+// secrets of test b or a token the stub handed out.
+function assertNoSecret(value, what) {
+  const text = JSON.stringify(value);
+  for (const secret of [xValue, appKeyId, appKeySecret, ...tokens]) {
+    assert.ok(!text.includes(secret), `${what} shows a secret value`);
+  }
+}
+
 before(async () => {
   // Fail fast with the server's answer: the SDK retries a failing first login for about 2 min.
   const health = await fetch(`${PODIUM_URL}/health`).catch((err) => assert.fail(`${PODIUM_URL}/health: ${err.message}`));
@@ -394,4 +425,297 @@ test("g: an expired token is refreshed and the call retried", {
   assert.equal(await metric({ method: "GET", route, code: "200" }), served + 1, "the retried call succeeded");
   const { "X-Authorization": newToken } = await client.getAuthenticationHeaders();
   assert.notEqual(newToken, oldToken, "the SDK holds the new token");
+});
+
+// The workflows of tests h–j: a WAIT that only an event completes, and an EVENT task that
+// publishes to conductor:<sdk_publisher_…>:publish with a secret in its input.
+const WAITER_WF = `sdk_waiter_${runId}`;
+const PUBLISHER_WF = `sdk_publisher_${runId}`;
+const PUBLISHED_EVENT = `conductor:${PUBLISHER_WF}:publish`;
+const HANDLER = `sdk_complete_waiter_${runId}`;
+const CORRELATION = `sdk-corr-${runId}`;
+let waiterId; // the execution of WAITER_WF the event completes (test h)
+let publisherId; // the execution of PUBLISHER_WF (test h)
+
+test("h: an event handler completes a WAIT task when another workflow's EVENT task publishes", async () => {
+  const md = clients.getMetadataClient();
+  const wf = clients.getWorkflowClient();
+  const ev = clients.getEventClient();
+  await md.registerWorkflowDef(
+    { name: WAITER_WF, version: 1, schemaVersion: 2, tasks: [{ name: "wait", taskReferenceName: "wait", type: "WAIT" }] },
+    true,
+  );
+  await md.registerWorkflowDef(
+    {
+      name: PUBLISHER_WF,
+      version: 1,
+      schemaVersion: 2,
+      tasks: [
+        {
+          name: "publish",
+          taskReferenceName: "publish",
+          type: "EVENT",
+          sink: "conductor",
+          inputParameters: { target: "${workflow.input.target}", secret: "${workflow.secrets.x}" },
+        },
+      ],
+    },
+    true,
+  );
+
+  // The handler: addEventHandler (POST /api/event with a one-element list), first inactive.
+  const completeWaiter = {
+    action: "complete_task",
+    complete_task: { workflowId: "${target}", taskRefName: "wait", output: { via: "event", secret: "${secret}" } },
+  };
+  const handler = { name: HANDLER, event: PUBLISHED_EVENT, active: false, actions: [completeWaiter] };
+  await ev.addEventHandler(handler);
+  await assert.rejects(ev.addEventHandler(handler), /already exists/, "a second handler of the same name");
+  const listed = (await ev.getAllEventHandlers()).find((h) => h.name === HANDLER);
+  assert.equal(listed?.event, PUBLISHED_EVENT);
+  assert.deepEqual(listed.actions[0].complete_task, completeWaiter.complete_task, "the templates are stored as written");
+  assert.deepEqual(await ev.getEventHandlersForEvent(PUBLISHED_EVENT, true), [], "an inactive handler is not active");
+  assert.deepEqual((await ev.getEventHandlersForEvent(PUBLISHED_EVENT, false)).map((h) => h.name), [HANDLER]);
+  await ev.updateEventHandler({ ...handler, active: true });
+  assert.deepEqual((await ev.getEventHandlersForEvent(PUBLISHED_EVENT, true)).map((h) => h.name), [HANDLER]);
+
+  waiterId = await wf.startWorkflow({ name: WAITER_WF, version: 1, input: {}, correlationId: CORRELATION });
+  assert.equal((await wf.getWorkflow(waiterId, true)).tasks[0].status, "IN_PROGRESS", "the WAIT task waits");
+  publisherId = await wf.startWorkflow({ name: PUBLISHER_WF, version: 1, input: { target: waiterId }, correlationId: CORRELATION });
+
+  const waiter = await waitForEnd(waiterId);
+  assert.equal(waiter.status, "COMPLETED", `the waiter ${waiterId}: ${waiter.reasonForIncompletion}`);
+  const [wait] = waiter.tasks;
+  assert.equal(wait.status, "COMPLETED");
+  assert.equal(wait.outputData.via, "event");
+  assert.equal(wait.outputData.secret, "***", "the message carries the EVENT task's masked input");
+  assert.equal(wait.outputData["conductor.event.name"], PUBLISHED_EVENT);
+  assert.match(wait.outputData["conductor.event.messageId"], /^[0-9a-f-]{36}$/);
+  assertNoSecret(waiter, "the completed waiter");
+
+  const publisher = await waitForEnd(publisherId);
+  assert.equal(publisher.status, "COMPLETED", `the publisher ${publisherId}: ${publisher.reasonForIncompletion}`);
+  const [publish] = publisher.tasks;
+  assert.equal(publish.taskType, "EVENT");
+  assert.equal(publish.outputData.event_produced, PUBLISHED_EVENT);
+  assert.equal(publish.outputData.workflowInstanceId, publisherId);
+  assert.equal(publish.inputData.secret, "***");
+  assertNoSecret(publisher, "the publisher");
+
+  // What the handler did (Podium's GET /api/event/executions: the SDK's getEventExecutions asks
+  // for Orkes' /api/event/execution/{name}, which Podium has not).
+  const records = await sdkGet("/api/event/executions", { name: HANDLER });
+  assert.equal(records.totalHits, 1);
+  const [record] = records.results;
+  assert.equal(record.status, "COMPLETED");
+  assert.equal(record.action, "complete_task");
+  assert.equal(record.event, PUBLISHED_EVENT);
+  assert.equal(record.messageId, wait.outputData["conductor.event.messageId"]);
+  assert.equal(record.output.workflowId, waiterId);
+  assertNoSecret(records, "the event executions");
+
+  await ev.removeEventHandler(HANDLER);
+  assert.ok(!(await ev.getAllEventHandlers()).some((h) => h.name === HANDLER), "the removed handler is still listed");
+  await assert.rejects(ev.removeEventHandler(HANDLER), /not found/);
+});
+
+test("i: search tasks, search workflows by tasks, correlated batch", async () => {
+  const wf = clients.getWorkflowClient();
+  // GET /api/tasks/search (TaskClient.search): TaskSummary rows.
+  const summaries = await clients.getTaskClient().search(0, 10, "", "*", `workflowType = ${PUBLISHER_WF}`);
+  assert.equal(summaries.totalHits, 1);
+  assert.equal(summaries.results[0].workflowId, publisherId);
+  assert.equal(summaries.results[0].taskType, "EVENT");
+  assert.equal(summaries.results[0].status, "COMPLETED");
+  assert.equal(summaries.results[0].correlationId, CORRELATION);
+  assertNoSecret(summaries, "GET /api/tasks/search");
+  const none = await clients.getTaskClient().search(0, 10, "", "*", `workflowType = ${PUBLISHER_WF} AND status = FAILED`);
+  assert.equal(none.totalHits, 0);
+  // GET /api/tasks/search-v2 (legacy taskResource.searchV22): whole tasks, masked.
+  const tasks = await legacy((c) => c.taskResource.searchV22(0, 10, undefined, "*", `taskType = EVENT AND workflowType = ${PUBLISHER_WF}`));
+  assert.equal(tasks.totalHits, 1);
+  assert.equal(tasks.results[0].workflowInstanceId, publisherId);
+  assert.equal(tasks.results[0].referenceTaskName, "publish");
+  assert.equal(tasks.results[0].inputData.secret, "***");
+  assertNoSecret(tasks, "GET /api/tasks/search-v2");
+
+  // GET /api/workflow/search-by-tasks[-v2] (legacy workflowResource): workflows with a matching task.
+  const byTaskQuery = `referenceTaskName = wait AND workflowType = ${WAITER_WF}`;
+  const byTasks = await legacy((c) => c.workflowResource.searchWorkflowsByTasks(0, 10, undefined, "*", byTaskQuery));
+  assert.equal(byTasks.totalHits, 1);
+  assert.equal(byTasks.results[0].workflowId, waiterId);
+  assert.equal(byTasks.results[0].workflowType, WAITER_WF);
+  assert.equal(byTasks.results[0].status, "COMPLETED");
+  assertNoSecret(byTasks, "GET /api/workflow/search-by-tasks");
+  const byTasksV2 = await legacy((c) =>
+    c.workflowResource.searchWorkflowsByTasksV2(0, 10, undefined, PUBLISHER_WF, "taskType = EVENT AND status = COMPLETED"),
+  );
+  assert.equal(byTasksV2.totalHits, 1, "freeText matches the workflow name");
+  assert.equal(byTasksV2.results[0].workflowId, publisherId);
+  assert.equal(byTasksV2.results[0].workflowName, PUBLISHER_WF);
+  assert.equal(byTasksV2.results[0].correlationId, CORRELATION);
+  assertNoSecret(byTasksV2, "GET /api/workflow/search-by-tasks-v2");
+
+  // POST /api/workflow/correlated/batch (getByCorrelationIds): every id is a key.
+  const missing = `sdk-corr-none-${runId}`;
+  const request = { correlationIds: [CORRELATION, missing], workflowNames: [WAITER_WF, PUBLISHER_WF] };
+  const closed = await wf.getByCorrelationIds(request, true, true);
+  assert.deepEqual(Object.keys(closed).sort(), [CORRELATION, missing].sort());
+  assert.deepEqual(closed[missing], []);
+  assert.deepEqual(closed[CORRELATION].map((w) => w.workflowId).sort(), [waiterId, publisherId].sort());
+  const waiter = closed[CORRELATION].find((w) => w.workflowId === waiterId);
+  assert.equal(waiter.tasks[0].referenceTaskName, "wait", "includeTasks=true includes the tasks");
+  assertNoSecret(closed, "POST /api/workflow/correlated/batch");
+  const open = await wf.getByCorrelationIds(request, false, false);
+  assert.deepEqual(open[CORRELATION], [], "both executions are closed");
+  const onlyWaiter = await wf.getByCorrelationIds({ correlationIds: [CORRELATION], workflowNames: [WAITER_WF] }, true, false);
+  assert.deepEqual(onlyWaiter[CORRELATION].map((w) => w.workflowId), [waiterId]);
+});
+
+test("j: definition tags of workflows and tasks", async () => {
+  const md = clients.getMetadataClient();
+  await md.addWorkflowTag({ key: "team", value: "sdk" }, WAITER_WF);
+  await md.addWorkflowTag({ key: "tier", value: "1" }, WAITER_WF);
+  const byKey = (tags) => [...tags].sort((a, b) => a.key.localeCompare(b.key));
+  assert.deepEqual(byKey(await md.getWorkflowTags(WAITER_WF)), [{ key: "team", value: "sdk" }, { key: "tier", value: "1" }]);
+  await md.addWorkflowTag({ key: "team", value: "core" }, WAITER_WF); // a known key takes the new value
+  assert.deepEqual(byKey(await md.getWorkflowTags(WAITER_WF)), [{ key: "team", value: "core" }, { key: "tier", value: "1" }]);
+  await md.deleteWorkflowTag({ key: "tier", value: "1" }, WAITER_WF);
+  assert.deepEqual(await md.getWorkflowTags(WAITER_WF), [{ key: "team", value: "core" }]);
+  await md.setWorkflowTags([{ key: "a", value: "1" }, { key: "b", value: "2" }], WAITER_WF);
+  assert.deepEqual(byKey(await md.getWorkflowTags(WAITER_WF)), [{ key: "a", value: "1" }, { key: "b", value: "2" }]);
+  assert.deepEqual(await md.getWorkflowTags(PUBLISHER_WF), [], "tags belong to one name");
+  await assert.rejects(md.getWorkflowTags(`sdk_unknown_${runId}`), "tags of an unknown workflow name");
+
+  const task = `sdk_echo_${runId}`;
+  await md.addTaskTag({ key: "owner", value: "sdk" }, task);
+  assert.deepEqual(await md.getTaskTags(task), [{ key: "owner", value: "sdk" }]);
+  await md.setTaskTags([{ key: "x", value: "y" }], task);
+  assert.deepEqual(await md.getTaskTags(task), [{ key: "x", value: "y" }]);
+  await md.deleteTaskTag({ key: "x", value: "y" }, task);
+  assert.deepEqual(await md.getTaskTags(task), []);
+  await assert.rejects(md.addTaskTag({ key: "k", value: "v" }, `sdk_unknown_${runId}`), "tags of an unknown task name");
+  assert.equal((await md.getTask(task)).name, task, "the definition is untouched");
+});
+
+test("k: testWorkflow runs a definition on mocks and stores nothing", async () => {
+  const md = clients.getMetadataClient();
+  const wf = clients.getWorkflowClient();
+  const name = `sdk_mocked_${runId}`;
+  await md.registerTask({ name: `sdk_fetch_${runId}`, retryCount: 1, retryDelaySeconds: 0, timeoutSeconds: 60, responseTimeoutSeconds: 30 });
+  await md.registerWorkflowDef(
+    {
+      name,
+      version: 1,
+      schemaVersion: 2,
+      outputParameters: { total: "${fetch.output.total}" },
+      tasks: [
+        {
+          name: `sdk_fetch_${runId}`,
+          taskReferenceName: "fetch",
+          type: "SIMPLE",
+          inputParameters: { id: "${workflow.input.id}", key: "${workflow.secrets.x}" },
+        },
+        { name: "approve", taskReferenceName: "approve", type: "WAIT" },
+      ],
+    },
+    true,
+  );
+  const run = await wf.testWorkflow({
+    name,
+    version: 1,
+    input: { id: 7 },
+    taskRefToMockOutput: {
+      fetch: [
+        { status: "FAILED", output: { error: "timeout" } },
+        { status: "COMPLETED", output: { total: 42 } },
+      ],
+      approve: [{ status: "COMPLETED", output: { ok: true } }],
+    },
+  });
+  assert.equal(run.status, "COMPLETED", run.reasonForIncompletion);
+  assert.deepEqual(run.output, { total: 42 });
+  assert.deepEqual(
+    run.tasks.map((t) => [t.referenceTaskName, t.status, t.outputData]),
+    [
+      ["fetch", "FAILED", { error: "timeout" }],
+      ["fetch", "COMPLETED", { total: 42 }],
+      ["approve", "COMPLETED", { ok: true }],
+    ],
+    "a FAILED mock then a COMPLETED one runs the definition's retry",
+  );
+  assert.deepEqual(run.tasks[0].inputData, { id: 7, key: "***" });
+  assertNoSecret(run, "POST /api/workflow/test");
+  await assert.rejects(wf.getWorkflow(run.workflowId, false), /No such workflow/, "the test run is not stored");
+
+  // Out of mocks: the run stops with the task pending.
+  const partial = await wf.testWorkflow({ name, version: 1, input: { id: 8 }, taskRefToMockOutput: { fetch: [{ status: "COMPLETED", output: { total: 1 } }] } });
+  assert.equal(partial.status, "RUNNING");
+  assert.deepEqual(partial.tasks.map((t) => [t.referenceTaskName, t.status]), [["fetch", "COMPLETED"], ["approve", "IN_PROGRESS"]]);
+});
+
+test("l: queue sizes verbose, requeue, retry with resumeSubworkflowTasks, delete with and without archive", async () => {
+  const md = clients.getMetadataClient();
+  const wf = clients.getWorkflowClient();
+  const taskType = `sdk_flaky_${runId}`;
+  const child = `sdk_child_${runId}`;
+  const parent = `sdk_parent_${runId}`;
+  await md.registerTask({ name: taskType, retryCount: 0, timeoutSeconds: 60, responseTimeoutSeconds: 30 });
+  await md.registerWorkflowDef({ name: child, version: 1, schemaVersion: 2, tasks: [{ name: taskType, taskReferenceName: "flaky", type: "SIMPLE" }] }, true);
+  await md.registerWorkflowDef(
+    {
+      name: parent,
+      version: 1,
+      schemaVersion: 2,
+      outputParameters: { result: "${sub.output.result}" },
+      tasks: [{ name: "sub", taskReferenceName: "sub", type: "SUB_WORKFLOW", subWorkflowParam: { name: child, version: 1 } }],
+    },
+    true,
+  );
+  const parentId = await wf.startWorkflow({ name: parent, version: 1, input: {} });
+  const childId = await waitFor(async () => (await wf.getWorkflow(parentId, true)).tasks[0]?.subWorkflowId, 5000, 100);
+  assert.match(childId ?? "", /^[0-9a-f-]{36}$/, "the SUB_WORKFLOW task started a child");
+
+  // GET /api/tasks/queue/all/verbose and POST /api/tasks/queue/requeue/{type} (legacy taskResource).
+  assert.deepEqual((await legacy((c) => c.taskResource.allVerbose()))[taskType], { a: { size: 1, uacked: 0 } });
+  assert.equal(await legacy((c) => c.taskResource.requeuePendingTask(taskType)), "1");
+  const polled = await legacy((c) => c.taskResource.poll(taskType, "sdk-poller"));
+  assert.equal(polled.workflowInstanceId, childId);
+  assert.equal(polled.status, "IN_PROGRESS");
+  assert.deepEqual((await legacy((c) => c.taskResource.allVerbose()))[taskType], { a: { size: 0, uacked: 1 } });
+  assert.equal(await legacy((c) => c.taskResource.requeuePendingTask(taskType)), "0", "a claimed task is not in the queue");
+
+  // The child's task fails (retryCount 0): the child, then the parent, fail.
+  // (WorkflowExecutor.updateTaskByRefName posts the output as is; TaskClient.updateTaskResult
+  // would wrap it in {outputData}.)
+  await wf.updateTaskByRefName("flaky", childId, "FAILED", { why: "boom" });
+  const failed = await waitForEnd(parentId);
+  assert.equal(failed.status, "FAILED");
+  assert.equal((await wf.getWorkflow(childId, false)).status, "FAILED");
+
+  // retry(parent, resumeSubworkflowTasks=true) retries the failed task in the same child.
+  await wf.retry(parentId, true);
+  const retried = await wf.getWorkflow(parentId, true);
+  assert.equal(retried.status, "RUNNING");
+  assert.deepEqual(retried.tasks.map((t) => [t.status, t.subWorkflowId]), [["IN_PROGRESS", childId]], "the same child resumes");
+  const resumed = await wf.getWorkflow(childId, true);
+  assert.equal(resumed.status, "RUNNING");
+  assert.deepEqual(resumed.tasks.map((t) => [t.referenceTaskName, t.status, t.retryCount]), [["flaky", "FAILED", 0], ["flaky", "SCHEDULED", 1]]);
+  assert.deepEqual((await legacy((c) => c.taskResource.allVerbose()))[taskType], { a: { size: 1, uacked: 0 } });
+  await wf.updateTaskByRefName("flaky", childId, "COMPLETED", { result: "ok" });
+  const done = await waitForEnd(parentId);
+  assert.equal(done.status, "COMPLETED", done.reasonForIncompletion);
+  assert.deepEqual(done.output, { result: "ok" });
+
+  // DELETE /api/workflow/{id}/remove: archived by default and still readable by id, then deleted.
+  await wf.deleteWorkflow(childId);
+  const archived = await wf.getWorkflow(childId, true);
+  assert.equal(archived.status, "COMPLETED");
+  assert.equal(archived.tasks.length, 2, "the archive keeps the tasks");
+  assert.equal((await wf.getWorkflowStatus(childId, true, false)).status, "COMPLETED");
+  await wf.deleteWorkflow(childId, false);
+  await assert.rejects(wf.getWorkflow(childId, false), /No such workflow/);
+  assert.equal(await rawGet("/api/workflow/{workflowId}", { workflowId: childId }), 404, "GET of a deleted workflow");
+  await wf.deleteWorkflow(parentId, false);
+  await assert.rejects(wf.getWorkflow(parentId, false), /No such workflow/);
 });

@@ -26,7 +26,10 @@ const sdkTestTimeout = 90 * time.Second
 // TestOfficialJavaScriptSDK runs sdk-test/*.test.mjs, which drive a real Podium with the
 // official Orkes TypeScript SDK (@io-orkes/conductor-javascript 4.0.0, unchanged from npm):
 // metadata, secrets, the secret-rotation workflow and its masking, a TaskManager worker,
-// schedules, and the SDK's refresh of expired tokens (tokens live 3 s here).
+// schedules, the SDK's refresh of expired tokens (tokens live 3 s here), event handlers and
+// EVENT delivery, task and by-task search, the correlated batch, definition tags, testWorkflow,
+// verbose queues and requeue, retry with resumeSubworkflowTasks, and remove with and without
+// archiving.
 func TestOfficialJavaScriptSDK(t *testing.T) {
 	t.Parallel()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
