@@ -308,6 +308,9 @@ type SecretState struct {
 // keepRealOutput keeps the real output of an ending workflow, when the shown one (already set)
 // is masked, for its parent to read.
 func (d *Decision) keepRealOutput(real map[string]any) {
+	if d.sec.realOut == nil && len(d.Def.MaskedFields) == 0 && d.nothingToMask(real) {
+		return // shown as it is: nothing to keep (and no encoding on every workflow's end)
+	}
 	switch {
 	case !jsonEqual(real, d.Workflow.Output):
 		d.sec.realOut, d.sec.dirty = real, true
