@@ -134,7 +134,7 @@ func (e *Engine) prepareStart(ctx context.Context, q *store.Queries, req *conduc
 		return nil, "", err
 	}
 	wf := &conductor.Workflow{
-		WorkflowID:           decide.NewID(),
+		WorkflowID:           decide.NewIDAt(now),
 		WorkflowName:         def.Name,
 		WorkflowVersion:      def.Version,
 		Status:               conductor.WorkflowRunning,

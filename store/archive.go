@@ -61,9 +61,8 @@ func (q *Queries) WorkflowDelete(ctx context.Context, workflowID string) error {
 
 // workflowDeleteLive removes a live execution with its tasks and their logs.
 func (q *Queries) workflowDeleteLive(ctx context.Context, workflowID string) error {
-	if _, err := q.db.Exec(ctx, `DELETE FROM task_logs WHERE task_id IN
-		(SELECT task_id FROM tasks WHERE workflow_id = $1)`, workflowID); err != nil {
-		return interpretError(err, "deleting task logs")
+	if err := q.executionsDelete(ctx, []string{workflowID}); err != nil {
+		return err
 	}
 	return execOne(ctx, q.db, "deleting workflow", `DELETE FROM workflows WHERE workflow_id = $1`, workflowID)
 }

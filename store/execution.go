@@ -184,6 +184,11 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 			nullString(wf.IdempotencyKey), nullString(wf.ParentWorkflowID), wf.Priority,
 			time.UnixMilli(wf.CreateTime), time.UnixMilli(max(wf.UpdateTime, wf.CreateTime)), nullMillis(wf.EndTime),
 			s.Workflow.NextCheckAt, s.Workflow.snapshot, doc, s.Workflow.Sealed, nullString(s.Workflow.RunAs))
+		if wf.IdempotencyKey != "" {
+			// The key's own row makes a second start with it fail (conductor.ErrConflict).
+			batch.Queue(`INSERT INTO workflow_idempotency_keys (workflow_name, idempotency_key, workflow_id) VALUES ($1, $2, $3)`,
+				wf.WorkflowName, wf.IdempotencyKey, wf.WorkflowID)
+		}
 	} else {
 		batch.Queue(`
 			UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
@@ -205,15 +210,15 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 			SELECT w, r, $3 FROM unnest($1::uuid[], $2::text[]) AS s(w, r)`, ids, reasons, s.Now)
 	}
 	if len(s.Removed) > 0 {
-		batch.Queue(`DELETE FROM task_logs WHERE task_id = ANY($1::uuid[])`, s.Removed)
+		batch.Queue(`DELETE FROM task_logs WHERE workflow_id = $1 AND task_id = ANY($2::uuid[])`, wf.WorkflowID, s.Removed)
 		batch.Queue(`DELETE FROM tasks WHERE workflow_id = $1 AND task_id = ANY($2::uuid[])`, wf.WorkflowID, s.Removed)
 	}
 	if err := queueTaskSaves(batch, wf.WorkflowID, s.Tasks); err != nil {
 		return err
 	}
 	for taskID, lines := range s.Logs {
-		batch.Queue(`INSERT INTO task_logs (task_id, log, created_time) SELECT $1, l, $3 FROM unnest($2::text[]) AS l`,
-			taskID, lines, s.Now)
+		batch.Queue(`INSERT INTO task_logs (workflow_id, task_id, log, created_time) SELECT $4, $1, l, $3 FROM unnest($2::text[]) AS l`,
+			taskID, lines, s.Now, wf.WorkflowID)
 	}
 	return queueEventMessages(batch, s.Messages, s.Now)
 }
@@ -477,8 +482,9 @@ func (s *Store) WorkflowStream(ctx context.Context, workflowID string,
 func (q *Queries) WorkflowIDByIdempotencyKey(ctx context.Context, name, key string) (string, conductor.WorkflowStatus, error) {
 	var id string
 	var status conductor.WorkflowStatus
-	err := q.db.QueryRow(ctx, `SELECT workflow_id::text, status FROM workflows
-		WHERE workflow_name = $1 AND idempotency_key = $2`, name, key).Scan(&id, &status)
+	err := q.db.QueryRow(ctx, `SELECT w.workflow_id::text, w.status FROM workflow_idempotency_keys k
+		JOIN workflows w ON w.workflow_id = k.workflow_id
+		WHERE k.workflow_name = $1 AND k.idempotency_key = $2`, name, key).Scan(&id, &status)
 	return id, status, interpretError(err, "reading workflow by idempotency key")
 }
 
@@ -712,6 +718,9 @@ func nullMillis(ms int64) *time.Time {
 
 // WorkflowClearIdempotencyKey releases the idempotency key of an ended execution.
 func (q *Queries) WorkflowClearIdempotencyKey(ctx context.Context, workflowID string) error {
+	if _, err := q.db.Exec(ctx, `DELETE FROM workflow_idempotency_keys WHERE workflow_id = $1`, workflowID); err != nil {
+		return interpretError(err, "clearing idempotency key")
+	}
 	_, err := q.db.Exec(ctx, `UPDATE workflows SET idempotency_key = NULL WHERE workflow_id = $1`, workflowID)
 	return interpretError(err, "clearing idempotency key")
 }

@@ -498,5 +498,17 @@ func (d *Decision) newID() string {
 	return NewID()
 }
 
-// NewID returns a new random task or workflow id.
-func NewID() string { return uuid.NewString() }
+// NewID returns a new task id: a UUIDv7, ordered by the time it was made.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// NewIDAt returns a new workflow id for an execution started at t: a UUIDv7 whose timestamp is
+// t (the engine's clock, which the history tables' time partitions follow) and whose other 74
+// bits are random.
+func NewIDAt(t time.Time) string {
+	id := uuid.Must(uuid.NewV7())
+	ms := uint64(max(t.UnixMilli(), 0))
+	for i := range 6 {
+		id[i] = byte(ms >> (40 - 8*i))
+	}
+	return id.String()
+}

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/podiumhq/podium/internal/conductor"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -18,19 +19,21 @@ import (
 
 // Defaults.
 const (
-	AddrDefault             = "127.0.0.1:8080"
-	DatabaseURLDefault      = "postgres://postgres@127.0.0.1:5432/podium?sslmode=disable"
-	DataDirDefault          = "data"
-	LogFormatDefault        = "text"
-	LogLevelDefault         = "info"
-	DBMaxConnsDefault       = 16
-	MaxBodyBytesDefault     = 8 << 20
-	ShutdownTimeoutDefault  = 30 * time.Second
-	TokenTTLDefault         = 60 * time.Minute
-	TokenMaxTTLDefault      = 24 * time.Hour
-	LoginConcurrencyDefault = 2
-	SystemWorkersDefault    = 256
-	HTTPTaskPerHostDefault  = 8
+	AddrDefault            = "127.0.0.1:8080"
+	DatabaseURLDefault     = "postgres://postgres@127.0.0.1:5432/podium?sslmode=disable"
+	DataDirDefault         = "data"
+	LogFormatDefault       = "text"
+	LogLevelDefault        = "info"
+	DBMaxConnsDefault      = 16
+	MaxBodyBytesDefault    = 8 << 20
+	ShutdownTimeoutDefault = 30 * time.Second
+	// RetentionIntervalDefault is how often the retention cleaner runs.
+	RetentionIntervalDefault = time.Minute
+	TokenTTLDefault          = 60 * time.Minute
+	TokenMaxTTLDefault       = 24 * time.Hour
+	LoginConcurrencyDefault  = 2
+	SystemWorkersDefault     = 256
+	HTTPTaskPerHostDefault   = 8
 	// HTTPTaskMaxRedirectsDefault is how many redirects an HTTP task follows.
 	HTTPTaskMaxRedirectsDefault = 5
 	// PayloadMaxBytesDefault is the default payload limit (Conductor fails larger payloads).
@@ -78,6 +81,11 @@ type Config struct {
 	MaxBodyBytes int64
 	// ShutdownTimeout bounds graceful shutdown (PODIUM_SHUTDOWN_TIMEOUT, a Go duration).
 	ShutdownTimeout time.Duration
+	// ExecutionRetention is how long ended executions are kept (PODIUM_EXECUTION_RETENTION,
+	// such as 30d or 90s); 0 keeps them forever, as Conductor does.
+	ExecutionRetention time.Duration
+	// RetentionInterval is how often the cleaner runs (PODIUM_RETENTION_INTERVAL, a Go duration).
+	RetentionInterval time.Duration
 	// DebugAddr, when set, serves net/http/pprof there (PODIUM_DEBUG_ADDR); keep it on loopback.
 	DebugAddr string
 	// SystemWorkers is how many async system tasks run at once per process (PODIUM_SYSTEM_WORKERS).
@@ -214,6 +222,22 @@ var options = []option{
 			return fmt.Errorf("must be an integer from %d to %d", payloadMinBytes, PayloadHardMaxBytesCeiling)
 		}
 		c.PayloadHardMaxBytes = n
+		return nil
+	}},
+	{key: "PODIUM_EXECUTION_RETENTION", def: conductor.KeepForever, set: func(c *Config, v string) error {
+		d, err := conductor.ParseRetention(v)
+		if err != nil {
+			return errors.New("must be a duration such as 30d, 12h or 90s, or forever")
+		}
+		c.ExecutionRetention = d
+		return nil
+	}},
+	{key: "PODIUM_RETENTION_INTERVAL", def: RetentionIntervalDefault.String(), set: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			return errors.New("must be a duration from 1s to 24h such as 1m")
+		}
+		c.RetentionInterval = d
 		return nil
 	}},
 	{key: "PODIUM_SHUTDOWN_TIMEOUT", def: ShutdownTimeoutDefault.String(), set: func(c *Config, v string) error {
@@ -478,6 +502,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int64("payload_max_bytes", c.PayloadMaxBytes),
 		slog.Int64("payload_hard_max_bytes", c.PayloadHardMaxBytes),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("execution_retention", conductor.FormatRetention(c.ExecutionRetention)),
+		slog.Duration("retention_interval", c.RetentionInterval),
 		slog.String("debug_addr", c.DebugAddr),
 		slog.Int("system_workers", c.SystemWorkers),
 		slog.Int("http_task_per_host", c.HTTPTaskPerHost),
