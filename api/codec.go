@@ -176,6 +176,15 @@ func queryOptionalInt(r *http.Request, name string) (*int, error) {
 
 func formatInt(n int64) string { return fmt.Sprint(n) }
 
+// writeResult answers v as JSON, or the error.
+func (s *server) writeResult(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
 // writeList answers a list as JSON, [] when empty, or the error.
 func (s *server) writeList(w http.ResponseWriter, r *http.Request, list any, err error) {
 	if err != nil {

@@ -157,4 +157,8 @@ var routePermissions = map[string]auth.Permission{
 	"POST /api/admin/sweep/requeue/{workflowId}":                  auth.Admin,
 	"POST /api/admin/consistency/verifyAndRepair/{workflowId}":    auth.Admin,
 	"GET /api/admin/queues":                                       auth.Admin,
+	"GET /api/admin/retention":                                    auth.Admin,
+	"POST /api/admin/retention/run":                               auth.Admin,
+	"PUT /api/admin/retention/workflow/{name}":                    auth.Admin,
+	"DELETE /api/admin/retention/workflow/{name}":                 auth.Admin,
 }

@@ -63,6 +63,8 @@ type Config struct {
 	AdminConfig map[string]any
 	// Events serves the event handler routes (internal/events's service).
 	Events eventService
+	// Retention serves the retention routes (internal/retention's Cleaner).
+	Retention retentionService
 }
 
 type server struct {
@@ -73,6 +75,7 @@ type server struct {
 	secrets       secretsService
 	metadata      metadataService
 	events        eventService
+	retention     retentionService
 	logger        *slog.Logger
 	metrics       *metrics
 	instance      string
@@ -100,6 +103,7 @@ func NewRouter(cfg Config) http.Handler {
 		secrets:       cfg.Secrets,
 		metadata:      cfg.Metadata,
 		events:        cfg.Events,
+		retention:     cfg.Retention,
 		logger:        cfg.Logger,
 		metrics:       newMetrics(reg),
 		serverVersion: cfg.Version,
@@ -279,6 +283,10 @@ func NewRouter(cfg Config) http.Handler {
 			r.Post("/sweep/requeue/{workflowId}", s.adminRequeueSweep)
 			r.Post("/consistency/verifyAndRepair/{workflowId}", s.adminVerifyAndRepair)
 			r.Get("/queues", s.adminQueues)
+			r.Get("/retention", s.getRetention)
+			r.Post("/retention/run", s.runRetention)
+			r.Put("/retention/workflow/{name}", s.putRetention)
+			r.Delete("/retention/workflow/{name}", s.deleteRetention)
 		})
 
 		r.Route("/tasks", func(r chi.Router) {

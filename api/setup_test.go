@@ -21,6 +21,7 @@ import (
 	"github.com/podiumhq/podium/internal/events"
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/retention"
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/internal/secret"
@@ -148,8 +149,13 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	eng := startEngine(t, ecfg)
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
+	// Executions land in time partitions, as the server's do.
+	cleaner := retention.New(retention.Config{Store: st, Logger: logger, Now: clock.Now})
+	if err := cleaner.Prepare(context.Background()); err != nil {
+		t.Fatalf("creating partitions: %v", err)
+	}
 	cfg := api.Config{Engine: eng, Search: search.New(st, eng), Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta,
-		Events: events.New(events.Config{Store: st, Logger: logger, Now: clock.Now}), Logger: logger,
+		Events: events.New(events.Config{Store: st, Logger: logger, Now: clock.Now}), Retention: cleaner, Logger: logger,
 		Version: "test", AuthOff: true}
 	for _, o := range opts {
 		o(&cfg)

@@ -23,6 +23,7 @@ import (
 	"github.com/podiumhq/podium/internal/events"
 	"github.com/podiumhq/podium/internal/metadata"
 	"github.com/podiumhq/podium/internal/notify"
+	"github.com/podiumhq/podium/internal/retention"
 	"github.com/podiumhq/podium/internal/schedule"
 	"github.com/podiumhq/podium/internal/search"
 	"github.com/podiumhq/podium/internal/secret"
@@ -90,12 +91,18 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	teardown.add("scheduler", schedules.Stop) // stops before the engine it starts workflows with
+	cleaner := retention.New(retention.Config{Store: st, Retention: cfg.ExecutionRetention, Interval: cfg.RetentionInterval, Logger: logger})
+	if err := cleaner.Prepare(ctx); err != nil {
+		// Executions land in the default partitions meanwhile; the cleaner tries again.
+		logger.Warn("podium: creating history partitions failed", "error", err)
+	}
+	teardown.add("retention", runInBackground(cleaner.Run))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	searches := search.New(st, eng)
 	router := api.NewRouter(api.Config{
 		Engine: eng, Search: searches, Schedules: schedules, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc,
-		Events: events.New(events.Config{Store: st, Logger: logger}), Logger: logger, Registry: reg,
+		Events: events.New(events.Config{Store: st, Logger: logger}), Retention: cleaner, Logger: logger, Registry: reg,
 		Version: version, MaxBodyBytes: cfg.MaxBodyBytes,
 		AuthOff: cfg.AuthOff, ExecuteMaxWait: cfg.ExecuteMaxWait, TrustedProxies: cfg.TrustedProxies,
 		AdminConfig: cfg.Redacted(),

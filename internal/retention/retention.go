@@ -11,6 +11,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -258,5 +259,9 @@ func (c *Cleaner) SetOverride(ctx context.Context, name, retention, by string) (
 // DeleteOverride puts name back under the default retention; no override gives
 // conductor.ErrNotFound.
 func (c *Cleaner) DeleteOverride(ctx context.Context, name string) error {
-	return c.store.RetentionOverrideDelete(ctx, name)
+	err := c.store.RetentionOverrideDelete(ctx, name)
+	if errors.Is(err, conductor.ErrNotFound) {
+		return conductor.NotFoundf("No retention override for workflow %s", name)
+	}
+	return err
 }
