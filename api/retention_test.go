@@ -1,12 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/podiumhq/podium/internal/retention"
 )
 
 const retentionPath = "/api/admin/retention"
@@ -61,4 +64,25 @@ func TestRetentionOverrideBadInput(t *testing.T) {
 	}
 	policy := decodeObj(t, b.do(http.MethodGet, retentionPath, nil).Body)
 	require.Empty(t, policy["workflows"], "nothing half-written")
+}
+
+func TestRetentionArchiveKeepsExpiredExecutionsReadable(t *testing.T) {
+	t.Parallel()
+	b := newBundleWith(t, bundleOptions{retention: func(c *retention.Config) {
+		c.Retention, c.Archive = 90*time.Second, true
+	}})
+	b.createWorkflow(workflowDef("archived_flow", task("v", "SET_VARIABLE")))
+	id := b.startWorkflow("archived_flow", obj{"order": "A-1"})
+	before := b.requireWorkflowStatus(id, "COMPLETED")
+	b.clock.Advance(2 * time.Minute)
+	run := decodeObj(t, b.do(http.MethodPost, retentionPath+"/run", nil).Body)
+	require.Equal(t, "1", run["executionsRemoved"].(json.Number).String())
+	require.Equal(t, true, decodeObj(t, b.do(http.MethodGet, retentionPath, nil).Body)["archive"])
+
+	after := b.requireWorkflowStatus(id, "COMPLETED")
+	require.Equal(t, before["input"], after["input"])
+	require.Len(t, after["tasks"], 1)
+	var live int
+	require.NoError(t, b.dbConn().QueryRow(context.Background(), `SELECT count(*) FROM workflows WHERE workflow_id = $1`, id).Scan(&live))
+	require.Zero(t, live)
 }

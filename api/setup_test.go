@@ -115,6 +115,8 @@ type bundleOptions struct {
 	engine   func(*engine.Config)
 	access   func(*access.Config)
 	metadata func(*metadata.Config)
+	// retention adjusts the retention cleaner's configuration.
+	retention func(*retention.Config)
 }
 
 // newBundleWith builds a bundle whose services' configurations o adjusts.
@@ -150,7 +152,11 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
 		ManualScheduling: true, Starter: eng})
 	// Executions land in time partitions, as the server's do.
-	cleaner := retention.New(retention.Config{Store: st, Logger: logger, Now: clock.Now})
+	rcfg := retention.Config{Store: st, Logger: logger, Now: clock.Now}
+	if o.retention != nil {
+		o.retention(&rcfg)
+	}
+	cleaner := retention.New(rcfg)
 	if err := cleaner.Prepare(context.Background()); err != nil {
 		t.Fatalf("creating partitions: %v", err)
 	}

@@ -24,13 +24,12 @@ const archivedTaskDoc = `(doc::jsonb || jsonb_build_object('status', status, 'po
 // it is; one found nowhere gives conductor.ErrNotFound.
 func (s *Store) WorkflowArchive(ctx context.Context, workflowID string, now time.Time) error {
 	return s.InTx(ctx, func(q *Queries) error {
-		tag, err := q.db.Exec(ctx, `INSERT INTO archived_workflows (workflow_id, workflow_name, status, archived_at, snapshot, doc)
-			SELECT workflow_id, workflow_name, status, $2, snapshot, doc FROM workflows WHERE workflow_id = $1 FOR UPDATE`,
-			workflowID, now)
-		if err != nil {
+		var live bool
+		if err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM workflows WHERE workflow_id = $1 FOR UPDATE)`,
+			workflowID).Scan(&live); err != nil {
 			return interpretError(err, "archiving workflow")
 		}
-		if tag.RowsAffected() == 0 {
+		if !live {
 			var archived bool
 			err := q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM archived_workflows WHERE workflow_id = $1)`, workflowID).Scan(&archived)
 			if err != nil {
@@ -41,12 +40,48 @@ func (s *Store) WorkflowArchive(ctx context.Context, workflowID string, now time
 			}
 			return conductor.ErrNotFound
 		}
-		if _, err := q.db.Exec(ctx, `INSERT INTO archived_tasks (task_id, workflow_id, seq, doc)
-			SELECT task_id, workflow_id, seq, `+archivedTaskDoc+` FROM tasks WHERE workflow_id = $1`, workflowID); err != nil {
-			return interpretError(err, "archiving tasks")
-		}
-		return q.workflowDeleteLive(ctx, workflowID)
+		return q.executionsArchive(ctx, []string{workflowID}, now)
 	})
+}
+
+// archivedWorkflowColumns are the columns an execution is archived with.
+const archivedWorkflowColumns = `workflow_id, workflow_name, status, archived_at, snapshot, doc, workflow_version,
+	correlation_id, idempotency_key, parent_workflow_id, priority, create_time, update_time, end_time`
+
+// archivedFrom is what archivedWorkflowColumns are taken from in the live table, archived at
+// the time parameter now names.
+func archivedFrom(now string) string {
+	return `workflow_id, workflow_name, status, ` + now + `::timestamptz, snapshot, doc, workflow_version,
+		correlation_id, idempotency_key, parent_workflow_id, priority, create_time, update_time, end_time`
+}
+
+// executionsArchive moves the executions ids into the archive and out of the live tables.
+func (q *Queries) executionsArchive(ctx context.Context, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(`INSERT INTO archived_workflows (`+archivedWorkflowColumns+`) SELECT `+archivedFrom("$2")+`
+		FROM workflows WHERE workflow_id = ANY($1::uuid[]) ON CONFLICT (workflow_id) DO NOTHING`, ids, now)
+	batch.Queue(`INSERT INTO archived_tasks (task_id, workflow_id, seq, doc)
+		SELECT task_id, workflow_id, seq, `+archivedTaskDoc+` FROM tasks WHERE workflow_id = ANY($1::uuid[])
+		ON CONFLICT (task_id) DO NOTHING`, ids)
+	if err := q.db.SendBatch(ctx, batch).Close(); err != nil {
+		return interpretError(err, "archiving executions")
+	}
+	return q.executionsDelete(ctx, ids)
+}
+
+// partitionArchive copies every execution of partition p into the archive; the caller drops
+// the partition.
+func (q *Queries) partitionArchive(ctx context.Context, p Partition, now time.Time) error {
+	batch := &pgx.Batch{}
+	batch.Queue(`INSERT INTO archived_workflows (`+archivedWorkflowColumns+`) SELECT `+archivedFrom("$1")+`
+		FROM `+pgx.Identifier{"workflows_" + p.Suffix}.Sanitize()+` ON CONFLICT (workflow_id) DO NOTHING`, now)
+	batch.Queue(`INSERT INTO archived_tasks (task_id, workflow_id, seq, doc)
+		SELECT task_id, workflow_id, seq, ` + archivedTaskDoc + ` FROM ` + pgx.Identifier{"tasks_" + p.Suffix}.Sanitize() + `
+		ON CONFLICT (task_id) DO NOTHING`)
+	return interpretError(q.db.SendBatch(ctx, batch).Close(), "archiving partition")
 }
 
 // WorkflowDelete removes an execution with its tasks and their logs, live or archived; absent

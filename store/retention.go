@@ -12,10 +12,15 @@ var Forever = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // RetentionCutoffs say, at one instant, which ended executions have expired: a top-level
 // execution of a name that ended before its cutoff goes, with its sub-workflows. Names holds
-// the cutoffs of the names with an override; the others take Default. Forever keeps.
+// the cutoffs of the names with an override; the others take Default. Forever keeps. With
+// Archive, expired executions move to the archive (readable by id and search) instead of
+// being deleted.
 type RetentionCutoffs struct {
 	Default time.Time
 	Names   map[string]time.Time
+	Archive bool
+	// Now is when the pass runs: the archive time of what it archives.
+	Now time.Time
 }
 
 // Of returns the cutoff of the executions of name.
@@ -90,10 +95,15 @@ func (s *Store) PartitionDrop(ctx context.Context, p Partition, cutoffs Retentio
 		if err != nil {
 			return err
 		}
-		if err := q.executionsDelete(ctx, children); err != nil {
+		if err := q.executionsRemove(ctx, children, cutoffs); err != nil {
 			return err
 		}
 		removed += int64(len(children))
+		if cutoffs.Archive {
+			if err := q.partitionArchive(ctx, p, cutoffs.Now); err != nil {
+				return err
+			}
+		}
 		for _, stmt := range []string{
 			`DELETE FROM workflow_idempotency_keys WHERE workflow_id >= $1::uuid AND workflow_id < $2::uuid`,
 			`DELETE FROM workflow_signals WHERE workflow_id >= $1::uuid AND workflow_id < $2::uuid`,
@@ -159,12 +169,14 @@ func (q *Queries) partitionHoldsKept(ctx context.Context, part string, p Partiti
 	return orphaned, interpretError(err, "reading partition")
 }
 
-// ExpiredRemove removes up to limit top-level executions of name that ended before cutoff,
+// ExpiredRemove removes (or archives) up to limit top-level executions of name that ended
+// before its cutoff,
 // each with its sub-workflows at every depth, their tasks, log lines and sealed data, and
 // returns how many top-level executions it found and how many executions (sub-workflows
 // included) went. An execution with a sub-workflow still running, or locked by a decision at
 // that moment, is left for a later call.
-func (s *Store) ExpiredRemove(ctx context.Context, name string, cutoff time.Time, limit int) (found, removed int, err error) {
+func (s *Store) ExpiredRemove(ctx context.Context, name string, cutoffs RetentionCutoffs, limit int) (found, removed int, err error) {
+	cutoff := cutoffs.Of(name)
 	err = s.InTx(ctx, func(q *Queries) error {
 		roots, err := queryList(ctx, q.db, "listing expired executions", scanString, `
 			SELECT workflow_id::text FROM workflows
@@ -179,7 +191,7 @@ func (s *Store) ExpiredRemove(ctx context.Context, name string, cutoff time.Time
 		if err != nil {
 			return err
 		}
-		if err := q.executionsDelete(ctx, ids); err != nil {
+		if err := q.executionsRemove(ctx, ids, cutoffs); err != nil {
 			return err
 		}
 		removed = len(ids)
@@ -219,6 +231,14 @@ func (q *Queries) executionTrees(ctx context.Context, roots []string) ([]string,
 		}
 	}
 	return ids, nil
+}
+
+// executionsRemove archives or deletes the executions ids, as cutoffs say.
+func (q *Queries) executionsRemove(ctx context.Context, ids []string, cutoffs RetentionCutoffs) error {
+	if cutoffs.Archive {
+		return q.executionsArchive(ctx, ids, cutoffs.Now)
+	}
+	return q.executionsDelete(ctx, ids)
 }
 
 // executionsDelete removes the executions ids with everything that belongs to them: tasks,

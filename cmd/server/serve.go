@@ -91,7 +91,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	teardown.add("scheduler", schedules.Stop) // stops before the engine it starts workflows with
-	cleaner := retention.New(retention.Config{Store: st, Retention: cfg.ExecutionRetention, Interval: cfg.RetentionInterval, Logger: logger})
+	cleaner := retention.New(retention.Config{Store: st, Retention: cfg.ExecutionRetention, Interval: cfg.RetentionInterval,
+		Archive: cfg.RetentionArchive, Logger: logger})
 	if err := cleaner.Prepare(ctx); err != nil {
 		// Executions land in the default partitions meanwhile; the cleaner tries again.
 		logger.Warn("podium: creating history partitions failed", "error", err)

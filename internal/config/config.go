@@ -86,6 +86,9 @@ type Config struct {
 	ExecutionRetention time.Duration
 	// RetentionInterval is how often the cleaner runs (PODIUM_RETENTION_INTERVAL, a Go duration).
 	RetentionInterval time.Duration
+	// RetentionArchive moves expired executions to the archive instead of deleting them
+	// (PODIUM_RETENTION_ARCHIVE).
+	RetentionArchive bool
 	// DebugAddr, when set, serves net/http/pprof there (PODIUM_DEBUG_ADDR); keep it on loopback.
 	DebugAddr string
 	// SystemWorkers is how many async system tasks run at once per process (PODIUM_SYSTEM_WORKERS).
@@ -238,6 +241,14 @@ var options = []option{
 			return errors.New("must be a duration from 1s to 24h such as 1m")
 		}
 		c.RetentionInterval = d
+		return nil
+	}},
+	{key: "PODIUM_RETENTION_ARCHIVE", def: "false", set: func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.RetentionArchive = b
 		return nil
 	}},
 	{key: "PODIUM_SHUTDOWN_TIMEOUT", def: ShutdownTimeoutDefault.String(), set: func(c *Config, v string) error {
@@ -504,6 +515,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.String("execution_retention", conductor.FormatRetention(c.ExecutionRetention)),
 		slog.Duration("retention_interval", c.RetentionInterval),
+		slog.Bool("retention_archive", c.RetentionArchive),
 		slog.String("debug_addr", c.DebugAddr),
 		slog.Int("system_workers", c.SystemWorkers),
 		slog.Int("http_task_per_host", c.HTTPTaskPerHost),

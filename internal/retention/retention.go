@@ -32,6 +32,9 @@ type Config struct {
 	Retention time.Duration
 	// Interval is the time between passes; 0 takes a minute.
 	Interval time.Duration
+	// Archive moves expired executions to the archive (readable by id and search, out of the
+	// live tables) instead of deleting them.
+	Archive bool
 	// Now is the clock; nil takes time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -42,13 +45,14 @@ type Cleaner struct {
 	store     *store.Store
 	retention time.Duration
 	interval  time.Duration
+	archive   bool
 	now       func() time.Time
 	logger    *slog.Logger
 }
 
 // New returns a Cleaner for cfg.
 func New(cfg Config) *Cleaner {
-	c := &Cleaner{store: cfg.Store, retention: cfg.Retention, interval: cfg.Interval, now: cfg.Now, logger: cfg.Logger}
+	c := &Cleaner{store: cfg.Store, retention: cfg.Retention, interval: cfg.Interval, archive: cfg.Archive, now: cfg.Now, logger: cfg.Logger}
 	if c.interval <= 0 {
 		c.interval = time.Minute
 	}
@@ -157,7 +161,7 @@ func (c *Cleaner) Pass(ctx context.Context) (Report, error) {
 			continue
 		}
 		for {
-			found, removed, err := c.store.ExpiredRemove(ctx, name, cutoff, batchSize)
+			found, removed, err := c.store.ExpiredRemove(ctx, name, cutoffs, batchSize)
 			if err != nil {
 				return r, err
 			}
@@ -198,7 +202,7 @@ func (c *Cleaner) cutoffs(ctx context.Context, now time.Time) (store.RetentionCu
 		}
 		return now.Add(-keep)
 	}
-	cutoffs := store.RetentionCutoffs{Default: cut(c.retention), Names: map[string]time.Time{}}
+	cutoffs := store.RetentionCutoffs{Default: cut(c.retention), Names: map[string]time.Time{}, Archive: c.archive, Now: now}
 	removes := c.retention > 0
 	for _, o := range overrides {
 		cutoffs.Names[o.WorkflowName] = cut(o.Keep)
@@ -210,6 +214,7 @@ func (c *Cleaner) cutoffs(ctx context.Context, now time.Time) (store.RetentionCu
 // Policy is the retention in force: the default and the overrides per workflow name.
 type Policy struct {
 	Retention string     `json:"retention"`
+	Archive   bool       `json:"archive"`
 	Interval  string     `json:"interval"`
 	Workflows []Override `json:"workflows"`
 }
@@ -228,7 +233,7 @@ func (c *Cleaner) Policy(ctx context.Context) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Policy{Retention: conductor.FormatRetention(c.retention), Interval: c.interval.String(), Workflows: []Override{}}
+	p := &Policy{Retention: conductor.FormatRetention(c.retention), Archive: c.archive, Interval: c.interval.String(), Workflows: []Override{}}
 	for _, o := range overrides {
 		p.Workflows = append(p.Workflows, Override{WorkflowName: o.WorkflowName, Retention: conductor.FormatRetention(o.Keep),
 			UpdateTime: o.UpdateTime.UnixMilli(), UpdatedBy: o.UpdatedBy})

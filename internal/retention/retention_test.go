@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podiumhq/podium/engine/decide"
+	"github.com/podiumhq/podium/internal/conductor"
 	"github.com/podiumhq/podium/internal/retention"
 	"github.com/podiumhq/podium/store"
 	"github.com/podiumhq/podium/store/storetest"
@@ -188,7 +189,7 @@ func TestOverridesPerWorkflowName(t *testing.T) {
 	require.Len(t, policy.Workflows, 1)
 	require.Equal(t, "forever", policy.Workflows[0].Retention)
 	require.NoError(t, c2.DeleteOverride(f2.ctx, "audit"))
-	require.ErrorContains(t, c2.DeleteOverride(f2.ctx, "audit"), "not found")
+	require.ErrorIs(t, c2.DeleteOverride(f2.ctx, "audit"), conductor.ErrNotFound)
 	_, err = c2.Pass(f2.ctx)
 	require.NoError(t, err)
 	require.Zero(t, f2.rows(kept), "without its override the name takes the default")
@@ -281,4 +282,33 @@ func TestCreatingAPartitionMovesItsRowsOutOfTheDefault(t *testing.T) {
 	var named bool
 	require.NoError(t, f.conn.QueryRow(f.ctx, `SELECT to_regclass('tasks_unsettled_'||$1) IS NOT NULL`, store.PartitionSuffix(t0)).Scan(&named))
 	require.True(t, named)
+}
+
+func TestArchiveModeMovesExpiredExecutionsToTheArchive(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := retention.New(retention.Config{Store: f.st, Retention: 90 * time.Second, Archive: true, Now: func() time.Time { return f.now }})
+	require.NoError(t, c.Prepare(f.ctx))
+	whole := f.execution("orders", t0.Add(time.Minute), t0.Add(2*time.Minute), "", false)
+	single := f.execution("orders", t0.Add(70*time.Minute), t0.Add(71*time.Minute), "", false)
+	running := f.execution("orders", t0.Add(80*time.Minute), time.Time{}, "", false)
+	f.now = t0.Add(3 * time.Hour)
+	r, err := c.Pass(f.ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, r.PartitionsDropped)
+	require.EqualValues(t, 2, r.Executions)
+	for _, id := range []string{whole, single} {
+		require.Zero(t, f.rows(id), "out of the live tables")
+		var workflows, tasks int
+		var created time.Time
+		require.NoError(t, f.conn.QueryRow(f.ctx, `SELECT count(*), min(create_time) FROM archived_workflows WHERE workflow_id = $1`, id).Scan(&workflows, &created))
+		require.NoError(t, f.conn.QueryRow(f.ctx, `SELECT count(*) FROM archived_tasks WHERE workflow_id = $1`, id).Scan(&tasks))
+		require.Equal(t, 1, workflows)
+		require.Equal(t, 2, tasks)
+		require.False(t, created.IsZero())
+	}
+	var sealed int
+	require.NoError(t, f.conn.QueryRow(f.ctx, `SELECT count(*) FROM archived_workflows WHERE doc::text LIKE '%\x01%'`).Scan(&sealed))
+	require.Zero(t, sealed, "sealed data is not archived")
+	require.Equal(t, 6, f.rows(running))
 }
