@@ -148,9 +148,6 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	}
 	meta := metadata.New(mcfg)
 	ecfg.Notify, ecfg.Access, ecfg.Secrets, ecfg.Metadata = hub, acc, sec, meta
-	eng := startEngine(t, ecfg)
-	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
-		ManualScheduling: true, Starter: eng})
 	// Executions land in time partitions, as the server's do.
 	rcfg := retention.Config{Store: st, Logger: logger, Now: clock.Now}
 	if o.retention != nil {
@@ -160,6 +157,9 @@ func newBundleWith(t *testing.T, o bundleOptions, opts ...func(*api.Config)) *te
 	if err := cleaner.Prepare(context.Background()); err != nil {
 		t.Fatalf("creating partitions: %v", err)
 	}
+	eng := startEngine(t, ecfg)
+	schedules := startSchedules(t, schedule.Config{Store: st, Logger: logger, Now: clock.Now, Notify: hub,
+		ManualScheduling: true, Starter: eng})
 	cfg := api.Config{Engine: eng, Search: search.New(st, eng), Schedules: schedules, Access: acc, Secrets: sec, Metadata: meta,
 		Events: events.New(events.Config{Store: st, Logger: logger, Now: clock.Now}), Retention: cleaner, Logger: logger,
 		Version: "test", AuthOff: true}

@@ -96,10 +96,10 @@ func (q *Queries) WorkflowDelete(ctx context.Context, workflowID string) error {
 
 // workflowDeleteLive removes a live execution with its tasks and their logs.
 func (q *Queries) workflowDeleteLive(ctx context.Context, workflowID string) error {
-	if err := q.executionsDelete(ctx, []string{workflowID}); err != nil {
+	if err := execOne(ctx, q.db, "deleting workflow", `DELETE FROM workflows WHERE workflow_id = $1`, workflowID); err != nil {
 		return err
 	}
-	return execOne(ctx, q.db, "deleting workflow", `DELETE FROM workflows WHERE workflow_id = $1`, workflowID)
+	return q.executionsDelete(ctx, []string{workflowID})
 }
 
 // ArchivedWorkflowGet reads an archived execution, with its tasks when includeTasks; absent

@@ -3,11 +3,13 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // historyTables are the tables partitioned by RANGE (workflow_id) on the same bounds, in the
@@ -66,6 +68,36 @@ func (s *Store) EnsurePartitionsBetween(ctx context.Context, from, until time.Ti
 	if span < time.Minute {
 		return nil, fmt.Errorf("partition span %s is shorter than a minute", span)
 	}
+	var created []Partition
+	// Locking the default partitions can deadlock with queries that read them in another
+	// order, or wait out its timeout: the loser is rolled back, and tried again.
+	var err error
+	for attempt := range partitionAttempts {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+			}
+		}
+		created, err = s.ensurePartitions(ctx, from, until, span)
+		if !isLockConflict(err) {
+			break
+		}
+	}
+	return created, err
+}
+
+// partitionAttempts is how many times EnsurePartitionsBetween tries before giving up.
+const partitionAttempts = 5
+
+// isLockConflict reports whether err is a deadlock or a lock timeout.
+func isLockConflict(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "55P03")
+}
+
+func (s *Store) ensurePartitions(ctx context.Context, from, until time.Time, span time.Duration) ([]Partition, error) {
 	var created []Partition
 	err := s.InTx(ctx, func(q *Queries) error {
 		if _, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('podium.partitions'))`); err != nil {

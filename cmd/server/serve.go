@@ -82,6 +82,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys,
 		Notify: hub, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc, SystemTasks: systasks,
 		SystemPerDestination: cfg.HTTPTaskPerHost, PayloadMaxBytes: cfg.PayloadMaxBytes})
+	cleaner := retention.New(retention.Config{Store: st, Retention: cfg.ExecutionRetention, Interval: cfg.RetentionInterval,
+		Archive: cfg.RetentionArchive, Logger: logger})
+	if err := cleaner.Prepare(ctx); err != nil {
+		// Executions land in the default partitions meanwhile; the cleaner tries again.
+		logger.Warn("podium: creating history partitions failed", "error", err)
+	}
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
@@ -91,12 +97,6 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		return err
 	}
 	teardown.add("scheduler", schedules.Stop) // stops before the engine it starts workflows with
-	cleaner := retention.New(retention.Config{Store: st, Retention: cfg.ExecutionRetention, Interval: cfg.RetentionInterval,
-		Archive: cfg.RetentionArchive, Logger: logger})
-	if err := cleaner.Prepare(ctx); err != nil {
-		// Executions land in the default partitions meanwhile; the cleaner tries again.
-		logger.Warn("podium: creating history partitions failed", "error", err)
-	}
 	teardown.add("retention", runInBackground(cleaner.Run))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
