@@ -194,6 +194,10 @@ var matrixRoutes = map[string]matrixAccess{
 	"POST /api/admin/sweep/requeue/{workflowId}":               accAdmin,
 	"POST /api/admin/consistency/verifyAndRepair/{workflowId}": accAdmin,
 	"GET /api/admin/queues":                                    accAdmin,
+	"GET /api/admin/retention":                                 accAdmin,
+	"POST /api/admin/retention/run":                            accAdmin,
+	"PUT /api/admin/retention/workflow/{name}":                 accAdmin,
+	"DELETE /api/admin/retention/workflow/{name}":              accAdmin,
 
 	// Secrets.
 	"GET /api/secrets":                 accAny,

@@ -45,3 +45,9 @@ func ExplainForTest(ctx context.Context, s *Store, sql string, ids []string) (st
 	})
 	return strings.Join(plan, "\n"), err
 }
+
+// V7SQLForTest is an SQL expression of a random UUIDv7 whose time is the timestamptz at.
+func V7SQLForTest(at string) string {
+	return `encode(overlay(uuid_send(gen_random_uuid()) placing substring(int8send((extract(epoch FROM ` + at +
+		`) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid`
+}

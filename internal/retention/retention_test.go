@@ -312,3 +312,7 @@ func TestArchiveModeMovesExpiredExecutionsToTheArchive(t *testing.T) {
 	require.Zero(t, sealed, "sealed data is not archived")
 	require.Equal(t, 6, f.rows(running))
 }
+
+func TestTestTemplatesHoldTheForeverSpan(t *testing.T) {
+	require.Equal(t, retention.SpanFor(0), storetest.TemplatePartitionSpan)
+}

@@ -100,15 +100,23 @@ func NewDatabaseName() string {
 // URLFor returns the URL of database name on the test server.
 func URLFor(t testing.TB, name string) string {
 	t.Helper()
+	url, err := urlOf(name)
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	return url
+}
+
+func urlOf(name string) (string, error) {
 	cfg, err := pgx.ParseConfig(AdminURL())
 	if err != nil {
-		t.Fatalf("storetest: parsing admin URL: %v", err)
+		return "", fmt.Errorf("parsing admin URL: %w", err)
 	}
 	host := cfg.Host
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
-	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, host, cfg.Port, name)
+	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, host, cfg.Port, name), nil
 }
 
 // Drop removes database name, disconnecting its sessions first.
@@ -140,7 +148,11 @@ func setup() error {
 	if err != nil {
 		return err
 	}
-	template = templatePrefix + hash
+	// The template holds the time partitions of this week and the next two (the spans of a
+	// server that keeps executions forever), so clones need not create them: it is rebuilt when
+	// the week changes.
+	week := time.Now().UTC().Truncate(TemplatePartitionSpan)
+	template = templatePrefix + hash + "_" + week.Format("20060102")
 	conn, err := pgx.Connect(ctx, AdminURL())
 	if err != nil {
 		return fmt.Errorf("connecting to %s: %w", AdminURL(), err)
@@ -196,11 +208,28 @@ func migrateDatabase(ctx context.Context, name string) error {
 	}
 	cfg.Database = name
 	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
 	if err := store.MigrateUp(ctx, db); err != nil {
 		return fmt.Errorf("migrating template %s: %w", name, err)
 	}
+	url, err := urlOf(name)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, store.Config{URL: url, MaxConns: 2})
+	if err != nil {
+		return fmt.Errorf("opening template %s: %w", name, err)
+	}
+	defer st.Close()
+	if _, err := st.EnsurePartitions(ctx, time.Now(), TemplatePartitionSpan, 2); err != nil {
+		return fmt.Errorf("partitioning template %s: %w", name, err)
+	}
 	return nil
 }
+
+// TemplatePartitionSpan is the span of the template's time partitions: that of a server
+// keeping executions forever (retention.SpanFor(0)).
+const TemplatePartitionSpan = 7 * 24 * time.Hour
 
 // dropLeftovers drops clones whose creating process is gone and templates of other migration sets.
 func dropLeftovers(ctx context.Context, conn *pgx.Conn) error {
