@@ -163,7 +163,7 @@ func (r *seedRun) work(ctx context.Context) error {
 // batch b.
 func (r *seedRun) generate(rows *seedRows, b, first, last int) {
 	rnd := rand.New(rand.NewPCG(r.seed, uint64(b)))
-	rows.start()
+	rows.start(last - first)
 	for i := first; i < last; i++ {
 		def := r.defs[rnd.IntN(len(r.defs))]
 		slot := r.spanMs / int64(r.total)

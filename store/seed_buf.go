@@ -61,19 +61,15 @@ func (w *seedBuf) float(f float64) {
 	w.b = appendJSONFloat(w.b, f)
 }
 
-// Members, for the documents' fixed fields.
-func (w *seedBuf) kStr(k, v string) { w.key(k); w.str(v) }
-func (w *seedBuf) kInt(k string, v int64) {
-	w.key(k)
-	w.int(v)
-}
-func (w *seedBuf) kBool(k string, v bool) { w.key(k); w.bool(v) }
-
-// kStrOmit writes a string member unless v is empty (omitempty).
-func (w *seedBuf) kStrOmit(k, v string) {
-	if v != "" {
-		w.kStr(k, v)
-	}
+// The documents' fixed fields are written as literal text between plain values, outside
+// the container bookkeeping above; member writes one made-up value there.
+func (w *seedBuf) lit(s string)    { w.b = append(w.b, s...) }
+func (w *seedBuf) num(n int64)     { w.b = strconv.AppendInt(w.b, n, 10) }
+func (w *seedBuf) boolean(v bool)  { w.b = strconv.AppendBool(w.b, v) }
+func (w *seedBuf) quoted(s string) { w.b = appendJSONString(w.b, s) }
+func (w *seedBuf) member(v any) {
+	w.afterKey = true
+	w.value(v)
 }
 
 // value writes a made-up value: the types the seeder's maps hold.

@@ -32,8 +32,18 @@ type seedRows struct {
 	byStatus         map[conductor.WorkflowStatus]int64
 }
 
-// start empties rows for a new batch.
-func (rows *seedRows) start() {
+// Room a batch's streams take per execution, about (their buffers grow when not enough).
+const (
+	seedWorkflowRowBytes = 1 << 10
+	seedTaskRowsBytes    = 6 << 10
+)
+
+// start empties rows for a batch of n executions.
+func (rows *seedRows) start(n int) {
+	if cap(rows.tasks.b) == 0 {
+		rows.workflows.b = make([]byte, 0, n*seedWorkflowRowBytes)
+		rows.tasks.b = make([]byte, 0, n*seedTaskRowsBytes)
+	}
 	rows.workflows.reset()
 	rows.tasks.reset()
 	rows.workflows.copyHeader()
@@ -118,99 +128,128 @@ func seedCopyStatement(table string, columns []string) string {
 }
 
 // writeWorkflowDoc writes the stored document of wf: its fields in conductor.Workflow's
-// order, as encoding/json writes them, without tasks and definition.
+// order, as encoding/json writes them, without tasks and definition (and without the members
+// seeded executions never set: owner, creators, parents, rerun, event, idempotency key).
 func writeWorkflowDoc(w *seedBuf, wf *conductor.Workflow) {
-	w.obj()
-	w.kStrOmit("ownerApp", wf.OwnerApp)
-	w.kInt("createTime", wf.CreateTime)
+	w.lit(`{"createTime":`)
+	w.num(wf.CreateTime)
 	if wf.UpdateTime != 0 {
-		w.kInt("updateTime", wf.UpdateTime)
+		w.lit(`,"updateTime":`)
+		w.num(wf.UpdateTime)
 	}
-	w.kStrOmit("createdBy", wf.CreatedBy)
-	w.kStrOmit("updatedBy", wf.UpdatedBy)
-	w.kStr("status", string(wf.Status))
-	w.kInt("endTime", wf.EndTime)
-	w.kStr("workflowId", wf.WorkflowID)
-	w.kStrOmit("parentWorkflowId", wf.ParentWorkflowID)
-	w.kStrOmit("parentWorkflowTaskId", wf.ParentWorkflowTaskID)
-	w.key("tasks")
-	w.null()
-	w.key("input")
-	w.value(wf.Input)
-	w.key("output")
-	w.value(wf.Output)
-	w.kStrOmit("correlationId", wf.CorrelationID)
-	w.kStrOmit("reRunFromWorkflowId", wf.ReRunFromWorkflowID)
-	w.kStrOmit("reasonForIncompletion", wf.ReasonForIncompletion)
-	w.kStrOmit("event", wf.Event)
-	w.key("taskToDomain")
-	w.null()
-	w.key("failedReferenceTaskNames")
-	w.strings(wf.FailedReferenceTaskNames)
-	w.key("failedTaskNames")
-	w.strings(wf.FailedTaskNames)
-	w.kInt("priority", int64(wf.Priority))
-	w.key("variables")
-	w.value(wf.Variables)
-	w.kInt("lastRetriedTime", wf.LastRetriedTime)
-	w.kStrOmit("idempotencyKey", wf.IdempotencyKey)
-	w.key("history")
-	w.null()
-	w.kInt("startTime", wf.StartTime)
-	w.kStr("workflowName", wf.WorkflowName)
-	w.kInt("workflowVersion", int64(wf.WorkflowVersion))
-	w.endObj()
-}
-
-// strings writes a list of strings, null when nil.
-func (w *seedBuf) strings(list []string) {
-	if list == nil {
-		w.null()
-		return
+	w.lit(`,"status":`)
+	w.quoted(string(wf.Status))
+	w.lit(`,"endTime":`)
+	w.num(wf.EndTime)
+	w.lit(`,"workflowId":`)
+	w.quoted(wf.WorkflowID)
+	w.lit(`,"tasks":null,"input":`)
+	w.member(wf.Input)
+	w.lit(`,"output":`)
+	w.member(wf.Output)
+	if wf.CorrelationID != "" {
+		w.lit(`,"correlationId":`)
+		w.quoted(wf.CorrelationID)
 	}
-	w.value(list)
+	if wf.ReasonForIncompletion != "" {
+		w.lit(`,"reasonForIncompletion":`)
+		w.quoted(wf.ReasonForIncompletion)
+	}
+	w.lit(`,"taskToDomain":null,"failedReferenceTaskNames":`)
+	w.member(wf.FailedReferenceTaskNames)
+	w.lit(`,"failedTaskNames":`)
+	w.member(wf.FailedTaskNames)
+	w.lit(`,"priority":`)
+	w.num(int64(wf.Priority))
+	w.lit(`,"variables":`)
+	w.member(wf.Variables)
+	w.lit(`,"lastRetriedTime":`)
+	w.num(wf.LastRetriedTime)
+	w.lit(`,"history":null,"startTime":`)
+	w.num(wf.StartTime)
+	w.lit(`,"workflowName":`)
+	w.quoted(wf.WorkflowName)
+	w.lit(`,"workflowVersion":`)
+	w.num(int64(wf.WorkflowVersion))
+	w.lit(`}`)
 }
 
 // writeTaskDoc writes the stored document of t: its fields in conductor.Task's order, as
-// encoding/json writes them (t carries no definition nodes).
+// encoding/json writes them (t carries no definition nodes, domain or sub-workflow).
 func writeTaskDoc(w *seedBuf, t *conductor.Task) {
-	w.obj()
-	w.kStr("taskType", t.TaskType)
-	w.kStr("status", string(t.Status))
-	w.key("inputData")
-	w.value(t.InputData)
-	w.kStr("referenceTaskName", t.ReferenceTaskName)
-	w.kInt("retryCount", int64(t.RetryCount))
-	w.kInt("seq", int64(t.Seq))
-	w.kStrOmit("correlationId", t.CorrelationID)
-	w.kInt("pollCount", int64(t.PollCount))
-	w.kStr("taskDefName", t.TaskDefName)
-	w.kInt("scheduledTime", t.ScheduledTime)
-	w.kInt("startTime", t.StartTime)
-	w.kInt("endTime", t.EndTime)
-	w.kInt("updateTime", t.UpdateTime)
-	w.kInt("startDelayInSeconds", int64(t.StartDelayInSeconds))
-	w.kStrOmit("retriedTaskId", t.RetriedTaskID)
-	w.kBool("retried", t.Retried)
-	w.kBool("executed", t.Executed)
-	w.kBool("callbackFromWorker", t.CallbackFromWorker)
-	w.kInt("responseTimeoutSeconds", t.ResponseTimeoutSeconds)
-	w.kStr("workflowInstanceId", t.WorkflowInstanceID)
-	w.kStr("workflowType", t.WorkflowType)
-	w.kStr("taskId", t.TaskID)
-	w.kStrOmit("reasonForIncompletion", t.ReasonForIncompletion)
-	w.kInt("callbackAfterSeconds", t.CallbackAfterSeconds)
-	w.kStrOmit("workerId", t.WorkerID)
-	w.key("outputData")
-	w.value(t.OutputData)
-	w.kStrOmit("domain", t.Domain)
-	w.kInt("rateLimitPerFrequency", int64(t.RateLimitPerFrequency))
-	w.kInt("rateLimitFrequencyInSeconds", int64(t.RateLimitFrequencyInSec))
-	w.kInt("workflowPriority", int64(t.WorkflowPriority))
-	w.kInt("iteration", int64(t.Iteration))
-	w.kStrOmit("subWorkflowId", t.SubWorkflowID)
-	w.kInt("firstStartTime", t.FirstStartTime)
-	w.kInt("queueWaitTime", t.QueueWaitTime)
-	w.kBool("loopOverTask", t.LoopOverTask)
-	w.endObj()
+	w.lit(`{"taskType":`)
+	w.quoted(t.TaskType)
+	w.lit(`,"status":`)
+	w.quoted(string(t.Status))
+	w.lit(`,"inputData":`)
+	w.member(t.InputData)
+	w.lit(`,"referenceTaskName":`)
+	w.quoted(t.ReferenceTaskName)
+	w.lit(`,"retryCount":`)
+	w.num(int64(t.RetryCount))
+	w.lit(`,"seq":`)
+	w.num(int64(t.Seq))
+	if t.CorrelationID != "" {
+		w.lit(`,"correlationId":`)
+		w.quoted(t.CorrelationID)
+	}
+	w.lit(`,"pollCount":`)
+	w.num(int64(t.PollCount))
+	w.lit(`,"taskDefName":`)
+	w.quoted(t.TaskDefName)
+	w.lit(`,"scheduledTime":`)
+	w.num(t.ScheduledTime)
+	w.lit(`,"startTime":`)
+	w.num(t.StartTime)
+	w.lit(`,"endTime":`)
+	w.num(t.EndTime)
+	w.lit(`,"updateTime":`)
+	w.num(t.UpdateTime)
+	w.lit(`,"startDelayInSeconds":`)
+	w.num(int64(t.StartDelayInSeconds))
+	if t.RetriedTaskID != "" {
+		w.lit(`,"retriedTaskId":`)
+		w.quoted(t.RetriedTaskID)
+	}
+	w.lit(`,"retried":`)
+	w.boolean(t.Retried)
+	w.lit(`,"executed":`)
+	w.boolean(t.Executed)
+	w.lit(`,"callbackFromWorker":`)
+	w.boolean(t.CallbackFromWorker)
+	w.lit(`,"responseTimeoutSeconds":`)
+	w.num(t.ResponseTimeoutSeconds)
+	w.lit(`,"workflowInstanceId":`)
+	w.quoted(t.WorkflowInstanceID)
+	w.lit(`,"workflowType":`)
+	w.quoted(t.WorkflowType)
+	w.lit(`,"taskId":`)
+	w.quoted(t.TaskID)
+	if t.ReasonForIncompletion != "" {
+		w.lit(`,"reasonForIncompletion":`)
+		w.quoted(t.ReasonForIncompletion)
+	}
+	w.lit(`,"callbackAfterSeconds":`)
+	w.num(t.CallbackAfterSeconds)
+	if t.WorkerID != "" {
+		w.lit(`,"workerId":`)
+		w.quoted(t.WorkerID)
+	}
+	w.lit(`,"outputData":`)
+	w.member(t.OutputData)
+	w.lit(`,"rateLimitPerFrequency":`)
+	w.num(int64(t.RateLimitPerFrequency))
+	w.lit(`,"rateLimitFrequencyInSeconds":`)
+	w.num(int64(t.RateLimitFrequencyInSec))
+	w.lit(`,"workflowPriority":`)
+	w.num(int64(t.WorkflowPriority))
+	w.lit(`,"iteration":`)
+	w.num(int64(t.Iteration))
+	w.lit(`,"firstStartTime":`)
+	w.num(t.FirstStartTime)
+	w.lit(`,"queueWaitTime":`)
+	w.num(t.QueueWaitTime)
+	w.lit(`,"loopOverTask":`)
+	w.boolean(t.LoopOverTask)
+	w.lit(`}`)
 }
