@@ -38,6 +38,7 @@ func seed(t *testing.T) *seeded {
 	s := &seeded{ctx: context.Background(), st: st, conn: conn, now: time.Now().Truncate(time.Millisecond)}
 	s.report, err = st.SeedExecutions(s.ctx, store.SeedOptions{Executions: 5_000, Now: s.now, Seed: 42, Batch: 700})
 	require.NoError(t, err)
+	t.Logf("seeded %d executions in %s", s.report.Executions, s.report.Elapsed)
 	return s
 }
 
@@ -129,8 +130,9 @@ func seedLeavesUnfinishedAlone(t *testing.T, s *seeded) {
 // encoding/json writes for the struct the store decodes it into (so the engine could have
 // written it), and the columns agree with it.
 func seedDocumentsAreTheEnginesForm(t *testing.T, s *seeded) {
+	// A sample: one execution in eight, with its tasks (decoding is slow under the race detector).
 	rows, err := s.conn.Query(s.ctx, `SELECT workflow_id, status, coalesce(correlation_id, ''), create_time, update_time,
-		end_time, doc::text FROM workflows`)
+		end_time, doc::text FROM workflows WHERE get_byte(uuid_send(workflow_id), 15) % 8 = 0`)
 	require.NoError(t, err)
 	for rows.Next() {
 		var id uuid.UUID
@@ -154,7 +156,8 @@ func seedDocumentsAreTheEnginesForm(t *testing.T, s *seeded) {
 	require.NoError(t, rows.Err())
 
 	rows, err = s.conn.Query(s.ctx, `SELECT task_id, workflow_id, seq, ref_name, task_type, status, start_time,
-		coalesce(worker_id, ''), poll_count, update_time, executed, retried, doc::text FROM tasks`)
+		coalesce(worker_id, ''), poll_count, update_time, executed, retried, doc::text FROM tasks
+		WHERE get_byte(uuid_send(workflow_id), 15) % 8 = 0`)
 	require.NoError(t, err)
 	for rows.Next() {
 		var id, workflowID uuid.UUID
