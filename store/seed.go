@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,7 @@ type SeedOptions struct {
 	Span time.Duration
 	// Now ends the span; zero takes the current time.
 	Now time.Time
-	// Connections is how many connections copy in parallel; 0 takes SeedConnectionsDefault.
+	// Connections is how many connections copy in parallel; 0 takes SeedConnectionsDefault().
 	Connections int
 	// Batch is how many executions one transaction copies; 0 takes SeedBatchDefault.
 	Batch int
@@ -43,10 +44,14 @@ type SeedOptions struct {
 
 // Seeding defaults.
 const (
-	SeedSpanDefault        = 30 * 24 * time.Hour
-	SeedConnectionsDefault = 3
-	SeedBatchDefault       = 1000
+	SeedSpanDefault  = 30 * 24 * time.Hour
+	SeedBatchDefault = 1000
 )
+
+// SeedConnectionsDefault is how many connections SeedExecutions copies over unless told: one
+// per CPU the process may use, from 2 to 8. The work is PostgreSQL's on the same machine, as a
+// rule; more connections than cores only take turns.
+func SeedConnectionsDefault() int { return min(max(runtime.GOMAXPROCS(0), 2), 8) }
 
 // SeedReport counts what SeedExecutions wrote.
 type SeedReport struct {
@@ -107,7 +112,7 @@ func (s *Store) SeedExecutions(ctx context.Context, opts SeedOptions) (SeedRepor
 		progress: opts.Progress, started: time.Now(),
 		report: SeedReport{ByStatus: map[conductor.WorkflowStatus]int64{}}}
 	g, gctx := errgroup.WithContext(ctx)
-	for range min(cmp.Or(opts.Connections, SeedConnectionsDefault), run.batches()) {
+	for range min(cmp.Or(opts.Connections, SeedConnectionsDefault()), run.batches()) {
 		g.Go(func() error { return run.work(gctx) })
 	}
 	err = g.Wait()

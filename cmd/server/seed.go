@@ -29,7 +29,7 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, stdout i
 	workflows := flags.String("workflow", "", "workflow names to seed, comma-separated (default: a family of "+
 		fmt.Sprint(len(store.SeedWorkflowNames))+" names)")
 	days := flags.Float64("days", store.SeedSpanDefault.Hours()/24, "how many days back from now create times spread over")
-	connections := flags.Int("connections", store.SeedConnectionsDefault, "how many connections copy in parallel")
+	connections := flags.Int("connections", store.SeedConnectionsDefault(), "how many connections copy in parallel")
 	if err := flags.Parse(args); err != nil {
 		return fmt.Errorf("%w\n%s", err, seedUsage)
 	}
