@@ -5,6 +5,7 @@
 //	podium migrate down [N|all]    roll back N migrations (default 1) or all of them
 //	podium migrate version         print the applied schema version
 //	podium keys rotate             re-seal every secret under the active key (first of PODIUM_SECRET_KEYS)
+//	podium seed --executions N     fill the database with N made-up executions (see seed.go)
 //	podium config                  print the effective configuration, secrets redacted
 //	podium version                 print the server version
 //
@@ -59,11 +60,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCommand(ctx, cfg, args, stdout)
 	case "keys":
 		return keysCommand(ctx, cfg, args, stdout, logger)
+	case "seed":
+		return seedCommand(ctx, cfg, args, stdout, logger)
 	case "config":
 		slog.New(slog.NewTextHandler(stdout, nil)).Info("configuration", "config", cfg)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, keys, config or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, keys, seed, config or version)", cmd)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
