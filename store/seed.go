@@ -40,6 +40,9 @@ type SeedOptions struct {
 	// Progress, when set, is called after each committed batch with the totals so far, by
 	// one goroutine at a time.
 	Progress func(SeedReport)
+	// PartitionSpan is the span of the time partitions created for the seeded past (the
+	// server's, which follows its retention); 0 takes a week.
+	PartitionSpan time.Duration
 }
 
 // Seeding defaults.
@@ -97,6 +100,11 @@ func (s *Store) SeedExecutions(ctx context.Context, opts SeedOptions) (SeedRepor
 	}
 	defs, err := s.seedDefinitions(ctx, names, now)
 	if err != nil {
+		return SeedReport{}, err
+	}
+	// The seeded past lands in time partitions, as executions started then would have.
+	if _, err := s.EnsurePartitionsBetween(ctx, now.Add(-span), now.Add(time.Second),
+		cmp.Or(opts.PartitionSpan, 7*24*time.Hour)); err != nil {
 		return SeedReport{}, err
 	}
 	seed := opts.Seed

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/podiumhq/podium/internal/config"
+	"github.com/podiumhq/podium/internal/retention"
 	"github.com/podiumhq/podium/store"
 )
 
@@ -55,7 +56,8 @@ func seedCommand(ctx context.Context, cfg config.Config, args []string, stdout i
 	var lastLine time.Time
 	report, err := st.SeedExecutions(ctx, store.SeedOptions{
 		Executions: *executions, Workflows: names, Connections: *connections,
-		Span: time.Duration(*days * float64(24*time.Hour)),
+		PartitionSpan: retention.SpanFor(cfg.ExecutionRetention),
+		Span:          time.Duration(*days * float64(24*time.Hour)),
 		Progress: func(r store.SeedReport) {
 			if time.Since(lastLine) < seedProgressEvery || r.Executions == int64(*executions) {
 				return
