@@ -3,41 +3,45 @@ package engine
 import (
 	"context"
 	"fmt"
+
+	"github.com/podiumhq/podium/store"
 )
 
 // ResealExecutionData re-seals, under the keyring's active key, every sealed piece of
-// execution data (real task inputs and outputs, workflow secret state) sealed with another
-// key; each is replaced only if nobody changed it meanwhile. The secrets service calls it when
-// it rotates keys (secrets.Resealer): the seal names of execution data are the engine's.
-func (e *Engine) ResealExecutionData(ctx context.Context) error {
-	names := map[string]func(string) string{"task_input": taskInputSeal, "task_output": taskOutputSeal, "workflow": workflowSeal}
-	for stalled := 0; stalled < 3; {
-		items, err := e.store.SealedItemsWithOtherKeys(ctx, e.keys.ActiveKeyID(), 200)
-		if err != nil || len(items) == 0 {
-			return err
+// execution data sealed with another key: the workflows' secret state, then the tasks' real
+// inputs and outputs. Each table is walked once by primary key (store.ResealWalk), so the cost
+// is the number of sealed rows; each value is replaced only if nobody changed it meanwhile.
+// The secrets service calls it when it rotates keys (secrets.Resealer): the seal names of
+// execution data are the engine's. It answers the totals of each table, also on error (what
+// was done until then).
+func (e *Engine) ResealExecutionData(ctx context.Context, opts store.ResealOpts) ([]store.ResealTotals, error) {
+	walks := []struct {
+		table store.SealedTable
+		name  func(column, key string) string
+	}{
+		{store.SealedWorkflows, func(_, id string) string { return workflowSeal(id) }},
+		{store.SealedTasks, func(column, id string) string {
+			if column == "sealed_output" {
+				return taskOutputSeal(id)
+			}
+			return taskInputSeal(id)
+		}},
+	}
+	var all []store.ResealTotals
+	for _, w := range walks {
+		reseal := func(column, key string, sealed []byte) ([]byte, error) {
+			name := w.name(column, key)
+			value, err := e.keys.Open(name, sealed)
+			if err != nil {
+				return nil, fmt.Errorf("error opening: %w", err)
+			}
+			return e.keys.Seal(name, value)
 		}
-		progressed := false
-		for _, it := range items {
-			name := names[it.Kind](it.ID)
-			value, err := e.keys.Open(name, it.Sealed)
-			if err != nil {
-				return fmt.Errorf("error opening sealed %s of %s: %w", it.Kind, it.ID, err)
-			}
-			sealed, err := e.keys.Seal(name, value)
-			if err != nil {
-				return err
-			}
-			ok, err := e.store.ResealItem(ctx, it, sealed)
-			if err != nil {
-				return err
-			}
-			progressed = progressed || ok
-		}
-		if progressed {
-			stalled = 0
-		} else {
-			stalled++
+		totals, err := e.store.ResealWalk(ctx, w.table, e.keys.ActiveKeyID(), reseal, opts)
+		all = append(all, totals)
+		if err != nil {
+			return all, err
 		}
 	}
-	return fmt.Errorf("sealed execution data keeps changing under another key; is another process sealing with a different active key?")
+	return all, nil
 }

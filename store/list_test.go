@@ -26,7 +26,6 @@ func TestListsOfNothingAreEmpty(t *testing.T) {
 		"SecretList":               lenOf(func() ([]*store.SecretRecord, error) { return st.SecretList(ctx) }),
 		"ScheduleList":             lenOf(func() ([]*store.ScheduleRecord, error) { return st.ScheduleList(ctx, "") }),
 		"WorkflowsDue":             lenOf(func() ([]string, error) { return st.WorkflowsDue(ctx, now, 10) }),
-		"SealedItemsOtherKeys":     lenOf(func() ([]store.SealedItem, error) { return st.SealedItemsWithOtherKeys(ctx, "k", 10) }),
 		"ScheduleExecutionsPolled": lenOf(func() ([]string, error) { return st.ScheduleExecutionsPolled(ctx, now, 10) }),
 	}
 	for name, list := range lists {

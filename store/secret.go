@@ -69,23 +69,6 @@ func (q *Queries) SecretSetTags(ctx context.Context, name string, tags []Tag) er
 	return execOne(ctx, q.db, "tagging secret", `UPDATE secrets SET tags = $2 WHERE name = $1`, name, doc)
 }
 
-// SecretsSealedWithOtherKeys returns up to limit secrets not sealed with activeKeyID.
-func (q *Queries) SecretsSealedWithOtherKeys(ctx context.Context, activeKeyID string, limit int) ([]*SecretRecord, error) {
-	return queryList(ctx, q.db, "listing secrets to re-seal", scanSecret,
-		`SELECT `+secretColumns+` FROM secrets WHERE key_id <> $1 ORDER BY name LIMIT $2`, activeKeyID, limit)
-}
-
-// SecretReseal replaces a sealed value only if it is still the one read (old), so a concurrent
-// update is never overwritten with a stale value. It reports whether it replaced it.
-func (q *Queries) SecretReseal(ctx context.Context, name string, old, sealed []byte, keyID string) (bool, error) {
-	tag, err := q.db.Exec(ctx, `UPDATE secrets SET sealed = $3, key_id = $4 WHERE name = $1 AND sealed = $2`,
-		name, old, sealed, keyID)
-	if err != nil {
-		return false, interpretError(err, "re-sealing secret")
-	}
-	return tag.RowsAffected() == 1, nil
-}
-
 const secretColumns = `name, sealed, key_id, tags, create_time, update_time, created_by, updated_by`
 
 func scanSecret(row pgx.Row) (*SecretRecord, error) {
@@ -111,56 +94,4 @@ func scanSecret(row pgx.Row) (*SecretRecord, error) {
 func (q *Queries) SecretGetForUpdate(ctx context.Context, name string) (*SecretRecord, error) {
 	rec, err := scanSecret(q.db.QueryRow(ctx, `SELECT `+secretColumns+` FROM secrets WHERE name = $1 FOR UPDATE`, name))
 	return rec, interpretError(err, "reading secret")
-}
-
-// SealedItem is one sealed value of execution data, for key rotation.
-type SealedItem struct {
-	// Kind is "task_input", "task_output" or "workflow".
-	Kind   string
-	ID     string
-	Sealed []byte
-}
-
-// sealedKeyIsNot matches a sealed value (version byte, key-id length, key id, …) whose key id
-// differs from $1.
-const sealedKeyIsNot = `convert_from(substring(%[1]s from 3 for get_byte(%[1]s, 1)), 'UTF8') <> $1`
-
-// SealedItemsWithOtherKeys returns up to limit sealed execution values not sealed with activeKeyID.
-func (q *Queries) SealedItemsWithOtherKeys(ctx context.Context, activeKeyID string, limit int) ([]SealedItem, error) {
-	return queryList(ctx, q.db, "listing sealed execution data", scanSealedItem, `
-		(SELECT 'task_input', task_id::text, sealed_input FROM tasks
-			WHERE sealed_input IS NOT NULL AND `+fmt.Sprintf(sealedKeyIsNot, "sealed_input")+` LIMIT $2)
-		UNION ALL
-		(SELECT 'task_output', task_id::text, sealed_output FROM tasks
-			WHERE sealed_output IS NOT NULL AND `+fmt.Sprintf(sealedKeyIsNot, "sealed_output")+` LIMIT $2)
-		UNION ALL
-		(SELECT 'workflow', workflow_id::text, sealed FROM workflows
-			WHERE sealed IS NOT NULL AND `+fmt.Sprintf(sealedKeyIsNot, "sealed")+` LIMIT $2)`,
-		activeKeyID, limit)
-}
-
-func scanSealedItem(row pgx.Row) (SealedItem, error) {
-	var it SealedItem
-	err := row.Scan(&it.Kind, &it.ID, &it.Sealed)
-	return it, err
-}
-
-// ResealItem replaces a sealed execution value only if it is still the one read.
-func (q *Queries) ResealItem(ctx context.Context, it SealedItem, sealed []byte) (bool, error) {
-	var sql string
-	switch it.Kind {
-	case "task_input":
-		sql = `UPDATE tasks SET sealed_input = $3 WHERE task_id = $1 AND sealed_input = $2`
-	case "task_output":
-		sql = `UPDATE tasks SET sealed_output = $3 WHERE task_id = $1 AND sealed_output = $2`
-	case "workflow":
-		sql = `UPDATE workflows SET sealed = $3 WHERE workflow_id = $1 AND sealed = $2`
-	default:
-		return false, fmt.Errorf("unknown sealed item kind %q", it.Kind)
-	}
-	tag, err := q.db.Exec(ctx, sql, it.ID, it.Sealed, sealed)
-	if err != nil {
-		return false, interpretError(err, "re-sealing execution data")
-	}
-	return tag.RowsAffected() == 1, nil
 }

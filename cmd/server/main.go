@@ -4,7 +4,8 @@
 //	podium migrate up              apply pending migrations
 //	podium migrate down [N|all]    roll back N migrations (default 1) or all of them
 //	podium migrate version         print the applied schema version
-//	podium keys rotate             re-seal every secret under the active key (first of PODIUM_SECRET_KEYS)
+//	podium keys rotate             re-seal every secret and all sealed execution data under the active
+//	                               key (first of PODIUM_SECRET_KEYS), printing progress and totals
 //	podium seed --executions N     fill the database with N made-up executions (see seed.go)
 //	podium config                  print the effective configuration, secrets redacted
 //	podium version                 print the server version

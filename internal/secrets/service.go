@@ -27,8 +27,9 @@ type Owners interface {
 // Resealer re-seals, under the keyring's active key, the sealed data kept outside the secrets
 // table (the engine's execution data); RotateKeys calls it after the secrets.
 type Resealer interface {
-	// ResealExecutionData re-seals every piece of sealed data held under another key.
-	ResealExecutionData(ctx context.Context) error
+	// ResealExecutionData re-seals every piece of sealed data held under another key, walking
+	// each table once (store.ResealWalk with opts), and answers the totals per table.
+	ResealExecutionData(ctx context.Context, opts store.ResealOpts) ([]store.ResealTotals, error)
 }
 
 // Config is what New needs.

@@ -36,7 +36,10 @@ func (o *owners) Changed() { o.changes++ }
 // resealer counts the calls of RotateKeys.
 type resealer struct{ calls int }
 
-func (r *resealer) ResealExecutionData(context.Context) error { r.calls++; return nil }
+func (r *resealer) ResealExecutionData(context.Context, store.ResealOpts) ([]store.ResealTotals, error) {
+	r.calls++
+	return []store.ResealTotals{{Table: store.SealedTasks}}, nil
+}
 
 // TestPutValueRotate: a secret written by an application is owned by it; a decision reads it
 // in its transaction; rotation re-seals it under the new active key and then the execution
@@ -65,9 +68,12 @@ func TestPutValueRotate(t *testing.T) {
 	rotated, err := secret.ParseKeys("k2:" + key(2) + ",k1:" + key(1))
 	require.NoError(t, err)
 	r := &resealer{}
-	n, err := secrets.New(secrets.Config{Store: st, Keys: rotated}).RotateKeys(ctx, r)
+	totals, err := secrets.New(secrets.Config{Store: st, Keys: rotated}).RotateKeys(ctx, r, store.ResealOpts{})
 	require.NoError(t, err)
-	require.Equal(t, 1, n)
+	require.Equal(t, []store.ResealTotals{
+		{Table: store.SealedSecrets, Batches: 1, Rows: 1, Resealed: 1},
+		{Table: store.SealedTasks},
+	}, totals)
 	require.Equal(t, 1, r.calls)
 	onlyNew, err := secret.ParseKeys("k2:" + key(2))
 	require.NoError(t, err)
