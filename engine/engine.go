@@ -51,8 +51,15 @@ type Config struct {
 	ExprParams map[string]string
 	// PollRecheck is how often a waiting poll re-checks its queue without a notification.
 	PollRecheck time.Duration
-	// SweepInterval is how often the sweeper looks for timeouts and timers.
+	// SweepInterval is how long the sweeper waits, once nothing is due, before it looks for
+	// timeouts and timers again.
 	SweepInterval time.Duration
+	// SweepWorkers is how many batches of due workflows the sweeper decides at once, each in
+	// a transaction of its own; 0 takes SweepWorkersFor the store's pool size.
+	SweepWorkers int
+	// SweepClaim is how long the sweeper's claim on the workflows it decides holds
+	// (SweepClaimDefault): other replicas skip them meanwhile, and take them over after it.
+	SweepClaim time.Duration
 	// SystemWorkers is how many async system tasks (HTTP calls, …) run at once per process.
 	SystemWorkers int
 	// SystemPerDestination is how many of them may call one destination at once
@@ -95,6 +102,8 @@ type Engine struct {
 	exprParams    map[string]string
 	pollRecheck   time.Duration
 	sweepInterval time.Duration
+	sweepWorkers  int
+	sweepClaim    time.Duration
 	systemWorkers int
 	// systemPerDestination bounds the system tasks running against one destination.
 	systemPerDestination int
@@ -144,6 +153,8 @@ func New(cfg Config) *Engine {
 	}
 	e.pollRecheck = defaults.Positive(e.pollRecheck, PollRecheckDefault)
 	e.sweepInterval = defaults.Positive(e.sweepInterval, SweepIntervalDefault)
+	e.sweepWorkers = defaults.Positive(cfg.SweepWorkers, SweepWorkersFor(cfg.Store.MaxConns()))
+	e.sweepClaim = defaults.Positive(cfg.SweepClaim, SweepClaimDefault)
 	e.systemTaskLease = defaults.Positive(e.systemTaskLease, SystemTaskLeaseDefault)
 	e.access, e.secrets = cfg.Access, cfg.Secrets
 	if e.access == nil {

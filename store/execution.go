@@ -127,6 +127,10 @@ type ExecutionSave struct {
 	// Messages are the event messages the decision publishes (EVENT tasks), written with it.
 	Messages []*EventMessage
 	Now      time.Time
+	// KeepSweepClaim keeps the sweeper's claim on the workflow (WorkflowsClaimDue), which
+	// saving otherwise clears: set by a sweep whose decision left the workflow still due, so
+	// that it is decided again when the claim expires rather than at once.
+	KeepSweepClaim bool
 
 	// newSnapshot is set when the batch stores a snapshot the cache does not know yet.
 	newSnapshot *[32]byte
@@ -187,10 +191,11 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 	} else {
 		batch.Queue(`
 			UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
-				end_time = $6, next_check_at = $7, doc = $8, sealed = $9
+				end_time = $6, next_check_at = $7, doc = $8, sealed = $9,
+				sweep_claimed_until = CASE WHEN $10 THEN sweep_claimed_until END
 			WHERE workflow_id = $1`,
 			wf.WorkflowID, wf.Status, nullString(wf.CorrelationID), wf.Priority, time.UnixMilli(wf.UpdateTime),
-			nullMillis(wf.EndTime), s.Workflow.NextCheckAt, doc, s.Workflow.Sealed)
+			nullMillis(wf.EndTime), s.Workflow.NextCheckAt, doc, s.Workflow.Sealed, s.KeepSweepClaim)
 		if s.DefinitionChanged {
 			batch.Queue(`UPDATE workflows SET snapshot = $2, workflow_version = $3 WHERE workflow_id = $1`,
 				wf.WorkflowID, s.Workflow.snapshot, s.Workflow.Definition.Version)
