@@ -95,16 +95,17 @@ type Config struct {
 
 // Engine executes Conductor operations against the store.
 type Engine struct {
-	store         *store.Store
-	logger        *slog.Logger
-	now           Clock
-	systasks      *systask.Registry
-	exprParams    map[string]string
-	pollRecheck   time.Duration
-	sweepInterval time.Duration
-	sweepWorkers  int
-	sweepClaim    time.Duration
-	systemWorkers int
+	store          *store.Store
+	logger         *slog.Logger
+	now            Clock
+	systasks       *systask.Registry
+	exprParams     map[string]string
+	pollRecheck    time.Duration
+	sweepInterval  time.Duration
+	sweepWorkers   int
+	sweepBatchSize int // due workflows per claim and transaction
+	sweepClaim     time.Duration
+	systemWorkers  int
 	// systemPerDestination bounds the system tasks running against one destination.
 	systemPerDestination int
 	systemTaskLease      time.Duration
@@ -155,6 +156,7 @@ func New(cfg Config) *Engine {
 	e.sweepInterval = defaults.Positive(e.sweepInterval, SweepIntervalDefault)
 	e.sweepWorkers = defaults.Positive(cfg.SweepWorkers, SweepWorkersFor(cfg.Store.MaxConns()))
 	e.sweepClaim = defaults.Positive(cfg.SweepClaim, SweepClaimDefault)
+	e.sweepBatchSize = sweepBatchDefault
 	e.systemTaskLease = defaults.Positive(e.systemTaskLease, SystemTaskLeaseDefault)
 	e.access, e.secrets = cfg.Access, cfg.Secrets
 	if e.access == nil {

@@ -20,8 +20,8 @@ const (
 	// decision that leaves a workflow still due (a paused workflow's timer) keeps the claim,
 	// so such a workflow is decided again once per claim, not in a loop.
 	SweepClaimDefault = 10 * time.Second
-	// sweepBatch is how many due workflows one claim takes and one transaction decides.
-	sweepBatch = 64
+	// sweepBatchDefault is how many due workflows one claim takes and one transaction decides.
+	sweepBatchDefault = 64
 	// terminationBatch is how many left-behind termination requests one claim takes.
 	terminationBatch = 200
 )
@@ -62,7 +62,7 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 	for range e.sweepWorkers {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				n, err := e.sweepBatch(ctx)
+				n, lost, err := e.sweepBatch(ctx)
 				decided.Add(int64(n))
 				if err != nil {
 					errMu.Lock()
@@ -70,27 +70,32 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 					errMu.Unlock()
 					return
 				}
-				if n == 0 {
-					return // nothing more is due
+				if n == 0 && lost == 0 {
+					return // nothing more is due but what others hold
 				}
 			}
 		})
 	}
 	wg.Wait()
 	ended, err := e.sweepTerminations(ctx)
-	return int(decided.Load()) + ended, errors.Join(append(errs, err)...)
+	errs = append(errs, err)
+	if ctx.Err() == nil {
+		errs = append(errs, e.store.SweepClaimsExpired(ctx, e.now()))
+	}
+	return int(decided.Load()) + ended, errors.Join(errs...)
 }
 
-// sweepBatch claims up to sweepBatch due workflows and decides them; it returns how many it
-// claimed (0 when nothing is due).
-func (e *Engine) sweepBatch(ctx context.Context) (int, error) {
+// sweepBatch claims up to e.sweepBatchSize due workflows and decides them; it returns how many it
+// claimed, and how many due ones it found claimed by another sweeper meanwhile (see
+// WorkflowsClaimDue): both 0 when nothing is left to claim.
+func (e *Engine) sweepBatch(ctx context.Context) (claimed, lost int, err error) {
 	now := e.now()
-	ids, err := e.store.WorkflowsClaimDue(ctx, now, now.Add(e.sweepClaim), sweepBatch)
+	ids, lost, err := e.store.WorkflowsClaimDue(ctx, now, now.Add(e.sweepClaim), e.sweepBatchSize)
 	if err != nil || len(ids) == 0 {
-		return 0, err
+		return 0, lost, err
 	}
 	e.decideDue(ctx, ids)
-	return len(ids), nil
+	return len(ids), lost, nil
 }
 
 // decideDue decides claimed workflows in one transaction and one COMMIT. If that fails, each
@@ -142,8 +147,8 @@ func (e *Engine) decideDue(ctx context.Context, ids []string) {
 }
 
 // sweep prepares a sweeper's decision: every unfinished attempt is read, so that their
-// timeouts and expired leases apply, and the save keeps the sweeper's claim if the workflow
-// is still due afterwards (see stillDue).
+// timeouts and expired leases apply, and the save releases the sweeper's claim unless the
+// workflow is still due afterwards (see stillDue).
 func (x *execution) sweep() error {
 	x.sweeping = true
 	return x.LoadPending()

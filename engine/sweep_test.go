@@ -132,7 +132,7 @@ func TestReplicasShareDueTimers(t *testing.T) {
 	require.Zero(t, r.dueNow(t))
 	require.Equal(t, 2*n, r.count(t, `SELECT count(*) FROM tasks`), "no attempt was written twice")
 	r.requireWaitedOnce(t, ids)
-	require.Zero(t, r.count(t, `SELECT count(*) FROM workflows WHERE sweep_claimed_until IS NOT NULL`),
+	require.Zero(t, r.count(t, `SELECT count(*) FROM sweep_claims`),
 		"deciding released every claim")
 	require.Equal(t, []int{0, 0}, r.sweepAll(t), "nothing is left to do")
 }
@@ -144,8 +144,9 @@ func TestAbandonedSweepClaimIsTakenOver(t *testing.T) {
 	ids := r.startWaits(t, "abandoned_waits", 1, 40)
 	r.clock.Advance(2 * time.Second)
 	now := r.clock.Now()
-	claimed, err := r.engines[1].store.WorkflowsClaimDue(context.Background(), now, now.Add(SweepClaimDefault), 100)
+	claimed, lost, err := r.engines[1].store.WorkflowsClaimDue(context.Background(), now, now.Add(SweepClaimDefault), 100)
 	require.NoError(t, err)
+	require.Zero(t, lost)
 	require.Len(t, claimed, len(ids), "the dead replica claimed them all, then decided none")
 
 	require.Equal(t, []int{0, 0}, r.sweepAll(t), "claimed workflows are left to their claimer")

@@ -1,1 +1,1 @@
-ALTER TABLE workflows DROP COLUMN IF EXISTS sweep_claimed_until;
+DROP TABLE IF EXISTS sweep_claims;

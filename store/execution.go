@@ -127,10 +127,10 @@ type ExecutionSave struct {
 	// Messages are the event messages the decision publishes (EVENT tasks), written with it.
 	Messages []*EventMessage
 	Now      time.Time
-	// KeepSweepClaim keeps the sweeper's claim on the workflow (WorkflowsClaimDue), which
-	// saving otherwise clears: set by a sweep whose decision left the workflow still due, so
-	// that it is decided again when the claim expires rather than at once.
-	KeepSweepClaim bool
+	// ReleaseSweepClaim deletes the sweeper's claim on the workflow (WorkflowsClaimDue) with
+	// the save: set by a sweep whose decision left nothing due. A workflow left still due keeps
+	// its claim, and is decided again once it expires rather than at once.
+	ReleaseSweepClaim bool
 
 	// newSnapshot is set when the batch stores a snapshot the cache does not know yet.
 	newSnapshot *[32]byte
@@ -149,6 +149,9 @@ func (q *Queries) SaveExecution(ctx context.Context, s *ExecutionSave) error {
 	batch := &pgx.Batch{}
 	if err := queueExecutionSave(batch, s, q.defs); err != nil {
 		return err
+	}
+	if s.ReleaseSweepClaim {
+		queueSweepClaimsRelease(batch, []string{s.Workflow.Workflow.WorkflowID})
 	}
 	if err := q.db.SendBatch(ctx, batch).Close(); err != nil {
 		return interpretError(err, "saving execution")
@@ -191,11 +194,10 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 	} else {
 		batch.Queue(`
 			UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
-				end_time = $6, next_check_at = $7, doc = $8, sealed = $9,
-				sweep_claimed_until = CASE WHEN $10 THEN sweep_claimed_until END
+				end_time = $6, next_check_at = $7, doc = $8, sealed = $9
 			WHERE workflow_id = $1`,
 			wf.WorkflowID, wf.Status, nullString(wf.CorrelationID), wf.Priority, time.UnixMilli(wf.UpdateTime),
-			nullMillis(wf.EndTime), s.Workflow.NextCheckAt, doc, s.Workflow.Sealed, s.KeepSweepClaim)
+			nullMillis(wf.EndTime), s.Workflow.NextCheckAt, doc, s.Workflow.Sealed)
 		if s.DefinitionChanged {
 			batch.Queue(`UPDATE workflows SET snapshot = $2, workflow_version = $3 WHERE workflow_id = $1`,
 				wf.WorkflowID, s.Workflow.snapshot, s.Workflow.Definition.Version)
@@ -376,11 +378,16 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 		return err
 	}
 	batch = &pgx.Batch{}
+	var released []string
 	for _, save := range saves {
 		if err = queueExecutionSave(batch, save, s.defs); err != nil {
 			return err
 		}
+		if save.ReleaseSweepClaim {
+			released = append(released, save.Workflow.Workflow.WorkflowID)
+		}
 	}
+	queueSweepClaimsRelease(batch, released)
 	batch.Queue("COMMIT")
 	if err = conn.SendBatch(ctx, batch).Close(); err != nil {
 		return interpretError(err, "saving executions")
