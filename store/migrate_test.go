@@ -37,7 +37,7 @@ func tables(t *testing.T, st *store.Store, url string) []string {
 
 // migratedTables are the tables of the whole schema, sorted.
 var migratedTables = []string{"access_keys", "applications", "archived_tasks", "archived_workflows", "definition_tags",
-	"event_executions", "event_handlers", "event_messages", "grants", "poll_data", "schedule_executions", "schedules", "secrets", "task_defs", "task_logs", "tasks",
+	"event_executions", "event_handlers", "event_messages", "grants", "poll_data", "schedule_executions", "schedules", "secrets", "sweep_claims", "task_defs", "task_logs", "tasks",
 	"workflow_defs", "workflow_signals", "workflow_snapshots", "workflows"}
 
 func TestMigrateUpDownUp(t *testing.T) {
