@@ -21,7 +21,7 @@ const (
 	// so such a workflow is decided again once per claim, not in a loop.
 	SweepClaimDefault = 10 * time.Second
 	// sweepBatchDefault is how many due workflows one claim takes and one transaction decides.
-	sweepBatchDefault = 64
+	sweepBatchDefault = 128
 	// terminationBatch is how many left-behind termination requests one claim takes.
 	terminationBatch = 200
 )

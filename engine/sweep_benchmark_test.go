@@ -27,8 +27,9 @@ const sweepBenchWaits = 10_000
 // scheduled. The executions are written with set-based SQL, copies of one started through the
 // engine, and time is the engine's injected clock, so setting up costs seconds, not the run.
 // Each server has a pool of PODIUM_BENCH_DB_CONNS connections (default 16, the server's
-// default) and the sweep workers that pool gives (PODIUM_BENCH_SWEEP_WORKERS overrides).
-// One iteration is one whole sweep:
+// default) and the sweep workers that pool gives (PODIUM_BENCH_SWEEP_WORKERS overrides);
+// PODIUM_BENCH_SWEEP_BATCH overrides the workflows per claim and transaction. One iteration is
+// one whole sweep:
 //
 //	PODIUM_BENCH_WAITS=100000 go test ./engine -run '^$' -bench BenchmarkSweepDueWaits -benchtime 1x
 func BenchmarkSweepDueWaits(b *testing.B) {
