@@ -85,8 +85,8 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 	return int(decided.Load()) + ended, errors.Join(errs...)
 }
 
-// sweepBatch claims up to e.sweepBatchSize due workflows and decides them; it returns how many it
-// claimed, and how many due ones it found claimed by another sweeper meanwhile (see
+// sweepBatch claims up to sweepBatchSize due workflows and decides them. It returns how many
+// it claimed, and how many due ones it found claimed by another sweeper meanwhile (see
 // WorkflowsClaimDue): both 0 when nothing is left to claim.
 func (e *Engine) sweepBatch(ctx context.Context) (claimed, lost int, err error) {
 	now := e.now()
