@@ -51,8 +51,15 @@ type Config struct {
 	ExprParams map[string]string
 	// PollRecheck is how often a waiting poll re-checks its queue without a notification.
 	PollRecheck time.Duration
-	// SweepInterval is how often the sweeper looks for timeouts and timers.
+	// SweepInterval is how long the sweeper waits, once nothing is due, before it looks for
+	// timeouts and timers again.
 	SweepInterval time.Duration
+	// SweepWorkers is how many batches of due workflows the sweeper decides at once, each in
+	// a transaction of its own; 0 takes SweepWorkersFor the store's pool size.
+	SweepWorkers int
+	// SweepClaim is how long the sweeper's claim on the workflows it decides holds
+	// (SweepClaimDefault): other replicas skip them meanwhile, and take them over after it.
+	SweepClaim time.Duration
 	// SystemWorkers is how many async system tasks (HTTP calls, …) run at once per process.
 	SystemWorkers int
 	// SystemPerDestination is how many of them may call one destination at once
@@ -88,14 +95,17 @@ type Config struct {
 
 // Engine executes Conductor operations against the store.
 type Engine struct {
-	store         *store.Store
-	logger        *slog.Logger
-	now           Clock
-	systasks      *systask.Registry
-	exprParams    map[string]string
-	pollRecheck   time.Duration
-	sweepInterval time.Duration
-	systemWorkers int
+	store          *store.Store
+	logger         *slog.Logger
+	now            Clock
+	systasks       *systask.Registry
+	exprParams     map[string]string
+	pollRecheck    time.Duration
+	sweepInterval  time.Duration
+	sweepWorkers   int
+	sweepBatchSize int // due workflows per claim and transaction
+	sweepClaim     time.Duration
+	systemWorkers  int
 	// systemPerDestination bounds the system tasks running against one destination.
 	systemPerDestination int
 	systemTaskLease      time.Duration
@@ -144,6 +154,9 @@ func New(cfg Config) *Engine {
 	}
 	e.pollRecheck = defaults.Positive(e.pollRecheck, PollRecheckDefault)
 	e.sweepInterval = defaults.Positive(e.sweepInterval, SweepIntervalDefault)
+	e.sweepWorkers = defaults.Positive(cfg.SweepWorkers, SweepWorkersFor(cfg.Store.MaxConns()))
+	e.sweepClaim = defaults.Positive(cfg.SweepClaim, SweepClaimDefault)
+	e.sweepBatchSize = sweepBatchDefault
 	e.systemTaskLease = defaults.Positive(e.systemTaskLease, SystemTaskLeaseDefault)
 	e.access, e.secrets = cfg.Access, cfg.Secrets
 	if e.access == nil {

@@ -33,6 +33,7 @@ type execution struct {
 	published     bool     // the decision published event messages (EVENT tasks)
 	isNew         bool     // the workflow row is inserted, not updated, on save
 	defChanged    bool     // the definition snapshot was replaced (restart with the latest definition)
+	sweeping      bool     // a sweeper's decision: its save releases the claim unless still due
 
 	taskDefs    map[string]*conductor.TaskDef // registered task definitions read so far (nil: none)
 	runAs       *auth.Principal               // the rights of rec.RunAs, read once per decision (principal)

@@ -207,6 +207,7 @@ func (x *execution) prepareSave(ctx context.Context) (*store.ExecutionSave, erro
 	return &store.ExecutionSave{
 		Workflow: x.rec, Insert: x.isNew, DefinitionChanged: x.defChanged, Tasks: dirty, Removed: ch.Removed,
 		Terminations: ends, Logs: ch.Logs, Messages: messages, Now: x.Now,
+		ReleaseSweepClaim: x.sweeping && !x.stillDue(),
 	}, nil
 }
 

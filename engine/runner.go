@@ -43,51 +43,6 @@ func (e *Engine) Start(ctx context.Context) error {
 // Stop ends the background loops and waits for running system tasks to report, or for ctx.
 func (e *Engine) Stop(ctx context.Context) error { return e.loops.Stop(ctx) }
 
-// sweepLoop decides workflows whose timers are due, every sweepInterval.
-func (e *Engine) sweepLoop(ctx context.Context) {
-	ticker := time.NewTicker(e.sweepInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			if _, err := e.Sweep(ctx); err != nil && ctx.Err() == nil {
-				e.logger.Warn("engine: sweep failed", "error", err)
-			}
-		}
-	}
-}
-
-// Sweep decides every workflow with a due timer or an expired task lease, and returns how
-// many it decided. Several replicas may sweep at once: deciding is idempotent under the lock.
-func (e *Engine) Sweep(ctx context.Context) (int, error) {
-	ids, err := e.store.WorkflowsDue(ctx, e.now(), 200)
-	if err != nil {
-		return 0, err
-	}
-	for _, id := range ids {
-		if err := e.Decide(ctx, id); err != nil && ctx.Err() == nil {
-			e.logger.Warn("engine: sweeping workflow failed", "workflow_id", id, "error", err)
-		}
-	}
-	// Terminations a crash left behind: their writer would have carried them out at once.
-	ends, err := e.store.TerminationsDue(ctx, e.now().Add(-terminationGrace), 200)
-	if err != nil {
-		return len(ids), err
-	}
-	for _, t := range ends {
-		if err := e.endChild(ctx, t.WorkflowID, t.Reason); err != nil && ctx.Err() == nil {
-			e.logger.Warn("engine: terminating a sub-workflow failed", "workflow_id", t.WorkflowID, "error", err)
-		}
-	}
-	return len(ids) + len(ends), nil
-}
-
-// terminationGrace is how old a termination request must be before the sweeper carries it
-// out: younger ones are being carried out by the decision that wrote them.
-const terminationGrace = 10 * time.Second
-
 // systemWorkLoop claims async system tasks and runs them: at most systemWorkers at once, and at
 // most systemPerDestination of them calling one destination (handlers that implement
 // systask.Destination). A claimed task whose destination is saturated goes back to the queue

@@ -127,6 +127,10 @@ type ExecutionSave struct {
 	// Messages are the event messages the decision publishes (EVENT tasks), written with it.
 	Messages []*EventMessage
 	Now      time.Time
+	// ReleaseSweepClaim deletes the sweeper's claim on the workflow (WorkflowsClaimDue) with
+	// the save: set by a sweep whose decision left nothing due. A workflow left still due keeps
+	// its claim, and is decided again once it expires rather than at once.
+	ReleaseSweepClaim bool
 
 	// newSnapshot is set when the batch stores a snapshot the cache does not know yet.
 	newSnapshot *[32]byte
@@ -143,8 +147,11 @@ func (s *ExecutionSave) saved(defs *snapshots) {
 // attempts, log lines and the commit-time notification.
 func (q *Queries) SaveExecution(ctx context.Context, s *ExecutionSave) error {
 	batch := &pgx.Batch{}
-	if err := queueExecutionSave(batch, s, q.defs); err != nil {
+	if err := queueExecutionSave(batch, s, q.defs, nil); err != nil {
 		return err
+	}
+	if s.ReleaseSweepClaim {
+		queueSweepClaimsRelease(batch, []string{s.Workflow.Workflow.WorkflowID})
 	}
 	if err := q.db.SendBatch(ctx, batch).Close(); err != nil {
 		return interpretError(err, "saving execution")
@@ -155,7 +162,10 @@ func (q *Queries) SaveExecution(ctx context.Context, s *ExecutionSave) error {
 	return nil
 }
 
-func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) error {
+// queueExecutionSave queues the statements of one save. With set, the rows it updates in place
+// (the workflow, existing attempts) and the attempts it inserts are gathered there instead, to
+// be written together with other saves' (see setWrites).
+func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots, set *setWrites) error {
 	wf := s.Workflow.Workflow
 	doc, err := json.Marshal(workflowDoc(wf))
 	if err != nil {
@@ -189,6 +199,12 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 			batch.Queue(`INSERT INTO workflow_idempotency_keys (workflow_name, idempotency_key, workflow_id) VALUES ($1, $2, $3)`,
 				wf.WorkflowName, wf.IdempotencyKey, wf.WorkflowID)
 		}
+	} else if set != nil {
+		set.workflows.add(s.Workflow, doc)
+		if s.DefinitionChanged {
+			batch.Queue(`UPDATE workflows SET snapshot = $2, workflow_version = $3 WHERE workflow_id = $1`,
+				wf.WorkflowID, s.Workflow.snapshot, s.Workflow.Definition.Version)
+		}
 	} else {
 		batch.Queue(`
 			UPDATE workflows SET status = $2, correlation_id = $3, priority = $4, update_time = $5,
@@ -213,7 +229,7 @@ func queueExecutionSave(batch *pgx.Batch, s *ExecutionSave, defs *snapshots) err
 		batch.Queue(`DELETE FROM task_logs WHERE workflow_id = $1 AND task_id = ANY($2::uuid[])`, wf.WorkflowID, s.Removed)
 		batch.Queue(`DELETE FROM tasks WHERE workflow_id = $1 AND task_id = ANY($2::uuid[])`, wf.WorkflowID, s.Removed)
 	}
-	if err := queueTaskSaves(batch, wf.WorkflowID, s.Tasks); err != nil {
+	if err := queueTaskSaves(batch, wf.WorkflowID, s.Tasks, set); err != nil {
 		return err
 	}
 	for taskID, lines := range s.Logs {
@@ -376,11 +392,21 @@ func (s *Store) MutateWorkflows(ctx context.Context, workflowIDs []string, mode 
 		return err
 	}
 	batch = &pgx.Batch{}
+	var released []string
+	var set *setWrites
+	if len(saves) > 1 {
+		set = &setWrites{}
+	}
 	for _, save := range saves {
-		if err = queueExecutionSave(batch, save, s.defs); err != nil {
+		if err = queueExecutionSave(batch, save, s.defs, set); err != nil {
 			return err
 		}
+		if save.ReleaseSweepClaim {
+			released = append(released, save.Workflow.Workflow.WorkflowID)
+		}
 	}
+	set.queue(batch)
+	queueSweepClaimsRelease(batch, released)
 	batch.Queue("COMMIT")
 	if err = conn.SendBatch(ctx, batch).Close(); err != nil {
 		return interpretError(err, "saving executions")
@@ -488,7 +514,9 @@ func (q *Queries) WorkflowIDByIdempotencyKey(ctx context.Context, name, key stri
 	return id, status, interpretError(err, "reading workflow by idempotency key")
 }
 
-func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) error {
+// queueTaskSaves queues the writes of one execution's changed and new attempts, or gathers
+// them in set when it is not nil.
+func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord, set *setWrites) error {
 	var fresh []*TaskRecord
 	var freshDocs [][]byte
 	for _, rec := range tasks {
@@ -506,8 +534,15 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 		if err != nil {
 			return fmt.Errorf("error encoding task: %w", err)
 		}
-		if rec.New {
+		switch {
+		case rec.New && set != nil:
+			set.inserts.add(workflowID, rec, doc)
+			continue
+		case rec.New:
 			fresh, freshDocs = append(fresh, rec), append(freshDocs, doc)
+			continue
+		case set != nil:
+			set.updates.add(workflowID, rec, doc)
 			continue
 		}
 		batch.Queue(`
@@ -538,17 +573,19 @@ func queueTaskSaves(batch *pgx.Batch, workflowID string, tasks []*TaskRecord) er
 	default:
 		var inserts newTasks
 		for i, rec := range fresh {
-			inserts.add(rec, freshDocs[i])
+			inserts.add(workflowID, rec, freshDocs[i])
 		}
-		inserts.queue(batch, workflowID)
+		inserts.queue(batch)
 	}
 	return nil
 }
 
-// newTasks gathers the attempts a save inserts (when more than one), column by column: one
-// INSERT of unnest()ed arrays writes them all, a fan-out of a thousand branches included.
+// newTasks gathers the attempts a save inserts (when more than one), or several saves do,
+// column by column: one INSERT of unnest()ed arrays writes them all, a fan-out of a thousand
+// branches included.
 type newTasks struct {
-	ids, refs, types, statuses, docs     []string
+	ids, workflows, refs, types          []string
+	statuses, docs                       []string
 	queues, workers                      []*string
 	seqs, priorities, polls              []int
 	visible, leases, starts              []*time.Time
@@ -558,9 +595,10 @@ type newTasks struct {
 	executed, retried                    []bool
 }
 
-func (n *newTasks) add(rec *TaskRecord, doc []byte) {
+func (n *newTasks) add(workflowID string, rec *TaskRecord, doc []byte) {
 	t := rec.Task
 	n.ids, n.refs, n.types = append(n.ids, t.TaskID), append(n.refs, t.ReferenceTaskName), append(n.types, t.TaskType)
+	n.workflows = append(n.workflows, workflowID)
 	n.statuses, n.docs = append(n.statuses, string(t.Status)), append(n.docs, string(doc))
 	n.queues, n.workers = append(n.queues, nullString(rec.QueueName)), append(n.workers, nullString(t.WorkerID))
 	n.seqs, n.priorities, n.polls = append(n.seqs, t.Seq), append(n.priorities, t.WorkflowPriority), append(n.polls, t.PollCount)
@@ -572,7 +610,7 @@ func (n *newTasks) add(rec *TaskRecord, doc []byte) {
 	n.executed, n.retried = append(n.executed, t.Executed), append(n.retried, t.Retried)
 }
 
-func (n *newTasks) queue(batch *pgx.Batch, workflowID string) {
+func (n *newTasks) queue(batch *pgx.Batch) {
 	if len(n.ids) == 0 {
 		return
 	}
@@ -581,14 +619,14 @@ func (n *newTasks) queue(batch *pgx.Batch, workflowID string) {
 			visible_at, lease_until, response_timeout_seconds, timeout_seconds, update_time, doc,
 			start_time, worker_id, poll_count, callback_after_seconds, sealed_input, sealed_output,
 			executed, retried)
-		SELECT id, $2, seq, ref, typ, status, queue, priority, visible, lease, response_timeout, timeout, updated,
+		SELECT id, workflow_id, seq, ref, typ, status, queue, priority, visible, lease, response_timeout, timeout, updated,
 			doc::json, started, worker, polls, callback, sealed_input, sealed_output, executed, retried
-		FROM unnest($1::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
+		FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[],
 			$9::timestamptz[], $10::timestamptz[], $11::bigint[], $12::bigint[], $13::timestamptz[], $14::text[],
 			$15::timestamptz[], $16::text[], $17::int[], $18::bigint[], $19::bytea[], $20::bytea[], $21::bool[], $22::bool[])
-			AS n(id, seq, ref, typ, status, queue, priority, visible, lease, response_timeout, timeout, updated, doc,
+			AS n(id, workflow_id, seq, ref, typ, status, queue, priority, visible, lease, response_timeout, timeout, updated, doc,
 				started, worker, polls, callback, sealed_input, sealed_output, executed, retried)`,
-		n.ids, workflowID, n.seqs, n.refs, n.types, n.statuses, n.queues, n.priorities, n.visible, n.leases,
+		n.ids, n.workflows, n.seqs, n.refs, n.types, n.statuses, n.queues, n.priorities, n.visible, n.leases,
 		n.responseTimeouts, n.timeouts, n.updated, n.docs, n.starts, n.workers, n.polls, n.callback,
 		n.sealedInputs, n.sealedOutputs, n.executed, n.retried)
 }

@@ -25,7 +25,8 @@ func TestListsOfNothingAreEmpty(t *testing.T) {
 		"GrantsOf":                 lenOf(func() ([]store.Grant, error) { return st.GrantsOf(ctx, false, "APPLICATION", "x") }),
 		"SecretList":               lenOf(func() ([]*store.SecretRecord, error) { return st.SecretList(ctx) }),
 		"ScheduleList":             lenOf(func() ([]*store.ScheduleRecord, error) { return st.ScheduleList(ctx, "") }),
-		"WorkflowsDue":             lenOf(func() ([]string, error) { return st.WorkflowsDue(ctx, now, 10) }),
+		"WorkflowsClaimDue":        lenOf(func() ([]string, error) { ids, _, err := st.WorkflowsClaimDue(ctx, now, now, 10); return ids, err }),
+		"TerminationsClaimDue":     lenOf(func() ([]store.Termination, error) { return st.TerminationsClaimDue(ctx, now, now, 10) }),
 		"ScheduleExecutionsPolled": lenOf(func() ([]string, error) { return st.ScheduleExecutionsPolled(ctx, now, 10) }),
 	}
 	for name, list := range lists {

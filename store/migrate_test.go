@@ -38,7 +38,7 @@ func tables(t *testing.T, st *store.Store, url string) []string {
 // migratedTables are the tables of the whole schema, sorted.
 var migratedTables = []string{"access_keys", "applications", "archived_tasks", "archived_workflows", "definition_tags",
 	"event_executions", "event_handlers", "event_messages", "grants", "history_partitions", "poll_data", "retention_overrides",
-	"schedule_executions", "schedules", "secrets", "task_defs", "task_logs", "task_logs_default", "tasks", "tasks_default",
+	"schedule_executions", "schedules", "secrets", "sweep_claims", "task_defs", "task_logs", "task_logs_default", "tasks", "tasks_default",
 	"workflow_defs", "workflow_idempotency_keys", "workflow_signals", "workflow_snapshots", "workflows", "workflows_default"}
 
 func TestMigrateUpDownUp(t *testing.T) {

@@ -178,16 +178,6 @@ func (q *Queries) TaskLogList(ctx context.Context, taskID string) ([]conductor.T
 	}, `SELECT log, created_time FROM task_logs WHERE task_id = $1 ORDER BY id`, taskID)
 }
 
-// WorkflowsDue lists executions the sweeper must decide: their next check time has passed, or
-// one of their claimed tasks' leases expired.
-func (q *Queries) WorkflowsDue(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	return queryList(ctx, q.db, "listing due workflows", scanString, `
-		(SELECT workflow_id::text FROM workflows WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2)
-		UNION
-		(SELECT DISTINCT workflow_id::text FROM tasks WHERE status = 'IN_PROGRESS' AND lease_until <= $1 LIMIT $2)`,
-		now, limit)
-}
-
 // TaskExtendLease pushes the lease of a claimed task to until, if it is still IN_PROGRESS.
 func (q *Queries) TaskExtendLease(ctx context.Context, taskID string, until time.Time) error {
 	_, err := q.db.Exec(ctx, `UPDATE tasks SET lease_until = $2 WHERE task_id = $1 AND status = 'IN_PROGRESS'`, taskID, until)

@@ -111,7 +111,8 @@ func seedCounts(t *testing.T, s *seeded) {
 // seedLeavesUnfinishedAlone checks that a server on the seeded database would not touch the
 // RUNNING and PAUSED executions: no timers, nothing claimable but a queue nobody polls.
 func seedLeavesUnfinishedAlone(t *testing.T, s *seeded) {
-	due, err := s.st.WorkflowsDue(s.ctx, s.now.Add(365*24*time.Hour), 10)
+	later := s.now.Add(365 * 24 * time.Hour)
+	due, _, err := s.st.WorkflowsClaimDue(s.ctx, later, later.Add(time.Second), 10)
 	require.NoError(t, err)
 	require.Empty(t, due, "no execution is due for a sweep, ever")
 	require.Zero(t, s.count(t, `SELECT count(*) FROM workflows WHERE next_check_at IS NOT NULL`))

@@ -105,6 +105,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // Close releases every connection.
 func (s *Store) Close() { s.pool.Close() }
 
+// MaxConns is the size of the connection pool: what the services sharing the store size
+// their concurrency by.
+func (s *Store) MaxConns() int { return int(s.pool.Config().MaxConns) }
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 

@@ -81,7 +81,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Limits: metadata.DefinitionLimits{MaxDepth: cfg.DefMaxDepth, MaxTasks: cfg.DefMaxTasks, MaxBytes: cfg.DefMaxBytes}})
 	eng := engine.New(engine.Config{Store: st, Logger: logger, SystemWorkers: cfg.SystemWorkers, Keys: keys,
 		Notify: hub, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc, SystemTasks: systasks,
-		SystemPerDestination: cfg.HTTPTaskPerHost, PayloadMaxBytes: cfg.PayloadMaxBytes})
+		SystemPerDestination: cfg.HTTPTaskPerHost, PayloadMaxBytes: cfg.PayloadMaxBytes, SweepWorkers: cfg.SweepWorkers})
 	cleaner := retention.New(retention.Config{Store: st, Retention: cfg.ExecutionRetention, Interval: cfg.RetentionInterval,
 		Archive: cfg.RetentionArchive, Logger: logger})
 	if err := cleaner.Prepare(ctx); err != nil {

@@ -93,6 +93,11 @@ type Config struct {
 	DebugAddr string
 	// SystemWorkers is how many async system tasks run at once per process (PODIUM_SYSTEM_WORKERS).
 	SystemWorkers int
+	// SweepWorkers is how many batches of due timers and expired leases one process decides
+	// at once, each holding a pool connection (PODIUM_SWEEP_WORKERS); unset, a quarter of
+	// DBMaxConns, so that a burst of timers leaves most of the pool to requests. Always fewer
+	// than DBMaxConns.
+	SweepWorkers int
 	// HTTPTaskPerHost is how many of them may call one destination (scheme, host, port) at
 	// once (PODIUM_HTTP_TASK_PER_HOST).
 	HTTPTaskPerHost int
@@ -280,6 +285,17 @@ var options = []option{
 		c.SystemWorkers = n
 		return nil
 	}},
+	{key: "PODIUM_SWEEP_WORKERS", def: "", set: func(c *Config, v string) error {
+		if v == "" {
+			return nil // derived from PODIUM_DB_MAX_CONNS by validate
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return errors.New("must be an integer from 1 to 1000")
+		}
+		c.SweepWorkers = n
+		return nil
+	}},
 	{key: "PODIUM_HTTP_TASK_PER_HOST", def: strconv.Itoa(HTTPTaskPerHostDefault), set: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
@@ -409,6 +425,12 @@ func (c *Config) validate() error {
 	if c.TokenTTL > c.TokenMaxTTL {
 		errs = append(errs, fmt.Errorf("PODIUM_TOKEN_TTL (%s) must not exceed PODIUM_TOKEN_MAX_TTL (%s)", c.TokenTTL, c.TokenMaxTTL))
 	}
+	if c.SweepWorkers == 0 {
+		c.SweepWorkers = max(1, c.DBMaxConns/4) // the engine's default for the pool (engine.SweepWorkersFor)
+	} else if c.SweepWorkers >= c.DBMaxConns {
+		errs = append(errs, fmt.Errorf("PODIUM_SWEEP_WORKERS=%d must be less than PODIUM_DB_MAX_CONNS=%d: each holds a connection while it decides",
+			c.SweepWorkers, c.DBMaxConns))
+	}
 	if c.AuthOff && !IsLoopback(c.Addr) {
 		errs = append(errs, fmt.Errorf("PODIUM_AUTH=off is only allowed when PODIUM_ADDR is a loopback address, not %q", c.Addr))
 	}
@@ -518,6 +540,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("retention_archive", c.RetentionArchive),
 		slog.String("debug_addr", c.DebugAddr),
 		slog.Int("system_workers", c.SystemWorkers),
+		slog.Int("sweep_workers", c.SweepWorkers),
 		slog.Int("http_task_per_host", c.HTTPTaskPerHost),
 		slog.Any("http_task_allow", c.HTTPTaskAllow),
 		slog.Any("http_task_deny", c.HTTPTaskDeny),

@@ -133,3 +133,20 @@ func TestLoadLoginLimits(t *testing.T) {
 	_, err = config.Load(env(map[string]string{"PODIUM_TOKEN_TTL": "2h", "PODIUM_TOKEN_MAX_TTL": "1h"}))
 	require.ErrorContains(t, err, "must not exceed PODIUM_TOKEN_MAX_TTL")
 }
+
+func TestSweepWorkersFollowThePool(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, config.DBMaxConnsDefault/4, c.SweepWorkers, "a quarter of the pool by default")
+	c, err = config.Load(env(map[string]string{"PODIUM_DB_MAX_CONNS": "3"}))
+	require.NoError(t, err)
+	require.Equal(t, 1, c.SweepWorkers, "at least one")
+	c, err = config.Load(env(map[string]string{"PODIUM_DB_MAX_CONNS": "40", "PODIUM_SWEEP_WORKERS": "12"}))
+	require.NoError(t, err)
+	require.Equal(t, 12, c.SweepWorkers)
+	_, err = config.Load(env(map[string]string{"PODIUM_DB_MAX_CONNS": "8", "PODIUM_SWEEP_WORKERS": "8"}))
+	require.ErrorContains(t, err, "PODIUM_SWEEP_WORKERS=8 must be less than PODIUM_DB_MAX_CONNS=8")
+	_, err = config.Load(env(map[string]string{"PODIUM_SWEEP_WORKERS": "0"}))
+	require.ErrorContains(t, err, "PODIUM_SWEEP_WORKERS")
+}
