@@ -279,3 +279,42 @@ func TestWorkflowCorrelatedBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkflowSearchCursor pages a newest-first search with nextCursor through both workflow
+// search routes, and refuses a cursor it did not make with Conductor's 400 body.
+func TestWorkflowSearchCursor(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(1)
+	b.createWorkflow(workflowDef("cursor_paged", workerTask("only", 1, nil)))
+	var started []string
+	for range 3 {
+		started = append(started, b.startWorkflow("cursor_paged", nil))
+	}
+	for _, path := range []string{executionPath + "/search", executionPath + "/search-v2"} {
+		var listed []string
+		params := url.Values{"size": {"2"}, "query": {`workflowType = "cursor_paged"`}}
+		for page := 0; ; page++ {
+			require.Less(t, page, 3, path)
+			resp := b.do(http.MethodGet, path+"?"+params.Encode(), nil)
+			requireStatus(t, resp, http.StatusOK)
+			raw := decodeObj(t, resp.Body)
+			require.Equal(t, num(3), raw["totalHits"], "the count is the whole search's on every page")
+			for _, r := range raw["results"].(arr) {
+				id, _ := r.(obj)["workflowId"].(string)
+				listed = append(listed, id)
+			}
+			next, _ := raw["nextCursor"].(string)
+			if next == "" {
+				break
+			}
+			params.Set("cursor", next)
+		}
+		require.ElementsMatch(t, started, listed, path)
+		require.Len(t, listed, 3, "%s: no execution twice", path)
+	}
+	requireError(t, b.do(http.MethodGet, executionPath+"/search?cursor=nonsense", nil), http.StatusBadRequest,
+		`Invalid cursor "nonsense": pass the nextCursor of the page before as it is`)
+	requireErrorPrefix(t, b.do(http.MethodGet, executionPath+"/search-v2?sort=workflowId:ASC&cursor=nonsense", nil), http.StatusBadRequest,
+		"cursor pages the newest-first order only")
+}

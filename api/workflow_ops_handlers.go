@@ -195,7 +195,7 @@ func searchRequest(r *http.Request) (search.Request, error) {
 	}
 	q := r.URL.Query()
 	return search.Request{Start: start, Size: size, Sort: strings.Join(q["sort"], "|"),
-		FreeText: q.Get("freeText"), Query: q.Get("query")}, nil
+		FreeText: q.Get("freeText"), Query: q.Get("query"), Cursor: q.Get("cursor")}, nil
 }
 
 // searchWorkflows answers GET /api/workflow/search with WorkflowSummary rows.

@@ -64,6 +64,22 @@ type WorkflowSearchParams struct {
 	Sort     []SortField
 	Start    int
 	Size     int
+	// After, when set, is where the page begins (keyset paging): the executions after this
+	// one in the newest-first order. It needs Sort empty (or startTime descending) and Start 0.
+	After *SearchKey
+}
+
+// SearchKey is an execution's place in the newest-first order of a search: its start time as
+// stored (to the microsecond) and its id, which breaks ties.
+type SearchKey struct {
+	CreateTime time.Time
+	WorkflowID string
+}
+
+// NewestFirst reports whether sort is the newest-first order keyset paging follows: no sort
+// field, or start time descending alone.
+func NewestFirst(sort []SortField) bool {
+	return len(sort) == 0 || (len(sort) == 1 && sort[0].Field == "startTime" && sort[0].Desc)
 }
 
 // workflowColumnsByField maps the fields of a workflow search to their columns.
@@ -76,12 +92,14 @@ var workflowColumnsByField = searchColumns{
 	"priority": {"priority", intColumn, ""},
 }
 
-// WorkflowSearch returns a page of matching executions (without tasks) and the total count.
-func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([]*conductor.Workflow, int64, error) {
+// WorkflowSearch returns a page of matching executions (without tasks), the total count and,
+// when the page is full and ordered newest first, the key of its last execution (where the
+// next page begins, see WorkflowSearchParams.After).
+func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([]*conductor.Workflow, int64, *SearchKey, error) {
 	var f filter
 	where, err := f.where(p.Query, workflowColumnsByField)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	if ft := strings.TrimSpace(p.FreeText); ft != "" && ft != "*" {
 		text, id := f.arg(ft), "FALSE"
@@ -90,34 +108,49 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 		}
 		where += fmt.Sprintf(" AND (%s OR correlation_id = %s OR workflow_name = %s)", id, text, text)
 	}
-	return q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start)
+	return q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, p.After)
 }
 
-// workflowPage returns the page (size from start) of the executions matching where, ordered
-// by sort then newest first, and how many match (counted up to countBound, see countUpTo); f
-// holds where's arguments.
-func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sort []SortField, size, start int) ([]*conductor.Workflow, int64, error) {
+// workflowPage returns the page (size from start, or from after on) of the executions
+// matching where, ordered by sort then newest first, how many match (counted up to
+// CountBound, see countUpTo; the count ignores after) and, when the page is full and ordered
+// newest first, the key of its last row; f holds where's arguments.
+func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sort []SortField, size, start int, after *SearchKey) ([]*conductor.Workflow, int64, *SearchKey, error) {
+	if after != nil && (start != 0 || !NewestFirst(sort)) {
+		return nil, 0, nil, conductor.Invalidf("A cursor pages the newest-first order only: give it without start and sort")
+	}
 	total, err := q.countUpTo(ctx, "SELECT 1 FROM workflows w WHERE "+where, f, size, start)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	order, err := orderBy(sort, workflowColumnsByField)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	sql := fmt.Sprintf("SELECT "+workflowColumns+" FROM workflows w WHERE %s ORDER BY %s create_time DESC, workflow_id LIMIT %s OFFSET %s",
+	if after != nil {
+		// The seek: rows after the key in (create_time DESC, workflow_id ASC) order. The bare
+		// create_time bound is what the create_time indexes range-scan; the rest breaks ties.
+		at, id := f.arg(after.CreateTime), f.arg(after.WorkflowID)
+		where = fmt.Sprintf("(%s) AND create_time <= %s AND (create_time < %s OR workflow_id > %s::uuid)", where, at, at, id)
+	}
+	sql := fmt.Sprintf("SELECT "+workflowColumns+", create_time, workflow_id::text FROM workflows w WHERE %s ORDER BY %s create_time DESC, workflow_id LIMIT %s OFFSET %s",
 		where, order, f.arg(size), f.arg(start))
+	var last SearchKey
 	recs, err := queryList(ctx, q.db, "searching workflows", func(row pgx.Row) (*conductor.Workflow, error) {
-		rec, err := scanWorkflow(row)
+		rec, err := scanWorkflowWith(row, &last.CreateTime, &last.WorkflowID)
 		if err != nil {
 			return nil, err
 		}
 		return rec.Workflow, nil
 	}, sql, f.args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	return recs, total, nil
+	var next *SearchKey
+	if size > 0 && len(recs) == size && NewestFirst(sort) {
+		next = &last
+	}
+	return recs, total, next, nil
 }
 
 func nullTime(t time.Time) *time.Time {

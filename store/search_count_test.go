@@ -21,17 +21,17 @@ func TestSearchCountsUpToABound(t *testing.T) {
 			now() - i * interval '1 second', now(), '\x00', '{}'
 		FROM generate_series(1, $1::int) AS i`, n))
 
-	_, total, err := st.WorkflowSearch(ctx, store.WorkflowSearchParams{Size: 10})
+	_, total, _, err := st.WorkflowSearch(ctx, store.WorkflowSearchParams{Size: 10})
 	require.NoError(t, err)
 	require.Equal(t, int64(store.CountBound), total, "capped at the bound")
 
-	page, total, err := st.WorkflowSearch(ctx, store.WorkflowSearchParams{Start: n - 5, Size: 10})
+	page, total, _, err := st.WorkflowSearch(ctx, store.WorkflowSearchParams{Start: n - 5, Size: 10})
 	require.NoError(t, err)
 	require.Len(t, page, 5)
 	require.Equal(t, int64(n), total, "a page past the bound counts to its end: every match")
 
 	rare := store.Query{{{Field: "workflowType", Op: "=", Values: []string{"rare"}}}}
-	_, total, err = st.WorkflowSearch(ctx, store.WorkflowSearchParams{Query: rare, Size: 10})
+	_, total, _, err = st.WorkflowSearch(ctx, store.WorkflowSearchParams{Query: rare, Size: 10})
 	require.NoError(t, err)
 	require.Equal(t, int64(30), total, "exact below the bound")
 }

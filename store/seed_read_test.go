@@ -90,7 +90,7 @@ func seedSearched(t *testing.T, s *seeded) {
 	for _, name := range store.SeedWorkflowNames {
 		for _, status := range []string{"FAILED", "RUNNING"} {
 			q := store.Query{{{Field: "workflowType", Op: "=", Values: []string{name}}, {Field: "status", Op: "=", Values: []string{status}}}}
-			found, total, err := s.st.WorkflowSearch(s.ctx, store.WorkflowSearchParams{Query: q, Size: 5})
+			found, total, _, err := s.st.WorkflowSearch(s.ctx, store.WorkflowSearchParams{Query: q, Size: 5})
 			require.NoError(t, err)
 			require.Equal(t, s.count(t, `SELECT count(*) FROM workflows WHERE workflow_name = $1 AND status = $2`, name, status), total)
 			require.Positive(t, total, "%s executions of %s", status, name)
@@ -107,7 +107,7 @@ func seedSearched(t *testing.T, s *seeded) {
 	require.True(t, strings.HasPrefix(correlation, name[:12]+"-"), correlation)
 	q := store.Query{{{Field: "correlationId", Op: "=", Values: []string{correlation}}}}
 	for _, p := range []store.WorkflowSearchParams{{Query: q, Size: 10}, {FreeText: correlation, Size: 10}} {
-		found, total, err := s.st.WorkflowSearch(s.ctx, p)
+		found, total, _, err := s.st.WorkflowSearch(s.ctx, p)
 		require.NoError(t, err)
 		require.EqualValues(t, 1, total)
 		require.Equal(t, id, found[0].WorkflowID)
@@ -141,7 +141,7 @@ func TestSeedNames(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, defs, 2)
 	require.Equal(t, []string{"mine", "yours"}, []string{defs[0].Name, defs[1].Name})
-	found, total, err := st.WorkflowSearch(ctx, store.WorkflowSearchParams{FreeText: "yours", Size: 1})
+	found, total, _, err := st.WorkflowSearch(ctx, store.WorkflowSearchParams{FreeText: "yours", Size: 1})
 	require.NoError(t, err)
 	require.Positive(t, total)
 	require.Equal(t, "yours", found[0].WorkflowName)
@@ -160,7 +160,7 @@ func TestSeedNames(t *testing.T) {
 	latest, err := st.WorkflowDefGet(ctx, "mine", nil)
 	require.NoError(t, err)
 	require.Equal(t, 2, latest.Version, "a changed seed definition gets a new version")
-	_, total, err = st.WorkflowSearch(ctx, store.WorkflowSearchParams{Query: store.Query{{
+	_, total, _, err = st.WorkflowSearch(ctx, store.WorkflowSearchParams{Query: store.Query{{
 		{Field: "workflowType", Op: "=", Values: []string{"mine"}}, {Field: "version", Op: "=", Values: []string{"2"}}}}, Size: 1})
 	require.NoError(t, err)
 	require.EqualValues(t, 10, total, "the new executions run the new version")

@@ -114,5 +114,6 @@ func (q *Queries) WorkflowSearchByTasks(ctx context.Context, p TaskSearchParams)
 		return nil, 0, err
 	}
 	where := "EXISTS (SELECT 1 FROM tasks t WHERE t.workflow_id = w.workflow_id AND " + match + ")"
-	return q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start)
+	wfs, total, _, err := q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, nil)
+	return wfs, total, err
 }

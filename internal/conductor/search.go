@@ -14,6 +14,9 @@ import (
 type SearchResult[T any] struct {
 	TotalHits int64 `json:"totalHits"`
 	Results   []T   `json:"results"`
+	// NextCursor, when set, asks for the page after this one (the cursor parameter of a
+	// newest-first workflow search): a Podium extension; Conductor's clients page with start.
+	NextCursor string `json:"nextCursor,omitempty"`
 }
 
 // WorkflowSummary is the row of GET /api/workflow/search: times as ISO strings, input and

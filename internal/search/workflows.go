@@ -23,6 +23,9 @@ type Request struct {
 	FreeText string
 	// Query is Conductor's SQL-like filter (see Parse).
 	Query string
+	// Cursor, when set, is the nextCursor of the page before (keyset paging of the
+	// newest-first order; Start must be 0 and Sort empty or startTime:DESC).
+	Cursor string
 }
 
 // Service runs workflow and task searches over the store.
@@ -41,14 +44,15 @@ func (s *Service) Workflows(ctx context.Context, req Request) (*conductor.Search
 	if err != nil {
 		return nil, err
 	}
-	wfs, total, err := s.store.WorkflowSearch(ctx, p)
+	wfs, total, next, err := s.store.WorkflowSearch(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	for _, wf := range wfs {
 		wf.Normalize()
 	}
-	return &conductor.SearchResult[*conductor.Workflow]{TotalHits: total, Results: conductor.NonNil(wfs)}, nil
+	return &conductor.SearchResult[*conductor.Workflow]{TotalHits: total, Results: conductor.NonNil(wfs),
+		NextCursor: EncodeCursor(next)}, nil
 }
 
 // WorkflowSummaries runs a workflow search and returns its summary rows
@@ -64,7 +68,7 @@ func (s *Service) WorkflowSummaries(ctx context.Context, req Request) (*conducto
 // summaries returns the summary rows of a page of workflows.
 func summaries(res *conductor.SearchResult[*conductor.Workflow]) *conductor.SearchResult[*conductor.WorkflowSummary] {
 	out := &conductor.SearchResult[*conductor.WorkflowSummary]{TotalHits: res.TotalHits,
-		Results: make([]*conductor.WorkflowSummary, len(res.Results))}
+		Results: make([]*conductor.WorkflowSummary, len(res.Results)), NextCursor: res.NextCursor}
 	for i, wf := range res.Results {
 		out.Results[i] = conductor.Summarize(wf)
 	}
@@ -82,8 +86,18 @@ func WorkflowParams(req Request) (store.WorkflowSearchParams, error) {
 	if p.Sort, err = ParseSort(req.Sort, Workflows); err != nil {
 		return p, err
 	}
-	p.Query, err = Parse(req.Query, Workflows)
-	return p, err
+	if p.Query, err = Parse(req.Query, Workflows); err != nil {
+		return p, err
+	}
+	if req.Cursor != "" {
+		if p.Start != 0 || !store.NewestFirst(p.Sort) {
+			return p, conductor.Invalidf("cursor pages the newest-first order only: give it without start and sort (or with sort=startTime:DESC)")
+		}
+		if p.After, err = DecodeCursor(req.Cursor); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
 }
 
 // page checks a request's page: start and size not negative, size at most MaxWorkflowPage
