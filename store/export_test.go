@@ -51,3 +51,31 @@ func V7SQLForTest(at string) string {
 	return `encode(overlay(uuid_send(gen_random_uuid()) placing substring(int8send((extract(epoch FROM ` + at +
 		`) * 1000)::bigint) FROM 3) FROM 1 FOR 6), 'hex')::uuid`
 }
+
+// ExplainWorkflowSearchForTest answers the plan of the page statement of a workflow search
+// with p, its arguments bound, with sequential scans disabled: a Seq Scan left in the plan is
+// a predicate or an order no index can serve.
+func ExplainWorkflowSearchForTest(ctx context.Context, s *Store, p WorkflowSearchParams) (string, error) {
+	var f filter
+	where, err := workflowSearchWhere(&f, p)
+	if err != nil {
+		return "", err
+	}
+	sql, err := workflowPageSQL(&f, where, p.Sort, p.Size, p.Start, p.After)
+	if err != nil {
+		return "", err
+	}
+	var plan []string
+	err = s.InTx(ctx, func(q *Queries) error {
+		if _, err := q.db.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		rows, err := q.db.Query(ctx, `EXPLAIN `+sql, f.args...)
+		if err != nil {
+			return err
+		}
+		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	return strings.Join(plan, "\n"), err
+}

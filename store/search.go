@@ -97,9 +97,18 @@ var workflowColumnsByField = searchColumns{
 // next page begins, see WorkflowSearchParams.After).
 func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([]*conductor.Workflow, int64, *SearchKey, error) {
 	var f filter
-	where, err := f.where(p.Query, workflowColumnsByField)
+	where, err := workflowSearchWhere(&f, p)
 	if err != nil {
 		return nil, 0, nil, err
+	}
+	return q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, p.After)
+}
+
+// workflowSearchWhere returns the condition of p's query and free text, its arguments in f.
+func workflowSearchWhere(f *filter, p WorkflowSearchParams) (string, error) {
+	where, err := f.where(p.Query, workflowColumnsByField)
+	if err != nil {
+		return "", err
 	}
 	if ft := strings.TrimSpace(p.FreeText); ft != "" && ft != "*" {
 		text, id := f.arg(ft), "FALSE"
@@ -108,7 +117,7 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 		}
 		where += fmt.Sprintf(" AND (%s OR correlation_id = %s OR workflow_name = %s)", id, text, text)
 	}
-	return q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, p.After)
+	return where, nil
 }
 
 // workflowPage returns the page (size from start, or from after on) of the executions
@@ -116,25 +125,14 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 // CountBound, see countUpTo; the count ignores after) and, when the page is full and ordered
 // newest first, the key of its last row; f holds where's arguments.
 func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sort []SortField, size, start int, after *SearchKey) ([]*conductor.Workflow, int64, *SearchKey, error) {
-	if after != nil && (start != 0 || !NewestFirst(sort)) {
-		return nil, 0, nil, conductor.Invalidf("A cursor pages the newest-first order only: give it without start and sort")
-	}
 	total, err := q.countUpTo(ctx, "SELECT 1 FROM workflows w WHERE "+where, f, size, start)
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	order, err := orderBy(sort, workflowColumnsByField)
+	sql, err := workflowPageSQL(f, where, sort, size, start, after)
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	if after != nil {
-		// The seek: rows after the key in (create_time DESC, workflow_id ASC) order. The bare
-		// create_time bound is what the create_time indexes range-scan; the rest breaks ties.
-		at, id := f.arg(after.CreateTime), f.arg(after.WorkflowID)
-		where = fmt.Sprintf("(%s) AND create_time <= %s AND (create_time < %s OR workflow_id > %s::uuid)", where, at, at, id)
-	}
-	sql := fmt.Sprintf("SELECT "+workflowColumns+", create_time, workflow_id::text FROM workflows w WHERE %s ORDER BY %s create_time DESC, workflow_id LIMIT %s OFFSET %s",
-		where, order, f.arg(size), f.arg(start))
 	var last SearchKey
 	recs, err := queryList(ctx, q.db, "searching workflows", func(row pgx.Row) (*conductor.Workflow, error) {
 		rec, err := scanWorkflowWith(row, &last.CreateTime, &last.WorkflowID)
@@ -151,6 +149,26 @@ func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sor
 		next = &last
 	}
 	return recs, total, next, nil
+}
+
+// workflowPageSQL returns the statement of workflowPage's page: workflowColumns, then the
+// row's create_time and id; its further arguments go into f.
+func workflowPageSQL(f *filter, where string, sort []SortField, size, start int, after *SearchKey) (string, error) {
+	if after != nil && (start != 0 || !NewestFirst(sort)) {
+		return "", conductor.Invalidf("A cursor pages the newest-first order only: give it without start and sort")
+	}
+	order, err := orderBy(sort, workflowColumnsByField)
+	if err != nil {
+		return "", err
+	}
+	if after != nil {
+		// The seek: rows after the key in (create_time DESC, workflow_id ASC) order. The bare
+		// create_time bound is what the create_time indexes range-scan; the rest breaks ties.
+		at, id := f.arg(after.CreateTime), f.arg(after.WorkflowID)
+		where = fmt.Sprintf("(%s) AND create_time <= %s AND (create_time < %s OR workflow_id > %s::uuid)", where, at, at, id)
+	}
+	return fmt.Sprintf("SELECT "+workflowColumns+", create_time, workflow_id::text FROM workflows w WHERE %s ORDER BY %s w.create_time DESC, w.workflow_id LIMIT %s OFFSET %s",
+		where, order, f.arg(size), f.arg(start)), nil
 }
 
 func nullTime(t time.Time) *time.Time {

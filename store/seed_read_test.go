@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -116,6 +118,49 @@ func seedSearched(t *testing.T, s *seeded) {
 	require.NoError(t, err)
 	require.Equal(t, []string{id}, ids)
 }
+
+// seedSearchPlans checks, with EXPLAIN on the seeded database, that the common searches of
+// the console and the SDKs are served by indexes in every partition, newest first: by name and
+// status, by name, by correlation id, by id as free text, and a cursor's next page. With
+// sequential scans disabled, a Seq Scan left in a plan means no index can serve the predicate
+// or the order (a cast on an indexed column, say); a Sort node means the order is not an
+// index's, so every match would be read before the first page.
+func seedSearchPlans(t *testing.T, s *seeded) {
+	var id, name, correlation string
+	var created time.Time
+	require.NoError(t, s.conn.QueryRow(s.ctx, `SELECT workflow_id::text, workflow_name, correlation_id, create_time FROM workflows
+		WHERE correlation_id IS NOT NULL ORDER BY workflow_id LIMIT 1`).Scan(&id, &name, &correlation, &created))
+	_, err := s.conn.Exec(s.ctx, `ANALYZE workflows`)
+	require.NoError(t, err)
+	eq := func(field, value string) store.Condition {
+		return store.Condition{Field: field, Op: "=", Values: []string{value}}
+	}
+	after := &store.SearchKey{CreateTime: created, WorkflowID: id}
+	for _, tc := range []struct {
+		name   string
+		p      store.WorkflowSearchParams
+		sorted bool // the page is so small that sorting it is what the plan should do
+	}{
+		{name: "name and status", p: store.WorkflowSearchParams{Query: store.Query{{eq("workflowType", name), eq("status", "FAILED")}}, Size: 20}},
+		{name: "name and status, next page", p: store.WorkflowSearchParams{Query: store.Query{{eq("workflowType", name), eq("status", "FAILED")}}, Size: 20, After: after}},
+		{name: "everything, newest first", p: store.WorkflowSearchParams{Size: 20}},
+		{name: "everything, next page", p: store.WorkflowSearchParams{Size: 20, After: after}},
+		{name: "correlation id", p: store.WorkflowSearchParams{Query: store.Query{{eq("correlationId", correlation)}}, Size: 20}, sorted: true},
+		{name: "id as free text", p: store.WorkflowSearchParams{FreeText: id, Size: 20}, sorted: true},
+		{name: "id", p: store.WorkflowSearchParams{Query: store.Query{{eq("workflowId", id)}}, Size: 20}, sorted: true},
+	} {
+		plan, err := store.ExplainWorkflowSearchForTest(s.ctx, s.st, tc.p)
+		require.NoError(t, err, tc.name)
+		require.NotContains(t, plan, "Seq Scan", "%s:\n%s", tc.name, plan)
+		if !tc.sorted {
+			require.NotRegexp(t, sortNode, plan, "%s: the order must be an index's:\n%s", tc.name, plan)
+		}
+	}
+}
+
+// sortNode matches a Sort or Incremental Sort node of a plan (a Merge Append's Sort Key merges
+// ordered inputs: it is no sort).
+var sortNode = regexp.MustCompile(`(?m)(^|->  )(Incremental )?Sort  \(`)
 
 // seedAgain seeds more executions into the seeded database: no conflict, the definitions are
 // those already registered.

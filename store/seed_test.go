@@ -58,7 +58,7 @@ func TestSeed(t *testing.T) {
 		for name, check := range map[string]func(*testing.T, *seeded){
 			"counts": seedCounts, "unfinished left alone": seedLeavesUnfinishedAlone,
 			"documents in the engine's form": seedDocumentsAreTheEnginesForm, "read back": seedReadBack,
-			"searched": seedSearched,
+			"searched": seedSearched, "search plans": seedSearchPlans,
 		} {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
