@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"testing"
 
@@ -92,6 +93,23 @@ func TestArchiveRemove(t *testing.T) {
 		WHERE table_name IN ('archived_workflows', 'archived_tasks') AND column_name LIKE '%sealed%'`).Scan(&sealedColumns))
 	require.Zero(t, sealedColumns)
 
+	// Searches find archived executions beside live ones, masked as stored, newest first and
+	// through a cursor too.
+	live := b.startWorkflow("archive_wf", obj{"n": 2})
+	byName := `workflowType = "archive_wf"`
+	page := b.search(executionPath+"/search-v2", "query", byName)
+	require.EqualValues(t, 2, page.TotalHits)
+	require.Equal(t, []string{live, id}, []string{page.Results[0]["workflowId"].(string), page.Results[1]["workflowId"].(string)})
+	require.Equal(t, obj{"echo": "got ***"}, page.Results[1]["output"])
+	for _, kv := range [][]string{{"freeText", id}, {"query", byName + ` AND status = "COMPLETED"`}} {
+		found := b.search(executionPath+"/search", kv...)
+		require.Equal(t, []string{id}, found.field("workflowId"), kv)
+	}
+	first := decodeObj(t, b.do(http.MethodGet, executionPath+"/search?size=1&query="+url.QueryEscape(byName), nil).Body)
+	next := b.search(executionPath+"/search", "size", "1", "query", byName, "cursor", first["nextCursor"].(string))
+	require.Equal(t, []string{id}, next.field("workflowId"), "the cursor's page is the archived one")
+	requireNoValues(t, "search responses", string(b.do(http.MethodGet, executionPath+"/search-v2?query="+url.QueryEscape(byName), nil).Body), key)
+
 	// Archiving again changes nothing; archiveWorkflow=false deletes it from the archive.
 	requireEmptyOK(t, b.do(http.MethodDelete, executionPath+"/"+id+"/remove?archiveWorkflow=true", nil))
 	require.Equal(t, before, b.execution(id))
@@ -103,6 +121,7 @@ func TestArchiveRemove(t *testing.T) {
 	requireError(t, b.do(http.MethodDelete, executionPath+"/"+id+"/remove?archiveWorkflow=false", nil), http.StatusNotFound,
 		"No such workflow found by id: "+id)
 	requireStatus(t, b.do(http.MethodDelete, executionPath+"/"+id+"/remove?archiveWorkflow=maybe", nil), http.StatusBadRequest)
+	require.Equal(t, []string{live}, b.search(executionPath+"/search", "query", byName).field("workflowId"), "gone from searches too")
 }
 
 func TestArchiveRunningAndBulk(t *testing.T) {

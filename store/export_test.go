@@ -61,7 +61,7 @@ func ExplainWorkflowSearchForTest(ctx context.Context, s *Store, p WorkflowSearc
 	if err != nil {
 		return "", err
 	}
-	sql, err := workflowPageSQL(&f, where, p.Sort, p.Size, p.Start, p.After)
+	sql, err := workflowPageSQL(&f, where, p.Sort, p.Size, p.Start, p.After, true)
 	if err != nil {
 		return "", err
 	}

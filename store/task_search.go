@@ -114,6 +114,6 @@ func (q *Queries) WorkflowSearchByTasks(ctx context.Context, p TaskSearchParams)
 		return nil, 0, err
 	}
 	where := "EXISTS (SELECT 1 FROM tasks t WHERE t.workflow_id = w.workflow_id AND " + match + ")"
-	wfs, total, _, err := q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, nil)
+	wfs, total, _, err := q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, nil, false)
 	return wfs, total, err
 }
