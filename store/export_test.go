@@ -79,3 +79,8 @@ func ExplainWorkflowSearchForTest(ctx context.Context, s *Store, p WorkflowSearc
 	})
 	return strings.Join(plan, "\n"), err
 }
+
+// QueryRowForTest runs a one-row query on s and scans it into dest.
+func QueryRowForTest(ctx context.Context, s *Store, sql string, dest ...any) error {
+	return s.db.QueryRow(ctx, sql).Scan(dest...)
+}
