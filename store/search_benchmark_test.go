@@ -53,7 +53,9 @@ func benchmarkSearchesAt(b *testing.B, n int) {
 		WHERE correlation_id IS NOT NULL ORDER BY create_time DESC LIMIT 1 OFFSET 100`, &id, &name, &correlation); err != nil {
 		b.Fatal(err)
 	}
-	eq := func(field, value string) store.Condition { return store.Condition{Field: field, Op: "=", Values: []string{value}} }
+	eq := func(field, value string) store.Condition {
+		return store.Condition{Field: field, Op: "=", Values: []string{value}}
+	}
 	byNameStatus := store.Query{{eq("workflowType", name), eq("status", "COMPLETED")}}
 	_, _, cursor, err := st.WorkflowSearch(ctx, store.WorkflowSearchParams{Query: byNameStatus, Size: 20})
 	if err != nil || cursor == nil {
