@@ -3,8 +3,10 @@ package console_test
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -279,4 +281,48 @@ func TestTaskPageShowsTheAttemptAndItsLog(t *testing.T) {
 	other := s.startWorkflow("console_task_page", map[string]any{"value": 1})
 	require.Equal(t, http.StatusNotFound, b.get("/executions/"+other+"/tasks/"+task.TaskID).status, "a task of another workflow")
 	require.Equal(t, http.StatusNotFound, b.get("/executions/"+id+"/tasks/00000000-0000-0000-0000-000000000000").status)
+}
+
+// nextLink is the href of a page's "Older" link, "" when it has none.
+func nextLink(body string) string {
+	m := regexp.MustCompile(`href="(/executions\?[^"]*)" rel="next"`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
+}
+
+// TestExecutionsPagedByCursor: the "Older" link follows the search's cursor, so executions
+// started after the first page was shown shift nothing: the second page holds exactly the
+// rows after the first page's last one, numbered from 26.
+func TestExecutionsPagedByCursor(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, false)
+	b := s.browser()
+	b.signIn(adminKeyID, adminKeySecret)
+	var ids []string // oldest first
+	for i := range 27 {
+		ids = append(ids, s.startWorkflow("console_paged", map[string]any{"value": i}))
+	}
+	first := b.get("/executions?workflowType=console_paged")
+	require.Equal(t, http.StatusOK, first.status)
+	for _, id := range ids[2:] {
+		require.Contains(t, first.body, id)
+	}
+	older := nextLink(first.body)
+	require.Contains(t, older, "cursor=", first.body)
+	for i := range 3 {
+		s.startWorkflow("console_paged", map[string]any{"value": 100 + i})
+	}
+	second := b.get(older)
+	require.Equal(t, http.StatusOK, second.status)
+	require.Contains(t, second.body, ids[0])
+	require.Contains(t, second.body, ids[1])
+	require.NotContains(t, second.body, ids[2], "no row of the first page again")
+	require.Contains(t, second.body, "26–27 of 30", "rows numbered after the first page, of all there are now")
+	require.Empty(t, nextLink(second.body), "the last page links no older one")
+
+	bad := b.get("/executions?cursor=nonsense")
+	require.Equal(t, http.StatusBadRequest, bad.status)
+	require.Contains(t, bad.body, "Invalid cursor")
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -53,7 +54,10 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 // listFilter is the search form of the executions list.
 type listFilter struct {
 	WorkflowType, Status, CorrelationID, FreeText, From, To string
-	Start                                                   int
+	// Start is the position of the page's first row; with Cursor (the search's nextCursor of
+	// the page before) it only numbers the rows, and the page is the cursor's.
+	Start  int
+	Cursor string
 }
 
 // query turns the filter into the workflow-search grammar, refusing values it cannot quote.
@@ -87,8 +91,11 @@ func (f *listFilter) query() (string, error) {
 	return strings.Join(clauses, " AND "), nil
 }
 
-// values is the filter as query parameters, for the paging links.
-func (f *listFilter) values(start int) string {
+// values is the filter as query parameters, for the paging links: the page from start, or,
+// with cursor, the page after the one the cursor ends.
+// The result is a template.URL: the template puts it after "?" as it is (encoded here), where
+// a plain string would be escaped once more.
+func (f *listFilter) values(start int, cursor string) template.URL {
 	v := url.Values{}
 	for k, s := range map[string]string{"workflowType": f.WorkflowType, "status": f.Status,
 		"correlationId": f.CorrelationID, "q": f.FreeText, "from": f.From, "to": f.To} {
@@ -99,7 +106,10 @@ func (f *listFilter) values(start int) string {
 	if start > 0 {
 		v.Set("start", strconv.Itoa(start))
 	}
-	return v.Encode()
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	return template.URL(v.Encode()) //nolint:gosec // built by url.Values.Encode: every value is query-escaped
 }
 
 // executions answers GET /executions: a searchable list, newest first, paged.
@@ -114,6 +124,7 @@ func (c *Console) executions(w http.ResponseWriter, r *http.Request) {
 		From: q.Get("from"), To: q.Get("to")}
 	f.Start, _ = strconv.Atoi(q.Get("start"))
 	f.Start = max(f.Start, 0)
+	f.Cursor = q.Get("cursor")
 	data := map[string]any{"Filter": f, "Statuses": workflowStatuses}
 	query, err := f.query()
 	if err != nil {
@@ -121,8 +132,13 @@ func (c *Console) executions(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "executions", data)
 		return
 	}
-	res, err := c.cfg.Search.Workflows(r.Context(), search.Request{Start: f.Start, Size: executionPage,
-		Sort: "startTime:DESC", FreeText: f.FreeText, Query: query})
+	// Older pages follow the search's cursor: rows that start meanwhile shift nothing, and a
+	// deep page costs an index seek. Newer pages, and a page linked by position, use start.
+	req := search.Request{Start: f.Start, Size: executionPage, Sort: "startTime:DESC", FreeText: f.FreeText, Query: query}
+	if f.Cursor != "" {
+		req.Start, req.Cursor = 0, f.Cursor
+	}
+	res, err := c.cfg.Search.Workflows(r.Context(), req)
 	if err != nil {
 		if errors.Is(err, conductor.ErrInvalid) {
 			data["Error"] = err.Error()
@@ -136,10 +152,10 @@ func (c *Console) executions(w http.ResponseWriter, r *http.Request) {
 	data["AtLeast"] = res.TotalHits >= int64(max(search.CountBound, f.Start+executionPage)) // counting stopped there
 	data["From"], data["To"] = f.Start+1, f.Start+len(res.Results)
 	if f.Start > 0 {
-		data["Prev"] = f.values(max(f.Start-executionPage, 0))
+		data["Prev"] = f.values(max(f.Start-executionPage, 0), "")
 	}
-	if int64(f.Start+len(res.Results)) < res.TotalHits {
-		data["Next"] = f.values(f.Start + executionPage)
+	if res.NextCursor != "" && (data["AtLeast"] == true || int64(f.Start+len(res.Results)) < res.TotalHits) {
+		data["Next"] = f.values(f.Start+executionPage, res.NextCursor)
 	}
 	c.render(w, r, http.StatusOK, "executions", data)
 }
