@@ -290,6 +290,18 @@ func (q *Queries) HistoryRemove(ctx context.Context, cutoff time.Time, limit int
 	return total, nil
 }
 
+// ArchiveRemove removes up to limit archived executions archived before cutoff, oldest
+// first, with their tasks; it returns how many went. It reads archived_at's index, so it
+// costs what it removes.
+func (q *Queries) ArchiveRemove(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	tag, err := q.db.Exec(ctx, `DELETE FROM archived_workflows WHERE workflow_id IN (SELECT workflow_id
+		FROM archived_workflows WHERE archived_at < $1 ORDER BY archived_at LIMIT $2)`, cutoff, limit)
+	if err != nil {
+		return 0, interpretError(err, "removing archived executions")
+	}
+	return tag.RowsAffected(), nil
+}
+
 // RetentionOverride is how long the ended executions of one workflow name are kept, in place
 // of the server's default. Keep 0 keeps them forever.
 type RetentionOverride struct {

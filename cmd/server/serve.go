@@ -83,7 +83,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 		Notify: hub, Access: accessSvc, Secrets: secretsSvc, Metadata: metadataSvc, SystemTasks: systasks,
 		SystemPerDestination: cfg.HTTPTaskPerHost, PayloadMaxBytes: cfg.PayloadMaxBytes, SweepWorkers: cfg.SweepWorkers})
 	cleaner := retention.New(retention.Config{Store: st, Retention: cfg.ExecutionRetention, Interval: cfg.RetentionInterval,
-		Archive: cfg.RetentionArchive, Logger: logger})
+		Archive: cfg.RetentionArchive, ArchiveRetention: cfg.ArchiveRetention, Logger: logger})
 	if err := cleaner.Prepare(ctx); err != nil {
 		// Executions land in the default partitions meanwhile; the cleaner tries again.
 		logger.Warn("podium: creating history partitions failed", "error", err)

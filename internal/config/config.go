@@ -89,6 +89,9 @@ type Config struct {
 	// RetentionArchive moves expired executions to the archive instead of deleting them
 	// (PODIUM_RETENTION_ARCHIVE).
 	RetentionArchive bool
+	// ArchiveRetention is how long archived executions are kept (PODIUM_ARCHIVE_RETENTION,
+	// such as 365d); 0 keeps them forever.
+	ArchiveRetention time.Duration
 	// DebugAddr, when set, serves net/http/pprof there (PODIUM_DEBUG_ADDR); keep it on loopback.
 	DebugAddr string
 	// SystemWorkers is how many async system tasks run at once per process (PODIUM_SYSTEM_WORKERS).
@@ -254,6 +257,14 @@ var options = []option{
 			return errors.New("must be true or false")
 		}
 		c.RetentionArchive = b
+		return nil
+	}},
+	{key: "PODIUM_ARCHIVE_RETENTION", def: conductor.KeepForever, set: func(c *Config, v string) error {
+		d, err := conductor.ParseRetention(v)
+		if err != nil {
+			return errors.New("must be a duration such as 365d, 12h or 90s, or forever")
+		}
+		c.ArchiveRetention = d
 		return nil
 	}},
 	{key: "PODIUM_SHUTDOWN_TIMEOUT", def: ShutdownTimeoutDefault.String(), set: func(c *Config, v string) error {

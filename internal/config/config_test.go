@@ -150,3 +150,16 @@ func TestSweepWorkersFollowThePool(t *testing.T) {
 	_, err = config.Load(env(map[string]string{"PODIUM_SWEEP_WORKERS": "0"}))
 	require.ErrorContains(t, err, "PODIUM_SWEEP_WORKERS")
 }
+
+func TestLoadRetentions(t *testing.T) {
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	require.Zero(t, c.ExecutionRetention, "forever, as Conductor")
+	require.Zero(t, c.ArchiveRetention)
+	c, err = config.Load(env(map[string]string{"PODIUM_EXECUTION_RETENTION": "30d", "PODIUM_ARCHIVE_RETENTION": "1d12h"}))
+	require.NoError(t, err)
+	require.Equal(t, 30*24*time.Hour, c.ExecutionRetention)
+	require.Equal(t, 36*time.Hour, c.ArchiveRetention)
+	_, err = config.Load(env(map[string]string{"PODIUM_ARCHIVE_RETENTION": "a year"}))
+	require.ErrorContains(t, err, "PODIUM_ARCHIVE_RETENTION")
+}

@@ -35,6 +35,9 @@ type Config struct {
 	// Archive moves expired executions to the archive (readable by id and search, out of the
 	// live tables) instead of deleting them.
 	Archive bool
+	// ArchiveRetention is how long archived executions are kept after they were archived
+	// (by this cleaner or by a remove with archiveWorkflow=true); 0 keeps them forever.
+	ArchiveRetention time.Duration
 	// Now is the clock; nil takes time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -46,13 +49,16 @@ type Cleaner struct {
 	retention time.Duration
 	interval  time.Duration
 	archive   bool
-	now       func() time.Time
-	logger    *slog.Logger
+	// archiveRetention is Config.ArchiveRetention.
+	archiveRetention time.Duration
+	now              func() time.Time
+	logger           *slog.Logger
 }
 
 // New returns a Cleaner for cfg.
 func New(cfg Config) *Cleaner {
-	c := &Cleaner{store: cfg.Store, retention: cfg.Retention, interval: cfg.Interval, archive: cfg.Archive, now: cfg.Now, logger: cfg.Logger}
+	c := &Cleaner{store: cfg.Store, retention: cfg.Retention, interval: cfg.Interval, archive: cfg.Archive,
+		archiveRetention: cfg.ArchiveRetention, now: cfg.Now, logger: cfg.Logger}
 	if c.interval <= 0 {
 		c.interval = time.Minute
 	}
@@ -117,11 +123,13 @@ type Report struct {
 	PartitionsDropped int   `json:"partitionsDropped"`
 	Executions        int64 `json:"executionsRemoved"`
 	Records           int64 `json:"recordsRemoved"`
+	// Archived is how many archived executions were removed (ArchiveRetention).
+	Archived int64 `json:"archivedRemoved"`
 }
 
 // Pass creates the partitions ahead, then removes what has expired: whole partitions first,
 // then the expired executions left in partitions that keep something, then the old schedule
-// slot and event records.
+// slot and event records; last, the archived executions older than the archive's retention.
 func (c *Cleaner) Pass(ctx context.Context) (Report, error) {
 	var r Report
 	now := c.now()
@@ -131,12 +139,38 @@ func (c *Cleaner) Pass(ctx context.Context) (Report, error) {
 	}
 	r.PartitionsCreated = len(created)
 	cutoffs, removes, err := c.cutoffs(ctx, now)
-	if err != nil || !removes {
-		return r, err
-	}
-	parts, err := c.store.Partitions(ctx)
 	if err != nil {
 		return r, err
+	}
+	if removes {
+		if err := c.removeExpired(ctx, cutoffs, &r); err != nil {
+			return r, err
+		}
+	}
+	if c.archiveRetention > 0 {
+		for {
+			n, err := c.store.ArchiveRemove(ctx, now.Add(-c.archiveRetention), batchSize)
+			r.Archived += n
+			if err != nil {
+				return r, err
+			}
+			if n < batchSize {
+				break
+			}
+		}
+	}
+	if r.Executions > 0 || r.Records > 0 || r.Archived > 0 {
+		c.logger.Info("retention: pass done", "executions", r.Executions, "records", r.Records,
+			"partitions_dropped", r.PartitionsDropped, "archived", r.Archived)
+	}
+	return r, nil
+}
+
+// removeExpired removes what cutoffs expire from the live tables, adding it to r.
+func (c *Cleaner) removeExpired(ctx context.Context, cutoffs store.RetentionCutoffs, r *Report) error {
+	parts, err := c.store.Partitions(ctx)
+	if err != nil {
+		return err
 	}
 	for _, p := range parts {
 		dropped, n, err := c.store.PartitionDrop(ctx, p, cutoffs)
@@ -153,7 +187,7 @@ func (c *Cleaner) Pass(ctx context.Context) (Report, error) {
 	}
 	names, err := c.store.EndedWorkflowNames(ctx)
 	if err != nil {
-		return r, err
+		return err
 	}
 	for _, name := range names {
 		cutoff := cutoffs.Of(name)
@@ -163,7 +197,7 @@ func (c *Cleaner) Pass(ctx context.Context) (Report, error) {
 		for {
 			found, removed, err := c.store.ExpiredRemove(ctx, name, cutoffs, batchSize)
 			if err != nil {
-				return r, err
+				return err
 			}
 			r.Executions += int64(removed)
 			if found < batchSize {
@@ -176,18 +210,14 @@ func (c *Cleaner) Pass(ctx context.Context) (Report, error) {
 			n, err := c.store.HistoryRemove(ctx, cutoffs.Default, batchSize)
 			r.Records += n
 			if err != nil {
-				return r, err
+				return err
 			}
 			if n < batchSize {
 				break
 			}
 		}
 	}
-	if r.Executions > 0 || r.Records > 0 {
-		c.logger.Info("retention: pass done", "executions", r.Executions, "records", r.Records,
-			"partitions_dropped", r.PartitionsDropped)
-	}
-	return r, nil
+	return nil
 }
 
 // cutoffs are the rules at now, and whether any of them removes anything.
@@ -213,10 +243,12 @@ func (c *Cleaner) cutoffs(ctx context.Context, now time.Time) (store.RetentionCu
 
 // Policy is the retention in force: the default and the overrides per workflow name.
 type Policy struct {
-	Retention string     `json:"retention"`
-	Archive   bool       `json:"archive"`
-	Interval  string     `json:"interval"`
-	Workflows []Override `json:"workflows"`
+	Retention string `json:"retention"`
+	Archive   bool   `json:"archive"`
+	// ArchiveRetention is how long archived executions are kept ("forever" by default).
+	ArchiveRetention string     `json:"archiveRetention"`
+	Interval         string     `json:"interval"`
+	Workflows        []Override `json:"workflows"`
 }
 
 // Override is the retention of one workflow name, as the API shows it.
@@ -233,7 +265,8 @@ func (c *Cleaner) Policy(ctx context.Context) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Policy{Retention: conductor.FormatRetention(c.retention), Archive: c.archive, Interval: c.interval.String(), Workflows: []Override{}}
+	p := &Policy{Retention: conductor.FormatRetention(c.retention), Archive: c.archive,
+		ArchiveRetention: conductor.FormatRetention(c.archiveRetention), Interval: c.interval.String(), Workflows: []Override{}}
 	for _, o := range overrides {
 		p.Workflows = append(p.Workflows, Override{WorkflowName: o.WorkflowName, Retention: conductor.FormatRetention(o.Keep),
 			UpdateTime: o.UpdateTime.UnixMilli(), UpdatedBy: o.UpdatedBy})

@@ -324,3 +324,58 @@ func TestArchiveModeMovesExpiredExecutionsToTheArchive(t *testing.T) {
 func TestTestTemplatesHoldTheForeverSpan(t *testing.T) {
 	require.Equal(t, retention.SpanFor(0), storetest.TemplatePartitionSpan)
 }
+
+func TestArchiveRetentionRemovesWhatWasArchivedLongAgo(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := retention.New(retention.Config{Store: f.st, Retention: 90 * time.Second, Archive: true,
+		ArchiveRetention: 2 * time.Hour, Now: func() time.Time { return f.now }})
+	require.NoError(t, c.Prepare(f.ctx))
+	early := f.execution("orders", t0.Add(time.Minute), t0.Add(2*time.Minute), "", false)
+	running := f.execution("orders", t0.Add(80*time.Minute), time.Time{}, "", false)
+	f.now = t0.Add(3 * time.Hour)
+	r, err := c.Pass(f.ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, r.Executions, "archived")
+	require.Zero(t, r.Archived, "archived just now")
+	late := f.execution("orders", t0.Add(3*time.Hour), t0.Add(3*time.Hour+time.Minute), "", false)
+	f.now = t0.Add(4 * time.Hour)
+	r, err = c.Pass(f.ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, r.Executions, "the later one archived an hour after the first")
+	require.Zero(t, r.Archived, "the first was archived an hour ago, under two")
+	archived := func(id string) (workflows, tasks int) {
+		t.Helper()
+		require.NoError(t, f.conn.QueryRow(f.ctx, `SELECT count(*) FROM archived_workflows WHERE workflow_id = $1`, id).Scan(&workflows))
+		require.NoError(t, f.conn.QueryRow(f.ctx, `SELECT count(*) FROM archived_tasks WHERE workflow_id = $1`, id).Scan(&tasks))
+		return workflows, tasks
+	}
+	w, tk := archived(early)
+	require.Equal(t, [2]int{1, 2}, [2]int{w, tk})
+
+	f.now = t0.Add(5*time.Hour + time.Second)
+	r, err = c.Pass(f.ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, r.Archived)
+	w, tk = archived(early)
+	require.Equal(t, [2]int{0, 0}, [2]int{w, tk}, "gone with its tasks")
+	w, tk = archived(late)
+	require.Equal(t, [2]int{1, 2}, [2]int{w, tk}, "archived under two hours ago")
+	require.Equal(t, 6, f.rows(running), "running executions are never touched")
+
+	// Without a retention of the live executions, the archive's still applies.
+	keepLive := retention.New(retention.Config{Store: f.st, ArchiveRetention: time.Hour, Now: func() time.Time { return f.now }})
+	r, err = keepLive.Pass(f.ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, r.Archived)
+	require.Zero(t, r.Executions)
+	w, _ = archived(late)
+	require.Zero(t, w)
+	require.Equal(t, 6, f.rows(running))
+	p, err := keepLive.Policy(f.ctx)
+	require.NoError(t, err)
+	require.Equal(t, "1h", p.ArchiveRetention)
+	p, err = c.Policy(f.ctx)
+	require.NoError(t, err)
+	require.Equal(t, "2h", p.ArchiveRetention)
+}
