@@ -92,8 +92,12 @@ test: ## Lint (vet, gofmt, golangci-lint with the import-direction rules) and ru
 	@$(ensure_sdk_deps)
 	@$(ensure_chromium)
 	@$(MAKE) --no-print-directory lint
-	$(GO) test -race -count=1 -timeout 8m ./...
+	$(GO) test -race -count=1 -parallel $(TEST_PARALLEL) -timeout 8m ./...
 	@$(MAKE) --no-print-directory fuzz
+
+# How many parallel tests of one package run at once. Most wait on PostgreSQL or HTTP, so more
+# than the 2 cores' default (GOMAXPROCS) of them fit: the api package takes 190 s instead of 300.
+TEST_PARALLEL ?= 4
 
 # How long `make fuzz` (and so `make test`) runs each fuzzer.
 FUZZTIME ?= 3s
