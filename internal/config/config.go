@@ -235,14 +235,8 @@ var options = []option{
 		c.PayloadHardMaxBytes = n
 		return nil
 	}},
-	{key: "PODIUM_EXECUTION_RETENTION", def: conductor.KeepForever, set: func(c *Config, v string) error {
-		d, err := conductor.ParseRetention(v)
-		if err != nil {
-			return errors.New("must be a duration such as 30d, 12h or 90s, or forever")
-		}
-		c.ExecutionRetention = d
-		return nil
-	}},
+	{key: "PODIUM_EXECUTION_RETENTION", def: conductor.KeepForever,
+		set: setRetention("30d", func(c *Config) *time.Duration { return &c.ExecutionRetention })},
 	{key: "PODIUM_RETENTION_INTERVAL", def: RetentionIntervalDefault.String(), set: func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second || d > 24*time.Hour {
@@ -259,14 +253,8 @@ var options = []option{
 		c.RetentionArchive = b
 		return nil
 	}},
-	{key: "PODIUM_ARCHIVE_RETENTION", def: conductor.KeepForever, set: func(c *Config, v string) error {
-		d, err := conductor.ParseRetention(v)
-		if err != nil {
-			return errors.New("must be a duration such as 365d, 12h or 90s, or forever")
-		}
-		c.ArchiveRetention = d
-		return nil
-	}},
+	{key: "PODIUM_ARCHIVE_RETENTION", def: conductor.KeepForever,
+		set: setRetention("365d", func(c *Config) *time.Duration { return &c.ArchiveRetention })},
 	{key: "PODIUM_SHUTDOWN_TIMEOUT", def: ShutdownTimeoutDefault.String(), set: func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -599,4 +587,17 @@ func (c Config) Redacted() map[string]any {
 		}
 	}
 	return out
+}
+
+// setRetention is the set function of a retention setting ("30d", "90s", "forever"; 0 is
+// forever): it stores the parsed value where field says, the error naming example.
+func setRetention(example string, field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := conductor.ParseRetention(v)
+		if err != nil {
+			return fmt.Errorf("must be a duration such as %s, 12h or 90s, or forever", example)
+		}
+		*field(c) = d
+		return nil
+	}
 }

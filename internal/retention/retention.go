@@ -148,15 +148,10 @@ func (c *Cleaner) Pass(ctx context.Context) (Report, error) {
 		}
 	}
 	if c.archiveRetention > 0 {
-		for {
-			n, err := c.store.ArchiveRemove(ctx, now.Add(-c.archiveRetention), batchSize)
-			r.Archived += n
-			if err != nil {
-				return r, err
-			}
-			if n < batchSize {
-				break
-			}
+		n, err := drain(func() (int64, error) { return c.store.ArchiveRemove(ctx, now.Add(-c.archiveRetention), batchSize) })
+		r.Archived += n
+		if err != nil {
+			return r, err
 		}
 	}
 	if r.Executions > 0 || r.Records > 0 || r.Archived > 0 {
@@ -206,18 +201,24 @@ func (c *Cleaner) removeExpired(ctx context.Context, cutoffs store.RetentionCuto
 		}
 	}
 	if cutoffs.Default.After(store.Forever) {
-		for {
-			n, err := c.store.HistoryRemove(ctx, cutoffs.Default, batchSize)
-			r.Records += n
-			if err != nil {
-				return err
-			}
-			if n < batchSize {
-				break
-			}
-		}
+		n, err := drain(func() (int64, error) { return c.store.HistoryRemove(ctx, cutoffs.Default, batchSize) })
+		r.Records += n
+		return err
 	}
 	return nil
+}
+
+// drain calls remove, which removes up to batchSize rows, until a batch comes back short, and
+// returns how many rows went in all.
+func drain(remove func() (int64, error)) (int64, error) {
+	var total int64
+	for {
+		n, err := remove()
+		total += n
+		if err != nil || n < batchSize {
+			return total, err
+		}
+	}
 }
 
 // cutoffs are the rules at now, and whether any of them removes anything.
