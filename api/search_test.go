@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -317,4 +318,45 @@ func TestWorkflowSearchCursor(t *testing.T) {
 		`Invalid cursor "nonsense": pass the nextCursor of the page before as it is`)
 	requireErrorPrefix(t, b.do(http.MethodGet, executionPath+"/search-v2?sort=workflowId:ASC&cursor=nonsense", nil), http.StatusBadRequest,
 		"cursor pages the newest-first order only")
+}
+
+// Free text finds executions by id or its start, by name, and by part of a correlation id in
+// any case or a wildcard pattern, through GET /api/workflow/search and search-v2, archived
+// executions included.
+func TestWorkflowSearchFreeText(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.registerIntegrationTasks(1)
+	b.createWorkflow(workflowDef("free_text_orders", workerTask("t", 1, nil)))
+	eu := b.startWith(obj{"name": "free_text_orders", "correlationId": "Order-1042-EU"})
+	us := b.startWith(obj{"name": "free_text_orders", "correlationId": "order-1043-US"})
+	refund := b.startWith(obj{"name": "free_text_orders", "correlationId": "refund-1042"})
+	b.terminate(refund, "test")
+	requireStatus(t, b.do(http.MethodDelete, executionPath+"/"+refund+"/remove?archiveWorkflow=true", nil), http.StatusOK)
+
+	for _, path := range []string{executionPath + "/search", executionPath + "/search-v2"} {
+		for text, want := range map[string][]string{
+			"1042":              sorted(eu, refund),
+			"ORDER-104":         sorted(eu, us),
+			"order-*-us":        {us},
+			"*-1042":            {refund},
+			eu:                  {eu},
+			strings.ToUpper(eu): {eu},
+			"free_text_orders":  sorted(eu, us, refund),
+			"10":                {}, // too short for part of a correlation id
+			"nothing-like-it":   {},
+		} {
+			page := b.search(path, "freeText", text)
+			require.Equal(t, want, page.field("workflowId"), "%s freeText %q", path, text)
+			require.EqualValues(t, len(want), page.TotalHits, "%s freeText %q", path, text)
+		}
+		// The start of an id: ids are UUIDv7, so the three share their first digits.
+		page := b.search(path, "freeText", eu[:8])
+		require.Contains(t, page.field("workflowId"), eu)
+	}
+}
+
+func sorted(s ...string) []string {
+	sort.Strings(s)
+	return s
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -54,8 +55,9 @@ func V7SQLForTest(at string) string {
 
 // ExplainWorkflowSearchForTest answers the plan of the page statement of a workflow search
 // with p, its arguments bound, with sequential scans disabled: a Seq Scan left in the plan is
-// a predicate or an order no index can serve.
-func ExplainWorkflowSearchForTest(ctx context.Context, s *Store, p WorkflowSearchParams) (string, error) {
+// a predicate or an order no index can serve. The statements setup run first, in the same
+// transaction, which is rolled back.
+func ExplainWorkflowSearchForTest(ctx context.Context, s *Store, p WorkflowSearchParams, setup ...string) (string, error) {
 	var f filter
 	where, err := workflowSearchWhere(&f, p)
 	if err != nil {
@@ -67,18 +69,28 @@ func ExplainWorkflowSearchForTest(ctx context.Context, s *Store, p WorkflowSearc
 	}
 	var plan []string
 	err = s.InTx(ctx, func(q *Queries) error {
-		if _, err := q.db.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-			return err
+		for _, stmt := range append([]string{`SET LOCAL enable_seqscan = off`}, setup...) {
+			if _, err := q.db.Exec(ctx, stmt); err != nil {
+				return err
+			}
 		}
-		rows, err := q.db.Query(ctx, `EXPLAIN `+sql, f.args...)
+		rows, err := q.db.Query(ctx, `EXPLAIN `+sql, f.queryArgs()...)
 		if err != nil {
 			return err
 		}
-		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
-		return err
+		if plan, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			return err
+		}
+		return errRollBack
 	})
+	if errors.Is(err, errRollBack) {
+		err = nil
+	}
 	return strings.Join(plan, "\n"), err
 }
+
+// errRollBack ends a transaction whose changes must not stay.
+var errRollBack = errors.New("rolled back")
 
 // QueryRowForTest runs a one-row query on s and scans it into dest.
 func QueryRowForTest(ctx context.Context, s *Store, sql string, dest ...any) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/podiumhq/podium/internal/conductor"
 )
@@ -46,6 +47,20 @@ type searchColumns map[string]searchColumn
 // filter builds a WHERE clause and its arguments from a Query.
 type filter struct {
 	args []any
+	// perValue is set when the best plan depends on the arguments' values (a pattern's
+	// trigrams, say): the statement is then planned for each execution's values instead of
+	// settling on a generic plan after a few runs.
+	perValue bool
+}
+
+// queryArgs returns the arguments to run f's statement with: f's, preceded by the exec mode
+// that plans each execution for its values when perValue is set.
+func (f *filter) queryArgs(extra ...any) []any {
+	args := make([]any, 0, len(f.args)+len(extra)+1)
+	if f.perValue {
+		args = append(args, pgx.QueryExecModeExec)
+	}
+	return append(append(args, f.args...), extra...)
 }
 
 // arg adds an argument and returns its placeholder.

@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/podiumhq/podium/internal/conductor"
@@ -58,8 +56,8 @@ type SortField struct {
 // WorkflowSearchParams filters and pages a workflow search.
 type WorkflowSearchParams struct {
 	Query Query
-	// FreeText matches a workflow id, correlation id or workflow name exactly; "" or "*"
-	// matches all.
+	// FreeText matches an id or the start of one, a workflow name, or part of a correlation
+	// id (see workflowFreeText); "" or "*" matches all.
 	FreeText string
 	Sort     []SortField
 	Start    int
@@ -111,11 +109,7 @@ func workflowSearchWhere(f *filter, p WorkflowSearchParams) (string, error) {
 		return "", err
 	}
 	if ft := strings.TrimSpace(p.FreeText); ft != "" && ft != "*" {
-		text, id := f.arg(ft), "FALSE"
-		if u, err := uuid.Parse(ft); err == nil {
-			id = "workflow_id = " + f.arg(u.String()) + "::uuid"
-		}
-		where += fmt.Sprintf(" AND (%s OR correlation_id = %s OR workflow_name = %s)", id, text, text)
+		where += " AND " + workflowFreeText(f, ft)
 	}
 	return where, nil
 }
@@ -145,7 +139,7 @@ func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sor
 			return nil, err
 		}
 		return rec.Workflow, nil
-	}, sql, f.args...)
+	}, sql, f.queryArgs()...)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -230,9 +224,10 @@ const CountBound = 10_000
 // the end of the page (size from start), whichever is further.
 func (q *Queries) countUpTo(ctx context.Context, query string, f *filter, size, start int) (int64, error) {
 	// The bound is an argument of this statement only: f's arguments go on to the page's.
-	args := append(slices.Clone(f.args), max(CountBound, start+size))
+	bound := fmt.Sprintf("$%d", len(f.args)+1)
 	var n int64
-	err := q.db.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (%s LIMIT $%d) AS matches", query, len(args)), args...).Scan(&n)
+	err := q.db.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (%s LIMIT %s) AS matches", query, bound),
+		f.queryArgs(max(CountBound, start+size))...).Scan(&n)
 	if err != nil {
 		return 0, interpretError(err, "counting search results")
 	}

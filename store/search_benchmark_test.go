@@ -18,7 +18,8 @@ import (
 // databases of each size PODIUM_BENCH_SEARCH_SIZES names (comma-separated executions, default
 // 10000; e.g. 10000,1000000 compares two sizes in one run): name and status newest first, its
 // next page through a cursor, a page 50 deep through start, everything newest first, by
-// correlation id and by id as free text. It reports the p99 and p50 of one search (page and
+// correlation id, and as free text an id, the start of one, part of a correlation id and a
+// workflow name. It reports the p99 and p50 of one search (page and
 // count) in milliseconds.
 func BenchmarkWorkflowSearch(b *testing.B) {
 	if testing.Short() {
@@ -71,6 +72,9 @@ func benchmarkSearchesAt(b *testing.B, n int) {
 		{"newest_first", store.WorkflowSearchParams{Size: 20}},
 		{"correlation_id", store.WorkflowSearchParams{Query: store.Query{{eq("correlationId", correlation)}}, Size: 20}},
 		{"free_text_id", store.WorkflowSearchParams{FreeText: id, Size: 20}},
+		{"free_text_id_start", store.WorkflowSearchParams{FreeText: id[:13], Size: 20}},
+		{"free_text_correlation_part", store.WorkflowSearchParams{FreeText: correlation[len(correlation)-7:], Size: 20}},
+		{"free_text_name", store.WorkflowSearchParams{FreeText: name, Size: 20}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var took []time.Duration

@@ -121,7 +121,8 @@ func seedSearched(t *testing.T, s *seeded) {
 
 // seedSearchPlans checks, with EXPLAIN on the seeded database, that the common searches of
 // the console and the SDKs are served by indexes in every partition, newest first: by name and
-// status, by name, by correlation id, by id as free text, and a cursor's next page. With
+// status, by name, by correlation id, by id, the start of one or part of a correlation id as
+// free text, and a cursor's next page. With
 // sequential scans disabled, a Seq Scan left in a plan means no index can serve the predicate
 // or the order (a cast on an indexed column, say); a Sort node means the order is not an
 // index's, so every match would be read before the first page.
@@ -139,7 +140,9 @@ func seedSearchPlans(t *testing.T, s *seeded) {
 	for _, tc := range []struct {
 		name   string
 		p      store.WorkflowSearchParams
-		sorted bool // the page is so small that sorting it is what the plan should do
+		sorted bool     // the page is so small that sorting it is what the plan should do
+		uses   string   // an index the plan must use
+		setup  []string // statements run before EXPLAIN, in its transaction, rolled back
 	}{
 		{name: "name and status", p: store.WorkflowSearchParams{Query: store.Query{{eq("workflowType", name), eq("status", "FAILED")}}, Size: 20}},
 		{name: "name and status, next page", p: store.WorkflowSearchParams{Query: store.Query{{eq("workflowType", name), eq("status", "FAILED")}}, Size: 20, After: after}},
@@ -147,11 +150,20 @@ func seedSearchPlans(t *testing.T, s *seeded) {
 		{name: "everything, next page", p: store.WorkflowSearchParams{Size: 20, After: after}},
 		{name: "correlation id", p: store.WorkflowSearchParams{Query: store.Query{{eq("correlationId", correlation)}}, Size: 20}, sorted: true},
 		{name: "id as free text", p: store.WorkflowSearchParams{FreeText: id, Size: 20}, sorted: true},
+		{name: "start of an id as free text", p: store.WorkflowSearchParams{FreeText: id[:13], Size: 20}, sorted: true,
+			uses: "workflows_pkey_"},
+		// On a table this small, reading the whole partial index of correlation ids and
+		// filtering costs less than the trigram index, and the planner does so (at 300,000
+		// executions it takes the trigram index); without that index, the plan shows the
+		// trigram index serves the pattern.
+		{name: "part of a correlation id as free text", p: store.WorkflowSearchParams{FreeText: correlation[len(correlation)-7:], Size: 20},
+			sorted: true, uses: "workflows_correlation_trgm_", setup: []string{`DROP INDEX workflows_correlation, archived_workflows_correlation`}},
 		{name: "id", p: store.WorkflowSearchParams{Query: store.Query{{eq("workflowId", id)}}, Size: 20}, sorted: true},
 	} {
-		plan, err := store.ExplainWorkflowSearchForTest(s.ctx, s.st, tc.p)
+		plan, err := store.ExplainWorkflowSearchForTest(s.ctx, s.st, tc.p, tc.setup...)
 		require.NoError(t, err, tc.name)
 		require.NotContains(t, plan, "Seq Scan", "%s:\n%s", tc.name, plan)
+		require.Contains(t, plan, tc.uses, "%s:\n%s", tc.name, plan)
 		if !tc.sorted {
 			require.NotRegexp(t, sortNode, plan, "%s: the order must be an index's:\n%s", tc.name, plan)
 		}
