@@ -116,6 +116,27 @@ func TestArchiveRemove(t *testing.T) {
 	require.ElementsMatch(t, []string{live, id}, append(next.field("workflowId"), firstID), "the cursor's page is the other one")
 	requireNoValues(t, "search responses", string(b.do(http.MethodGet, executionPath+"/search-v2?query="+url.QueryEscape(byName), nil).Body), key)
 
+	// Task searches read archived attempts beside live ones, as GET /api/tasks/{id} shows them,
+	// and a workflow search by tasks finds the archived execution.
+	byType := "taskType = " + itName(0)
+	tasks := b.search(tasksPath+"/search-v2", "query", byType)
+	require.EqualValues(t, 2, tasks.TotalHits, "the archived attempt and the live one")
+	require.ElementsMatch(t, []string{live, id}, tasks.field("workflowInstanceId"))
+	require.Contains(t, tasks.field("taskId"), taskID)
+	for _, r := range tasks.Results {
+		if r["taskId"] == taskID {
+			require.Equal(t, beforeTask, r)
+		}
+	}
+	summary := b.search(tasksPath+"/search", "query", byType+" AND status = COMPLETED")
+	require.Equal(t, []string{taskID}, summary.field("taskId"))
+	require.Equal(t, "{echo=got ***}", summary.Results[0]["output"])
+	require.Equal(t, []string{taskID}, b.search(tasksPath+"/search", "freeText", taskID).field("taskId"))
+	require.Equal(t, []string{taskID}, b.search(tasksPath+"/search", "freeText", id).field("taskId"))
+	require.Equal(t, []string{id}, b.search(executionPath+"/search-by-tasks", "query", "taskId = "+taskID).field("workflowId"))
+	require.ElementsMatch(t, []string{live, id}, b.search(executionPath+"/search-by-tasks-v2", "query", byType).field("workflowId"))
+	requireNoValues(t, "task search responses", string(b.do(http.MethodGet, tasksPath+"/search-v2?query="+url.QueryEscape(byType), nil).Body), key)
+
 	// Archiving again changes nothing; archiveWorkflow=false deletes it from the archive.
 	requireEmptyOK(t, b.do(http.MethodDelete, executionPath+"/"+id+"/remove?archiveWorkflow=true", nil))
 	require.Equal(t, before, b.execution(id))

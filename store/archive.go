@@ -18,6 +18,14 @@ const archivedTaskDoc = `(doc::jsonb || jsonb_build_object('status', status, 'po
 	|| jsonb_strip_nulls(jsonb_build_object('startTime', floor(extract(epoch FROM start_time) * 1000)::bigint,
 		'workerId', worker_id)))::json`
 
+// archivedTaskColumns are the columns an attempt is archived with, archivedTaskFrom what they
+// are taken from in the live table: the searched columns beside the document.
+const (
+	archivedTaskColumns = `task_id, workflow_id, seq, doc, task_type, ref_name, status, worker_id, start_time, update_time`
+	archivedTaskFrom    = `task_id, workflow_id, seq, ` + archivedTaskDoc + `, task_type, ref_name, status, worker_id,
+		start_time, update_time`
+)
+
 // WorkflowArchive moves an execution out of the live tables into the archive, in one
 // transaction: the workflow and its attempts as stored (already masked), without their sealed
 // columns, and not their log lines, which are deleted. An execution already archived is left as
@@ -63,8 +71,8 @@ func (q *Queries) executionsArchive(ctx context.Context, ids []string, now time.
 	batch := &pgx.Batch{}
 	batch.Queue(`INSERT INTO archived_workflows (`+archivedWorkflowColumns+`) SELECT `+archivedFrom("$2")+`
 		FROM workflows WHERE workflow_id = ANY($1::uuid[]) ON CONFLICT (workflow_id) DO NOTHING`, ids, now)
-	batch.Queue(`INSERT INTO archived_tasks (task_id, workflow_id, seq, doc)
-		SELECT task_id, workflow_id, seq, `+archivedTaskDoc+` FROM tasks WHERE workflow_id = ANY($1::uuid[])
+	batch.Queue(`INSERT INTO archived_tasks (`+archivedTaskColumns+`)
+		SELECT `+archivedTaskFrom+` FROM tasks WHERE workflow_id = ANY($1::uuid[])
 		ON CONFLICT (task_id) DO NOTHING`, ids)
 	if err := q.db.SendBatch(ctx, batch).Close(); err != nil {
 		return interpretError(err, "archiving executions")
@@ -78,8 +86,8 @@ func (q *Queries) partitionArchive(ctx context.Context, p Partition, now time.Ti
 	batch := &pgx.Batch{}
 	batch.Queue(`INSERT INTO archived_workflows (`+archivedWorkflowColumns+`) SELECT `+archivedFrom("$1")+`
 		FROM `+pgx.Identifier{"workflows_" + p.Suffix}.Sanitize()+` ON CONFLICT (workflow_id) DO NOTHING`, now)
-	batch.Queue(`INSERT INTO archived_tasks (task_id, workflow_id, seq, doc)
-		SELECT task_id, workflow_id, seq, ` + archivedTaskDoc + ` FROM ` + pgx.Identifier{"tasks_" + p.Suffix}.Sanitize() + `
+	batch.Queue(`INSERT INTO archived_tasks (` + archivedTaskColumns + `)
+		SELECT ` + archivedTaskFrom + ` FROM ` + pgx.Identifier{"tasks_" + p.Suffix}.Sanitize() + `
 		ON CONFLICT (task_id) DO NOTHING`)
 	return interpretError(q.db.SendBatch(ctx, batch).Close(), "archiving partition")
 }

@@ -63,7 +63,7 @@ func ExplainWorkflowSearchForTest(ctx context.Context, s *Store, p WorkflowSearc
 	if err != nil {
 		return "", err
 	}
-	sql, err := workflowPageSQL(&f, where, p.Sort, p.Size, p.Start, p.After, true)
+	sql, err := workflowPageSQL(&f, matching{where, where}, p.Sort, p.Size, p.Start, p.After)
 	if err != nil {
 		return "", err
 	}

@@ -172,22 +172,34 @@ func typedValues(c Condition, kind columnKind) ([]any, error) {
 
 // orderBy returns the ORDER BY items of sort over cols, each followed by ", ".
 func orderBy(sort []SortField, cols searchColumns) (string, error) {
+	exprs, dirs, err := sortTerms(sort, cols)
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
+	for i, e := range exprs {
+		b.WriteString(e + dirs[i] + ", ")
+	}
+	return b.String(), nil
+}
+
+// sortTerms returns the expression and the direction (" DESC", " DESC NULLS LAST" or
+// " ASC NULLS LAST") of each field of sort over cols.
+func sortTerms(sort []SortField, cols searchColumns) (exprs, dirs []string, err error) {
 	for _, s := range sort {
 		col, ok := cols[s.Field]
 		if !ok {
-			return "", conductor.Invalidf("Unknown sort field %q", s.Field)
+			return nil, nil, conductor.Invalidf("Unknown sort field %q", s.Field)
 		}
 		name := cmp.Or(col.order, col.name)
-		b.WriteString(name)
+		dir := " ASC NULLS LAST"
 		switch {
 		case s.Desc && notNullColumns[name]:
-			b.WriteString(" DESC, ") // as its index orders it, so the index serves the sort
+			dir = " DESC" // as its index orders it, so the index serves the sort
 		case s.Desc:
-			b.WriteString(" DESC NULLS LAST, ")
-		default:
-			b.WriteString(" ASC NULLS LAST, ")
+			dir = " DESC NULLS LAST"
 		}
+		exprs, dirs = append(exprs, name), append(dirs, dir)
 	}
-	return b.String(), nil
+	return exprs, dirs, nil
 }

@@ -99,7 +99,7 @@ func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	return q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, p.After, true)
+	return q.workflowPage(ctx, &f, matching{where, where}, p.Sort, p.Size, p.Start, p.After)
 }
 
 // workflowSearchWhere returns the condition of p's query and free text, its arguments in f.
@@ -114,21 +114,25 @@ func workflowSearchWhere(f *filter, p WorkflowSearchParams) (string, error) {
 	return where, nil
 }
 
+// matching is the condition of a search on live executions and on archived ones (the same
+// text when it reads only the columns both tables have); an empty archived leaves the archive
+// out.
+type matching struct{ live, archived string }
+
 // workflowPage returns the page (size from start, or from after on) of the executions
-// matching where, live ones and, withArchive, archived ones, ordered by sort then newest
-// first, how many match (counted up to CountBound, see countUpTo; the count ignores after)
-// and, when the page is full and ordered newest first, the key of its last row; f holds
-// where's arguments.
-func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sort []SortField, size, start int, after *SearchKey, withArchive bool) ([]*conductor.Workflow, int64, *SearchKey, error) {
-	counted := "SELECT 1 FROM workflows w WHERE " + where
-	if withArchive {
-		counted += " UNION ALL SELECT 1 FROM archived_workflows w WHERE " + where
+// matching where, live and archived, ordered by sort then newest first, how many match
+// (counted up to CountBound, see countUpTo; the count ignores after) and, when the page is
+// full and ordered newest first, the key of its last row; f holds where's arguments.
+func (q *Queries) workflowPage(ctx context.Context, f *filter, where matching, sort []SortField, size, start int, after *SearchKey) ([]*conductor.Workflow, int64, *SearchKey, error) {
+	counted := "SELECT 1 FROM workflows w WHERE " + where.live
+	if where.archived != "" {
+		counted += " UNION ALL SELECT 1 FROM archived_workflows w WHERE " + where.archived
 	}
 	total, err := q.countUpTo(ctx, counted, f, size, start)
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	sql, err := workflowPageSQL(f, where, sort, size, start, after, withArchive)
+	sql, err := workflowPageSQL(f, where, sort, size, start, after)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -151,10 +155,10 @@ func (q *Queries) workflowPage(ctx context.Context, f *filter, where string, sor
 }
 
 // workflowPageSQL returns the statement of workflowPage's page: workflowColumns, then the
-// row's create_time and id; its further arguments go into f. withArchive, the page is merged
-// from the first start+size rows of each of the live and the archived executions, each taken
-// from its own indexes in the page's order.
-func workflowPageSQL(f *filter, where string, sort []SortField, size, start int, after *SearchKey, withArchive bool) (string, error) {
+// row's create_time and id; its further arguments go into f. With the archive, the page is
+// merged from the first start+size rows of each of the live and the archived executions, each
+// taken from its own indexes in the page's order.
+func workflowPageSQL(f *filter, where matching, sort []SortField, size, start int, after *SearchKey) (string, error) {
 	if after != nil && (start != 0 || !NewestFirst(sort)) {
 		return "", conductor.Invalidf("A cursor pages the newest-first order only: give it without start and sort")
 	}
@@ -167,11 +171,15 @@ func workflowPageSQL(f *filter, where string, sort []SortField, size, start int,
 		// The seek: rows after the key in (create_time DESC, workflow_id ASC) order. The bare
 		// create_time bound is what the create_time indexes range-scan; the rest breaks ties.
 		at, id := f.arg(after.CreateTime), f.arg(after.WorkflowID)
-		where = fmt.Sprintf("(%s) AND create_time <= %s AND (create_time < %s OR workflow_id > %s::uuid)", where, at, at, id)
+		seek := fmt.Sprintf(" AND create_time <= %s AND (create_time < %s OR workflow_id > %s::uuid)", at, at, id)
+		where.live = "(" + where.live + ")" + seek
+		if where.archived != "" {
+			where.archived = "(" + where.archived + ")" + seek
+		}
 	}
-	if !withArchive {
+	if where.archived == "" {
 		return fmt.Sprintf("SELECT "+workflowColumns+", create_time, workflow_id::text FROM workflows w WHERE %s ORDER BY %s LIMIT %s OFFSET %s",
-			where, order, f.arg(size), f.arg(start)), nil
+			where.live, order, f.arg(size), f.arg(start)), nil
 	}
 	head := f.arg(start + size)
 	return fmt.Sprintf(`SELECT snapshot, doc, next_check_at, sealed, run_as, create_time, workflow_id::text FROM (
@@ -179,8 +187,8 @@ func workflowPageSQL(f *filter, where string, sort []SortField, size, start int,
 			WHERE %[2]s ORDER BY %[3]s LIMIT %[4]s)
 		UNION ALL
 		(SELECT snapshot, doc, NULL::timestamptz, NULL::bytea, '', %[1]s FROM archived_workflows w
-			WHERE %[2]s ORDER BY %[3]s LIMIT %[4]s)
-	) w ORDER BY %[3]s LIMIT %[5]s OFFSET %[6]s`, searchedColumns, where, order, head, f.arg(size), f.arg(start)), nil
+			WHERE %[7]s ORDER BY %[3]s LIMIT %[4]s)
+	) w ORDER BY %[3]s LIMIT %[5]s OFFSET %[6]s`, searchedColumns, where.live, order, head, f.arg(size), f.arg(start), where.archived), nil
 }
 
 // searchedColumns are the columns of both live and archived executions that searches filter

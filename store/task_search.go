@@ -57,25 +57,40 @@ func taskMatch(f *filter, p TaskSearchParams) (string, error) {
 	return where, nil
 }
 
-// TaskSearch returns a page of matching task attempts, as stored (masked) and as TaskGet reads
-// them (with their workflowTask), and the total count.
+// TaskSearch returns a page of matching task attempts, live and archived, as stored (masked)
+// and as TaskGet reads them (with their workflowTask), and the total count.
 func (q *Queries) TaskSearch(ctx context.Context, p TaskSearchParams) ([]*conductor.Task, int64, error) {
 	var f filter
 	where, err := taskMatch(&f, p)
 	if err != nil {
 		return nil, 0, err
 	}
-	const from = " FROM tasks t JOIN workflows w ON w.workflow_id = t.workflow_id WHERE "
-	total, err := q.countUpTo(ctx, "SELECT 1"+from+where, &f, p.Size, p.Start)
+	const (
+		live     = " FROM tasks t JOIN workflows w ON w.workflow_id = t.workflow_id WHERE "
+		archived = " FROM archived_tasks t JOIN archived_workflows w ON w.workflow_id = t.workflow_id WHERE "
+	)
+	total, err := q.countUpTo(ctx, "SELECT 1"+live+where+" UNION ALL SELECT 1"+archived+where, &f, p.Size, p.Start)
 	if err != nil {
 		return nil, 0, err
 	}
-	order, err := orderBy(p.Sort, taskColumnsByField)
+	exprs, dirs, err := sortTerms(p.Sort, taskColumnsByField)
 	if err != nil {
 		return nil, 0, err
 	}
-	sql := fmt.Sprintf("SELECT "+taskColumnsOf("t")+", w.snapshot"+from+"%s ORDER BY %s t.update_time DESC, t.task_id LIMIT %s OFFSET %s",
-		where, order, f.arg(p.Size), f.arg(p.Start))
+	// The page is merged from the first start+size attempts of each table in the page's
+	// order, the sort keys selected as k0, k1, … for the merge.
+	exprs, dirs = append(exprs, "t.update_time", "t.task_id"), append(dirs, " DESC", "")
+	keys, inner, outer := make([]string, len(exprs)), make([]string, len(exprs)), make([]string, len(exprs))
+	for i, e := range exprs {
+		keys[i], inner[i], outer[i] = fmt.Sprintf("%s AS k%d", e, i), e+dirs[i], fmt.Sprintf("k%d%s", i, dirs[i])
+	}
+	head := f.arg(p.Start + p.Size)
+	sql := fmt.Sprintf(`SELECT %[1]s, snapshot FROM (
+		(SELECT %[2]s, w.snapshot, %[3]s`+live+`%[4]s ORDER BY %[5]s LIMIT %[6]s)
+		UNION ALL
+		(SELECT %[7]s, w.snapshot, %[3]s`+archived+`%[4]s ORDER BY %[5]s LIMIT %[6]s)
+	) t ORDER BY %[8]s LIMIT %[9]s OFFSET %[10]s`, taskColumns, taskColumnsOf("t"), strings.Join(keys, ", "), where,
+		strings.Join(inner, ", "), head, archivedTaskSearchColumns, strings.Join(outer, ", "), f.arg(p.Size), f.arg(p.Start))
 	type found struct {
 		task *conductor.Task
 		key  []byte
@@ -87,7 +102,7 @@ func (q *Queries) TaskSearch(ctx context.Context, p TaskSearchParams) ([]*conduc
 			return found{}, err
 		}
 		return found{rec.Task, key}, nil
-	}, sql, f.args...)
+	}, sql, f.queryArgs()...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -105,15 +120,26 @@ func (q *Queries) TaskSearch(ctx context.Context, p TaskSearchParams) ([]*conduc
 	return tasks, total, nil
 }
 
-// WorkflowSearchByTasks returns a page of the executions (without tasks) that have at least
-// one task attempt matching p's query and free text, each once, and how many there are.
+// archivedTaskSearchColumns are an archived attempt's columns in taskColumns' order: its
+// document already holds its claim columns, which the searched columns beside it repeat; it
+// has no queue, lease, timeouts or sealed data.
+const archivedTaskSearchColumns = `t.doc, NULL::text, NULL::timestamptz, NULL::timestamptz, 0::bigint, 0::bigint,
+	t.status, t.start_time, t.worker_id, coalesce((t.doc ->> 'pollCount')::integer, 0),
+	coalesce((t.doc ->> 'callbackAfterSeconds')::bigint, 0), t.update_time, NULL::bytea, NULL::bytea`
+
+// WorkflowSearchByTasks returns a page of the executions (without tasks), live and archived,
+// that have at least one task attempt matching p's query and free text, each once, and how
+// many there are.
 func (q *Queries) WorkflowSearchByTasks(ctx context.Context, p TaskSearchParams) ([]*conductor.Workflow, int64, error) {
 	var f filter
 	match, err := taskMatch(&f, p)
 	if err != nil {
 		return nil, 0, err
 	}
-	where := "EXISTS (SELECT 1 FROM tasks t WHERE t.workflow_id = w.workflow_id AND " + match + ")"
-	wfs, total, _, err := q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, nil, false)
+	where := matching{
+		live:     "EXISTS (SELECT 1 FROM tasks t WHERE t.workflow_id = w.workflow_id AND " + match + ")",
+		archived: "EXISTS (SELECT 1 FROM archived_tasks t WHERE t.workflow_id = w.workflow_id AND " + match + ")",
+	}
+	wfs, total, _, err := q.workflowPage(ctx, &f, where, p.Sort, p.Size, p.Start, nil)
 	return wfs, total, err
 }
