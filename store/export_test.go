@@ -58,7 +58,7 @@ func V7SQLForTest(at string) string {
 // a predicate or an order no index can serve. The statements setup run first, in the same
 // transaction, which is rolled back.
 func ExplainWorkflowSearchForTest(ctx context.Context, s *Store, p WorkflowSearchParams, setup ...string) (string, error) {
-	var f filter
+	f := filter{perValue: true}
 	where, err := workflowSearchWhere(&f, p)
 	if err != nil {
 		return "", err

@@ -47,18 +47,19 @@ type searchColumns map[string]searchColumn
 // filter builds a WHERE clause and its arguments from a Query.
 type filter struct {
 	args []any
-	// perValue is set when the best plan depends on the arguments' values (a pattern's
-	// trigrams, say): the statement is then planned for each execution's values instead of
-	// settling on a generic plan after a few runs.
+	// perValue is set when the best plan depends on the arguments' values (a status that is
+	// rare or common, a pattern's trigrams): the statement is then planned for the values it
+	// carries, not run with the connection's generic plan (see Open).
 	perValue bool
 }
 
-// queryArgs returns the arguments to run f's statement with: f's, preceded by the exec mode
-// that plans each execution for its values when perValue is set.
+// queryArgs returns the arguments to run f's statement with: f's, preceded, when perValue
+// is set, by the exec mode that sends them in the statement's text (the simple protocol), so
+// that PostgreSQL plans it for them.
 func (f *filter) queryArgs(extra ...any) []any {
 	args := make([]any, 0, len(f.args)+len(extra)+1)
 	if f.perValue {
-		args = append(args, pgx.QueryExecModeExec)
+		args = append(args, pgx.QueryExecModeSimpleProtocol)
 	}
 	return append(append(args, f.args...), extra...)
 }

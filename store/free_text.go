@@ -27,8 +27,6 @@ const idPrefixMinDigits = 8
 // workflowFreeText returns the condition of free text ft (neither empty nor "*"), its
 // arguments in f.
 func workflowFreeText(f *filter, ft string) string {
-	// A generic plan knows no pattern: it would walk every execution newest first.
-	f.perValue = true
 	var ors []string
 	if u, err := uuid.Parse(ft); err == nil {
 		ors = append(ors, "workflow_id = "+f.arg(u.String())+"::uuid")

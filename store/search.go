@@ -94,7 +94,7 @@ var workflowColumnsByField = searchColumns{
 // when the page is full and ordered newest first, the key of its last execution (where the
 // next page begins, see WorkflowSearchParams.After).
 func (q *Queries) WorkflowSearch(ctx context.Context, p WorkflowSearchParams) ([]*conductor.Workflow, int64, *SearchKey, error) {
-	var f filter
+	f := filter{perValue: true}
 	where, err := workflowSearchWhere(&f, p)
 	if err != nil {
 		return nil, 0, nil, err

@@ -80,6 +80,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	params["timezone"] = "UTC"
 	params["statement_timeout"] = fmt.Sprint(timeout.Milliseconds())
 	params["idle_in_transaction_session_timeout"] = fmt.Sprint((2 * timeout).Milliseconds())
+	// Every statement runs a generic plan, planned once per connection. The history tables are
+	// partitioned, and a statement that finds its partition by a parameter (a workflow id, a
+	// queue's tasks in every partition) is planned afresh for each run otherwise, over every
+	// partition and its indexes: with eight partitions a decision's lookups and a claim spent 4
+	// to 14 ms planning for under 1 ms of work. Generic plans prune partitions as they run.
+	// Searches, whose best plan depends on the values they carry, are planned for them (see
+	// filter.queryArgs).
+	params["plan_cache_mode"] = "force_generic_plan"
 	if pcfg.ConnConfig.ConnectTimeout == 0 {
 		pcfg.ConnConfig.ConnectTimeout = connectTimeoutDefault // unless the URL sets connect_timeout
 	}

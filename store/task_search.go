@@ -60,7 +60,7 @@ func taskMatch(f *filter, p TaskSearchParams) (string, error) {
 // TaskSearch returns a page of matching task attempts, live and archived, as stored (masked)
 // and as TaskGet reads them (with their workflowTask), and the total count.
 func (q *Queries) TaskSearch(ctx context.Context, p TaskSearchParams) ([]*conductor.Task, int64, error) {
-	var f filter
+	f := filter{perValue: true}
 	where, err := taskMatch(&f, p)
 	if err != nil {
 		return nil, 0, err
@@ -131,7 +131,7 @@ const archivedTaskSearchColumns = `t.doc, NULL::text, NULL::timestamptz, NULL::t
 // that have at least one task attempt matching p's query and free text, each once, and how
 // many there are.
 func (q *Queries) WorkflowSearchByTasks(ctx context.Context, p TaskSearchParams) ([]*conductor.Workflow, int64, error) {
-	var f filter
+	f := filter{perValue: true}
 	match, err := taskMatch(&f, p)
 	if err != nil {
 		return nil, 0, err
