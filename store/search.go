@@ -115,8 +115,7 @@ func workflowSearchWhere(f *filter, p WorkflowSearchParams) (string, error) {
 }
 
 // matching is the condition of a search on live executions and on archived ones (the same
-// text when it reads only the columns both tables have); an empty archived leaves the archive
-// out.
+// text when it reads only the columns both tables have).
 type matching struct{ live, archived string }
 
 // workflowPage returns the page (size from start, or from after on) of the executions
@@ -124,10 +123,7 @@ type matching struct{ live, archived string }
 // (counted up to CountBound, see countUpTo; the count ignores after) and, when the page is
 // full and ordered newest first, the key of its last row; f holds where's arguments.
 func (q *Queries) workflowPage(ctx context.Context, f *filter, where matching, sort []SortField, size, start int, after *SearchKey) ([]*conductor.Workflow, int64, *SearchKey, error) {
-	counted := "SELECT 1 FROM workflows w WHERE " + where.live
-	if where.archived != "" {
-		counted += " UNION ALL SELECT 1 FROM archived_workflows w WHERE " + where.archived
-	}
+	counted := "SELECT 1 FROM workflows w WHERE " + where.live + " UNION ALL SELECT 1 FROM archived_workflows w WHERE " + where.archived
 	total, err := q.countUpTo(ctx, counted, f, size, start)
 	if err != nil {
 		return nil, 0, nil, err
@@ -155,9 +151,9 @@ func (q *Queries) workflowPage(ctx context.Context, f *filter, where matching, s
 }
 
 // workflowPageSQL returns the statement of workflowPage's page: workflowColumns, then the
-// row's create_time and id; its further arguments go into f. With the archive, the page is
-// merged from the first start+size rows of each of the live and the archived executions, each
-// taken from its own indexes in the page's order.
+// row's create_time and id; its further arguments go into f. The page is merged from the
+// first start+size rows of each of the live and the archived executions, each taken from its
+// own indexes in the page's order.
 func workflowPageSQL(f *filter, where matching, sort []SortField, size, start int, after *SearchKey) (string, error) {
 	if after != nil && (start != 0 || !NewestFirst(sort)) {
 		return "", conductor.Invalidf("A cursor pages the newest-first order only: give it without start and sort")
@@ -172,14 +168,7 @@ func workflowPageSQL(f *filter, where matching, sort []SortField, size, start in
 		// create_time bound is what the create_time indexes range-scan; the rest breaks ties.
 		at, id := f.arg(after.CreateTime), f.arg(after.WorkflowID)
 		seek := fmt.Sprintf(" AND create_time <= %s AND (create_time < %s OR workflow_id > %s::uuid)", at, at, id)
-		where.live = "(" + where.live + ")" + seek
-		if where.archived != "" {
-			where.archived = "(" + where.archived + ")" + seek
-		}
-	}
-	if where.archived == "" {
-		return fmt.Sprintf("SELECT "+workflowColumns+", create_time, workflow_id::text FROM workflows w WHERE %s ORDER BY %s LIMIT %s OFFSET %s",
-			where.live, order, f.arg(size), f.arg(start)), nil
+		where.live, where.archived = "("+where.live+")"+seek, "("+where.archived+")"+seek
 	}
 	head := f.arg(start + size)
 	return fmt.Sprintf(`SELECT snapshot, doc, next_check_at, sealed, run_as, create_time, workflow_id::text FROM (
