@@ -122,10 +122,10 @@ func seedSearched(t *testing.T, s *seeded) {
 // seedSearchPlans checks, with EXPLAIN on the seeded database, that the common searches of
 // the console and the SDKs are served by indexes in every partition, newest first: by name and
 // status, by name, by correlation id, by id, the start of one or part of a correlation id as
-// free text, and a cursor's next page. With
-// sequential scans disabled, a Seq Scan left in a plan means no index can serve the predicate
-// or the order (a cast on an indexed column, say); a Sort node means the order is not an
-// index's, so every match would be read before the first page.
+// free text, and a cursor's next page. With sequential scans disabled, a Seq Scan left in a
+// plan means no index can serve the predicate or the order (a cast on an indexed column, say);
+// a Sort node means the order is not an index's, so every match would be read before the first
+// page.
 func seedSearchPlans(t *testing.T, s *seeded) {
 	var id, name, correlation string
 	var created time.Time
